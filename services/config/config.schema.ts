@@ -1,0 +1,70 @@
+/**
+ * The one configuration schema. Every key is read from the environment (or from a JSON file named by SW_CONFIG_FILE,
+ * environment winning), validated at start, and listed in the README with its default. docker-compose.yml may only set
+ * keys declared here (a test checks it).
+ */
+export type KeyType =
+  | { kind: 'string'; allowEmpty?: boolean; pattern?: RegExp; hint?: string }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'url'; protocols: readonly string[]; allowEmpty?: boolean };
+
+export interface KeySpec {
+  type: KeyType;
+  default: string;
+  doc: string;
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS = {
+  SW_CONFIG_FILE: { type: { kind: 'string', allowEmpty: true }, default: '', doc: 'Optional JSON file with any of these keys; environment variables win over it.' },
+  SW_DATA_DIR: { type: { kind: 'string' }, default: './data', doc: 'Local data folder: embedded database, ingest spool, generated secret key, snapshots.' },
+  SW_DATABASE_URL: { type: { kind: 'url', protocols: ['postgres:', 'postgresql:'], allowEmpty: true }, default: '', secret: true, doc: 'PostgreSQL/TimescaleDB connection URL. Empty: embedded TimescaleDB (PGlite) persisted under SW_DATA_DIR/db.' },
+  SW_DB_POOL_SIZE: { type: { kind: 'int', min: 1, max: 200 }, default: '10', doc: 'Connections in the PostgreSQL pool.' },
+  SW_LOG_LEVEL: { type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', doc: 'pino log level.' },
+  SW_HTTP_HOST: { type: { kind: 'string' }, default: '0.0.0.0', doc: 'Address the HTTP API listens on.' },
+  SW_HTTP_PORT: { type: { kind: 'int', min: 0, max: 65535 }, default: '8080', doc: 'HTTP API port (0 = any free port).' },
+  SW_MQTT_HOST: { type: { kind: 'string' }, default: '0.0.0.0', doc: 'Address the MQTT broker listens on.' },
+  SW_MQTT_PORT: { type: { kind: 'int', min: 0, max: 65535 }, default: '1883', doc: 'MQTT over TCP port (0 = any free port).' },
+  SW_MQTT_WS_PORT: { type: { kind: 'int', min: -1, max: 65535 }, default: '-1', doc: 'MQTT over WebSocket port (-1 = disabled, 0 = any free port).' },
+  SW_MQTT_MAX_PAYLOAD_BYTES: { type: { kind: 'int', min: 256, max: 268435455 }, default: '16384', doc: 'Largest PUBLISH payload a device may send; larger ones are refused and dead-lettered.' },
+  SW_MQTT_MAX_TOPIC_DEPTH: { type: { kind: 'int', min: 2, max: 32 }, default: '6', doc: 'Most topic levels accepted in a PUBLISH or SUBSCRIBE.' },
+  SW_MQTT_CONNECT_RATE: { type: { kind: 'int', min: 1, max: 1000000 }, default: '200', doc: 'CONNECT attempts accepted per second from one source address (token bucket).' },
+  SW_MQTT_CONNECT_BURST: { type: { kind: 'int', min: 1, max: 1000000 }, default: '2000', doc: 'Burst size of the per-address CONNECT token bucket.' },
+  SW_INGEST_BATCH_ROWS: { type: { kind: 'int', min: 1, max: 100000 }, default: '5000', doc: 'Largest telemetry batch written in one statement.' },
+  SW_INGEST_BATCH_WAIT_MS: { type: { kind: 'int', min: 0, max: 10000 }, default: '25', doc: 'Longest a message waits for its batch to fill before the batch is written.' },
+  SW_INGEST_REPLAY_INTERVAL_MS: { type: { kind: 'int', min: 100, max: 3600000 }, default: '2000', doc: 'How often the disk spool is replayed into the database after a write failure.' },
+  SW_ADMIN_USERNAME: { type: { kind: 'string', pattern: /^[a-z0-9._-]{3,64}$/, hint: '3–64 of a-z 0-9 . _ -' }, default: 'admin', doc: 'Username of the first administrator, created at first start.' },
+  SW_ADMIN_PASSWORD: { type: { kind: 'string', allowEmpty: true }, default: '', secret: true, doc: 'Password of the first administrator. Empty: one is generated and printed once at first start.' },
+  SW_SECRET_KEY: { type: { kind: 'string', allowEmpty: true, pattern: /^([0-9a-f]{64})?$/, hint: '64 hex characters (32 bytes)' }, default: '', secret: true, doc: 'Key for secrets at rest (encrypted camera passwords, device-secret pepper). Empty: generated once into SW_DATA_DIR/secret.key.' },
+  SW_TOKEN_TTL_HOURS: { type: { kind: 'int', min: 1, max: 8760 }, default: '12', doc: 'Lifetime of an operator login token.' },
+  SW_WARD_CODE: { type: { kind: 'string', pattern: /^\d{5}$/, hint: 'the 5-digit administrative-unit code (mã ĐVHC)' }, default: '22330', doc: 'Default ward code (mã ĐVHC) for new devices.' },
+  SW_WARD_NAME: { type: { kind: 'string' }, default: 'Phường Phước Long', doc: 'Ward name shown in reports.' },
+  SW_TIMEZONE: { type: { kind: 'string' }, default: 'Asia/Ho_Chi_Minh', doc: 'IANA time zone for schedules and reporting periods.' },
+  SW_RETENTION_DAYS: { type: { kind: 'int', min: 1, max: 36500 }, default: '730', doc: 'Raw telemetry older than this is dropped (rollups are kept).' },
+  SW_COMPRESS_AFTER_DAYS: { type: { kind: 'int', min: 1, max: 36500 }, default: '7', doc: 'TimescaleDB compresses telemetry chunks older than this.' },
+  SW_ROLLUP_REFRESH_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '60000', doc: 'How often the service refreshes hourly rollups where the database cannot (plain PostgreSQL, embedded).' },
+  SW_MAP_TILE_URL: { type: { kind: 'string', allowEmpty: true, pattern: /^https?:\/\/.*\{z\}.*\{x\}.*\{y\}/, hint: 'a tile URL template with {z}, {x} and {y}' }, default: '', doc: 'Map tiles for the dashboard (e.g. a ward or province tile server). Empty: offline map that still shows every device position.' },
+  SW_MAP_ATTRIBUTION: { type: { kind: 'string', allowEmpty: true }, default: '', doc: 'Attribution text the tile provider requires.' },
+  SW_HEALTH_SWEEP_MAX_MS: { type: { kind: 'int', min: 1000, max: 3600000 }, default: '30000', doc: 'Longest pause between sweeps for devices that missed their reports (shorter when a kind reports more often).' },
+  SW_HEALTH_FLAP_CHANGES: { type: { kind: 'int', min: 2, max: 1000 }, default: '6', doc: 'A device is flapping after more than this many online/offline changes…' },
+  SW_HEALTH_FLAP_WINDOW_S: { type: { kind: 'int', min: 60, max: 86400 }, default: '1800', doc: '…within this many seconds (and settles after as long without a change).' },
+  SW_UPTIME_ROLLUP_INTERVAL_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '300000', doc: 'How often the daily uptime rollup is advanced.' },
+  SW_UPTIME_ROLLUP_GRACE_MS: { type: { kind: 'int', min: 0, max: 86400000 }, default: '900000', doc: 'A day is rolled up this long after it ends (late reports still count).' },
+  SW_ALARM_WEBHOOK_TIMEOUT_MS: { type: { kind: 'int', min: 100, max: 120000 }, default: '5000', doc: 'Deadline of one alarm webhook delivery attempt.' },
+  SW_ALARM_WEBHOOK_RETRY_DELAYS_MS: { type: { kind: 'string', pattern: /^\d{1,9}(,\d{1,9}){0,19}$/, hint: 'comma-separated delays in ms, e.g. 1000,5000,30000' }, default: '1000,5000,30000,120000,600000', doc: 'Retry schedule of a failed alarm webhook delivery.' },
+  SW_REPORT_CHROMIUM_PATH: { type: { kind: 'string' }, default: '/usr/bin/chromium', doc: 'Chromium used to render PDF reports (Debian package chromium).' },
+  SW_REPORT_SERVED_AVAILABILITY: { type: { kind: 'int', min: 1, max: 100 }, default: '90', doc: 'Availability (%) over a period at which a residential group counts as served by a kind of device.' },
+  SW_REPORT_REMOTE_CONTROL_DAYS: { type: { kind: 'int', min: 1, max: 180 }, default: '7', doc: 'A controller counts as remotely controllable if it was reachable in this many last days of the period.' },
+  SW_CAMERA_PROBE_INTERVAL_MS: { type: { kind: 'int', min: 1000, max: 3600000 }, default: '30000', doc: 'How often each camera is probed (ONVIF GetSystemDateAndTime).' },
+  SW_CAMERA_PROBE_TIMEOUT_MS: { type: { kind: 'int', min: 200, max: 60000 }, default: '5000', doc: 'Deadline of one camera probe.' },
+  SW_CAMERA_OFFLINE_AFTER_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '90000', doc: 'A camera without a successful probe for this long is offline (also after 3 failed probes in a row).' },
+  SW_CAMERA_SNAPSHOT_PROBE_INTERVAL_MS: { type: { kind: 'int', min: 0, max: 86400000 }, default: '300000', doc: 'How often a snapshot is fetched to check the picture (0 = never, which also stops scheduled snapshots).' },
+  SW_CAMERA_SNAPSHOT_INTERVAL_MS: { type: { kind: 'int', min: 0, max: 86400000 }, default: '900000', doc: 'A checked snapshot is kept as a scheduled snapshot when the last kept one is this old.' },
+  SW_CAMERA_SNAPSHOT_KEEP: { type: { kind: 'int', min: 1, max: 1000000 }, default: '700', doc: 'Snapshots kept per camera (oldest removed first).' },
+  SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS: { type: { kind: 'int', min: 1, max: 3650 }, default: '7', doc: 'Snapshots older than this are removed.' },
+  SW_CAMERA_DISCOVERY_INTERFACES: { type: { kind: 'string', pattern: /^[0-9.]+(,[0-9.]+)*$/, hint: 'comma-separated IPv4 addresses of this host' }, default: '127.0.0.1', doc: 'Local addresses WS-Discovery probes from (the camera LAN). Loopback only by default.' },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;

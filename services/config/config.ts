@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_KEYS, type ConfigKey, type KeySpec } from './config.schema.ts';
+
+export interface Config {
+  dataDir: string;
+  databaseUrl: string;
+  dbPoolSize: number;
+  logLevel: string;
+  http: { host: string; port: number };
+  mqtt: {
+    host: string;
+    port: number;
+    wsPort: number;
+    maxPayloadBytes: number;
+    maxTopicDepth: number;
+    connectRate: number;
+    connectBurst: number;
+  };
+  ingest: { batchRows: number; batchWaitMs: number; replayIntervalMs: number };
+  admin: { username: string; password: string };
+  secretKey: string;
+  tokenTtlHours: number;
+  ward: { code: string; name: string; timezone: string };
+  storage: { retentionDays: number; compressAfterDays: number; rollupRefreshMs: number };
+  map: { tileUrl: string; attribution: string };
+  /** Device health and alarms (services/health, docs/health.md). */
+  health: {
+    sweepMaxMs: number;
+    flapMaxChanges: number;
+    flapWindowS: number;
+    rollupIntervalMs: number;
+    rollupGraceMs: number;
+    webhookTimeoutMs: number;
+    webhookRetryDelaysMs: number[];
+  };
+  /** The ward plan's indicator report (services/health/indicators). */
+  reports: { chromiumPath: string; servedAvailability: number; remoteControlDays: number };
+  /** ONVIF cameras (services/cameras, docs/cameras.md). */
+  cameras: {
+    probeIntervalMs: number;
+    probeTimeoutMs: number;
+    offlineAfterMs: number;
+    snapshotProbeIntervalMs: number;
+    scheduledSnapshotIntervalMs: number;
+    snapshotKeepLast: number;
+    snapshotMaxAgeDays: number;
+    discoveryBindAddresses: string[];
+  };
+  /** Keys that were not set anywhere and took their default. */
+  defaulted: ConfigKey[];
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Raw = Partial<Record<string, string>>;
+
+function checkValue(key: string, spec: KeySpec, value: string): string | undefined {
+  const t = spec.type;
+  switch (t.kind) {
+    case 'string':
+      if (value === '' && !t.allowEmpty) return `${key}: must not be empty`;
+      if (value !== '' && t.pattern && !t.pattern.test(value)) return `${key}: expected ${t.hint ?? String(t.pattern)}, got '${value}'`;
+      return undefined;
+    case 'int': {
+      if (!/^-?\d+$/.test(value)) return `${key}: expected an integer ${t.min}..${t.max}, got '${value}'`;
+      const n = Number(value);
+      if (n < t.min || n > t.max) return `${key}: expected an integer ${t.min}..${t.max}, got ${n}`;
+      return undefined;
+    }
+    case 'bool':
+      return ['true', 'false', '1', '0'].includes(value) ? undefined : `${key}: expected true or false, got '${value}'`;
+    case 'enum':
+      return t.values.includes(value) ? undefined : `${key}: expected one of ${t.values.join(', ')}, got '${value}'`;
+    case 'url': {
+      if (value === '') return t.allowEmpty ? undefined : `${key}: must not be empty`;
+      try {
+        const u = new URL(value);
+        if (!t.protocols.includes(u.protocol)) return `${key}: expected a ${t.protocols.join(' or ')} URL, got protocol '${u.protocol}'`;
+      } catch {
+        return `${key}: expected a URL like postgres://user:pass@host:5432/db`;
+      }
+      return undefined;
+    }
+  }
+}
+
+function readFileKeys(file: string): { values: Raw; problems: string[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { values: {}, problems: [`SW_CONFIG_FILE: cannot read '${file}' as JSON (${(err as Error).message})`] };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { values: {}, problems: [`SW_CONFIG_FILE: '${file}' must hold a JSON object of KEY: value`] };
+  }
+  const values: Raw = {};
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!(k in CONFIG_KEYS)) problems.push(`${k} (in ${file}): unknown key`);
+    else values[k] = String(v);
+  }
+  return { values, problems };
+}
+
+/**
+ * Reads and validates every key at once, so a bad start names every bad key and what it expects, not just the first.
+ * Unknown SW_* environment variables are refused too: a typo must not silently fall back to a default.
+ */
+export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config {
+  const problems: string[] = [];
+  const fileName = overrides.SW_CONFIG_FILE ?? env.SW_CONFIG_FILE ?? '';
+  const fromFile = fileName ? readFileKeys(fileName) : { values: {}, problems: [] };
+  problems.push(...fromFile.problems);
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('SW_') && !(k in CONFIG_KEYS)) problems.push(`${k}: unknown key (see README, "Configuration")`);
+  }
+  const raw = {} as Record<ConfigKey, string>;
+  const defaulted: ConfigKey[] = [];
+  for (const [key, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeySpec][]) {
+    const given = overrides[key] ?? env[key] ?? fromFile.values[key];
+    if (given === undefined) defaulted.push(key);
+    const value = (given ?? spec.default).trim();
+    const problem = checkValue(key, spec, value);
+    if (problem) problems.push(problem);
+    raw[key] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return build(raw, defaulted);
+}
+
+function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
+  const int = (k: ConfigKey): number => Number(r[k]);
+  return {
+    dataDir: path.resolve(r.SW_DATA_DIR),
+    databaseUrl: r.SW_DATABASE_URL,
+    dbPoolSize: int('SW_DB_POOL_SIZE'),
+    logLevel: r.SW_LOG_LEVEL,
+    http: { host: r.SW_HTTP_HOST, port: int('SW_HTTP_PORT') },
+    mqtt: {
+      host: r.SW_MQTT_HOST,
+      port: int('SW_MQTT_PORT'),
+      wsPort: int('SW_MQTT_WS_PORT'),
+      maxPayloadBytes: int('SW_MQTT_MAX_PAYLOAD_BYTES'),
+      maxTopicDepth: int('SW_MQTT_MAX_TOPIC_DEPTH'),
+      connectRate: int('SW_MQTT_CONNECT_RATE'),
+      connectBurst: int('SW_MQTT_CONNECT_BURST'),
+    },
+    ingest: {
+      batchRows: int('SW_INGEST_BATCH_ROWS'),
+      batchWaitMs: int('SW_INGEST_BATCH_WAIT_MS'),
+      replayIntervalMs: int('SW_INGEST_REPLAY_INTERVAL_MS'),
+    },
+    admin: { username: r.SW_ADMIN_USERNAME, password: r.SW_ADMIN_PASSWORD },
+    secretKey: r.SW_SECRET_KEY,
+    tokenTtlHours: int('SW_TOKEN_TTL_HOURS'),
+    ward: { code: r.SW_WARD_CODE, name: r.SW_WARD_NAME, timezone: r.SW_TIMEZONE },
+    storage: {
+      retentionDays: int('SW_RETENTION_DAYS'),
+      compressAfterDays: int('SW_COMPRESS_AFTER_DAYS'),
+      rollupRefreshMs: int('SW_ROLLUP_REFRESH_MS'),
+    },
+    map: { tileUrl: r.SW_MAP_TILE_URL, attribution: r.SW_MAP_ATTRIBUTION },
+    health: {
+      sweepMaxMs: int('SW_HEALTH_SWEEP_MAX_MS'),
+      flapMaxChanges: int('SW_HEALTH_FLAP_CHANGES'),
+      flapWindowS: int('SW_HEALTH_FLAP_WINDOW_S'),
+      rollupIntervalMs: int('SW_UPTIME_ROLLUP_INTERVAL_MS'),
+      rollupGraceMs: int('SW_UPTIME_ROLLUP_GRACE_MS'),
+      webhookTimeoutMs: int('SW_ALARM_WEBHOOK_TIMEOUT_MS'),
+      webhookRetryDelaysMs: r.SW_ALARM_WEBHOOK_RETRY_DELAYS_MS.split(',').map(Number),
+    },
+    reports: {
+      chromiumPath: r.SW_REPORT_CHROMIUM_PATH,
+      servedAvailability: int('SW_REPORT_SERVED_AVAILABILITY'),
+      remoteControlDays: int('SW_REPORT_REMOTE_CONTROL_DAYS'),
+    },
+    cameras: {
+      probeIntervalMs: int('SW_CAMERA_PROBE_INTERVAL_MS'),
+      probeTimeoutMs: int('SW_CAMERA_PROBE_TIMEOUT_MS'),
+      offlineAfterMs: int('SW_CAMERA_OFFLINE_AFTER_MS'),
+      snapshotProbeIntervalMs: int('SW_CAMERA_SNAPSHOT_PROBE_INTERVAL_MS'),
+      scheduledSnapshotIntervalMs: int('SW_CAMERA_SNAPSHOT_INTERVAL_MS'),
+      snapshotKeepLast: int('SW_CAMERA_SNAPSHOT_KEEP'),
+      snapshotMaxAgeDays: int('SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS'),
+      discoveryBindAddresses: r.SW_CAMERA_DISCOVERY_INTERFACES.split(','),
+    },
+    defaulted,
+  };
+}
