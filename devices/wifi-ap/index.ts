@@ -1,0 +1,58 @@
+import { Type } from 'typebox';
+import { defineKind } from '../types.ts';
+
+// Health metrics follow OpenWISP monitoring; counters are interface byte counters.
+export const wifiAp = defineKind({
+  name: 'wifi-ap',
+  label: { vi: 'Điểm WiFi công cộng', en: 'Public WiFi access point' },
+  transport: 'mqtt',
+  idPrefix: 'ap',
+  telemetry: {
+    rttMs: { type: 'number', meaning: 'gauge', unit: 'ms', min: 0, max: 60000, doc: 'Round-trip time to the gateway' },
+    packetLoss: { type: 'number', meaning: 'gauge', unit: '%', min: 0, max: 100, doc: 'Packet loss to the gateway' },
+    clients24: { type: 'integer', meaning: 'gauge', unit: '', min: 0, max: 1000, doc: 'Associated clients on 2.4 GHz' },
+    clients5: { type: 'integer', meaning: 'gauge', unit: '', min: 0, max: 1000, doc: 'Associated clients on 5 GHz' },
+    rxBytes: { type: 'number', meaning: 'counter', unit: 'B', min: 0, doc: 'WAN received bytes' },
+    txBytes: { type: 'number', meaning: 'counter', unit: 'B', min: 0, doc: 'WAN transmitted bytes' },
+    cpuLoad: { type: 'number', meaning: 'gauge', unit: '', min: 0, max: 64, doc: '1-minute load average' },
+    memUsed: { type: 'number', meaning: 'gauge', unit: '%', min: 0, max: 100, doc: 'Memory used' },
+    diskUsed: { type: 'number', meaning: 'gauge', unit: '%', min: 0, max: 100, doc: 'Flash used' },
+    channelUtil24: { type: 'number', meaning: 'gauge', unit: '%', min: 0, max: 100, doc: '2.4 GHz channel utilisation' },
+    channelUtil5: { type: 'number', meaning: 'gauge', unit: '%', min: 0, max: 100, doc: '5 GHz channel utilisation' },
+    signal: { type: 'number', meaning: 'gauge', unit: 'dBm', min: -150, max: 0, doc: '4G backhaul signal, where mobile' },
+    sessions: { type: 'integer', meaning: 'counter', unit: '', min: 0, doc: 'Captive-portal sessions started' },
+    ssidEnabled: { type: 'boolean', meaning: 'gauge', unit: '', doc: 'Public SSID broadcasting' },
+    firmware: { type: 'string', maxLength: 64, unit: '', doc: 'Firmware version' },
+  },
+  events: {
+    wanDown: { severity: 'critical', fault: true, doc: 'Uplink lost' },
+    highLoad: { severity: 'warning', fault: true, doc: 'CPU or memory above threshold' },
+    rebooted: { severity: 'info', fault: false, doc: 'The AP rebooted' },
+  },
+  commands: {
+    reboot: { doc: 'Reboot the access point.', params: Type.Object({}, { additionalProperties: false }), ackTimeoutS: 30 },
+    setSsid: {
+      doc: 'Enable or disable an SSID.',
+      params: Type.Object({ ssid: Type.String({ minLength: 1, maxLength: 32 }), enabled: Type.Boolean() }, { additionalProperties: false }),
+      ackTimeoutS: 20,
+    },
+  },
+  health: { reportIntervalS: 300, maxReportIntervalS: 300, missedReportsOffline: 2.5 },
+  alarms: {
+    // "AP down longer than N minutes": N = 10 by default.
+    down: { label: { vi: 'Điểm WiFi mất kết nối', en: 'Access point down' }, severity: 'critical', trigger: { type: 'offline', afterS: 600 } },
+    wanDown: { label: { vi: 'Mất đường truyền Internet', en: 'Uplink lost' }, severity: 'critical', trigger: { type: 'fault', event: 'wanDown' } },
+    packetLoss: {
+      label: { vi: 'Mất gói cao', en: 'High packet loss' },
+      severity: 'warning',
+      trigger: { type: 'metric', metric: 'packetLoss', op: 'above', value: 20, consecutive: 3 },
+    },
+  },
+  indicators: {
+    system: { vi: 'Điểm WiFi công cộng cho các Tổ dân phố', en: 'Public WiFi points' },
+    groupCoverage: true,
+    // The AP counts portal sessions; per-user records (RADIUS accounting, portal logins) are not ingested yet.
+    sessions: { metric: 'sessions', uniqueUsersSource: null },
+    traffic: { metrics: ['rxBytes', 'txBytes'] },
+  },
+});
