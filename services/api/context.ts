@@ -1,0 +1,51 @@
+import type { EventEmitter } from 'node:events';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuthService } from '../auth/auth.service.ts';
+import type { Principal, Role } from '../auth/roles.ts';
+import type { Metrics } from '../common/metrics.ts';
+import type { Config } from '../config/config.ts';
+import type { DeviceService } from '../registry/device.service.ts';
+import type { ZoneRepository } from '../registry/zone.repository.ts';
+import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
+import type { TelemetryService } from '../telemetry/telemetry.service.ts';
+
+/** What routes may use: services and read repositories, never the database itself. */
+export interface ApiDeps {
+  config: Config;
+  metrics: Metrics;
+  auth: AuthService;
+  devices: DeviceService;
+  zones: ZoneRepository;
+  telemetry: TelemetryService;
+  reads: TelemetryRepository;
+  audit: AuditRepository;
+  /** Readiness: the database answers and the broker listens. */
+  ready: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  status: () => Record<string, unknown>;
+  /** The shared event bus (services/modules/module.ts), for live updates. */
+  events: EventEmitter;
+  /** Feature modules' route plugins, mounted under /api/v1. */
+  extraRoutes: FastifyPluginAsync[];
+}
+
+export type Api = FastifyInstance & { withTypeProvider: () => unknown };
+export type TypedApi = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    /** Set by a route to name what it changed, for the audit row. */
+    auditTarget?: { type: string; id: string; details?: Record<string, unknown> };
+  }
+  interface FastifyContextConfig {
+    /** Least role allowed; absent only on public routes (which must say `public: true`). */
+    role?: Role;
+    public?: boolean;
+    /** Audit action name; defaults to "METHOD url". */
+    action?: string;
+  }
+}
+
+export type { TypeBoxTypeProvider };

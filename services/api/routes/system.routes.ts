@@ -1,0 +1,15 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiDeps } from '../context.ts';
+
+export const systemRoutes = (deps: ApiDeps): FastifyPluginAsync => async (app) => {
+  app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+    const r = await deps.ready();
+    return reply.status(r.ready ? 200 : 503).send(r);
+  });
+  // Prometheus text format; scraped from the operators' network.
+  app.get('/metrics', { config: { role: 'viewer' }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4').send(deps.metrics.render()),
+  );
+  app.get('/api/v1/status', { config: { role: 'viewer' } }, async () => deps.status());
+};

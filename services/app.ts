@@ -1,0 +1,197 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './api/app.ts';
+import type { RouteEntry } from './api/security.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
+import { AuthRepository } from './auth/auth.repository.ts';
+import { AuthService } from './auth/auth.service.ts';
+import { BrokerService } from './broker/broker.service.ts';
+import { loadServiceKey } from './common/crypto.ts';
+import type { Logger } from './common/logger.ts';
+import { Metrics } from './common/metrics.ts';
+import type { Config } from './config/config.ts';
+import type { Db } from './db/db.ts';
+import { migrate } from './db/migrator.ts';
+import { openDatabase } from './db/open.ts';
+import { IngestRepository } from './ingest/ingest.repository.ts';
+import { IngestService } from './ingest/ingest.service.ts';
+import { Spool } from './ingest/spool.ts';
+import { MODULES } from './modules/index.ts';
+import type { ModuleContext } from './modules/module.ts';
+import { MaintenanceRepository } from './maintenance/maintenance.repository.ts';
+import { MaintenanceService } from './maintenance/maintenance.service.ts';
+import { DeviceRepository } from './registry/device.repository.ts';
+import { DeviceService } from './registry/device.service.ts';
+import { ZoneRepository } from './registry/zone.repository.ts';
+import { TelemetryRepository } from './telemetry/telemetry.repository.ts';
+import { TelemetryService } from './telemetry/telemetry.service.ts';
+
+export interface App {
+  config: Config;
+  db: Db;
+  metrics: Metrics;
+  broker: BrokerService;
+  ingest: IngestService;
+  api: FastifyInstance;
+  routes: RouteEntry[];
+  devices: DeviceService;
+  auth: AuthService;
+  maintenance: MaintenanceService;
+  /** The context feature modules were given (tests reach module services through `ctx.shared`). */
+  ctx: ModuleContext;
+  /** Set when the first administrator was created by this start with a generated password (print it once). */
+  firstAdmin: { username: string; password: string | null } | null;
+  urls(): { mqtt: string; mqttWs: string | null; http: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Wiring in dependency order: database → migrations → repositories → services → broker → API.
+ * Shutdown runs in reverse and drains ingest batches before the database closes.
+ */
+export async function startApp(config: Config, log: Logger, opts: { db?: Db } = {}): Promise<App> {
+  const metrics = new Metrics();
+  const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, log }));
+  log.info({ database: db.description }, 'database opened');
+  await migrate(db, log);
+  const key = loadServiceKey(config.secretKey, config.dataDir);
+
+  const deviceRepo = new DeviceRepository(db);
+  const devices = new DeviceService(deviceRepo, key, config.ward.code);
+  const auth = new AuthService(new AuthRepository(db), config.tokenTtlHours, log);
+  const firstAdmin = await auth.bootstrapAdmin(config.admin.username, config.admin.password);
+  const reads = new TelemetryRepository(db, config.ward.timezone);
+  const zones = new ZoneRepository(db);
+  const audit = new AuditRepository(db);
+
+  const ingest = new IngestService({
+    repo: new IngestRepository(db),
+    spool: new Spool(path.join(config.dataDir, 'spool')),
+    log,
+    metrics,
+    batchRows: config.ingest.batchRows,
+    batchWaitMs: config.ingest.batchWaitMs,
+    replayIntervalMs: config.ingest.replayIntervalMs,
+    limits: { maxPayloadBytes: config.mqtt.maxPayloadBytes, maxFutureSkewMs: 5 * 60_000, maxAgeMs: config.storage.retentionDays * 86400_000 },
+  });
+  ingest.start();
+
+  const maintenance = new MaintenanceService({
+    repo: new MaintenanceRepository(db),
+    capabilities: db.capabilities,
+    log,
+    intervalMs: config.storage.rollupRefreshMs,
+    retentionDays: config.storage.retentionDays,
+    compressAfterDays: config.storage.compressAfterDays,
+  });
+  await maintenance.start();
+
+  const broker = new BrokerService({
+    host: config.mqtt.host,
+    port: config.mqtt.port,
+    wsPort: config.mqtt.wsPort,
+    maxPayloadBytes: config.mqtt.maxPayloadBytes,
+    // The payload cap is enforced by ingest (to dead-letter with a reason); the broker enforces the topic depth.
+    maxTopicDepth: config.mqtt.maxTopicDepth,
+    connectRate: config.mqtt.connectRate,
+    connectBurst: config.mqtt.connectBurst,
+    log,
+    metrics,
+    auth: devices,
+    sink: ingest,
+    fallbackWhenBusy: config.defaulted.includes('SW_MQTT_PORT'),
+  });
+  await broker.start();
+
+  // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
+  const ctx: ModuleContext = {
+    config, log, db, metrics, serviceKey: key, broker, ingest, auth, devices, deviceRepo, zones, reads, audit,
+    events: new EventEmitter(), shared: new Map(),
+  };
+  ctx.events.setMaxListeners(50);
+  // Durable device data, for modules: `ingest.batch` (Batch), `ingest.ack` (CommandAck), `device.status` per status row.
+  ingest.onBatch((b) => {
+    ctx.events.emit('ingest.batch', b);
+    for (const s of b.statuses) ctx.events.emit('device.status', { deviceId: s.deviceId, online: s.online, reason: s.reason, at: new Date(s.time) });
+  });
+  ingest.onAck((a) => ctx.events.emit('ingest.ack', a));
+  const modules = MODULES.map((make) => make());
+  for (const m of modules) await m.init(ctx);
+
+  const { app: api, routes } = await buildApi(
+    {
+      config,
+      metrics,
+      auth,
+      devices,
+      zones,
+      telemetry: new TelemetryService(reads, deviceRepo),
+      reads,
+      audit,
+      events: ctx.events,
+      extraRoutes: modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
+      ready: async () => {
+        const checks: Record<string, string> = {};
+        try {
+          await db.query('SELECT 1');
+          checks.database = ingest.spooling ? 'spooling' : 'ok';
+        } catch (err) {
+          checks.database = `down: ${(err as Error).message}`;
+        }
+        checks.mqtt = broker.address.port ? 'ok' : 'down';
+        return { ready: checks.database === 'ok' && checks.mqtt === 'ok', checks };
+      },
+      status: () => ({
+        database: db.description,
+        flavour: db.flavour,
+        mqttConnections: broker.connectedClients,
+        spooledBatches: ingest.spooling,
+        ward: config.ward,
+      }),
+    },
+    log,
+  );
+  try {
+    await api.listen({ host: config.http.host, port: config.http.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !config.defaulted.includes('SW_HTTP_PORT')) throw err;
+    log.warn({ port: config.http.port }, 'HTTP port is in use: listening on a free port instead; set SW_HTTP_PORT to choose');
+    await api.listen({ host: config.http.host, port: 0 });
+  }
+
+  for (const m of modules) await m.start?.();
+  const httpPort = (api.server.address() as AddressInfo).port;
+  const shown = (h: string): string => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+  let stopped = false;
+  return {
+    config,
+    db,
+    metrics,
+    broker,
+    ingest,
+    api,
+    routes,
+    devices,
+    auth,
+    maintenance,
+    ctx,
+    firstAdmin,
+    urls: () => ({
+      mqtt: `mqtt://${shown(config.mqtt.host)}:${broker.address.port}`,
+      mqttWs: broker.address.wsPort ? `ws://${shown(config.mqtt.host)}:${broker.address.wsPort}/mqtt` : null,
+      http: `http://${shown(config.http.host)}:${httpPort}`,
+    }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await api.close();
+      for (const m of [...modules].reverse()) await m.stop?.();
+      await broker.stop();
+      await ingest.stop();
+      await maintenance.stop();
+      if (!opts.db) await db.close();
+    },
+  };
+}

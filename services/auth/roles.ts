@@ -1,0 +1,16 @@
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+/** viewer reads; operator also controls devices and edits device details; admin also provisions and manages people. */
+export const roleAtLeast = (have: Role, need: Role): boolean => RANK[have] >= RANK[need];
+
+export interface Principal {
+  /** Username, or `token:<name>` for a machine token. */
+  actor: string;
+  userId: string | null;
+  role: Role;
+  tokenId: string;
+  via: 'session' | 'api';
+}

@@ -1,0 +1,178 @@
+import type { DeviceKind, MetricSpec } from '../../devices/index.ts';
+import type { PublishChannel } from '../broker/topics.ts';
+
+/** Why ingest refused a message. Stored with the message in dead_letters and counted. */
+export type RejectCode =
+  | 'PAYLOAD_TOO_LARGE'
+  | 'MALFORMED_JSON'
+  | 'NOT_AN_OBJECT'
+  | 'UNKNOWN_FIELD'
+  | 'MISSING_FIELD'
+  | 'WRONG_TYPE'
+  | 'OUT_OF_RANGE'
+  | 'BAD_TIMESTAMP'
+  | 'UNKNOWN_EVENT'
+  | 'UNKNOWN_KIND';
+
+export type Decoded =
+  | { type: 'telemetry'; time: Date; numeric: Record<string, number>; state: Record<string, unknown> }
+  | { type: 'event'; time: Date; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }
+  | { type: 'status'; time: Date; online: boolean; info: Record<string, unknown> }
+  | { type: 'ack'; time: Date; commandId: string; status: AckStatus; result: Record<string, unknown>; error: string | null };
+
+export type AckStatus = 'ok' | 'error' | 'rejected' | 'in_progress';
+const ACK_STATUSES: readonly string[] = ['ok', 'error', 'rejected', 'in_progress'];
+
+export type DecodeResult = { ok: true; value: Decoded } | { ok: false; code: RejectCode; reason: string };
+
+export interface DecodeLimits {
+  maxPayloadBytes: number;
+  /** Device clocks may run ahead this much before a timestamp is refused as being in the future. */
+  maxFutureSkewMs: number;
+  /** Timestamps older than this are refused (they would fall outside retention). */
+  maxAgeMs: number;
+}
+
+const fail = (code: RejectCode, reason: string): DecodeResult => ({ ok: false, code, reason });
+
+class Reject extends Error {
+  readonly code: RejectCode;
+  constructor(code: RejectCode, reason: string) {
+    super(reason);
+    this.code = code;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function onlyFields(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  for (const k of Object.keys(obj)) {
+    if (!allowed.includes(k)) throw new Reject('UNKNOWN_FIELD', `unknown field '${k}' in ${where} (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+function parseTime(raw: unknown, receivedAt: Date, limits: DecodeLimits): Date {
+  if (raw === undefined) return receivedAt;
+  let t: Date;
+  if (typeof raw === 'number' && Number.isFinite(raw)) t = new Date(raw);
+  else if (typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw)) t = new Date(raw);
+  else throw new Reject('WRONG_TYPE', `'ts' must be epoch milliseconds or an ISO 8601 string`);
+  if (Number.isNaN(t.getTime())) throw new Reject('BAD_TIMESTAMP', `'ts' is not a valid time`);
+  const delta = t.getTime() - receivedAt.getTime();
+  if (delta > limits.maxFutureSkewMs) throw new Reject('BAD_TIMESTAMP', `'ts' is ${Math.round(delta / 1000)} s in the future: device clock is wrong`);
+  if (-delta > limits.maxAgeMs) throw new Reject('BAD_TIMESTAMP', `'ts' is older than the retention period`);
+  return t;
+}
+
+function checkMetric(name: string, spec: MetricSpec, v: unknown): { numeric?: number; state: unknown } {
+  switch (spec.type) {
+    case 'number':
+    case 'integer': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Reject('WRONG_TYPE', `'${name}' must be a number`);
+      if (spec.type === 'integer' && !Number.isInteger(v)) throw new Reject('WRONG_TYPE', `'${name}' must be an integer`);
+      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+        throw new Reject('OUT_OF_RANGE', `'${name}' = ${v} is outside ${spec.min ?? '-∞'}..${spec.max ?? '∞'} ${spec.unit}`.trim());
+      }
+      return { numeric: v, state: v };
+    }
+    case 'boolean':
+      if (typeof v !== 'boolean') throw new Reject('WRONG_TYPE', `'${name}' must be true or false`);
+      return { numeric: v ? 1 : 0, state: v };
+    case 'enum':
+      if (typeof v !== 'string' || !spec.values.includes(v)) throw new Reject('OUT_OF_RANGE', `'${name}' must be one of ${spec.values.join(', ')}`);
+      return { state: v };
+    case 'string':
+      if (typeof v !== 'string') throw new Reject('WRONG_TYPE', `'${name}' must be a string`);
+      if (v.length > spec.maxLength) throw new Reject('OUT_OF_RANGE', `'${name}' is longer than ${spec.maxLength} characters`);
+      return { state: v };
+  }
+}
+
+function decodeTelemetry(kind: DeviceKind, body: Record<string, unknown>, time: Date): Decoded {
+  onlyFields(body, ['ts', 'seq', 'metrics'], 'telemetry');
+  const metrics = body.metrics;
+  if (metrics === undefined) throw new Reject('MISSING_FIELD', `telemetry needs 'metrics'`);
+  if (!isObject(metrics)) throw new Reject('WRONG_TYPE', `'metrics' must be an object`);
+  const names = Object.keys(metrics);
+  if (names.length === 0) throw new Reject('MISSING_FIELD', `'metrics' is empty`);
+  const numeric: Record<string, number> = {};
+  const state: Record<string, unknown> = {};
+  for (const name of names) {
+    const spec = kind.telemetry[name];
+    if (!spec) throw new Reject('UNKNOWN_FIELD', `'${name}' is not a ${kind.name} metric`);
+    const r = checkMetric(name, spec, metrics[name]);
+    if (r.numeric !== undefined) numeric[name] = r.numeric;
+    state[name] = r.state;
+  }
+  return { type: 'telemetry', time, numeric, state };
+}
+
+function decodeEvent(kind: DeviceKind, body: Record<string, unknown>, time: Date): Decoded {
+  onlyFields(body, ['ts', 'event', 'active', 'data'], 'event');
+  if (typeof body.event !== 'string') throw new Reject('MISSING_FIELD', `event needs 'event' (a name)`);
+  const spec = kind.events[body.event];
+  if (!spec) throw new Reject('UNKNOWN_EVENT', `'${body.event}' is not a ${kind.name} event`);
+  if (spec.fault && typeof body.active !== 'boolean') throw new Reject('MISSING_FIELD', `fault '${body.event}' needs 'active' true or false`);
+  if (body.active !== undefined && typeof body.active !== 'boolean') throw new Reject('WRONG_TYPE', `'active' must be true or false`);
+  if (body.data !== undefined && !isObject(body.data)) throw new Reject('WRONG_TYPE', `'data' must be an object`);
+  const active = typeof body.active === 'boolean' ? body.active : null;
+  return { type: 'event', time, event: body.event, active, severity: spec.severity, data: (body.data as Record<string, unknown>) ?? {} };
+}
+
+function decodeStatus(body: Record<string, unknown>, time: Date): Decoded {
+  onlyFields(body, ['ts', 'online', 'firmware', 'ip', 'uptimeS'], 'status');
+  if (typeof body.online !== 'boolean') throw new Reject('MISSING_FIELD', `status needs 'online' true or false`);
+  const { online, ts: _ts, ...info } = body;
+  return { type: 'status', time, online, info };
+}
+
+function decodeAck(body: Record<string, unknown>, time: Date): Decoded {
+  onlyFields(body, ['ts', 'id', 'status', 'result', 'error'], 'ack');
+  if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new Reject('MISSING_FIELD', `ack needs 'id' (the command id)`);
+  if (typeof body.status !== 'string' || !ACK_STATUSES.includes(body.status)) throw new Reject('WRONG_TYPE', `'status' must be one of ${ACK_STATUSES.join(', ')}`);
+  if (body.result !== undefined && !isObject(body.result)) throw new Reject('WRONG_TYPE', `'result' must be an object`);
+  if (body.error !== undefined && typeof body.error !== 'string') throw new Reject('WRONG_TYPE', `'error' must be a string`);
+  return {
+    type: 'ack',
+    time,
+    commandId: body.id,
+    status: body.status as AckStatus,
+    result: (body.result as Record<string, unknown>) ?? {},
+    error: (body.error as string | undefined) ?? null,
+  };
+}
+
+/** Validates one device message against its kind's declaration. Pure: no I/O, no clock (receivedAt is given). */
+export function decodeMessage(
+  kind: DeviceKind | undefined,
+  channel: PublishChannel,
+  payload: Buffer,
+  receivedAt: Date,
+  limits: DecodeLimits,
+): DecodeResult {
+  if (payload.length > limits.maxPayloadBytes) return fail('PAYLOAD_TOO_LARGE', `payload is ${payload.length} bytes; the limit is ${limits.maxPayloadBytes}`);
+  if (!kind) return fail('UNKNOWN_KIND', 'the device has no known kind');
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return fail('MALFORMED_JSON', `payload is not JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(body)) return fail('NOT_AN_OBJECT', 'payload must be a JSON object');
+  try {
+    const time = parseTime(body.ts, receivedAt, limits);
+    switch (channel) {
+      case 'telemetry':
+        return { ok: true, value: decodeTelemetry(kind, body, time) };
+      case 'event':
+        return { ok: true, value: decodeEvent(kind, body, time) };
+      case 'status':
+        return { ok: true, value: decodeStatus(body, time) };
+      case 'ack':
+        return { ok: true, value: decodeAck(body, time) };
+    }
+  } catch (err) {
+    if (err instanceof Reject) return fail(err.code, err.message);
+    throw err;
+  }
+}

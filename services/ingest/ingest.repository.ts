@@ -1,0 +1,113 @@
+import type { Db, Queryable } from '../db/db.ts';
+import { mergeStates, sanitizeBatch, type Batch, type StatusRow } from './batch.ts';
+
+export interface WriteResult {
+  telemetryInserted: number;
+  eventsInserted: number;
+}
+
+/**
+ * All SQL of the ingest path. One batch = one transaction; every insert is idempotent.
+ *
+ * Rows are locked in one order (device id) by every batch, so concurrent writers queue instead of deadlocking, and a
+ * device appears at most once per upsert statement (PostgreSQL refuses to update the same row twice in one statement).
+ */
+export class IngestRepository {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  writeBatch(input: Batch): Promise<WriteResult> {
+    // Text PostgreSQL refuses (NUL characters) is escaped first: one odd byte must not cost the whole batch.
+    const b = sanitizeBatch(input);
+    return this.db.transaction(async (tx) => {
+      await this.ensureStateRows(tx, b);
+      let telemetryInserted = 0;
+      let eventsInserted = 0;
+      if (b.telemetry.length) {
+        const r = await tx.query(
+          `INSERT INTO telemetry (time, device_id, data)
+           SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::jsonb[])
+           ON CONFLICT DO NOTHING`,
+          [b.telemetry.map((r) => r.time), b.telemetry.map((r) => r.deviceId), b.telemetry.map((r) => JSON.stringify(r.data))],
+        );
+        telemetryInserted = r.rowCount;
+      }
+      if (b.events.length) {
+        const r = await tx.query(
+          `INSERT INTO device_events (time, device_id, event, active, severity, data)
+           SELECT u.* FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::jsonb[])
+             AS u(time, device_id, event, active, severity, data)
+           WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u.device_id)
+           ON CONFLICT DO NOTHING`,
+          [
+            b.events.map((e) => e.time),
+            b.events.map((e) => e.deviceId),
+            b.events.map((e) => e.event),
+            b.events.map((e) => e.active),
+            b.events.map((e) => e.severity),
+            b.events.map((e) => JSON.stringify(e.data)),
+          ],
+        );
+        eventsInserted = r.rowCount;
+      }
+      if (b.states.length) await this.upsertStates(tx, b);
+      const statuses = [...b.statuses].sort((x, y) => (x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : x.time < y.time ? -1 : x.time > y.time ? 1 : 0));
+      for (const s of statuses) await this.recordStatus(tx, s);
+      if (b.deadLetters.length) {
+        const d = b.deadLetters;
+        await tx.query(
+          `INSERT INTO dead_letters (received_at, device_id, topic, reason_code, reason, payload, payload_size)
+           SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])`,
+          [d.map((x) => x.receivedAt), d.map((x) => x.deviceId), d.map((x) => x.topic), d.map((x) => x.reasonCode), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => x.payloadSize)],
+        );
+      }
+      return { telemetryInserted, eventsInserted };
+    });
+  }
+
+  /** Latest state: newer values win key by key, so a late (replayed) message never hides a newer reading. */
+  private async upsertStates(tx: Queryable, b: Batch): Promise<void> {
+    const states = mergeStates(b.states);
+    await tx.query(
+      `INSERT INTO device_state (device_id, state, state_at, last_seen)
+       SELECT u.id, u.state, u.state_at, u.seen
+       FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[]) AS u(id, state, state_at, seen)
+       WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u.id)
+       ORDER BY u.id
+       ON CONFLICT (device_id) DO UPDATE SET
+         state = CASE WHEN EXCLUDED.state_at IS NULL THEN device_state.state
+                      WHEN device_state.state_at IS NULL OR EXCLUDED.state_at >= device_state.state_at THEN device_state.state || EXCLUDED.state
+                      ELSE EXCLUDED.state || device_state.state END,
+         state_at = greatest(device_state.state_at, EXCLUDED.state_at),
+         last_seen = greatest(device_state.last_seen, EXCLUDED.last_seen)`,
+      [states.map((s) => s.deviceId), states.map((s) => JSON.stringify(s.state)), states.map((s) => s.stateAt), states.map((s) => s.lastSeen)],
+    );
+  }
+
+  /** Creates the missing latest-state rows of every device the batch touches, in one statement and in id order. */
+  private async ensureStateRows(tx: Queryable, b: Batch): Promise<void> {
+    const ids = [...new Set([...b.states.map((s) => s.deviceId), ...b.statuses.map((s) => s.deviceId)])].sort();
+    if (!ids.length) return;
+    await tx.query(
+      `INSERT INTO device_state (device_id)
+       SELECT u.id FROM unnest($1::text[]) AS u(id) WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u.id) ORDER BY u.id
+       ON CONFLICT (device_id) DO NOTHING`,
+      [ids],
+    );
+  }
+
+  /** Records a status change only when it is one (online differs), so repeats do not pile up in the history. */
+  private async recordStatus(tx: Queryable, s: StatusRow): Promise<void> {
+    await tx.query(
+      `WITH changed AS (
+         UPDATE device_state SET online = $2, status_changed_at = $3, status_reason = $4
+         WHERE device_id = $1 AND online IS DISTINCT FROM $2
+           AND (status_changed_at IS NULL OR status_changed_at <= $3)
+         RETURNING device_id)
+       INSERT INTO status_events (time, device_id, online, reason) SELECT $3, device_id, $2, $4 FROM changed`,
+      [s.deviceId, s.online, s.time, s.reason],
+    );
+  }
+}

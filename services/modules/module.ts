@@ -1,0 +1,58 @@
+import type { EventEmitter } from 'node:events';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AuditRepository } from '../audit/audit.repository.ts';
+import type { AuthService } from '../auth/auth.service.ts';
+import type { BrokerService } from '../broker/broker.service.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Metrics } from '../common/metrics.ts';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/db.ts';
+import type { IngestService } from '../ingest/ingest.service.ts';
+import type { DeviceRepository } from '../registry/device.repository.ts';
+import type { DeviceService } from '../registry/device.service.ts';
+import type { ZoneRepository } from '../registry/zone.repository.ts';
+import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
+
+/**
+ * Events modules publish for each other (names and payloads are the contract; see docs/architecture.md).
+ * - `ingest.batch`    Batch (services/ingest/batch.ts)                 device data that just became durable
+ * - `ingest.ack`      CommandAck (services/ingest/ingest.service.ts)   a device acknowledged a command (durably received)
+ * - `device.status`   {deviceId, online, reason, at: Date}             status report from MQTT (connect, disconnect, birth, will);
+ *                                                                      other sources (camera probes, missed reports) emit it too
+ * - `command.outcome` {commandId, deviceId, status, at: Date}         a command reached a final state
+ * - `camera.probe`    {cameraId, kind, ok, durationMs, at: Date}      a camera health probe finished
+ */
+export type ModuleEvents = EventEmitter;
+
+/** What the core gives every feature module. */
+export interface ModuleContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  metrics: Metrics;
+  /** The service key (32 bytes) for HMACs and AES-GCM secrets at rest (services/common/crypto.ts). */
+  serviceKey: Buffer;
+  broker: BrokerService;
+  ingest: IngestService;
+  auth: AuthService;
+  devices: DeviceService;
+  deviceRepo: DeviceRepository;
+  zones: ZoneRepository;
+  reads: TelemetryRepository;
+  audit: AuditRepository;
+  events: ModuleEvents;
+  /** Services modules share, by name (e.g. 'commands' for the command service). Set in init, read in start. */
+  shared: Map<string, unknown>;
+}
+
+/**
+ * A feature (control, cameras, health, …): a constructor that only assigns, `init` that builds its services, explicit
+ * `start`/`stop`, and optionally routes (registered under /api/v1, each declaring its role like every route).
+ */
+export interface FeatureModule {
+  readonly name: string;
+  init(ctx: ModuleContext): Promise<void>;
+  routes?(): FastifyPluginAsync;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
