@@ -1,0 +1,136 @@
+import type { Db } from '../../db/db.ts';
+
+export interface IndicatorDevice {
+  id: string;
+  kind: string;
+  name: string;
+  groupId: string | null;
+  /** Installation date, or the registration date when none was entered. */
+  since: number;
+  asset: Record<string, unknown>;
+  online: boolean | null;
+  state: Record<string, unknown>;
+}
+
+export interface PlayLog {
+  deviceId: string;
+  broadcastId: string;
+  start: number;
+  end: number;
+  result: string;
+}
+
+export interface Emergency {
+  id: string;
+  title: string;
+  requestedAt: number;
+  firstAirAt: number | null;
+}
+
+export interface Repair {
+  deviceId: string;
+  raisedAt: number;
+  clearedAt: number;
+}
+
+const ms = (d: Date | string): number => new Date(d).getTime();
+
+/** SQL behind the plan's indicators: devices, counter deltas and gauge means from the hourly rollup, play logs, repairs. */
+export class IndicatorsRepository {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async devices(wardCode: string): Promise<IndicatorDevice[]> {
+    const r = await this.db.query<{ id: string; kind: string; name: string; group_id: string | null; since: Date; asset: Record<string, unknown>; online: boolean | null; state: Record<string, unknown> | null }>(
+      `SELECT d.id, d.kind, d.name, d.group_id, coalesce(d.installed_at, d.created_at) AS since, d.asset, s.online, s.state
+       FROM devices d LEFT JOIN device_state s ON s.device_id = d.id WHERE d.ward_code = $1 ORDER BY d.id`,
+      [wardCode],
+    );
+    return r.rows.map((x) => ({ id: x.id, kind: x.kind, name: x.name, groupId: x.group_id, since: ms(x.since), asset: x.asset, online: x.online, state: x.state ?? {} }));
+  }
+
+  async groups(wardCode: string): Promise<{ id: string; name: string }[]> {
+    const r = await this.db.query<{ id: string; name: string }>(`SELECT id, name FROM zones WHERE kind = 'residential_group' AND ward_code = $1 ORDER BY id`, [wardCode]);
+    return r.rows;
+  }
+
+  /**
+   * Increase of a cumulative counter per device over [from, to), from the hourly rollup's per-hour min and max:
+   * within an hour max − min; each step between hours counts in the hour it ends (so months add up to their
+   * half-year), including the step from a reading at most 7 days before `from`. A drop is a reset (the device was
+   * replaced): the new value counts from zero. A reset inside one hour is not seen.
+   */
+  async counterDeltas(ids: readonly string[], metric: string, from: number, to: number): Promise<Map<string, number>> {
+    if (!ids.length) return new Map();
+    const r = await this.db.query<{ device_id: string; delta: number }>(
+      `WITH h AS (
+         SELECT device_id, bucket, (stats->$2->>2)::float8 AS mn, (stats->$2->>3)::float8 AS mx
+         FROM telemetry_hourly
+         WHERE device_id = ANY($1::text[]) AND bucket >= $3::timestamptz - interval '7 days' AND bucket < $4 AND stats ? $2),
+       d AS (SELECT device_id, bucket, mn, mx, mn - lag(mx) OVER (PARTITION BY device_id ORDER BY bucket) AS gap FROM h)
+       SELECT device_id, sum((mx - mn) + CASE WHEN gap IS NULL THEN 0 WHEN gap >= 0 THEN gap ELSE mn END)::float8 AS delta
+       FROM d WHERE bucket >= $3 GROUP BY device_id`,
+      [ids, metric, new Date(from), new Date(to)],
+    );
+    return new Map(r.rows.map((x) => [x.device_id, Number(x.delta)]));
+  }
+
+  /** Sum and count of a gauge's readings per device over [from, to) (booleans are 0/1: sum/count = share true). */
+  async gaugeSums(ids: readonly string[], metric: string, from: number, to: number): Promise<Map<string, { sum: number; count: number }>> {
+    if (!ids.length) return new Map();
+    const r = await this.db.query<{ device_id: string; s: number; n: number }>(
+      `SELECT device_id, sum((stats->$2->>1)::float8)::float8 AS s, sum((stats->$2->>0)::float8)::float8 AS n
+       FROM telemetry_hourly WHERE device_id = ANY($1::text[]) AND bucket >= $3 AND bucket < $4 AND stats ? $2 GROUP BY device_id`,
+      [ids, metric, new Date(from), new Date(to)],
+    );
+    return new Map(r.rows.map((x) => [x.device_id, { sum: Number(x.s), count: Number(x.n) }]));
+  }
+
+  /** Play-log events whose airing started in [from, to); start/end must be ISO times (others are skipped). */
+  async playLogs(ids: readonly string[], event: string, from: number, to: number): Promise<PlayLog[]> {
+    if (!ids.length) return [];
+    const r = await this.db.query<{ device_id: string; bid: string; s: Date; e: Date; result: string }>(
+      `SELECT device_id, bid, s, e, result FROM (
+         SELECT device_id, data->>'broadcastId' AS bid, coalesce(data->>'result', 'ok') AS result,
+                CASE WHEN data->>'start' ~ '^\\d{4}-\\d{2}-\\d{2}T' THEN (data->>'start')::timestamptz END AS s,
+                CASE WHEN data->>'end' ~ '^\\d{4}-\\d{2}-\\d{2}T' THEN (data->>'end')::timestamptz END AS e
+         FROM device_events WHERE device_id = ANY($1::text[]) AND event = $2 AND time >= $3::timestamptz - interval '1 day' AND time < $4::timestamptz + interval '1 day') p
+       WHERE s IS NOT NULL AND e IS NOT NULL AND bid IS NOT NULL AND s >= $3::timestamptz AND s < $4::timestamptz`,
+      [ids, event, new Date(from), new Date(to)],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, broadcastId: x.bid, start: ms(x.s), end: ms(x.e), result: x.result }));
+  }
+
+  /** Whether the control module's broadcasts table exists (it is another module's; absent = "not available"). */
+  async hasBroadcasts(): Promise<boolean> {
+    const r = await this.db.query<{ t: string | null }>(`SELECT to_regclass('broadcasts')::text AS t`);
+    return r.rows[0]?.t !== null && r.rows[0]?.t !== undefined;
+  }
+
+  /** Emergency broadcasts requested in [from, to) and the first moment any cluster aired them. */
+  async emergencies(event: string, from: number, to: number): Promise<Emergency[]> {
+    const r = await this.db.query<{ id: string; title: string; requested_at: Date; first_air: Date | null }>(
+      `SELECT b.id, b.title, b.requested_at,
+              (SELECT min((e.data->>'start')::timestamptz) FROM device_events e
+               WHERE e.event = $3 AND e.data->>'broadcastId' = b.id AND e.data->>'start' ~ '^\\d{4}-\\d{2}-\\d{2}T'
+                 AND coalesce(e.data->>'result', 'ok') <> 'failed' AND e.time >= b.requested_at - interval '1 hour') AS first_air
+       FROM broadcasts b WHERE b.priority = 'emergency' AND b.requested_at >= $1 AND b.requested_at < $2 ORDER BY b.requested_at`,
+      [new Date(from), new Date(to), event],
+    );
+    return r.rows.map((x) => ({ id: x.id, title: x.title, requestedAt: ms(x.requested_at), firstAirAt: x.first_air ? ms(x.first_air) : null }));
+  }
+
+  /** Critical alarms the condition itself cleared in [from, to) (a repair), flapping excluded. */
+  async repairs(ids: readonly string[], from: number, to: number): Promise<Repair[]> {
+    if (!ids.length) return [];
+    const r = await this.db.query<{ device_id: string; raised_at: Date; cleared_at: Date }>(
+      `SELECT device_id, raised_at, cleared_at FROM alarms
+       WHERE device_id = ANY($1::text[]) AND state = 'cleared' AND cleared_by = 'system' AND severity = 'critical'
+         AND rule <> 'flapping' AND cleared_at >= $2 AND cleared_at < $3`,
+      [ids, new Date(from), new Date(to)],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, raisedAt: ms(x.raised_at), clearedAt: ms(x.cleared_at) }));
+  }
+}
