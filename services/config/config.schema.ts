@@ -25,6 +25,7 @@ export const CONFIG_KEYS = {
   SW_LOG_LEVEL: { type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', doc: 'pino log level.' },
   SW_HTTP_HOST: { type: { kind: 'string' }, default: '0.0.0.0', doc: 'Address the HTTP API listens on.' },
   SW_HTTP_PORT: { type: { kind: 'int', min: 0, max: 65535 }, default: '8080', doc: 'HTTP API port (0 = any free port).' },
+  SW_PUBLIC_BASE_URL: { type: { kind: 'url', protocols: ['http:', 'https:'], allowEmpty: true }, default: '', doc: 'Address devices use to reach this service over HTTP (audio files for loudspeakers), e.g. http://10.20.0.5:8080. Empty: the address the operator\'s request came to.' },
   SW_MQTT_HOST: { type: { kind: 'string' }, default: '0.0.0.0', doc: 'Address the MQTT broker listens on.' },
   SW_MQTT_PORT: { type: { kind: 'int', min: 0, max: 65535 }, default: '1883', doc: 'MQTT over TCP port (0 = any free port).' },
   SW_MQTT_WS_PORT: { type: { kind: 'int', min: -1, max: 65535 }, default: '-1', doc: 'MQTT over WebSocket port (-1 = disabled, 0 = any free port).' },

@@ -7,7 +7,7 @@ export interface Config {
   databaseUrl: string;
   dbPoolSize: number;
   logLevel: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number; publicBaseUrl: string };
   mqtt: {
     host: string;
     port: number;
@@ -144,7 +144,7 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
     databaseUrl: r.SW_DATABASE_URL,
     dbPoolSize: int('SW_DB_POOL_SIZE'),
     logLevel: r.SW_LOG_LEVEL,
-    http: { host: r.SW_HTTP_HOST, port: int('SW_HTTP_PORT') },
+    http: { host: r.SW_HTTP_HOST, port: int('SW_HTTP_PORT'), publicBaseUrl: r.SW_PUBLIC_BASE_URL.replace(/\/+$/, '') },
     mqtt: {
       host: r.SW_MQTT_HOST,
       port: int('SW_MQTT_PORT'),

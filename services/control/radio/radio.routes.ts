@@ -16,6 +16,8 @@ export interface RadioDeps {
   reports: RadioReports;
   relay: LiveRelay;
   signer: UrlSigner;
+  /** Base URL devices fetch audio from (SW_PUBLIC_BASE_URL); empty: the origin the operator's request came to. */
+  publicBaseUrl: string;
 }
 
 const Priority = Type.Union([Type.Literal('normal'), Type.Literal('priority'), Type.Literal('emergency')]);
@@ -132,7 +134,7 @@ export const radioRoutes = (d: RadioDeps): FastifyPluginAsync => async (base) =>
 
   app.post('/radio/broadcasts', { config: { role: 'operator', action: 'radio.broadcast.create' }, schema: { tags, body: BroadcastBody } }, async (req, reply) => {
     req.auditTarget = { type: 'broadcast', id: req.body.id ?? '(new)', details: { priority: req.body.priority, title: req.body.title } };
-    const r = await d.broadcasts.create(req.body, origin(req), `${req.protocol}://${req.host}`);
+    const r = await d.broadcasts.create(req.body, origin(req), d.publicBaseUrl || `${req.protocol}://${req.host}`);
     req.auditTarget = { type: 'broadcast', id: r.broadcast.id, details: { priority: r.broadcast.priority, title: r.broadcast.title, clusters: r.clusters.length, conflicts: r.conflicts.length, dispatched: r.dispatched } };
     return reply.status(201).send(r);
   });
