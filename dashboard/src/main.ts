@@ -1,0 +1,83 @@
+import { api } from './api.ts';
+import { clear, h } from './dom.ts';
+import { fleet } from './fleet.ts';
+import { getLang, setLang, t } from './i18n.ts';
+import { routes, type Page } from './pages/index.ts';
+import { loginPage } from './pages/login.ts';
+
+export interface Settings {
+  ward: { code: string; name: string; timezone: string };
+  map: { tileUrl: string; attribution: string };
+}
+
+let settings: Settings;
+let stopLive: (() => void) | undefined;
+let cleanup: (() => void) | void;
+
+function nav(current: string): HTMLElement {
+  const items = routes.filter((r) => r.nav && (!r.role || api.can(r.role)));
+  return h(
+    'header',
+    { class: 'top' },
+    h('div', { class: 'brand' }, h('strong', {}, t('appTitle')), h('span', { class: 'ward' }, settings.ward.name)),
+    h('nav', {}, items.map((r) => h('a', { href: `#/${r.path}`, class: current === r.path ? 'active' : '', 'data-nav': r.path }, t(r.title)))),
+    h(
+      'div',
+      { class: 'user' },
+      h('span', { class: 'who', 'data-role': api.me?.role ?? '' }, `${api.me?.actor ?? ''} · ${t(`role_${api.me?.role ?? 'viewer'}`)}`),
+      h('button', { class: 'link', id: 'lang', onclick: () => { setLang(getLang() === 'vi' ? 'en' : 'vi'); void render(); } }, t('language')),
+      h('button', { class: 'link', id: 'logout', onclick: () => void api.logout().then(() => { stopLive?.(); stopLive = undefined; location.hash = ''; void render(); }) }, t('logout')),
+    ),
+  );
+}
+
+function match(hash: string): { page: Page; params: string[]; path: string } {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const path = parts[0] ?? 'overview';
+  const page = routes.find((r) => r.path === path) ?? routes[0]!;
+  return { page, params: parts.slice(1), path: page.path };
+}
+
+async function render(): Promise<void> {
+  const root = document.getElementById('app')!;
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = undefined;
+  clear(root);
+  document.documentElement.lang = getLang();
+  if (!api.me) {
+    root.append(loginPage(async () => {
+      await startSession();
+      await render();
+    }));
+    return;
+  }
+  const { page, params, path } = match(location.hash);
+  const main = h('main', { class: `page page-${path}` });
+  root.append(nav(path), main);
+  if (page.role && !api.can(page.role)) {
+    main.append(h('p', { class: 'error' }, t('notAvailable')));
+    return;
+  }
+  try {
+    cleanup = await page.render(main, params, settings);
+  } catch (err) {
+    main.append(h('p', { class: 'error' }, `${t('error')}: ${(err as Error).message}`));
+  }
+}
+
+async function startSession(): Promise<void> {
+  await fleet.load();
+  stopLive ??= api.live((name, data) => fleet.apply(name, data));
+}
+
+async function boot(): Promise<void> {
+  // Settings and the session check in parallel (one round trip less before the first page).
+  const [s, me] = await Promise.all([fetch('/settings.json').then((r) => r.json() as Promise<Settings>), api.loadMe()]);
+  settings = s;
+  setLang(getLang());
+  if (me) await startSession();
+  window.addEventListener('hashchange', () => void render());
+  await render();
+}
+
+void boot();
