@@ -4,6 +4,7 @@
  * camera_snapshots. The files are the truth for retention: after every save (and hourly) rows whose files the store
  * pruned are deleted. Saves of one camera are serialised so that sync never races a concurrent save.
  */
+import type { EventEmitter } from 'node:events';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, notFound } from '../common/errors.ts';
@@ -31,6 +32,8 @@ interface SnapshotDeps {
   connectionOf: (id: string) => Promise<CameraConnection>;
   settings: () => CameraSettings;
   log: Logger;
+  /** Shared bus: `camera.snapshot` is emitted for every stored snapshot (live dashboards refresh their image). */
+  events?: EventEmitter;
 }
 
 const CONTENT_TYPE = { jpeg: 'image/jpeg', webp: 'image/webp' } as const;
@@ -140,6 +143,7 @@ export class CameraSnapshotService {
         throw err;
       }
       await this.syncRows(cameraId, store, false); // save() has just pruned
+      this.d.events?.emit('camera.snapshot', { cameraId, snapshotId: row.id, takenAt: row.takenAt, trigger: row.trigger });
       return row;
     });
   }

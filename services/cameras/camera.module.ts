@@ -54,7 +54,7 @@ export class CameraModule implements FeatureModule {
     const driver = new OnvifCameraDriver({ timeoutMs: settings.probeTimeoutMs, snapshotTimeoutMs: settings.snapshotTimeoutMs, logger: log });
     // The services refer to each other only through closures called after init, so the order here is free.
     const connectionOf = (id: string): ReturnType<CameraService['connectionOf']> => cameras.connectionOf(id);
-    const snapshots: CameraSnapshotService = new CameraSnapshotService({ driver, repo, rootDir: path.join(ctx.config.dataDir, 'snapshots'), connectionOf, settings: current, log });
+    const snapshots: CameraSnapshotService = new CameraSnapshotService({ driver, repo, rootDir: path.join(ctx.config.dataDir, 'snapshots'), connectionOf, settings: current, log, events: ctx.events });
     const health: CameraHealthService = new CameraHealthService({
       driver, ingest: new IngestRepository(ctx.db), repo, snapshots, events: ctx.events, metrics: ctx.metrics, kind, settings: current, log,
       load: (): ReturnType<CameraService['polledCameras']> => cameras.polledCameras(),

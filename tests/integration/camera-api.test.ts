@@ -70,8 +70,14 @@ describe('snapshots through the API', () => {
   it('fetches a snapshot through HTTP Digest, stores a resized thumbnail and full image, and serves both', async () => {
     const sim = fleet.camera('cam-01');
     const before = sim.stats.snapshots;
+    const announced: { cameraId: string; snapshotId: string }[] = [];
+    const onSnap = (e: { cameraId: string; snapshotId: string }): void => void announced.push(e);
+    t.app.ctx.events.on('camera.snapshot', onSnap);
     const r = await t.http<SnapshotBody>('POST', '/api/v1/cameras/cam-01/snapshots', { token: operator });
+    t.app.ctx.events.off('camera.snapshot', onSnap);
     expect(r.status, JSON.stringify(r.body)).toBe(201);
+    // Live dashboards hear of it on the shared bus (forwarded by /api/v1/live).
+    expect(announced).toContainEqual(expect.objectContaining({ cameraId: 'cam-01', snapshotId: r.body.id }));
     expect(sim.stats.snapshots).toBe(before + 1);
     expect(sim.basicAuthAttempts).toBe(0);
     expect(r.body).toMatchObject({ trigger: 'on-demand', requestedBy: 'operator-1', full: { format: 'jpeg', width: 640, height: 360 }, thumb: { width: 320, height: 180 } });
