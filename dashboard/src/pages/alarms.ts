@@ -9,6 +9,7 @@ addStrings(
     'alm.sev_critical': 'Nghiêm trọng', 'alm.sev_warning': 'Cảnh báo', 'alm.sev_info': 'Thông tin', 'alm.severity': 'Mức độ',
     'alm.state_active': 'Chưa xử lý', 'alm.state_acknowledged': 'Đã xác nhận', 'alm.state_cleared': 'Đã kết thúc',
     'alm.recentAlarms': 'Cảnh báo 7 ngày qua', 'alm.acknowledge': 'Xác nhận', 'alm.ackNote': 'Ghi chú (không bắt buộc)', 'alm.cancel': 'Huỷ',
+    'alm.clear': 'Kết thúc', 'alm.clearConfirm': 'Kết thúc cảnh báo này? (đã khắc phục xong)', 'alm.cleared': 'Đã kết thúc cảnh báo',
     'alm.acknowledged': 'Đã xác nhận cảnh báo', 'alm.device': 'Thiết bị', 'alm.alarm': 'Cảnh báo', 'alm.raisedAt': 'Phát sinh', 'alm.handling': 'Xử lý',
     'alm.occurrences': 'lần', 'alm.by': 'bởi', 'alm.noOpenAlarms': 'Không có cảnh báo nào đang mở', 'alm.clearFilter': 'Bỏ lọc', 'alm.anyKind': 'Chung',
   },
@@ -16,6 +17,7 @@ addStrings(
     'alm.sev_critical': 'Critical', 'alm.sev_warning': 'Warning', 'alm.sev_info': 'Info', 'alm.severity': 'Severity',
     'alm.state_active': 'Active', 'alm.state_acknowledged': 'Acknowledged', 'alm.state_cleared': 'Cleared',
     'alm.recentAlarms': 'Alarms of the last 7 days', 'alm.acknowledge': 'Acknowledge', 'alm.ackNote': 'Note (optional)', 'alm.cancel': 'Cancel',
+    'alm.clear': 'Clear', 'alm.clearConfirm': 'Clear this alarm? (the fault has been fixed)', 'alm.cleared': 'Alarm cleared',
     'alm.acknowledged': 'Alarm acknowledged', 'alm.device': 'Device', 'alm.alarm': 'Alarm', 'alm.raisedAt': 'Raised', 'alm.handling': 'Handling',
     'alm.occurrences': 'times', 'alm.by': 'by', 'alm.noOpenAlarms': 'No open alarms', 'alm.clearFilter': 'Clear filter', 'alm.anyKind': 'Any kind',
   },
@@ -139,6 +141,24 @@ export async function alarmsPage(root: HTMLElement, params: string[]): Promise<(
     if (a.state === 'active' && api.can('operator')) {
       cell.append(h('button', { class: 'ack', type: 'button', 'data-role-min': 'operator', onclick: () => ackForm(a, cell) }, t('alm.acknowledge')));
     }
+    if (a.state !== 'cleared' && api.can('operator')) {
+      cell.append(' ', h('button', { class: 'clear-alarm', type: 'button', 'data-role-min': 'operator', onclick: () => clearAlarm(a) }, t('alm.clear')));
+    }
+  };
+
+  /** An operator ends an alarm by hand (the fault was fixed and the device will not say so itself); confirmed first. */
+  const clearAlarm = (a: Alarm): void => {
+    if (!window.confirm(t('alm.clearConfirm'))) return;
+    api.request<Alarm>('POST', `/api/v1/alarms/${a.id}/clear`, {}).then(
+      () => {
+        toast(t('alm.cleared'));
+        void load();
+      },
+      (err: unknown) => {
+        toast(errorText(err), 'error');
+        void load();
+      },
+    );
   };
 
   const handling = (a: Alarm): HTMLElement => {
