@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     `  Smart-ward backend is running (${app.db.description})`,
     `  MQTT      ${urls.mqtt}${urls.mqttWs ? `   WebSocket ${urls.mqttWs}` : ''}`,
     `  HTTP API  ${urls.http}/api/v1     OpenAPI docs ${urls.http}/docs`,
+    `  Dashboard ${urls.http}/`,
   ];
   if (app.firstAdmin) {
     lines.push(
