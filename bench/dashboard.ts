@@ -32,6 +32,8 @@ import { createScratchDatabase, PG_ADMIN_URL } from '../tests/helpers/db-modes.t
 import { machineLine, ROOT, writeSection } from './lib/report.ts';
 
 const PASSWORD = 'bench-admin-password';
+/** --verbose: print each load's request waterfall (start→end ms after the navigation) and the page's performance marks. */
+const VERBOSE = process.argv.includes('--verbose');
 const TARGET_MS = 2000;
 const VIEWPORT = { width: 1366, height: 768 };
 
@@ -112,7 +114,7 @@ async function seed(app: App, token: string, devices: Seed[]): Promise<void> {
     if (p > 0.98) return [];
     const online = p <= 0.94;
     const state = d.kind === 'streetlight'
-      ? { level: online ? 70 : 0, powerW: online ? 40 + r() * 5 : 0, voltageV: 228 + r() * 4, currentA: 0.2, energyWh: Math.round(r() * 200_000), burningHours: Math.round(r() * 9000), status: { firmware: '1.0.0' } }
+      ? { level: online ? 70 : 0, targetLevel: online ? 70 : 0, voltage: +(226 + r() * 6).toFixed(1), current: 0.19, power: +(40 + r() * 5).toFixed(1), powerFactor: 0.95, energy: +(r() * 900).toFixed(2), operatingHours: Math.round(r() * 9000), switchCount: Math.round(r() * 3000), temperature: +(35 + r() * 10).toFixed(1), rssi: -60 - Math.round(r() * 40), reason: 'program', status: { firmware: '1.0.0' } }
       : { status: { firmware: '1.0.0' } };
     const seen = new Date(now - (online ? r() * 60_000 : 3_600_000 + r() * 86_400_000)).toISOString();
     return [{ device_id: d.id, state, online, last_seen: seen, reason: online ? 'birth' : 'lwt' }];
@@ -129,15 +131,17 @@ const BASELINE_SOURCE = `
 import L from 'leaflet';
 const token = sessionStorage.getItem('sw.token') ?? '';
 const get = (u) => fetch(u, { headers: { authorization: 'Bearer ' + token } }).then((r) => r.json());
-const [devs, states] = await Promise.all([get('/api/v1/devices?limit=5000&offset=0'), get('/api/v1/state?limit=5000&offset=0')]);
-const status = new Map(states.items.map((s) => [s.deviceId, s.online === true ? 'online' : s.online === false ? 'offline' : 'unknown']));
+const snap = await get('/api/v1/fleet');
+const c = (f) => snap.fields.indexOf(f);
+const [ID, NAME, LAT, LON, ONLINE] = [c('id'), c('name'), c('lat'), c('lon'), c('online')];
 const box = document.getElementById('map');
 const map = L.map(box).setView([12.22, 109.19], 15);
 const group = L.featureGroup().addTo(map);
 let n = 0;
-for (const d of devs.items) {
-  if (d.lat === null || d.lon === null) continue;
-  L.marker([d.lat, d.lon], { icon: L.divIcon({ className: 'dm ' + (status.get(d.id) ?? 'unknown'), iconSize: [10, 10] }) }).bindPopup(d.name).addTo(group);
+for (const d of snap.items) {
+  if (d[LAT] === null || d[LON] === null) continue;
+  const status = d[ONLINE] === true ? 'online' : d[ONLINE] === false ? 'offline' : 'unknown';
+  L.marker([d[LAT], d[LON]], { icon: L.divIcon({ className: 'dm ' + status, iconSize: [10, 10] }) }).bindPopup(d[NAME] + ' ' + d[ID]).addTo(group);
   n++;
 }
 map.fitBounds(group.getBounds(), { padding: [20, 20], animate: false });
@@ -171,7 +175,11 @@ async function measure(context: BrowserContext, url: string, cond: string): Prom
   try {
     await page.goto(url, { waitUntil: 'commit' });
     const ms = (await page.evaluate(READY(cond))) as number;
-    const resources = (await page.evaluate(`performance.getEntriesByType('resource').map((e) => ({ name: new URL(e.name).pathname + new URL(e.name).search, bytes: e.encodedBodySize, ms: e.responseEnd - e.startTime }))`)) as Sample['resources'];
+    const resources = (await page.evaluate(`performance.getEntriesByType('resource').map((e) => ({ name: new URL(e.name).pathname + new URL(e.name).search, bytes: e.encodedBodySize, ms: e.responseEnd - e.startTime, start: e.startTime, end: e.responseEnd }))`)) as (Sample['resources'][number] & { start: number; end: number })[];
+    if (VERBOSE) {
+      const marks = (await page.evaluate(`performance.getEntriesByType('mark').map((m) => m.name + ' ' + m.startTime.toFixed(0)).join(', ')`)) as string;
+      console.log(`  ${url} ready at ${ms.toFixed(0)} ms; ${resources.map((x) => `${x.name.replace(/\?.*$/, '')} ${x.start.toFixed(0)}→${x.end.toFixed(0)}`).join(', ')}${marks ? `; marks: ${marks}` : ''}`);
+    }
     if (errors.length) throw new Error(`page errors at ${url}: ${errors.join('; ')}`);
     return { ms, resources };
   } finally {
@@ -199,6 +207,25 @@ interface Result {
   map: number[];
   baseline: number[];
   payload: Record<string, { bytes: number; ms: number }>;
+  api: { fleet: { bytes: number; ms: number }; pair: { bytes: number; ms: number } };
+}
+
+/**
+ * The fleet snapshot the page loads (`GET /fleet`, one statement, rows as arrays) against the two paged lists it loaded
+ * before (`GET /devices` + `GET /state`, objects): bytes and median time of 5 fetches each from Node.
+ */
+async function apiCompare(base: string, token: string): Promise<Result['api']> {
+  const once = async (urls: string[]): Promise<{ bytes: number; ms: number }> => {
+    const t0 = performance.now();
+    const bodies = await Promise.all(urls.map(async (u) => (await fetch(`${base}${u}`, { headers: { authorization: `Bearer ${token}` } })).text()));
+    return { bytes: bodies.reduce((s, b) => s + Buffer.byteLength(b), 0), ms: performance.now() - t0 };
+  };
+  const five = async (urls: string[]): Promise<{ bytes: number; ms: number }> => {
+    const xs: { bytes: number; ms: number }[] = [];
+    for (let i = 0; i < 5; i++) xs.push(await once(urls));
+    return { bytes: xs[0]!.bytes, ms: median(xs.map((x) => x.ms)) };
+  };
+  return { fleet: await five(['/api/v1/fleet']), pair: await five(['/api/v1/devices?limit=5000&offset=0', '/api/v1/state?limit=5000&offset=0']) };
 }
 
 async function openDb(kind: 'embedded' | 'postgres'): Promise<{ db: Db; label: string; drop: () => Promise<void> }> {
@@ -240,7 +267,8 @@ async function run(kind: 'embedded' | 'postgres', a: Args, browser: Browser, bas
     await coldCtx.close();
     console.log(`[${kind}] cold: login page ${loginPageMs.toFixed(0)} ms; login → overview ${loginToOverviewMs.toFixed(0)} ms`);
 
-    const r: Result = { label, seedMs, cold: { loginPageMs, loginToOverviewMs }, overview: [], map: [], baseline: [], payload: {} };
+    const r: Result = { label, seedMs, cold: { loginPageMs, loginToOverviewMs }, overview: [], map: [], baseline: [], payload: {}, api: await apiCompare(base, token) };
+    console.log(`[${kind}] API: /fleet ${r.api.fleet.bytes} B ${r.api.fleet.ms.toFixed(0)} ms; /devices + /state ${r.api.pair.bytes} B ${r.api.pair.ms.toFixed(0)} ms`);
     // One untimed warm-up round, then the measured rounds; each load in a fresh context (nothing cached).
     for (let round = 0; round <= a.rounds; round++) {
       const ctx = await freshContext(browser, token);
@@ -255,7 +283,7 @@ async function run(kind: 'embedded' | 'postgres', a: Args, browser: Browser, bas
         r.baseline.push(bl.ms);
         for (const x of mp.resources) {
           const key = x.name.replace(/\?.*$/, '');
-          if (['/app.js', '/app.css', '/settings.json', '/api/v1/devices', '/api/v1/state', '/api/v1/auth/me'].includes(key)) {
+          if (['/app.js', '/app.css', '/settings.json', '/api/v1/fleet', '/api/v1/auth/me', '/api/v1/zones'].includes(key)) {
             const p = (r.payload[key] ??= { bytes: x.bytes, ms: 0 });
             p.ms += x.ms / a.rounds;
           }
@@ -302,6 +330,7 @@ function report(a: Args, results: Result[], machine: string): string {
     const mm = median(r.map);
     const bm = median(r.baseline);
     lines.push(`Map vs baseline: ${bm > mm ? `${(bm / mm).toFixed(1)}× faster` : `${(mm / bm).toFixed(1)}× slower`} (median ${f(mm)} ms vs ${f(bm)} ms). Target under ${TARGET_MS} ms: overview ${median(r.overview) < TARGET_MS ? 'met' : 'missed'}, map ${mm < TARGET_MS ? 'met' : 'missed'}.`, '');
+    lines.push(`Fleet snapshot for the page: \`GET /api/v1/fleet\` ${r.api.fleet.bytes.toLocaleString('en-US')} bytes of JSON in ${f(r.api.fleet.ms)} ms, against the two lists the page used to load (\`GET /devices\` + \`GET /state\`, in parallel) ${r.api.pair.bytes.toLocaleString('en-US')} bytes in ${f(r.api.pair.ms)} ms (median of 5 fetches from Node, gzip accepted).`, '');
     lines.push('What the map page downloads (mean over the rounds, in the browser):', '', '| request | bytes (compressed as sent) | time ms |', '|---|---|---|');
     for (const [k, v] of Object.entries(r.payload)) lines.push(`| \`${k}\` | ${v.bytes.toLocaleString('en-US')} | ${f(v.ms)} |`);
     lines.push('');

@@ -35,6 +35,7 @@ class Fleet {
 
   async load(): Promise<void> {
     const snap = await api.get<Snapshot>('/api/v1/fleet');
+    performance.mark('fleet:received');
     const col = (name: keyof FleetDevice): number => snap.fields.indexOf(name);
     const at = { id: col('id'), kind: col('kind'), name: col('name'), groupId: col('groupId'), zoneIds: col('zoneIds'), lat: col('lat'), lon: col('lon'), online: col('online'), lastSeen: col('lastSeen'), statusReason: col('statusReason'), state: col('state') };
     this.devices.clear();
@@ -55,6 +56,7 @@ class Fleet {
       this.devices.set(d.id, d);
     }
     this.loaded = true;
+    performance.mark('fleet:loaded');
     this.changed();
   }
 

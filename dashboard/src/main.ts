@@ -65,17 +65,18 @@ async function render(): Promise<void> {
   }
 }
 
-async function startSession(): Promise<void> {
-  await fleet.load();
+async function startSession(preloaded?: Promise<boolean>): Promise<void> {
+  if (!(await preloaded)) await fleet.load();
   stopLive ??= api.live((name, data) => fleet.apply(name, data));
 }
 
 async function boot(): Promise<void> {
-  // Settings and the session check in parallel (one round trip less before the first page).
+  // Settings, the session check and (with a stored token) the fleet in parallel: no round trip waits for another.
+  const fleetEarly = api.token ? fleet.load().then(() => true, () => false) : undefined;
   const [s, me] = await Promise.all([fetch('/settings.json').then((r) => r.json() as Promise<Settings>), api.loadMe()]);
   settings = s;
   setLang(getLang());
-  if (me) await startSession();
+  if (me) await startSession(fleetEarly);
   window.addEventListener('hashchange', () => void render());
   await render();
 }

@@ -115,6 +115,21 @@ export class TelemetryRepository {
     }));
   }
 
+  /**
+   * Every device with its position and latest state, as the JSON text of an array of rows in FLEET_FIELDS order, built
+   * by the database in one statement (no per-row objects in the service: the dashboard's snapshot of a whole ward).
+   */
+  async fleetJson(): Promise<string> {
+    const r = await this.db.query<{ items: string | null }>(
+      `SELECT json_agg(json_build_array(d.id, d.kind, d.name, d.group_id, coalesce(z.ids, '{}'), d.lat, d.lon, s.online,
+                to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), s.status_reason, coalesce(s.state, '{}'::jsonb)) ORDER BY d.id)::text AS items
+       FROM devices d
+       LEFT JOIN device_state s ON s.device_id = d.id
+       LEFT JOIN (SELECT device_id, array_agg(zone_id ORDER BY zone_id) AS ids FROM device_zones GROUP BY device_id) z ON z.device_id = d.id`,
+    );
+    return r.rows[0]?.items ?? '[]';
+  }
+
   async events(deviceId: string, from: Date, to: Date, limit: number): Promise<{ time: string; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }[]> {
     const r = await this.db.query<{ time: Date; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }>(
       `SELECT time, event, active, severity, data FROM device_events WHERE device_id = $1 AND time >= $2 AND time < $3 ORDER BY time DESC LIMIT $4`,

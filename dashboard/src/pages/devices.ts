@@ -30,7 +30,14 @@ interface KindInfo {
   commands?: Record<string, { doc: string; params: { properties?: Record<string, { type?: string }>; required?: string[] } }>;
 }
 let kindsCache: Promise<KindInfo[]> | undefined;
-const kinds = (): Promise<KindInfo[]> => (kindsCache ??= api.get<{ items: KindInfo[] }>('/api/v1/kinds').then((r) => r.items));
+const kinds = (): Promise<KindInfo[]> =>
+  (kindsCache ??= api.get<{ items: KindInfo[] }>('/api/v1/kinds').then(
+    (r) => r.items,
+    (e: unknown) => {
+      kindsCache = undefined; // ask again next time
+      throw e;
+    },
+  ));
 
 export async function deviceListPage(root: HTMLElement): Promise<() => void> {
   const q = h('input', { type: 'search', placeholder: t('search'), id: 'dev-search' });
@@ -72,11 +79,12 @@ const WINDOWS = [
 const fmtValue = (v: unknown): string => (typeof v === 'number' ? fmtNum(v, 2) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
 
 function fmtDuration(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  if (m < 60) return `${m} ph`;
+  const [min, hr, day] = getLang() === 'vi' ? ['phút', 'giờ', 'ngày'] : ['min', 'h', 'd'];
+  const m = Math.max(0, Math.round(ms / 60_000));
+  if (m < 60) return `${m} ${min}`;
   const hrs = Math.floor(m / 60);
-  if (hrs < 48) return `${hrs} h ${m % 60} ph`;
-  return `${Math.floor(hrs / 24)} ng ${hrs % 24} h`;
+  if (hrs < 48) return `${hrs} ${hr} ${m % 60} ${min}`;
+  return `${Math.floor(hrs / 24)} ${day} ${hrs % 24} ${hr}`;
 }
 
 /**

@@ -54,6 +54,7 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
   void api.get<{ items: Zone[] }>('/api/v1/zones').then((r) => { if (r.items.length) fillZones([...r.items].sort((a, b) => a.name.localeCompare(b.name, 'vi'))); }, () => undefined);
 
   // The first view is the devices' extent (fitted before any marker exists, so no marker is projected twice).
+  performance.mark('map:start');
   const placed = all.filter((d) => d.lat !== null && d.lon !== null);
   const map = L.map(box, { preferCanvas: true, zoomControl: true, attributionControl: true });
   if (placed.length) map.fitBounds(L.latLngBounds(placed.map((d) => [d.lat!, d.lon!] as [number, number])), { padding: [20, 20], animate: false, maxZoom: 18 });
@@ -156,6 +157,7 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
     count.textContent = `${markers.size} / ${fleet.devices.size}${withoutPosition ? ` (${withoutPosition} ${t('map_noPosition')})` : ''}`;
     legendBody.replaceChildren(...STATUSES.map((s) => h('div', {}, h('span', { class: 'dot', style: `background:${COLOURS[s]}` }), `${t(s)}: ${perStatus[s]}`)));
     box.dataset.markers = String(markers.size);
+    performance.mark('map:painted');
     if (!fitted && markers.size) {
       // No animation: nothing is left running when the operator navigates away right after.
       map.fitBounds(layer.getBounds(), { padding: [20, 20], animate: false, maxZoom: 18 });

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -7,6 +9,9 @@ import type { ApiDeps } from '../context.ts';
 import { Id, IdParams, IsoTime, Paging } from './schemas.ts';
 
 const Window = { from: Type.Optional(IsoTime), to: Type.Optional(IsoTime) };
+const gzipAsync = promisify(gzip);
+/** Column order of `GET /fleet` rows. */
+export const FLEET_FIELDS = ['id', 'kind', 'name', 'groupId', 'zoneIds', 'lat', 'lon', 'online', 'lastSeen', 'statusReason', 'state'] as const;
 
 function window(q: { from?: string; to?: string }, defaultHours: number): { from: Date; to: Date } {
   const to = q.to ? new Date(q.to) : new Date();
@@ -23,6 +28,15 @@ export const telemetryRoutes = (deps: ApiDeps): FastifyPluginAsync => async (bas
     { config: { role: 'viewer' }, schema: { tags: ['telemetry'], querystring: Type.Object({ kind: Type.Optional(Type.String()), zone: Type.Optional(Id), group: Type.Optional(Id), ...Paging }, { additionalProperties: false }) } },
     async (req) => ({ items: await deps.reads.states({ kind: req.query.kind, zoneId: req.query.zone, groupId: req.query.group, limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }) }),
   );
+
+  // The dashboard's snapshot of the whole fleet in one compact answer: rows as arrays in `fields` order.
+  // A ward is ~1 MB of JSON: gzip (fast level, off the event loop) when the client takes it, e.g. a browser over a VPN.
+  app.get('/fleet', { config: { role: 'viewer' }, schema: { tags: ['telemetry'], description: 'Every device with position, status and latest state; items are arrays in the order of `fields`.' } }, async (req, reply) => {
+    const body = `{"fields":${JSON.stringify(FLEET_FIELDS)},"items":${await deps.reads.fleetJson()}}`;
+    reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+    if (body.length < 8192 || !/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.send(body);
+    return reply.header('content-encoding', 'gzip').send(await gzipAsync(body, { level: 1 }));
+  });
 
   app.get('/devices/:id/state', { config: { role: 'viewer' }, schema: { tags: ['telemetry'], params: IdParams } }, async (req) => {
     await deps.devices.get(req.params.id);
