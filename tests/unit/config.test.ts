@@ -28,12 +28,24 @@ function problemsOf(load: () => unknown): string[] {
 describe('loadConfig', () => {
   it('loads the documented defaults from an empty environment', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(c.http).toEqual({ host: '0.0.0.0', port: 8080, publicBaseUrl: '' });
+    expect(c.health).toMatchObject({ sweepMaxMs: 30_000, flapMaxChanges: 6, webhookRetryDelaysMs: [1000, 5000, 30_000, 120_000, 600_000] });
+    expect(c.cameras).toMatchObject({ probeIntervalMs: 30_000, snapshotKeepLast: 700, discoveryBindAddresses: ['127.0.0.1'] });
+    expect(c.reports).toEqual({ chromiumPath: '/usr/bin/chromium', servedAvailability: 90, remoteControlDays: 7 });
     expect(c.mqtt).toMatchObject({ port: 1883, wsPort: -1, maxPayloadBytes: 16384, maxTopicDepth: 6, connectRate: 200, connectBurst: 2000 });
     expect(c.ward).toEqual({ code: '22330', name: 'Phường Phước Long', timezone: 'Asia/Ho_Chi_Minh' });
     expect(c.databaseUrl).toBe('');
     expect(c.logLevel).toBe('info');
     expect(path.isAbsolute(c.dataDir)).toBe(true);
+  });
+
+  it('parses list keys and trims a trailing slash from the public base URL', () => {
+    const c = loadConfig({ SW_PUBLIC_BASE_URL: 'http://10.20.0.5:8080/', SW_ALARM_WEBHOOK_RETRY_DELAYS_MS: '500,2000', SW_CAMERA_DISCOVERY_INTERFACES: '10.1.0.2,10.2.0.2' });
+    expect(c.http.publicBaseUrl).toBe('http://10.20.0.5:8080');
+    expect(c.health.webhookRetryDelaysMs).toEqual([500, 2000]);
+    expect(c.cameras.discoveryBindAddresses).toEqual(['10.1.0.2', '10.2.0.2']);
+    expect(() => loadConfig({ SW_ALARM_WEBHOOK_RETRY_DELAYS_MS: '1s,2s' })).toThrow(/SW_ALARM_WEBHOOK_RETRY_DELAYS_MS/);
+    expect(() => loadConfig({ SW_PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/SW_PUBLIC_BASE_URL/);
   });
 
   it('every key has a default that passes its own validation', () => {
