@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
 import { authorizeDeviceSubscribe, authorizeDevicePublish, type RefusalCode } from './acl.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { topicFor, type PublishChannel } from './topics.ts';
+import { DEVICE_PUBLISH_CHANNELS, topicFor, type PublishChannel } from './topics.ts';
 
 /** Checks a device's credentials; returns its kind, or null when they are wrong or the device is unknown. */
 export interface DeviceAuthenticator {
@@ -35,6 +35,8 @@ export interface RefusedPublish {
 export interface InboundSink {
   /** Resolves once the message is durable (the PUBACK waits for it). Rejects only if it could not be kept anywhere. */
   accept(msg: InboundMessage): Promise<void>;
+  /** The same with a callback (no promise per message); the broker uses it when the sink has it. */
+  acceptWith?(msg: InboundMessage, done: (err?: Error) => void): void;
   /** A publish the ACL refused: recorded for operators, never stored as data. */
   refused(r: RefusedPublish): void;
   /** Transport-level connection change (clean or abrupt disconnect; last-will arrives separately as a status message). */
@@ -60,6 +62,8 @@ export interface BrokerOptions {
 interface DeviceClient extends Client {
   swDeviceId?: string;
   swKind?: string;
+  /** The device's own publish topics (all checked by the ACL at CONNECT) → their channel: the per-publish fast path. */
+  swTopics?: Map<string, PublishChannel>;
 }
 
 const REFUSED = 'sw_mqtt_refused_total';
@@ -199,6 +203,7 @@ export class BrokerService {
         }
         client.swDeviceId = username;
         client.swKind = found.kind;
+        client.swTopics = ownTopics(username, this.opts.maxTopicDepth);
         cb(null, true);
       },
       (err: Error) => {
@@ -222,29 +227,38 @@ export class BrokerService {
       this.refuse('publish', 'QOS2_NOT_SUPPORTED', 'devices publish with QoS 0 or 1', deviceId);
       return cb(new Error('QoS 2 is not supported'));
     }
-    const d = authorizeDevicePublish(deviceId, packet.topic, this.opts.maxTopicDepth);
-    if (!d.ok) {
-      this.refuse('publish', d.code, d.reason, deviceId);
-      this.opts.sink.refused({ deviceId, topic: packet.topic, payload, code: d.code, reason: d.reason });
-      return cb(new Error(d.reason));
+    // A device's own topics were checked once at CONNECT; anything else goes through the full ACL.
+    let channel = client.swTopics?.get(packet.topic);
+    if (channel === undefined) {
+      const d = authorizeDevicePublish(deviceId, packet.topic, this.opts.maxTopicDepth);
+      if (!d.ok) {
+        this.refuse('publish', d.code, d.reason, deviceId);
+        this.opts.sink.refused({ deviceId, topic: packet.topic, payload, code: d.code, reason: d.reason });
+        return cb(new Error(d.reason));
+      }
+      channel = d.value;
     }
     const msg: InboundMessage = {
       deviceId,
       kind: client.swKind ?? '',
-      channel: d.value,
+      channel,
       topic: packet.topic,
       payload,
       qos: packet.qos,
       receivedAt: new Date(),
     };
-    this.opts.sink.accept(msg).then(
-      () => cb(null),
-      (err: Error) => {
-        // Neither database nor spool took it: withhold the PUBACK and drop the connection so the device resends.
-        this.log.error({ err: err.message, deviceId }, 'message could not be made durable');
-        cb(err);
-      },
-    );
+    const sink = this.opts.sink;
+    // Inline (unnamed) callbacks: tsx's keepNames would wrap a named per-message closure in a costly __name() call.
+    if (sink.acceptWith) sink.acceptWith(msg, (err) => this.settled(err, deviceId, cb));
+    else sink.accept(msg).then(() => this.settled(undefined, deviceId, cb), (err: Error) => this.settled(err, deviceId, cb));
+  }
+
+  /** The PUBACK once the message is durable; without one (neither database nor spool took it) the device resends. */
+  private settled(err: Error | undefined, deviceId: string, cb: (err?: Error | null) => void): void {
+    if (!err) return cb(null);
+    // Withhold the PUBACK and drop the connection so the device resends.
+    this.log.error({ err: err.message, deviceId }, 'message could not be made durable');
+    cb(err);
   }
 
   async stop(): Promise<void> {
@@ -262,6 +276,16 @@ export class BrokerService {
     const clients = (this.aedes as unknown as { clients?: Record<string, DeviceClient> } | undefined)?.clients;
     return clients?.[deviceId]?.swDeviceId === deviceId;
   }
+}
+
+/** Every topic a device may publish on, mapped to its channel (each passed through the ACL, so the rules stay in one place). */
+function ownTopics(deviceId: string, maxDepth: number): Map<string, PublishChannel> {
+  const topics = new Map<string, PublishChannel>();
+  for (const channel of DEVICE_PUBLISH_CHANNELS) {
+    const d = authorizeDevicePublish(deviceId, topicFor(deviceId, channel), maxDepth);
+    if (d.ok) topics.set(topicFor(deviceId, channel), d.value);
+  }
+  return topics;
 }
 
 function listen(server: Server | HttpServer, port: number, host: string): Promise<void> {

@@ -98,7 +98,8 @@ function decodeTelemetry(kind: DeviceKind, body: Record<string, unknown>, time: 
   const numeric: Record<string, number> = {};
   const state: Record<string, unknown> = {};
   for (const name of names) {
-    const spec = kind.telemetry[name];
+    // Own properties only: a metric named `constructor` or `__proto__` must not find Object.prototype's members.
+    const spec = Object.hasOwn(kind.telemetry, name) ? kind.telemetry[name] : undefined;
     if (!spec) throw new Reject('UNKNOWN_FIELD', `'${name}' is not a ${kind.name} metric`);
     const r = checkMetric(name, spec, metrics[name]);
     if (r.numeric !== undefined) numeric[name] = r.numeric;
@@ -110,7 +111,7 @@ function decodeTelemetry(kind: DeviceKind, body: Record<string, unknown>, time: 
 function decodeEvent(kind: DeviceKind, body: Record<string, unknown>, time: Date): Decoded {
   onlyFields(body, ['ts', 'event', 'active', 'data'], 'event');
   if (typeof body.event !== 'string') throw new Reject('MISSING_FIELD', `event needs 'event' (a name)`);
-  const spec = kind.events[body.event];
+  const spec = Object.hasOwn(kind.events, body.event) ? kind.events[body.event] : undefined;
   if (!spec) throw new Reject('UNKNOWN_EVENT', `'${body.event}' is not a ${kind.name} event`);
   if (spec.fault && typeof body.active !== 'boolean') throw new Reject('MISSING_FIELD', `fault '${body.event}' needs 'active' true or false`);
   if (body.active !== undefined && typeof body.active !== 'boolean') throw new Reject('WRONG_TYPE', `'active' must be true or false`);

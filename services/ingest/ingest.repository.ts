@@ -19,18 +19,32 @@ export class IngestRepository {
   }
 
   writeBatch(input: Batch): Promise<WriteResult> {
-    // Text PostgreSQL refuses (NUL characters) is escaped first: one odd byte must not cost the whole batch.
-    const b = sanitizeBatch(input);
+    // Telemetry and latest-state rows (nearly every row of a batch) travel as one JSON document each: one native
+    // JSON.stringify instead of a JSON text per row escaped again into a PostgreSQL array literal.
+    let b = input;
+    let telemetry = b.telemetry.length ? JSON.stringify(b.telemetry) : '';
+    let states = b.states.length ? JSON.stringify(mergeStates(b.states)) : '';
+    // Text PostgreSQL refuses (NUL characters) is escaped first: one odd byte must not cost the whole batch. JSON writes
+    // U+0000 as `\u0000`, so the documents show whether the (rare) full sanitizing pass is needed; the other row kinds
+    // are few and always get it.
+    if (b.events.length || b.statuses.length || b.deadLetters.length || telemetry.includes('\\u0000') || states.includes('\\u0000')) {
+      b = sanitizeBatch(input);
+      if (b !== input) {
+        telemetry = b.telemetry.length ? JSON.stringify(b.telemetry) : '';
+        states = b.states.length ? JSON.stringify(mergeStates(b.states)) : '';
+      }
+    }
     return this.db.transaction(async (tx) => {
-      await this.ensureStateRows(tx, b);
+      // Rows a status change updates must exist first; without status rows the latest-state upsert creates its own.
+      if (b.statuses.length) await this.ensureStateRows(tx, b);
       let telemetryInserted = 0;
       let eventsInserted = 0;
-      if (b.telemetry.length) {
+      if (telemetry) {
         const r = await tx.query(
           `INSERT INTO telemetry (time, device_id, data)
-           SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::jsonb[])
+           SELECT u.time, u."deviceId", u.data FROM json_to_recordset($1::json) AS u(time timestamptz, "deviceId" text, data jsonb)
            ON CONFLICT DO NOTHING`,
-          [b.telemetry.map((r) => r.time), b.telemetry.map((r) => r.deviceId), b.telemetry.map((r) => JSON.stringify(r.data))],
+          [telemetry],
         );
         telemetryInserted = r.rowCount;
       }
@@ -52,7 +66,7 @@ export class IngestRepository {
         );
         eventsInserted = r.rowCount;
       }
-      if (b.states.length) await this.upsertStates(tx, b);
+      if (states) await this.upsertStates(tx, states);
       const statuses = [...b.statuses].sort((x, y) => (x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : x.time < y.time ? -1 : x.time > y.time ? 1 : 0));
       for (const s of statuses) await this.recordStatus(tx, s);
       if (b.deadLetters.length) {
@@ -67,22 +81,24 @@ export class IngestRepository {
     });
   }
 
-  /** Latest state: newer values win key by key, so a late (replayed) message never hides a newer reading. */
-  private async upsertStates(tx: Queryable, b: Batch): Promise<void> {
-    const states = mergeStates(b.states);
+  /**
+   * Latest state: newer values win key by key, so a late (replayed) message never hides a newer reading. `states` is
+   * mergeStates' output as JSON: one row per device, sorted by device id (the lock order).
+   */
+  private async upsertStates(tx: Queryable, states: string): Promise<void> {
     await tx.query(
       `INSERT INTO device_state (device_id, state, state_at, last_seen)
-       SELECT u.id, u.state, u.state_at, u.seen
-       FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[]) AS u(id, state, state_at, seen)
-       WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u.id)
-       ORDER BY u.id
+       SELECT u."deviceId", u.state, u."stateAt", u."lastSeen"
+       FROM json_to_recordset($1::json) AS u("deviceId" text, state jsonb, "stateAt" timestamptz, "lastSeen" timestamptz)
+       WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u."deviceId")
+       ORDER BY u."deviceId"
        ON CONFLICT (device_id) DO UPDATE SET
          state = CASE WHEN EXCLUDED.state_at IS NULL THEN device_state.state
                       WHEN device_state.state_at IS NULL OR EXCLUDED.state_at >= device_state.state_at THEN device_state.state || EXCLUDED.state
                       ELSE EXCLUDED.state || device_state.state END,
          state_at = greatest(device_state.state_at, EXCLUDED.state_at),
          last_seen = greatest(device_state.last_seen, EXCLUDED.last_seen)`,
-      [states.map((s) => s.deviceId), states.map((s) => JSON.stringify(s.state)), states.map((s) => s.stateAt), states.map((s) => s.lastSeen)],
+      [states],
     );
   }
 

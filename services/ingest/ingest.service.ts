@@ -2,7 +2,7 @@ import { getKind } from '../../devices/index.ts';
 import type { InboundMessage, InboundSink, RefusedPublish } from '../broker/broker.service.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
-import { batchSize, emptyBatch, payloadForStorage, refusedRowAsDeadLetter, splitBatch, type Batch } from './batch.ts';
+import { batchSize, emptyBatch, isoTime, payloadForStorage, refusedRowAsDeadLetter, splitBatch, type Batch } from './batch.ts';
 import { decodeMessage, type AckStatus, type DecodeLimits } from './decoder.ts';
 import type { IngestRepository, WriteResult } from './ingest.repository.ts';
 import type { Spool } from './spool.ts';
@@ -30,11 +30,18 @@ export interface IngestOptions {
   maxConcurrentWrites?: number;
 }
 
+/** Told once a message is durable (no argument), or that it could not be kept anywhere. */
+type Done = (err?: Error) => void;
+
 interface Pending {
   batch: Batch;
   acks: CommandAck[];
-  waiters: { resolve: () => void; reject: (e: Error) => void }[];
+  waiters: Done[];
+  /** Accepted messages per channel, counted in the metrics once per batch rather than once per message. */
+  accepted: Record<string, number>;
 }
+
+const emptyPending = (): Pending => ({ batch: emptyBatch(), acks: [], waiters: [], accepted: {} });
 
 const M = {
   messages: ['sw_ingest_messages_total', 'Device messages handled by ingest, by channel and result'],
@@ -56,7 +63,7 @@ const M = {
 export class IngestService implements InboundSink {
   private readonly o: IngestOptions;
   private readonly log: Logger;
-  private pending: Pending = { batch: emptyBatch(), acks: [], waiters: [] };
+  private pending: Pending = emptyPending();
   private timer: NodeJS.Timeout | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
   private inflight = new Set<Promise<void>>();
@@ -97,19 +104,31 @@ export class IngestService implements InboundSink {
   }
 
   accept(msg: InboundMessage): Promise<void> {
-    const r = decodeMessage(getKind(msg.kind), msg.channel, msg.payload, msg.receivedAt, this.o.limits);
+    return new Promise((resolve, reject) => this.acceptWith(msg, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** accept() for the broker's hot path: `done` is called once the message is durable, without a promise per message. */
+  acceptWith(msg: InboundMessage, done: Done): void {
+    let r: ReturnType<typeof decodeMessage>;
+    try {
+      r = decodeMessage(getKind(msg.kind), msg.channel, msg.payload, msg.receivedAt, this.o.limits);
+    } catch (err) {
+      // A decoder bug must cost one dead letter, never the broker (this runs inside its packet handler).
+      r = { ok: false, code: 'WRONG_TYPE', reason: `payload could not be checked: ${(err as Error).message}` };
+    }
     const b = this.pending.batch;
-    const seen = msg.receivedAt.toISOString();
+    const seen = isoTime(msg.receivedAt.getTime());
     if (!r.ok) {
       this.o.metrics.inc(M.messages[0], M.messages[1], { channel: msg.channel, result: 'rejected' });
       this.o.metrics.inc(M.rejected[0], M.rejected[1], { reason: r.code });
       this.logRateLimited(`${msg.deviceId}:${r.code}`, { deviceId: msg.deviceId, topic: msg.topic, code: r.code, reason: r.reason }, 'message refused');
       b.deadLetters.push({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: r.reason, payload: payloadForStorage(msg.payload), payloadSize: msg.payload.length });
-      return this.enqueue();
+      return this.enqueue(done);
     }
-    this.o.metrics.inc(M.messages[0], M.messages[1], { channel: msg.channel, result: 'accepted' });
+    const accepted = this.pending.accepted;
+    accepted[msg.channel] = (accepted[msg.channel] ?? 0) + 1;
     const v = r.value;
-    const time = v.time.toISOString();
+    const time = isoTime(v.time.getTime());
     switch (v.type) {
       case 'telemetry':
         if (Object.keys(v.numeric).length) b.telemetry.push({ time, deviceId: msg.deviceId, data: v.numeric });
@@ -128,7 +147,7 @@ export class IngestService implements InboundSink {
         b.states.push({ deviceId: msg.deviceId, state: {}, stateAt: null, lastSeen: seen });
         break;
     }
-    return this.enqueue();
+    this.enqueue(done);
   }
 
   refused(r: RefusedPublish): void {
@@ -141,22 +160,26 @@ export class IngestService implements InboundSink {
       payload: payloadForStorage(r.payload),
       payloadSize: r.payload.length,
     });
-    this.enqueue().catch((err: Error) => this.log.error({ err: err.message }, 'refused publish not recorded'));
+    this.enqueue((err) => {
+      if (err) this.log.error({ err: err.message }, 'refused publish not recorded');
+    });
   }
 
   connection(deviceId: string, _kind: string, connected: boolean, reason: string): void {
     const now = new Date().toISOString();
     this.pending.batch.statuses.push({ time: now, deviceId, online: connected, reason });
-    this.enqueue().catch((err: Error) => this.log.error({ err: err.message, deviceId }, 'status change not recorded'));
-  }
-
-  private enqueue(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.waiters.push({ resolve, reject });
-      if (batchSize(this.pending.batch) >= this.o.batchRows) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.o.batchWaitMs);
+    this.enqueue((err) => {
+      if (err) this.log.error({ err: err.message, deviceId }, 'status change not recorded');
     });
   }
+
+  private enqueue(done: Done): void {
+    this.pending.waiters.push(done);
+    if (batchSize(this.pending.batch) >= this.o.batchRows) this.flush();
+    else this.timer ??= setTimeout(this.flushFn, this.o.batchWaitMs);
+  }
+
+  private readonly flushFn = (): void => this.flush();
 
   /** Hands the current batch to a writer; several writers run at once so the next batch fills while one commits. */
   private flush(): void {
@@ -164,7 +187,8 @@ export class IngestService implements InboundSink {
     this.timer = undefined;
     const p = this.pending;
     if (p.waiters.length === 0) return;
-    this.pending = { batch: emptyBatch(), acks: [], waiters: [] };
+    this.pending = emptyPending();
+    for (const channel in p.accepted) this.o.metrics.inc(M.messages[0], M.messages[1], { channel, result: 'accepted' }, p.accepted[channel]);
     const job = this.acquire()
       .then(() => this.write(p))
       .finally(() => {
@@ -210,7 +234,7 @@ export class IngestService implements InboundSink {
     } catch (err) {
       // Neither the database nor the disk took the batch: the devices get no PUBACK and will resend.
       this.log.error({ err: (err as Error).message, rows: batchSize(p.batch) }, 'batch could not be made durable');
-      for (const w of p.waiters) w.reject(err as Error);
+      for (const w of p.waiters) this.safely(() => w(err as Error));
     }
   }
 
@@ -257,12 +281,12 @@ export class IngestService implements InboundSink {
   }
 
   private settle(p: Pending): void {
-    for (const w of p.waiters) w.resolve();
+    for (const w of p.waiters) this.safely(w);
     for (const ack of p.acks) for (const fn of this.ackListeners) this.safely(() => fn(ack));
     for (const fn of this.batchListeners) this.safely(() => fn(p.batch));
   }
 
-  /** A listener's bug must not turn a durable batch into a failed PUBACK. */
+  /** A listener's (or a waiter's) bug must not turn a durable batch into a failed PUBACK for the others. */
   private safely(fn: () => void): void {
     try {
       fn();

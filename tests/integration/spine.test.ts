@@ -126,6 +126,21 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     expect(health.status).toBe(200);
   });
 
+  it('dead-letters metric and event names that are Object.prototype members instead of crashing the service', async () => {
+    const creds = await t.provision('streetlight', 'sl-proto');
+    const dev = await connectDevice(t.mqttUrl, creds);
+    // These used to throw inside the broker's publish hook: an uncaught exception that ended the service process.
+    await publish(dev, 'sw/v1/sl-proto/telemetry', '{"metrics":{"constructor":1}}');
+    await publish(dev, 'sw/v1/sl-proto/telemetry', '{"metrics":{"__proto__":{"x":1}}}');
+    await publish(dev, 'sw/v1/sl-proto/event', '{"event":"toString","active":true}');
+    await publish(dev, 'sw/v1/sl-proto/telemetry', JSON.stringify({ metrics: { level: 40 } }));
+    dev.end();
+    const r = await t.http<{ items: { reasonCode: string }[] }>('GET', '/api/v1/dead-letters?device=sl-proto', { token: t.adminToken });
+    expect(r.body.items.map((x) => x.reasonCode).sort()).toEqual(['UNKNOWN_EVENT', 'UNKNOWN_FIELD', 'UNKNOWN_FIELD']);
+    const st = await t.http<{ state: Record<string, unknown> }>('GET', '/api/v1/devices/sl-proto/state', { token: t.adminToken });
+    expect(st.body.state).toEqual({ level: 40 });
+  });
+
   it('absorbs redelivered duplicates: the same message twice leaves one row', async () => {
     const creds = await t.provision('wifi-ap', 'ap-dup');
     const dev = await connectDevice(t.mqttUrl, creds);

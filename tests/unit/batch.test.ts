@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize, emptyBatch, mergeStates, payloadForStorage, sanitizeBatch, splitBatch } from '../../services/ingest/batch.ts';
+import { batchSize, emptyBatch, isoTime, mergeStates, payloadForStorage, sanitizeBatch, splitBatch } from '../../services/ingest/batch.ts';
 
 const LIMIT = 4096;
 
@@ -91,5 +91,18 @@ describe('sanitizeBatch / splitBatch', () => {
     expect(batchSize(x) + batchSize(y)).toBe(4);
     expect([...x.telemetry, ...y.telemetry]).toEqual(b.telemetry);
     expect(y.statuses).toEqual(b.statuses);
+  });
+});
+
+describe('isoTime', () => {
+  it('formats exactly as Date.prototype.toISOString, across hours, days, years and edge values', () => {
+    const samples = [0, 1, 999, 59_999, 3_599_999, 3_600_000, Date.parse('2026-11-27T23:59:59.999Z'), Date.parse('2026-11-28T00:00:00.000Z'),
+      Date.parse('2028-02-29T12:34:56.007Z'), 253402300799999, 253402300800000, -1, -86_400_001, Date.parse('1969-12-31T23:59:59.990Z')];
+    let x = 0x2545f491;
+    for (let i = 0; i < 5000; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      samples.push(Date.parse('2026-01-01T00:00:00Z') + (x % (400 * 86_400_000)));
+    }
+    for (const ms of samples) expect(isoTime(ms), String(ms)).toBe(new Date(ms).toISOString());
   });
 });

@@ -116,6 +116,11 @@ describe('telemetry', () => {
   it('refuses messages from a device without a known kind', () => {
     expect(code(decode(undefined, 'telemetry', { metrics: { level: 1 } }))).toBe('UNKNOWN_KIND');
   });
+
+  // These names used to find Object.prototype's members and make the decoder throw inside the broker (a crash).
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('refuses a metric named %s as unknown instead of throwing', (name) => {
+    expect(code(decode(streetlight, 'telemetry', `{"metrics":{"${name}":1}}`))).toBe('UNKNOWN_FIELD');
+  });
 });
 
 describe('events', () => {
@@ -136,6 +141,8 @@ describe('events', () => {
     ['active not a boolean', { event: 'playLog', active: 'yes' }, 'WRONG_TYPE'],
     ['data not an object', { event: 'playLog', data: 'x' }, 'WRONG_TYPE'],
     ['an unknown field', { event: 'playLog', severity: 'critical' }, 'UNKNOWN_FIELD'],
+    ['an event named after an Object.prototype member', { event: 'constructor', active: true }, 'UNKNOWN_EVENT'],
+    ['an event named toString', { event: 'toString' }, 'UNKNOWN_EVENT'],
   ])('refuses %s', (_what, body, expected) => {
     expect(code(decode(speaker, 'event', body))).toBe(expected);
   });
