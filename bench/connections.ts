@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const limits = fileLimits('self');
   console.log(`open-files limit (ulimit -n): soft ${limits.soft}, hard ${limits.hard}`);
   const db = await createScratchDatabase(PG_URL);
+  // No `ulimit -n` needed for the soft limit: Node raises its own soft open-files limit to the hard limit at startup.
   const service = new Child(path.join(ROOT, 'bench/lib/ingest-target.ts'), { execArgv: ['--expose-gc'] });
   const clients = Array.from({ length: CLIENTS }, () => new Child(path.join(ROOT, 'bench/lib/conn-client.ts')));
   const points: Point[] = [];
@@ -110,7 +111,7 @@ function report(r: {
     `One service process (startApp on a scratch plain-PostgreSQL database, connect rate limit raised for the run) and ${CLIENTS} client` +
       ` processes opening device connections from ${SOURCES[0]}–${SOURCES[SOURCES.length - 1]}: MQTT 3.1.1 CONNECT with the device's` +
       ' credentials and last-will, then SUBSCRIBE to its command topic, as the simulator does (no telemetry: this measures holding' +
-      ` connections). Open-files limit: ${r.limits.self.soft} soft / ${r.limits.self.hard} hard for this shell, ${r.limits.service.soft} / ${r.limits.service.hard} in the service process; raising it needs privileges this machine does not give.`,
+      ` connections). Open-files limit: ${r.limits.self.soft} soft / ${r.limits.self.hard} hard for this shell, ${r.limits.service.soft} / ${r.limits.service.hard} in the service process (Node raises its soft limit to the hard limit by itself at startup, so \`ulimit -n\` cannot add more). Raising the hard limit needs CAP_SYS_RESOURCE (systemd LimitNOFILE, docker --ulimit nofile); this machine's root has it removed.`,
     '',
     table(['Connected', 'service RSS', 'JS heap (after GC)'], r.points.map((p) => [p.connections, mib(p.rssBytes), mib(p.heapBytes)])),
     '',
@@ -122,7 +123,7 @@ function report(r: {
     '',
     table(['Target', 'Met', 'Result'], [
       ['20,000 concurrent connections in one process', short <= 0 ? 'yes' : '**no**',
-        short <= 0 ? `${r.held.connections} held` : `${r.held.connections} held, ${short} short: the process hit its open-files limit (${r.limits.service.hard}, ${r.fds} descriptors open: the sockets plus the service's own files, database connections and event loop). 20,000 devices need a limit of at least ~20,100 (systemd LimitNOFILE, docker --ulimit nofile); this sandbox does not allow raising it`],
+        short <= 0 ? `${r.held.connections} held` : `${r.held.connections} held, ${short} short: the process hit its open-files limit (${r.limits.service.soft}; ${r.fds} descriptors open: ${r.held.connections} device sockets plus ${r.fds - r.held.connections} of the service's own: listening sockets, database connections, event loop, stdio). One descriptor per TCP connection, so with a hard limit of ${r.limits.service.hard} no process can hold ${TARGET_CONNECTIONS} connections *and* anything else; 20,000 devices need a limit of at least ~20,100 (systemd LimitNOFILE, docker --ulimit nofile), and this machine's hard limit cannot be raised from inside it (no CAP_SYS_RESOURCE)`],
       ['… under 1 GB resident memory', r.peak < TARGET_RSS ? 'yes' : '**no**', `peak RSS ${mib(r.peak)} at ${r.held.connections} connections; ${mib(base.rssBytes + perConn * TARGET_CONNECTIONS)} extrapolated to 20,000`],
     ]),
   ].join('\n');

@@ -8,6 +8,7 @@
  * counts: other engineers' tests share this 2-core machine, and a round that lost the CPU to them says nothing about us.
  *
  *   npm run bench:ingest [-- --devices 2000 --clients 2 --rounds 2 --warmup 5 --measure 20 --profile --no-write]
+ *   npm run bench:ingest -- --only service [--rounds N --rate R --profile]   (one target, printed only: for side-by-side work)
  *
  * PostgreSQL: SW_BENCH_PG_URL or SW_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres), a plain
  * PostgreSQL server (no TimescaleDB here); each run creates and drops its own scratch databases.
@@ -60,6 +61,10 @@ const { values: argv } = parseArgs({
   options: {
     devices: { type: 'string', default: '2000' }, clients: { type: 'string', default: '2' }, rounds: { type: 'string', default: '2' }, warmup: { type: 'string', default: '5' },
     measure: { type: 'string', default: '20' }, profile: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false },
+    // For working on one target: runs only it (--rounds times; profiled with --profile), prints, writes nothing.
+    only: { type: 'string' },
+    // With --only: an open-loop phase at this many msg/s after the maximum-rate one, reporting CPU µs per message.
+    rate: { type: 'string' },
   },
 });
 const DEVICES = Number(argv.devices);
@@ -131,7 +136,7 @@ async function phase(broker: Child, clients: Child[], body: Record<string, unkno
 }
 
 /** halfOf: also run at half the best maximum (of earlier rounds and this run's own), open loop. */
-async function run(target: Target, opts: { halfOf?: number; profileTo?: string } = {}): Promise<RunResult> {
+async function run(target: Target, opts: { halfOf?: number; profileTo?: string; fixedRate?: number } = {}): Promise<RunResult> {
   const plan = fleetPlan(DEVICES);
   const db = target === 'aedes' ? null : await createScratchDatabase(PG_URL);
   const broker = new Child(path.join(ROOT, 'bench/lib/ingest-target.ts'));
@@ -148,8 +153,8 @@ async function run(target: Target, opts: { halfOf?: number; profileTo?: string }
     if (opts.profileTo) await broker.call('profileStop', { file: opts.profileTo });
     console.log(`  max rate: ${max.msgsPerS.toFixed(0)} msg/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms; CPU: broker ${(max.brokerCpu * 100).toFixed(0)} %, PostgreSQL ${(max.dbCpu * 100).toFixed(0)} %, load clients ${(max.clientCpu * 100).toFixed(0)} % of a core`);
     let half: RunResult['half'];
-    if (opts.halfOf !== undefined) {
-      const offered = Math.max(opts.halfOf, max.msgsPerS) / 2;
+    if (opts.halfOf !== undefined || opts.fixedRate !== undefined) {
+      const offered = opts.fixedRate ?? Math.max(opts.halfOf ?? 0, max.msgsPerS) / 2;
       const h = await phase(broker, clients, { mode: 'open', ratePerS: offered / CLIENTS });
       half = { ...h, offeredPerS: offered };
       console.log(`  half rate (${offered.toFixed(0)} msg/s offered): ${h.msgsPerS.toFixed(0)} msg/s, p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms`);
@@ -296,9 +301,30 @@ function report(results: RunResult[], all: RunResult[], prof: { summary: Profile
   return { text: lines.join('\n'), ok };
 }
 
+/** --only: one target, --rounds times, and (with --profile) where its time went; printed, never written. */
+async function only(target: Target): Promise<void> {
+  const rate = argv.rate ? Number(argv.rate) : undefined;
+  for (let i = 1; i <= ROUNDS; i++) {
+    const r = await run(target, { fixedRate: rate });
+    const us = (p: Phase): string => `service ${f0((p.brokerCpu * 1e6) / Math.max(1, p.msgsPerS))} µs, PostgreSQL ${f0((p.dbCpu * 1e6) / Math.max(1, p.msgsPerS))} µs`;
+    console.log(`  CPU per message at max rate: ${us(r.max)}${r.half ? `; at ${f0(r.half.msgsPerS)} msg/s (open loop): ${us(r.half)}, p50 ${f1(r.half.p50)} ms, p99 ${f1(r.half.p99)} ms` : ''}`);
+  }
+  if (!argv.profile) return;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sw-bench-prof-'));
+  const file = path.join(dir, `${target}.cpuprofile`);
+  const r = await run(target, { profileTo: file });
+  const summary = summariseProfile(file, 30);
+  console.log(profileLines(summary, r).join('\n'));
+  console.log(`profile kept: ${file}`);
+}
+
 async function main(): Promise<void> {
   const machine = machineLine();
   console.log(`Machine: ${machine}`);
+  if (argv.only) {
+    if (!(argv.only in LABEL)) throw new Error(`--only must be one of ${Object.keys(LABEL).join(', ')}`);
+    return only(argv.only as Target);
+  }
   const all: RunResult[] = [];
   const rounds: Record<Target, RunResult[]> = { aedes: [], naive: [], service: [] };
   const go = async (t: Target, halfOf?: number): Promise<void> => {
