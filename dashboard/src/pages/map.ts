@@ -117,7 +117,11 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
     (!fZone.value || d.groupId === fZone.value || d.zoneIds.includes(fZone.value)) &&
     (!fStatus.value || statusOf(d) === fStatus.value);
 
-  const style = (d: FleetDevice): L.CircleMarkerOptions => ({ renderer, radius: d.kind === 'streetlight' ? 4 : 7, color: '#333', weight: 1, fillColor: COLOURS[statusOf(d)], fillOpacity: 0.9 });
+  // Numerous kinds (a ward's lights: thousands along its streets) get small dots, so the few APs, cameras and loudspeaker
+  // clusters stand out; decided by the counts, not by kind names (kinds are defined only in devices/).
+  const perKind = fleet.counts();
+  const radiusOf = (kind: string): number => ((perKind[kind]?.total ?? 0) > 200 ? 4 : 7);
+  const style = (d: FleetDevice): L.CircleMarkerOptions => ({ renderer, radius: radiusOf(d.kind), color: '#333', weight: 1, fillColor: COLOURS[statusOf(d)], fillOpacity: 0.9 });
 
   // Already fitted to every device unless the page opened on one kind (#/map/streetlight from an overview card).
   let fitted = !fKind.value;
