@@ -170,6 +170,12 @@ export class UptimeRepository {
     return r.rows.map((x) => x.id);
   }
 
+  /** Drops the daily rows of the given devices, or of every device when `deviceIds` is omitted (first build). */
+  async deleteDaily(q: Queryable, deviceIds?: string[]): Promise<void> {
+    if (deviceIds === undefined) await q.query('DELETE FROM uptime_daily');
+    else if (deviceIds.length) await q.query('DELETE FROM uptime_daily WHERE device_id = ANY($1::text[])', [deviceIds]);
+  }
+
   /** Marks every device with history dirty from its first event (first build, or a time-zone change). */
   async markAllDirty(q: Queryable): Promise<void> {
     await q.query(

@@ -179,7 +179,7 @@ export class UptimeService {
       const wm = await this.o.repo.watermark(tx);
       if (wm.completeUntil === null || wm.timezone !== tz) {
         // First build (or the ward's time zone changed): every device is recomputed from its first event.
-        await tx.query('DELETE FROM uptime_daily');
+        await this.o.repo.deleteDaily(tx);
         await this.o.repo.setWatermark(tx, target, tz);
         await this.o.repo.markAllDirty(tx);
         this.log.info({ completeUntil: new Date(target).toISOString() }, 'uptime rollup: first build scheduled');
@@ -212,7 +212,7 @@ export class UptimeService {
         }
         // Devices whose history is gone entirely lose their rows.
         const gone = devices.filter((d) => !first.has(d.id)).map((d) => d.id);
-        if (gone.length) await tx.query('DELETE FROM uptime_daily WHERE device_id = ANY($1::text[])', [gone]);
+        await this.o.repo.deleteDaily(tx, gone);
         return true;
       });
       if (!more) return;
