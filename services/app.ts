@@ -52,7 +52,7 @@ export interface App {
  * Shutdown runs in reverse and drains ingest batches before the database closes.
  */
 export async function startApp(config: Config, log: Logger, opts: { db?: Db } = {}): Promise<App> {
-  const metrics = new Metrics();
+  const metrics = new Metrics({ process: true });
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, log }));
   log.info({ database: db.description }, 'database opened');
   await migrate(db, log);

@@ -128,7 +128,7 @@ serve(
       // Only with --expose-gc: a collection first, so heap figures are live objects rather than garbage not yet collected.
       if (m.gc === true) (globalThis as { gc?: () => void }).gc?.();
       const mem = memory();
-      const metrics = app?.metrics.render() ?? '';
+      const metrics = (await app?.metrics.render()) ?? '';
       const spool = /^sw_ingest_spool_batches (\d+)/m.exec(metrics)?.[1];
       return {
         rss: mem.rss,

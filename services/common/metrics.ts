@@ -1,56 +1,81 @@
 /**
- * In-process counters and gauges, rendered in the Prometheus text format at /metrics.
- * Names follow Prometheus conventions (`sw_…_total` for counters).
+ * Counters, gauges and histograms on a prom-client registry, rendered in the Prometheus text format at /metrics.
+ * Names follow Prometheus conventions (`sw_…_total` for counters, `_seconds`/`_bytes` units); a series is created on first
+ * use with the label names of that first call, so every call site of one name must pass the same label keys.
+ * Each Metrics is its own registry: tests start many services in one process without their series mixing.
  */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
 type Labels = Record<string, string>;
+type AnyMetric = Counter | Gauge | Histogram;
 
-interface Series {
-  help: string;
-  type: 'counter' | 'gauge';
-  values: Map<string, { labels: Labels; value: number }>;
-}
-
-const key = (labels: Labels): string =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
+/** Latency buckets (seconds) for acks and commits: from 1 ms to 60 s, dense where a healthy service sits (5–250 ms). */
+export const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export class Metrics {
-  private readonly series = new Map<string, Series>();
+  readonly registry = new Registry();
+  private readonly series = new Map<string, AnyMetric>();
   private readonly collectors: (() => void)[] = [];
 
-  private get(name: string, type: Series['type'], help: string): Series {
-    let s = this.series.get(name);
-    if (!s) {
-      s = { help, type, values: new Map() };
-      this.series.set(name, s);
-    }
-    return s;
+  /** `process`: also export the process metrics (CPU, memory, open files, GC, event-loop lag) under their standard names. */
+  constructor(opts: { process?: boolean } = {}) {
+    if (opts.process) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+  }
+
+  private make<T extends AnyMetric>(name: string, kind: 'counter' | 'gauge' | 'histogram', help: string, labels: Labels, buckets?: number[]): T {
+    const existing = this.series.get(name);
+    if (existing) return existing as T;
+    const cfg = { name, help, labelNames: Object.keys(labels), registers: [this.registry] };
+    const m = kind === 'counter' ? new Counter(cfg) : kind === 'gauge' ? new Gauge(cfg) : new Histogram({ ...cfg, buckets: buckets ?? LATENCY_BUCKETS_S });
+    this.series.set(name, m);
+    return m as T;
   }
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
-    const s = this.get(name, 'counter', help);
-    const k = key(labels);
-    const v = s.values.get(k);
-    if (v) v.value += by;
-    else s.values.set(k, { labels, value: by });
+    this.make<Counter>(name, 'counter', help, labels).inc(labels, by);
   }
 
   set(name: string, help: string, value: number, labels: Labels = {}): void {
-    this.get(name, 'gauge', help).values.set(key(labels), { labels, value });
+    this.make<Gauge>(name, 'gauge', help, labels).set(labels, value);
   }
 
-  /** Reads one value (tests and the API's own status). */
-  value(name: string, labels: Labels = {}): number {
-    return this.series.get(name)?.values.get(key(labels))?.value ?? 0;
+  /** Records one observation in a histogram (seconds for durations, by convention). */
+  observe(name: string, help: string, value: number, labels: Labels = {}, buckets?: number[]): void {
+    this.make<Histogram>(name, 'histogram', help, labels, buckets).observe(labels, value);
   }
 
-  /** Sum over every label combination of a series. */
-  total(name: string): number {
+  /** Reads one counter or gauge value (tests and the API's own status); 0 when the series or label set is absent. */
+  async value(name: string, labels: Labels = {}): Promise<number> {
+    const m = this.series.get(name);
+    if (!m || m instanceof Histogram) return 0;
+    const keys = Object.keys(labels);
+    const hit = (await m.get()).values.find(
+      (v) => Object.keys(v.labels).length === keys.length && keys.every((k) => String(v.labels[k]) === labels[k]),
+    );
+    return hit?.value ?? 0;
+  }
+
+  /** Sum over every label combination of a counter or gauge. */
+  async total(name: string): Promise<number> {
+    const m = this.series.get(name);
+    if (!m || m instanceof Histogram) return 0;
+    return (await m.get()).values.reduce((s, v) => s + v.value, 0);
+  }
+
+  /** Observations and sum of a histogram (tests, drills). */
+  async histogram(name: string, labels: Labels = {}): Promise<{ count: number; sum: number }> {
+    const m = this.series.get(name);
+    if (!(m instanceof Histogram)) return { count: 0, sum: 0 };
+    const keys = Object.keys(labels);
+    const match = (l: Record<string, unknown>): boolean => keys.every((k) => String(l[k]) === labels[k]);
+    let count = 0;
     let sum = 0;
-    for (const v of this.series.get(name)?.values.values() ?? []) sum += v.value;
-    return sum;
+    for (const v of (await m.get()).values) {
+      if (!match(v.labels)) continue;
+      if (v.metricName === `${name}_count`) count += v.value;
+      else if (v.metricName === `${name}_sum`) sum += v.value;
+    }
+    return { count, sum };
   }
 
   /** A gauge computed on scrape (connections, spool size). */
@@ -58,18 +83,12 @@ export class Metrics {
     this.collectors.push(fn);
   }
 
-  render(): string {
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  async render(): Promise<string> {
     for (const c of this.collectors) c();
-    const out: string[] = [];
-    for (const [name, s] of this.series) {
-      out.push(`# HELP ${name} ${s.help}`, `# TYPE ${name} ${s.type}`);
-      for (const { labels, value } of s.values.values()) {
-        const l = Object.entries(labels)
-          .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
-          .join(',');
-        out.push(`${name}${l ? `{${l}}` : ''} ${value}`);
-      }
-    }
-    return `${out.join('\n')}\n`;
+    return this.registry.metrics();
   }
 }

@@ -34,7 +34,7 @@ describe.each(modes)('scheduler on $name', (mode) => {
     return r.body.id;
   };
   const runs = async (id: string): Promise<Run[]> => (await t.http<{ runs: Run[] }>('GET', `/api/v1/schedules/${id}`, { token: t.adminToken })).body.runs;
-  const fired = (app: TestApp): number => app.app.metrics.value('sw_scheduler_runs_total', { job: 'command.send', outcome: 'fired' });
+  const fired = (app: TestApp): Promise<number> => app.app.metrics.value('sw_scheduler_runs_total', { job: 'command.send', outcome: 'fired' });
 
   it('fires a schedule on time (its timer, not a minute-long poll) and records the command it sent', async () => {
     const at = Date.now() + 2500;
@@ -51,7 +51,7 @@ describe.each(modes)('scheduler on $name', (mode) => {
   it('with two service processes on one database, each occurrence fires once', async () => {
     const t2 = await another();
     try {
-      const before = fired(t) + fired(t2);
+      const before = (await fired(t)) + (await fired(t2));
       const base = Date.now() + 3000;
       const ids: string[] = [];
       // Both processes poll the same table; several occurrences fall due within a few hundred milliseconds.
@@ -61,7 +61,7 @@ describe.each(modes)('scheduler on $name', (mode) => {
       const perOccurrence = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM schedule_runs WHERE schedule_id LIKE 'twin-%' GROUP BY schedule_id`);
       expect(perOccurrence.rows.map((r) => r.n)).toEqual(Array(10).fill(1));
       // Handlers ran once per occurrence in total, across both processes (a double claim would count twice).
-      expect(fired(t) + fired(t2) - before).toBe(10);
+      expect((await fired(t)) + (await fired(t2)) - before).toBe(10);
       expect(await rowCount(t, `SELECT 1 FROM commands WHERE id LIKE 'sch:twin-%'`)).toBe(10);
     } finally {
       await t2.close();

@@ -21,7 +21,7 @@ async function settled(t: TestApp, fleet: SimulatedFleet): Promise<void> {
     const s = fleet.summary();
     return s.published === s.acknowledged + s.failed;
   }, 30_000);
-  await waitFor(async () => !t.app.ingest.spooling && t.app.metrics.render().includes('sw_ingest_spool_batches 0'), 30_000);
+  await waitFor(async () => !t.app.ingest.spooling && (await t.app.metrics.render()).includes('sw_ingest_spool_batches 0'), 30_000);
 }
 
 async function provisionAll(t: TestApp, kinds: string[], prefix: string): Promise<FleetDeviceSpec[]> {
@@ -63,7 +63,7 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('a simulate
     expect(s.failed).toBe(0);
     expect(await count(t, 'SELECT count(*)::int AS n FROM telemetry')).toBe(s.ackedByChannel.telemetry);
     expect(await count(t, 'SELECT count(*)::int AS n FROM device_events')).toBe(s.ackedByChannel.event ?? 0);
-    expect(t.app.metrics.value('sw_ingest_messages_total', { channel: 'status', result: 'accepted' })).toBe(s.ackedByChannel.status);
+    expect(await t.app.metrics.value('sw_ingest_messages_total', { channel: 'status', result: 'accepted' })).toBe(s.ackedByChannel.status);
     expect(await count(t, 'SELECT count(*)::int AS n FROM dead_letters')).toBe(0);
 
     const victims = specs.slice(0, 5).map((x) => x.deviceId);

@@ -116,7 +116,7 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
     const dl = await db.query<{ reason_code: string; payload: string }>(`SELECT reason_code, payload FROM dead_letters WHERE device_id = $1 AND reason_code = 'storage-refused'`, [id]);
     expect(dl.rows).toHaveLength(1);
     expect(dl.rows[0]!.payload).toContain('294277');
-    expect(metrics.total('sw_ingest_storage_refused_total')).toBe(1);
+    expect(await metrics.total('sw_ingest_storage_refused_total')).toBe(1);
     await ing.stop();
   });
 });

@@ -67,8 +67,8 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     await expect(connectDevice(t.mqttUrl, { ...creds, password: 'wrong' })).rejects.toThrow(/Bad username or password|Not authorized/i);
     await expect(connectDevice(t.mqttUrl, creds, { clientId: 'someone-else' })).rejects.toThrow(/Not authorized|Identifier/i);
     await expect(connectDevice(t.mqttUrl, { username: 'no-such-device', password: 'x' })).rejects.toThrow(/Bad username or password/i);
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'connect', reason: 'BAD_CREDENTIALS' })).toBeGreaterThanOrEqual(2);
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'connect', reason: 'CLIENT_ID_MISMATCH' })).toBe(1);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'connect', reason: 'BAD_CREDENTIALS' })).toBeGreaterThanOrEqual(2);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'connect', reason: 'CLIENT_ID_MISMATCH' })).toBe(1);
   });
 
   it('does not let a device publish as another or read another device\'s commands', async () => {
@@ -87,11 +87,11 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     devA.end(true);
     const st = await t.http<{ state: Record<string, unknown> }>('GET', '/api/v1/devices/sl-acl-b/state', { token: t.adminToken });
     expect(st.body.state).toEqual({});
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'publish', reason: 'FOREIGN_TOPIC' })).toBe(1);
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'FOREIGN_TOPIC' })).toBe(1);
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'WILDCARD' })).toBe(1);
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'SYS_TOPIC' })).toBe(1);
-    expect(t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'UNKNOWN_TOPIC' })).toBe(1);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'publish', reason: 'FOREIGN_TOPIC' })).toBe(1);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'FOREIGN_TOPIC' })).toBe(1);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'WILDCARD' })).toBe(1);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'SYS_TOPIC' })).toBe(1);
+    expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'subscribe', reason: 'UNKNOWN_TOPIC' })).toBe(1);
     const dl = await waitFor(async () => {
       const r = await t.http<{ items: { reasonCode: string; deviceId: string }[] }>('GET', '/api/v1/dead-letters?device=sl-acl-a', { token: t.adminToken });
       return r.body.items.length ? r.body.items : null;
@@ -119,7 +119,7 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     expect(big?.payloadSize).toBe(20_000);
     expect(big?.payload.length).toBe(4096);
     expect(r.body.items.every((x) => x.reason.length > 5)).toBe(true);
-    expect(t.app.metrics.value('sw_ingest_rejected_total', { reason: 'UNKNOWN_FIELD' })).toBeGreaterThanOrEqual(2);
+    expect(await t.app.metrics.value('sw_ingest_rejected_total', { reason: 'UNKNOWN_FIELD' })).toBeGreaterThanOrEqual(2);
     const st = await t.http<{ state: Record<string, unknown> }>('GET', '/api/v1/devices/spk-bad/state', { token: t.adminToken });
     expect(st.body.state).toEqual({ volume: 42, state: 'idle' });
     const health = await t.http('GET', '/health');
@@ -150,7 +150,7 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     dev.end();
     const r = await t.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'ap-dup'`);
     expect(r.rows[0]?.n).toBe(1);
-    expect(t.app.metrics.value('sw_ingest_duplicates_total')).toBeGreaterThanOrEqual(1);
+    expect(await t.app.metrics.value('sw_ingest_duplicates_total')).toBeGreaterThanOrEqual(1);
   });
 
   it('marks a device offline from its last-will when its connection dies', async () => {

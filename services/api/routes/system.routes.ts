@@ -9,7 +9,7 @@ export const systemRoutes = (deps: ApiDeps): FastifyPluginAsync => async (app) =
   });
   // Prometheus text format; scraped from the operators' network.
   app.get('/metrics', { config: { role: 'viewer' }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(deps.metrics.render()),
+    reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
   );
   app.get('/api/v1/status', { config: { role: 'viewer' } }, async () => deps.status());
 };

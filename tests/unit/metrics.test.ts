@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Metrics } from '../../services/common/metrics.ts';
+
+describe('Metrics (prom-client registry)', () => {
+  it('keeps counters, gauges and histograms under their names and renders the Prometheus text format', async () => {
+    const m = new Metrics();
+    m.inc('sw_test_total', 'Things', { reason: 'a' });
+    m.inc('sw_test_total', 'Things', { reason: 'a' }, 2);
+    m.inc('sw_test_total', 'Things', { reason: 'b' });
+    m.set('sw_depth', 'Depth', 7);
+    m.observe('sw_latency_seconds', 'Latency', 0.003);
+    m.observe('sw_latency_seconds', 'Latency', 0.2);
+    expect(await m.value('sw_test_total', { reason: 'a' })).toBe(3);
+    expect(await m.total('sw_test_total')).toBe(4);
+    expect(await m.value('sw_depth')).toBe(7);
+    expect(await m.histogram('sw_latency_seconds')).toEqual({ count: 2, sum: 0.203 });
+    const text = await m.render();
+    expect(text).toContain('# TYPE sw_test_total counter');
+    expect(text).toContain('sw_test_total{reason="a"} 3');
+    expect(text).toContain('# TYPE sw_latency_seconds histogram');
+    expect(text).toContain('sw_latency_seconds_bucket{le="0.005"} 1');
+    expect(text).toContain('sw_latency_seconds_count 2');
+  });
+
+  it('runs collectors at scrape time and exports process metrics only when asked', async () => {
+    let depth = 0;
+    const m = new Metrics({ process: true });
+    m.onCollect(() => m.set('sw_spool', 'Spool', depth));
+    depth = 5;
+    const text = await m.render();
+    expect(text).toContain('sw_spool 5');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
+    expect(await new Metrics().render()).not.toContain('process_cpu_user_seconds_total');
+  });
+});
