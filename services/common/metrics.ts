@@ -16,6 +16,12 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly series = new Map<string, AnyMetric>();
   private readonly collectors: (() => void)[] = [];
+  private readonly errors: Counter = new Counter({
+    name: 'sw_metrics_errors_total',
+    help: 'Metric updates refused (label names differ from the series) — a bug to fix, counted rather than thrown',
+    labelNames: ['metric'],
+    registers: [this.registry],
+  });
 
   /** `process`: also export the process metrics (CPU, memory, open files, GC, event-loop lag) under their standard names. */
   constructor(opts: { process?: boolean } = {}) {
@@ -32,32 +38,45 @@ export class Metrics {
   }
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
-    this.make<Counter>(name, 'counter', help, labels).inc(labels, by);
+    this.guard(name, () => this.make<Counter>(name, 'counter', help, labels).inc(labels, by));
   }
 
   set(name: string, help: string, value: number, labels: Labels = {}): void {
-    this.make<Gauge>(name, 'gauge', help, labels).set(labels, value);
+    this.guard(name, () => this.make<Gauge>(name, 'gauge', help, labels).set(labels, value));
   }
 
   /** Records one observation in a histogram (seconds for durations, by convention). */
   observe(name: string, help: string, value: number, labels: Labels = {}, buckets?: number[]): void {
-    this.make<Histogram>(name, 'histogram', help, labels, buckets).observe(labels, value);
+    this.guard(name, () => this.make<Histogram>(name, 'histogram', help, labels, buckets).observe(labels, value));
+  }
+
+  /**
+   * A metric call runs inside request handlers and event listeners: a wrong label set (a programming error) must not
+   * turn into a 500 or an uncaught exception. It is counted instead, and tests assert that count stays 0.
+   */
+  private guard(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.errors.inc({ metric: name });
+    }
   }
 
   /** Reads one counter or gauge value (tests and the API's own status); 0 when the series or label set is absent. */
   async value(name: string, labels: Labels = {}): Promise<number> {
-    const m = this.series.get(name);
+    const m: AnyMetric | undefined = name === 'sw_metrics_errors_total' ? this.errors : this.series.get(name);
     if (!m || m instanceof Histogram) return 0;
     const keys = Object.keys(labels);
-    const hit = (await m.get()).values.find(
-      (v) => Object.keys(v.labels).length === keys.length && keys.every((k) => String(v.labels[k]) === labels[k]),
-    );
+    const hit = (await m.get()).values.find((v) => {
+      const l = v.labels as Record<string, unknown>;
+      return Object.keys(l).length === keys.length && keys.every((k) => String(l[k]) === labels[k]);
+    });
     return hit?.value ?? 0;
   }
 
   /** Sum over every label combination of a counter or gauge. */
   async total(name: string): Promise<number> {
-    const m = this.series.get(name);
+    const m: AnyMetric | undefined = name === 'sw_metrics_errors_total' ? this.errors : this.series.get(name);
     if (!m || m instanceof Histogram) return 0;
     return (await m.get()).values.reduce((s, v) => s + v.value, 0);
   }

@@ -70,8 +70,11 @@ export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: 
       return l.body.token;
     },
     async close() {
+      // A metric updated with the wrong label names is a bug the registry counts rather than throws: fail the test file.
+      const metricErrors = await app.metrics.total('sw_metrics_errors_total');
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      if (metricErrors > 0) throw new Error(`${metricErrors} metric update(s) used the wrong label names (sw_metrics_errors_total)`);
     },
   };
 }

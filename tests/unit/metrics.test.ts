@@ -34,3 +34,13 @@ describe('Metrics (prom-client registry)', () => {
     expect(await new Metrics().render()).not.toContain('process_cpu_user_seconds_total');
   });
 });
+
+describe('Metrics misuse', () => {
+  it('counts a call with the wrong label names instead of throwing into the caller', async () => {
+    const m = new Metrics();
+    m.inc('sw_x_total', 'X', { state: 'a' });
+    expect(() => m.inc('sw_x_total', 'X', { status: 'a' })).not.toThrow();
+    expect(await m.total('sw_metrics_errors_total')).toBe(1);
+    expect(await m.value('sw_x_total', { state: 'a' })).toBe(1);
+  });
+});

@@ -38,7 +38,7 @@ const FINAL = new Set(['acknowledged', 'failed', 'expired', 'cancelled']);
 
 const M = {
   sent: ['sw_command_sends_total', 'Command deliveries published to devices (every attempt)'],
-  outcome: ['sw_command_outcomes_total', 'Command deliveries that reached a final state, by state'],
+  outcome: ['sw_command_delivery_outcomes_total', 'Command deliveries (one device each) that reached a final state, by state'],
   acks: ['sw_command_acks_total', 'Device acknowledgements recorded, by status'],
   publishFailed: ['sw_command_publish_failures_total', 'Publishes the broker refused (the delivery times out and is retried)'],
 } as const;
