@@ -45,6 +45,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Audit action name; defaults to "METHOD url". */
     action?: string;
+    /** Also accepts the scrape credential (SW_METRICS_TOKEN) in place of a viewer token: /metrics only. */
+    scrape?: boolean;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { forbidden } from '../common/errors.ts';
 import { roleAtLeast } from '../auth/roles.ts';
@@ -32,9 +33,14 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
     for (const method of [route.method].flat()) table.push({ method, url: route.url, role: cfg.role ?? null });
   });
 
+  const isScrapeToken = scrapeTokenCheck(deps.config.metricsToken);
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const cfg = req.routeOptions.config;
     if (cfg.public || !cfg.role) return;
+    if (cfg.scrape && isScrapeToken(bearer(req))) {
+      req.principal = { actor: 'metrics-scraper', userId: null, role: 'viewer', tokenId: '', via: 'api' };
+      return;
+    }
     const principal = await deps.auth.authenticate(bearer(req));
     req.principal = principal;
     if (!roleAtLeast(principal.role, cfg.role)) throw forbidden(`This action needs the '${cfg.role}' role; you are '${principal.role}'`);
@@ -63,4 +69,14 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
     return payload;
   });
   return table;
+}
+
+/**
+ * The scrape credential (SW_METRICS_TOKEN): a static secret Prometheus reads from a file, valid on scrape routes only,
+ * so a leaked Prometheus config exposes metrics and nothing else. Compared as SHA-256 digests in constant time.
+ */
+function scrapeTokenCheck(configured: string): (given: string | undefined) => boolean {
+  if (!configured) return () => false;
+  const want = createHash('sha256').update(configured).digest();
+  return (given) => given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), want);
 }

@@ -39,6 +39,8 @@ export const CONFIG_KEYS = {
   SW_ADMIN_USERNAME: { type: { kind: 'string', pattern: /^[a-z0-9._-]{3,64}$/, hint: '3–64 of a-z 0-9 . _ -' }, default: 'admin', doc: 'Username of the first administrator, created at first start.' },
   SW_ADMIN_PASSWORD: { type: { kind: 'string', allowEmpty: true }, default: '', secret: true, doc: 'Password of the first administrator. Empty: one is generated and printed once at first start.' },
   SW_SECRET_KEY: { type: { kind: 'string', allowEmpty: true, pattern: /^([0-9a-f]{64})?$/, hint: '64 hex characters (32 bytes)' }, default: '', secret: true, doc: 'Key for secrets at rest (encrypted camera passwords, device-secret pepper). Empty: generated once into SW_DATA_DIR/secret.key.' },
+  SW_METRICS_TOKEN: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._~+/=-]{32,256}$/, hint: '32–256 characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)' }, default: '', secret: true, doc: 'Scrape credential for Prometheus: a bearer token accepted on /metrics only (viewer tokens work too). Empty: /metrics needs a viewer token.' },
+  SW_BACKUP_DIR: { type: { kind: 'string', allowEmpty: true }, default: '', doc: 'Where `npm run backup` writes backups. Empty: SW_DATA_DIR/backups (copy them off the machine).' },
   SW_TOKEN_TTL_HOURS: { type: { kind: 'int', min: 1, max: 8760 }, default: '12', doc: 'Lifetime of an operator login token.' },
   SW_WARD_CODE: { type: { kind: 'string', pattern: /^\d{5}$/, hint: 'the 5-digit administrative-unit code (mã ĐVHC)' }, default: '22330', doc: 'Default ward code (mã ĐVHC) for new devices.' },
   SW_WARD_NAME: { type: { kind: 'string' }, default: 'Phường Phước Long', doc: 'Ward name shown in reports.' },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_KEYS, type ConfigKey, type KeySpec } from './config.schema.ts';
+import { placeholderProblems } from './placeholders.ts';
 
 export interface Config {
   dataDir: string;
@@ -20,6 +21,10 @@ export interface Config {
   ingest: { batchRows: number; batchWaitMs: number; replayIntervalMs: number };
   admin: { username: string; password: string };
   secretKey: string;
+  /** Bearer token accepted on /metrics only (Prometheus); empty = none. */
+  metricsToken: string;
+  /** Where backups are written (absolute). */
+  backupDir: string;
   tokenTtlHours: number;
   ward: { code: string; name: string; timezone: string };
   storage: { retentionDays: number; compressAfterDays: number; rollupRefreshMs: number };
@@ -133,6 +138,7 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
     if (problem) problems.push(problem);
     raw[key] = value;
   }
+  problems.push(...placeholderProblems(raw));
   if (problems.length > 0) throw new ConfigError(problems);
   return build(raw, defaulted);
 }
@@ -161,6 +167,8 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
     },
     admin: { username: r.SW_ADMIN_USERNAME, password: r.SW_ADMIN_PASSWORD },
     secretKey: r.SW_SECRET_KEY,
+    metricsToken: r.SW_METRICS_TOKEN,
+    backupDir: path.resolve(r.SW_BACKUP_DIR || path.join(r.SW_DATA_DIR, 'backups')),
     tokenTtlHours: int('SW_TOKEN_TTL_HOURS'),
     ward: { code: r.SW_WARD_CODE, name: r.SW_WARD_NAME, timezone: r.SW_TIMEZONE },
     storage: {

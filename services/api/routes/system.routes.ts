@@ -7,8 +7,8 @@ export const systemRoutes = (deps: ApiDeps): FastifyPluginAsync => async (app) =
     const r = await deps.ready();
     return reply.status(r.ready ? 200 : 503).send(r);
   });
-  // Prometheus text format; scraped from the operators' network.
-  app.get('/metrics', { config: { role: 'viewer' }, schema: { hide: true } }, async (_req, reply) =>
+  // Prometheus text format; scraped from the operators' network with a viewer token or the scrape credential.
+  app.get('/metrics', { config: { role: 'viewer', scrape: true }, schema: { hide: true } }, async (_req, reply) =>
     reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
   );
   app.get('/api/v1/status', { config: { role: 'viewer' } }, async () => deps.status());
