@@ -35,5 +35,10 @@ export interface Db extends Transactional {
   withSession<T>(fn: (session: Transactional) => Promise<T>): Promise<T>;
   /** Human-readable target for logs (no password). */
   readonly description: string;
+  /**
+   * Embedded store only: a point-in-time copy of the whole data folder (an uncompressed tar), taken while `during`
+   * runs with every other query held back, so what `during` reads (row counts) is exactly what the copy holds.
+   */
+  snapshotDataDir?<T>(during: (q: Queryable) => Promise<T>): Promise<{ tar: Uint8Array; value: T }>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { IndicatorsModule } from '../health/indicators/indicators.module.ts';
 import { CameraModule } from '../cameras/camera.module.ts';
 import { controlModule } from '../control/control.module.ts';
 import { radioModule } from '../control/radio.module.ts';
+import { BackupModule } from '../backup/backup.module.ts';
 
 /** Every feature module, in start order. Adding a feature = one line here. */
 export const MODULES: (() => FeatureModule)[] = [
@@ -12,4 +13,5 @@ export const MODULES: (() => FeatureModule)[] = [
   () => new IndicatorsModule(),
   controlModule,
   radioModule,
+  () => new BackupModule(),
 ];
