@@ -139,7 +139,8 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
     // Its own database, so no other service process delivers while this one is down.
     const fresh = await mode.open();
     // One service key for both processes, as a deployment has: device secrets are stored keyed with it.
-    const env = { SW_SECRET_KEY: 'ab'.repeat(32) };
+    // A random-looking key: the service refuses repeating placeholder keys such as 'ab' × 32 (services/config/placeholders.ts).
+    const env = { SW_SECRET_KEY: '5f0c2a9e7d41b86c3e9a0f2d7b5c4e1a8d6f3b0c9e2a7d4f1b8c5e0a3d6f9b2c' };
     const open = (): Promise<TestApp> => startTestApp(fresh.url ? { databaseUrl: fresh.url, env } : { db: fresh.db, env });
     const sims: SimulatedDevice[] = [];
     try {
