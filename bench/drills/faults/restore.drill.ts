@@ -5,7 +5,7 @@
  * with its old secret. Every telemetry message acknowledged before the backup must be in the restored database.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -36,7 +36,8 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
   const work = mkdtempSync(path.join(os.tmpdir(), 'sw-restore-drill-'));
   const pass = path.join(work, 'passphrase');
   writeFileSync(pass, 'restore drill passphrase 1', { mode: 0o600 });
-  const svc = await startService({ dataDir: path.join(work, 'live') });
+  mkdirSync(path.join(work, 'live'));
+  const svc = await startService({ dataDir: path.join(work, 'live'), readyTimeoutMs: 180_000 });
   try {
     const token = await adminToken(svc.httpUrl);
     const r = await fetch(`${svc.httpUrl}/api/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'sl-drill-1', kind: 'streetlight', name: 'sl-drill-1' }) });
@@ -57,7 +58,7 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
     const telemetry = Number(/public\.telemetry\s+\d+\s+(\d+)/.exec(restore.out)?.[1] ?? -1);
     if (restore.code !== 0) return { passed: false, detail: `restore failed: ${restore.out.trim().slice(-500)}`, counts: { acked, telemetry } };
 
-    const again = await startService({ dataDir: restoredDir });
+    const again = await startService({ dataDir: restoredDir, readyTimeoutMs: 180_000 });
     try {
       const c = await mqtt.connectAsync(again.mqttUrl, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0 });
       await c.endAsync();
