@@ -1,7 +1,8 @@
 import { api } from '../api.ts';
 import { clear, fmtTime, h } from '../dom.ts';
 import { fleet } from '../fleet.ts';
-import { addStrings, getLang, kindLabel, t } from '../i18n.ts';
+import { addStrings, getLang, t } from '../i18n.ts';
+import { kindLabel } from '../kinds.ts';
 import { errorText, toast } from '../ui/notice.ts';
 
 addStrings(

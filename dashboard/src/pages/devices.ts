@@ -1,7 +1,8 @@
 import { api, ApiError } from '../api.ts';
 import { clear, fmtNum, fmtTime, h } from '../dom.ts';
 import { fleet, statusOf } from '../fleet.ts';
-import { addStrings, getLang, kindLabel, t } from '../i18n.ts';
+import { addStrings, getLang, t } from '../i18n.ts';
+import { kindLabel } from '../kinds.ts';
 import { lineChart, type ChartBand, type ChartPoint } from '../ui/chart.ts';
 
 addStrings({ page: 'Trang', reason: 'Lý do' }, { page: 'Page', reason: 'Reason' });

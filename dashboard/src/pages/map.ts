@@ -2,7 +2,8 @@ import L from 'leaflet';
 import { api } from '../api.ts';
 import { h } from '../dom.ts';
 import { fleet, statusOf, type FleetDevice } from '../fleet.ts';
-import { addStrings, kindLabel, t } from '../i18n.ts';
+import { addStrings, t } from '../i18n.ts';
+import { kindLabel } from '../kinds.ts';
 import type { Settings } from '../main.ts';
 
 addStrings(
