@@ -97,7 +97,7 @@ describe('operators’ dashboard without Internet access, and what each role see
     await page.selectOption('#f-kind', '');
     await page.selectOption('#f-zone', 'tdp-7');
     await page.waitForSelector('#map[data-markers="10"]');
-    await page.selectOption('#f-status', 'online');
+    await page.selectOption('#f-health', 'ok');
     await page.waitForSelector('#map[data-markers="1"]');
 
     // Leaving the map in the middle of a zoom animation must not break anything (the old `_leaflet_pos` error).
