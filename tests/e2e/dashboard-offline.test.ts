@@ -132,7 +132,7 @@ describe('operators’ dashboard without Internet access, and what each role see
     if (missing) return;
     const visibleGated = async (page: Page): Promise<number> => (await page.$$('[data-role-min="operator"]:visible')).length + (await page.$$('[data-role-min="admin"]:visible')).length;
 
-    // The operator gets the command form on the device page (so the viewer check below looks at a real control).
+    // The operator gets the command forms on the device page (so the viewer check below looks at a real control).
     const operator = await t.userToken('operator');
     const opName = (await t.http<{ actor: string }>('GET', '/api/v1/auth/me', { token: operator })).body.actor;
     const { context: opCtx } = await offlineContext();
@@ -140,9 +140,9 @@ describe('operators’ dashboard without Internet access, and what each role see
     await login(opPage, opName, 'a-long-password-1');
     await opPage.evaluate(`location.hash = '#/device/${SIM_ID}'`);
     await opPage.waitForSelector('form.send-command[data-role-min="operator"]:visible', { timeout: 60_000 });
-    await opPage.selectOption('#cmd-name', 'setLevel');
-    await opPage.fill('#cmd-params', JSON.stringify({ level: 65, expiresAt: new Date(Date.now() + 600_000).toISOString() }));
-    await opPage.click('form.send-command button[type=submit]');
+    // A light's level is set through the lighting form (recorded as an override with its end), not a raw JSON command.
+    await opPage.fill('#dev-light-level', '65');
+    await opPage.click('#dev-light-apply');
     await opPage.waitForSelector('#cmd-result.ok', { timeout: 60_000 });
     await opPage.waitForFunction(`document.querySelectorAll('#device-commands tr[data-state="acknowledged"]').length >= 2`, undefined, { timeout: 60_000 });
     await opCtx.close();
