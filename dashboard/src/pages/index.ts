@@ -3,7 +3,7 @@ import type { Settings } from '../main.ts';
 import { alarmsPage } from './alarms.ts';
 import { camerasPage } from './cameras.ts';
 import { deviceListPage, devicePage } from './devices.ts';
-import { lightingPage } from './lighting.ts';
+import { lightingPage } from './lighting/index.ts';
 import { mapPage } from './map.ts';
 import { radioPage } from './radio.ts';
 import { reportsPage } from './reports.ts';

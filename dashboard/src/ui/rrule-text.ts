@@ -39,7 +39,7 @@ export function rruleText(rrule: string, lang: Lang, start?: { h: number; mi: nu
   const times = hours.flatMap((h) => minutes.map((m) => `${pad(h)}:${pad(m)}`)).sort();
   const at = times.length ? `${lang === 'vi' ? ' lúc ' : ' at '}${times.join(lang === 'vi' ? ' và ' : ' and ')}` : '';
   let when: string | null;
-  switch (rule.FREQ) {
+  switch (rule.FREQ ?? '') {
     case 'DAILY':
       when = interval === 1 ? (lang === 'vi' ? 'Hằng ngày' : 'Daily') : lang === 'vi' ? `${interval} ngày một lần` : `Every ${interval} days`;
       break;
