@@ -4,6 +4,7 @@ import { fleet } from './fleet.ts';
 import { setZone } from './format.ts';
 import { kinds } from './kinds.ts';
 import { zones } from './zones.ts';
+import { stackTables } from './ui/table.ts';
 import { getLang, setLang, t } from './i18n.ts';
 import { routes, type Page } from './pages/index.ts';
 import { loginPage } from './pages/login.ts';
@@ -67,9 +68,15 @@ async function render(): Promise<void> {
     main.append(h('p', { class: 'error' }, t('notAvailable')));
     return;
   }
+  const unstack = stackTables(main);
   try {
-    cleanup = await page.render(main, params, settings);
+    const done = await page.render(main, params, settings);
+    cleanup = () => {
+      unstack();
+      if (typeof done === 'function') done();
+    };
   } catch (err) {
+    cleanup = unstack;
     main.append(h('p', { class: 'error' }, `${t('error')}: ${(err as Error).message}`));
   }
 }

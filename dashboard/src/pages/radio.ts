@@ -4,6 +4,10 @@ import { fleet, statusOf, type FleetDevice } from '../fleet.ts';
 import { addStrings, getLang, t } from '../i18n.ts';
 import type { Settings } from '../main.ts';
 import { dateToZoned, wall, zonedToDate } from '../ui/zoned.ts';
+import { gated } from '../ui/gated.ts';
+import { errorText } from '../ui/notice.ts';
+import { rruleText } from '../ui/rrule-text.ts';
+import { kinds } from '../kinds.ts';
 
 addStrings(
   {
@@ -49,7 +53,6 @@ addStrings(
 );
 
 interface Zone { id: string; name: string; kind: string; parentId: string | null }
-interface KindInfo { name: string; commands: Record<string, unknown> }
 interface Audio { id: string; title: string; format: string; sizeBytes: number; durationS: number; uploadedBy: string; createdAt: string }
 interface Broadcast {
   id: string; title: string; priority: 'normal' | 'priority' | 'emergency'; source: 'file' | 'live'; audioId: string | null; zoneIds: string[]; clusterIds: string[];
@@ -70,16 +73,7 @@ const WEEKDAYS_VI = ['T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'CN'];
 const WEEKDAYS_EN = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const BYDAY = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'];
 
-function gated<T extends HTMLElement>(el: T, role: 'operator' | 'admin' = 'operator'): T {
-  el.setAttribute('data-role-min', role);
-  if (!api.can(role)) {
-    el.hidden = true;
-    el.style.display = 'none';
-  }
-  return el;
-}
-
-const errText = (e: unknown): string => (e instanceof ApiError ? `${e.code}: ${e.message}` : (e as Error).message);
+const errText = errorText;
 const dur = (s: number | null): string => (s === null ? '—' : s >= 60 ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : `${fmtNum(s, 1)} ${t('seconds')}`);
 
 /** Uploads the file itself as the request body (the API takes raw bytes, not a multipart form). */
@@ -136,8 +130,9 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
   let alive = true;
   const unsubs: (() => void)[] = [];
   const lang = getLang();
-  const speakerKinds = new Set((await api.get<{ items: KindInfo[] }>('/api/v1/kinds').then((r) => r.items, () => [] as KindInfo[])).filter((k) => 'play' in k.commands).map((k) => k.name));
-  if (!speakerKinds.size) speakerKinds.add('speaker');
+  await kinds.load().catch(() => undefined);
+  // Loudspeaker clusters are the kinds with the broadcast capability (/kinds); the page names none.
+  const speakerKinds = kinds.withCapability('broadcast');
   const speakers = (): FleetDevice[] => [...fleet.devices.values()].filter((d) => speakerKinds.has(d.kind)).sort((a, b) => a.id.localeCompare(b.id));
   const zones: Zone[] = await api.get<{ items: Zone[] }>('/api/v1/zones').then((r) => r.items.sort((a, b) => a.name.localeCompare(b.name, 'vi')), () => []);
   // Zones that hold clusters first; the API refuses a zone without any.
@@ -417,7 +412,7 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
       alert(errText(e));
     }
   };
-  const targetsText = (b: Broadcast): string => [...b.zoneIds.map(zoneName), ...b.clusterIds].join(', ');
+  const targetsText = (b: Broadcast): string => [...b.zoneIds.map(zoneName), ...b.clusterIds.map((c) => fleet.devices.get(c)?.name ?? c)].join(', ');
   const paintList = (): void => {
     clear(listBody);
     for (const b of broadcasts) {
@@ -426,7 +421,7 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
         h('td', {}, h('span', { class: `badge prio-${b.priority}` }, t(`prio_${b.priority}`))),
         h('td', {}, h('span', { class: `badge st-${b.status}` }, t(`st_${b.status}`))),
         h('td', {}, fmtTime(b.startsAt, lang)),
-        h('td', {}, b.rrule ?? '—'),
+        h('td', { title: b.rrule ?? '' }, b.rrule ? rruleText(b.rrule, lang, (({ h: hh, mi }) => ({ h: hh, mi }))(wall(Date.parse(b.startsAt), tz))) : '—'),
         h('td', {}, targetsText(b)),
         h('td', { class: 'actions' },
           h('button', { type: 'button', onclick: () => void openReport(b.id) }, t('report')),
@@ -480,7 +475,7 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
         r.clusters.length
           ? h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, [t('clusters'), t('delivery'), t('playLogs'), t('airtime')].map((c) => h('th', {}, c)))),
               h('tbody', {}, r.clusters.map((c) => h('tr', { 'data-cluster': c.clusterId },
-                h('td', {}, c.clusterId),
+                h('td', {}, fleet.devices.get(c.clusterId)?.name ?? c.clusterId),
                 h('td', {}, c.airings.map((a) => h('div', {}, `${fmtTime(a.occurrenceAt, lang)} `, h('span', { class: `badge ${a.state ?? ''}` }, a.state ? t(`ack_${a.state}`) : '—'), a.error ? ` ${a.error}` : ''))),
                 h('td', {}, c.playLogs.length ? c.playLogs.map((l) => h('div', {}, `${fmtTime(l.start, lang)} – ${fmtTime(l.end, lang)} `, h('span', { class: `badge ${l.result === 'ok' ? 'ok' : 'failed'}` }, l.result ? t(`res_${l.result}`) : '—'), l.reason ? ` ${String(l.reason)}` : '')) : '—'),
                 h('td', {}, dur(c.airtimeS))))))
@@ -501,7 +496,7 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
     if (!alive) return;
     airtimeBox.replaceChildren(h('h2', {}, t('airtime7d')), r.clusters.length
       ? h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, [t('clusters'), t('bulletins'), t('airtime'), t('airedFully'), t('preempted'), t('failedLabel')].map((c) => h('th', {}, c)))),
-          h('tbody', {}, r.clusters.map((c) => h('tr', {}, h('td', {}, c.clusterId), h('td', {}, String(c.bulletins)), h('td', {}, dur(c.airtimeS)), h('td', {}, String(c.ok)), h('td', {}, String(c.preempted)), h('td', {}, String(c.failed))))))
+          h('tbody', {}, r.clusters.map((c) => h('tr', {}, h('td', {}, fleet.devices.get(c.clusterId)?.name ?? c.clusterId), h('td', {}, String(c.bulletins)), h('td', {}, dur(c.airtimeS)), h('td', {}, String(c.ok)), h('td', {}, String(c.preempted)), h('td', {}, String(c.failed))))))
       : h('p', { class: 'muted' }, t('noData')));
   };
 
