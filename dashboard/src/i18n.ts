@@ -17,7 +17,7 @@ const VI: Record<string, string> = {
   menu: 'Danh mục', manage: 'Quản lý', maintenance: 'Bảo trì',
   why_birth: 'thiết bị báo đã kết nối', 'why_last-will': 'thiết bị mất kết nối đột ngột', 'why_missed-reports': 'quá lâu không gửi báo cáo',
   'why_report-resumed': 'đã gửi báo cáo trở lại', why_disconnect: 'thiết bị ngắt kết nối', 'why_probe-ok': 'camera trả lời kiểm tra',
-  'why_probe-failed': 'camera không trả lời kiểm tra', 'why_first contact': 'lần đầu kết nối', why_recovered: 'đã hoạt động lại',
+  'why_probe-failed': 'camera không trả lời kiểm tra', 'why_first contact': 'lần đầu kết nối', why_recovered: 'đã hoạt động lại', why_connected: 'đã kết nối', why_disconnected: 'đã ngắt kết nối', why_offline: 'ngoại tuyến',
 };
 
 const EN: Record<string, string> = {
@@ -36,7 +36,7 @@ const EN: Record<string, string> = {
   menu: 'Menu', manage: 'Manage', maintenance: 'Maintenance',
   why_birth: 'the device said it connected', 'why_last-will': 'the device dropped off', 'why_missed-reports': 'no report for too long',
   'why_report-resumed': 'reports resumed', why_disconnect: 'the device disconnected', 'why_probe-ok': 'the camera answered its check',
-  'why_probe-failed': 'the camera failed its check', 'why_first contact': 'first contact', why_recovered: 'working again',
+  'why_probe-failed': 'the camera failed its check', 'why_first contact': 'first contact', why_recovered: 'working again', why_connected: 'connected', why_disconnected: 'disconnected', why_offline: 'offline',
 };
 
 let lang: Lang = (localStorage.getItem('sw.lang') as Lang | null) ?? 'vi';

@@ -18,7 +18,9 @@ export function statePanel(d: FleetDevice): { el: HTMLElement; paint: () => void
     const health = deviceHealth.of(d);
     // Fields in the order the kind declares them; keys it does not declare (older firmware) after, as they are.
     const declared = Object.keys(kind?.telemetry ?? {});
-    const keys = [...declared.filter((k) => k in d.state), ...Object.keys(d.state).filter((k) => !declared.includes(k)).sort()];
+    // Undeclared structured values (a status payload's metadata) are not readings: left out rather than shown as JSON.
+    const extra = Object.keys(d.state).filter((k) => !declared.includes(k) && (typeof d.state[k] !== 'object' || d.state[k] === null)).sort();
+    const keys = [...declared.filter((k) => k in d.state), ...extra];
     el.append(
       h('h2', {}, t('latestState')),
       h('p', { 'data-status': statusOf(d), 'data-health': health },

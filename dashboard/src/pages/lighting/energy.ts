@@ -42,7 +42,7 @@ export function energyPanel(alive: () => boolean): { el: HTMLElement; load: () =
         kpi(t('burning'), `${fmtNum(s.burningHours, 0)} h`, 'hours'),
       );
       chart.replaceChildren(e.items.length
-        ? lineChart(e.items.map((p) => ({ t: Date.parse(`${p.bucket}T12:00:00+07:00`), v: p.usedKWh })), { width: Math.max(320, Math.min(1200, chart.clientWidth || 640)), height: 180, unit: 'kWh', label: t('used'), bars: true, bucketMs: 86_400_000, lang: getLang() })
+        ? lineChart(e.items.map((p) => ({ t: Date.parse(`${p.bucket}T12:00:00+07:00`), v: p.usedKWh })), { width: Math.max(320, Math.min(1200, chart.clientWidth || 640)), height: 180, unit: 'kWh', label: t('used'), bars: true, bucketMs: 86_400_000, from: from.getTime(), to: to.getTime(), lang: getLang() })
         : h('p', { class: 'muted' }, t('noData')));
       if (e.items.length) chart.append(dataTable(e.items.slice(-7).reverse(), [
         { head: t('day'), cell: (p) => formatDate(p.bucket) },
