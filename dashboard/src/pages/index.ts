@@ -6,7 +6,7 @@ import { deviceListPage, devicePage } from './devices.ts';
 import { lightingPage } from './lighting/index.ts';
 import { managePage } from './manage/index.ts';
 import { mapPage } from './map.ts';
-import { radioPage } from './radio.ts';
+import { radioPage } from './radio/index.ts';
 import { reportsPage } from './reports.ts';
 import { overviewPage } from './overview.ts';
 
