@@ -153,6 +153,8 @@ describe('the dashboard as a ward office uses it', () => {
     const { page, errors } = await open(VIEWPORTS[0]);
     await go(page, '#/map', '#map[data-markers="10"]');
     await page.waitForSelector('#map-legend [data-health="fault"][data-count="1"]', WAIT);
+    // Leaflet's canvas is wider than the map (it pans without redrawing): a page-wide max-width squashed the dots away.
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('#map canvas')).maxWidth`)).toBe('none');
     // tdp-2 holds the odd-numbered devices: all five are in maintenance, whatever their connection.
     expect(await page.getAttribute('#map-legend [data-health="maintenance"]', 'data-count')).toBe('5');
     await page.selectOption('#f-health', 'fault');
