@@ -265,6 +265,46 @@ describe('the dashboard as a ward office uses it', () => {
     await page.context().close();
   }, 120_000);
 
+  it('radio: an emergency spoken into the microphone goes out live through the relay, and stops', async () => {
+    if (missing) return;
+    // Chromium's fake microphone (a tone) stands in for the operator's; 127.0.0.1 is a secure context.
+    const micBrowser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+    const context = await micBrowser.newContext({ viewport: { width: 1440, height: 900 }, permissions: ['microphone'] });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', ADMIN_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#kind-cards .card', WAIT);
+    await go(page, '#/radio', '#bc-emergency');
+    await page.click('#bc-emergency');
+    await page.selectOption('#em-source', 'mic');
+    await page.check('#em-clusters input[data-cluster="spk-wo-8"]');
+    await page.fill('#em-confirm-text', 'KHẨN CẤP');
+    await page.click('#em-send');
+    await page.waitForSelector('#em-on-air[data-mic="on"]', WAIT);
+    const id = (await page.getAttribute('#em-on-air', 'data-broadcast')) ?? '';
+    // The cluster's live command carries the relay's signed link; what it serves starts with the WebM header.
+    const link = await waitFor(async () => {
+      const c = await t.http<{ items: { params: { broadcastId?: string; streamUrl?: string } }[] }>('GET', '/api/v1/commands?device=spk-wo-8', { token: t.adminToken });
+      return c.body.items.find((i) => i.params.broadcastId === id)?.params.streamUrl ?? null;
+    }, 15_000);
+    const u = new URL(link, base);
+    const res = await fetch(`${base}${u.pathname}${u.search}`);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(Buffer.from(first.value!.subarray(0, 4)).toString('hex')).toBe('1a45dfa3');
+    await page.waitForFunction(`Number(document.querySelector('#em-on-air').dataset.bytes ?? 0) > 1000`, undefined, WAIT);
+    await page.click('#em-mic-stop');
+    await page.waitForSelector('#em-on-air[data-mic="off"]', { ...WAIT, state: 'attached' });
+    await reader.cancel();
+    expect(errors).toEqual([]);
+    await micBrowser.close();
+  }, 120_000);
+
   it('formats: day-first dates, 24 h, decimal point in English and comma in Vietnamese, group names, RRULEs in words', async () => {
     if (missing) return;
     const r = await t.http<{ broadcast: { id: string } }>('POST', '/api/v1/radio/broadcasts', { token: t.adminToken, body: { title: 'Bản tin sáng', priority: 'normal', streamUrl: 'http://127.0.0.1:9/live', durationS: 600, zoneIds: ['tdp-1'], startAt: new Date(Date.now() + 86_400_000).toISOString(), rrule: 'FREQ=DAILY;BYHOUR=6;BYMINUTE=30' } });

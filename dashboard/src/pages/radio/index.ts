@@ -12,6 +12,7 @@ import { zones as zoneStore } from '../../zones.ts';
 import { audioPanel } from './audio-panel.ts';
 import { DAY_MS, occurrences, WEEKDAYS_EN, WEEKDAYS_VI, type Broadcast, type CheckResult, type Clash, type Conflict } from './model.ts';
 import { reportPanels } from './report-panels.ts';
+import { micAvailable, openMicrophone, pushMicrophone, type MicSession } from './microphone.ts';
 import './words.ts';
 
 const CONFIRM_WORDS = ['KHẨN CẤP', 'KHAN CAP', 'EMERGENCY'];
@@ -180,34 +181,70 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
   const emConfirm = h('input', { id: 'em-confirm-text', autocomplete: 'off', placeholder: t('confirmPhrase') });
   const emSend = h('button', { type: 'button', class: 'danger', id: 'em-send', disabled: true }, t('sendEmergency'));
   const emMsg = h('p', { class: 'muted', id: 'em-msg', role: 'status' });
+  // Source: an uploaded file, or the operator's own microphone (live, through the service's relay).
+  const emSource = h('select', { id: 'em-source' }, h('option', { value: 'file' }, t('srcFile')), h('option', { value: 'mic', disabled: !micAvailable() }, `${t('srcMic')}${micAvailable() ? '' : ` (${t('micNeedsHttps')})`}`));
+  const emAudioLabel = h('label', {}, t('audio'), emAudio);
+  emSource.addEventListener('change', () => (emAudioLabel.style.display = emSource.value === 'mic' ? 'none' : ''));
+  const onAir = h('div', { class: 'notice', id: 'em-on-air', hidden: true });
+  let mic: MicSession | null = null;
+  let micTimer: ReturnType<typeof setInterval> | undefined;
   const emDialog = h('dialog', { id: 'emergency-dialog', class: 'dialog' },
     h('h2', {}, t('emergencyTitle')),
     h('p', { class: 'error' }, t('emergencyWarn')),
-    h('div', { class: 'filters' }, h('label', {}, t('title'), emTitle), h('label', {}, t('audio'), emAudio)),
+    h('div', { class: 'filters' }, h('label', {}, t('title'), emTitle), h('label', {}, t('source'), emSource), emAudioLabel),
     emTargets.el,
     h('label', {}, t('typeToConfirm'), emConfirm),
     h('div', { class: 'filters' }, emSend, h('button', { type: 'button', id: 'em-close', onclick: () => emDialog.close() }, t('close'))),
-    emMsg);
+    emMsg, onAir);
   emConfirm.addEventListener('input', () => (emSend.disabled = !CONFIRM_WORDS.includes(emConfirm.value.trim().toUpperCase())));
+  const sent = (r: { broadcast: Broadcast }): void => {
+    emConfirm.value = '';
+    void loadBroadcasts().then(() => openReport(r.broadcast.id));
+  };
+  const stopMic = async (id: string): Promise<void> => {
+    clearInterval(micTimer);
+    await mic?.stop();
+    mic = null;
+    onAir.dataset.mic = 'off';
+    await api.request('POST', `/api/v1/radio/broadcasts/${encodeURIComponent(id)}/stop`).catch(() => undefined);
+    onAir.hidden = true;
+    emDialog.close();
+    await loadBroadcasts();
+  };
+  const airMicrophone = async (body: Record<string, unknown>): Promise<void> => {
+    // The microphone is asked for first: a refusal must not leave an emergency on air with nothing to say.
+    const stream = await openMicrophone();
+    const r = await api.request<{ broadcast: Broadcast; microphone: { url: string } }>('POST', '/api/v1/radio/broadcasts', { ...body, microphone: true });
+    mic = await pushMicrophone(stream, r.microphone.url, () => { onAir.dataset.mic = 'off'; });
+    const started = Date.now();
+    onAir.hidden = false;
+    onAir.dataset.mic = 'on';
+    onAir.dataset.broadcast = r.broadcast.id;
+    const status = h('span', { id: 'em-on-air-status' });
+    onAir.replaceChildren(h('strong', {}, `🔴 ${t('onAir')} `), status, ' ', h('button', { type: 'button', class: 'danger', id: 'em-mic-stop', onclick: () => void stopMic(r.broadcast.id) }, t('stopMic')));
+    micTimer = setInterval(() => {
+      const b = mic?.bytes() ?? 0;
+      onAir.dataset.bytes = String(b);
+      status.textContent = `${Math.round((Date.now() - started) / 1000)} ${t('seconds')} · ${Math.round(b / 1024)} KiB`;
+    }, 500);
+    void loadBroadcasts();
+  };
   emSend.addEventListener('click', () => {
     if (!CONFIRM_WORDS.includes(emConfirm.value.trim().toUpperCase())) return;
-    if (!emAudio.value) return note(emMsg, t('chooseAudio'), 'error');
+    const useMic = emSource.value === 'mic';
+    if (!useMic && !emAudio.value) return note(emMsg, t('chooseAudio'), 'error');
     const zoneIds = emTargets.zoneIds();
     const clusterIds = emTargets.clusterIds();
     if (!zoneIds.length && !clusterIds.length) return note(emMsg, t('chooseTargets'), 'error');
     emSend.disabled = true;
-    api.request<{ broadcast: Broadcast; dispatched: string[] }>('POST', '/api/v1/radio/broadcasts', { title: emTitle.value.trim(), priority: 'emergency', audioId: emAudio.value, ...(zoneIds.length ? { zoneIds } : {}), ...(clusterIds.length ? { clusterIds } : {}) }).then(
-      async (r) => {
-        emConfirm.value = '';
-        emDialog.close();
-        await loadBroadcasts();
-        void openReport(r.broadcast.id);
-      },
-      (e: unknown) => {
-        emSend.disabled = false;
-        note(emMsg, errText(e), 'error');
-      },
-    );
+    const body = { title: emTitle.value.trim(), priority: 'emergency', ...(zoneIds.length ? { zoneIds } : {}), ...(clusterIds.length ? { clusterIds } : {}) };
+    const run = useMic
+      ? airMicrophone(body)
+      : api.request<{ broadcast: Broadcast }>('POST', '/api/v1/radio/broadcasts', { ...body, audioId: emAudio.value }).then((r) => { emDialog.close(); sent(r); });
+    run.catch((e: unknown) => {
+      emSend.disabled = false;
+      note(emMsg, errText(e), 'error');
+    });
   });
   const emButton = gated(h('button', { type: 'button', class: 'danger big-button', id: 'bc-emergency', onclick: () => { emMsg.textContent = ''; emConfirm.value = ''; emSend.disabled = true; emDialog.showModal(); } }, `⚠ ${t('emergency')}`));
 
@@ -324,6 +361,8 @@ export async function radioPage(root: HTMLElement, _params: string[], settings: 
   return () => {
     alive = false;
     clearTimeout(reloadTimer);
+    clearInterval(micTimer);
+    void mic?.stop();
     if (emDialog.open) emDialog.close();
     for (const u of unsubs) u();
   };

@@ -20,6 +20,7 @@ addStrings(
     chooseAudio: 'Chọn tệp âm thanh', created: 'Đã lưu bản tin', seconds: 'giây', noSpeakers: 'Không có cụm loa nào', close: 'Đóng',
     ack_queued: 'Đang chờ (chưa kết nối)', ack_sent: 'Đã gửi, chờ xác nhận', ack_acknowledged: 'Đã xác nhận', ack_failed: 'Không thực hiện được', ack_expired: 'Hết hạn', ack_cancelled: 'Đã huỷ',
     res_ok: 'Phát xong', res_preempted: 'Bị ngắt', res_failed: 'Không phát được',
+    source: 'Nguồn phát', srcFile: 'Tệp âm thanh', srcMic: 'Micrô (nói trực tiếp)', micNeedsHttps: 'cần HTTPS', onAir: 'ĐANG PHÁT TRỰC TIẾP', stopMic: 'Dừng phát',
   },
   {
     audioFiles: 'Audio files', upload: 'Upload', title: 'Title', file: 'File', format: 'Format', length: 'Length', size: 'Size',
@@ -40,6 +41,7 @@ addStrings(
     chooseAudio: 'Choose an audio file', created: 'Broadcast saved', seconds: 's', noSpeakers: 'No loudspeaker clusters', close: 'Close',
     ack_queued: 'Queued (not connected)', ack_sent: 'Sent, awaiting ack', ack_acknowledged: 'Acknowledged', ack_failed: 'Failed', ack_expired: 'Expired', ack_cancelled: 'Cancelled',
     res_ok: 'Aired', res_preempted: 'Interrupted', res_failed: 'Not aired',
+    source: 'Source', srcFile: 'Audio file', srcMic: 'Microphone (speak live)', micNeedsHttps: 'needs HTTPS', onAir: 'ON AIR', stopMic: 'Stop',
   },
 );
 
