@@ -114,7 +114,9 @@ describe('operators’ dashboard without Internet access, and what each role see
     await page.waitForSelector('#chart[data-state="ready"] svg.chart', { timeout: 60_000 });
     await page.waitForSelector('#status-history tr[data-online="true"]', { timeout: 60_000 });
     await page.waitForSelector('#device-commands tr[data-state="acknowledged"]', { timeout: 60_000 });
-    expect(await page.textContent('#device-commands')).toContain('setLevel');
+    // Commands by the kind's label, not their wire name.
+    expect(await page.textContent('#device-commands')).toContain('Đặt mức sáng');
+    expect(await page.$('#device-commands [data-command-name="setLevel"]')).not.toBeNull();
     await page.selectOption('#window', '2');
     await page.waitForSelector('#chart[data-state="ready"] svg.chart', { timeout: 60_000 });
     await page.screenshot({ path: shot('device-offline'), fullPage: true });
