@@ -74,6 +74,36 @@ export interface HealthSpec {
   missedReportsOffline: number;
 }
 
+/** A phrase in both of the operators' languages (Vietnamese first). */
+export interface Text {
+  vi: string;
+  en: string;
+}
+
+/** How a command is offered to an operator on the device page. */
+export interface CommandUi {
+  label: Text;
+  /** Labels of the command's parameters (the form's fields), by parameter name. */
+  params?: Record<string, Text>;
+  /**
+   * false: a feature service composes this command (a lighting program, a broadcast's signed file link); the device page
+   * does not offer it as a hand-filled form, the feature's own page does.
+   */
+  form?: boolean;
+}
+
+/**
+ * What operators read about a kind: labels of its telemetry, events, enum values and commands (the dashboard shows
+ * these instead of raw keys, and builds command forms from the commands' schemas with these labels).
+ */
+export interface KindUi {
+  telemetry: Record<string, Text>;
+  events: Record<string, Text>;
+  commands: Record<string, CommandUi>;
+  /** Labels of enum values, by telemetry field then value (e.g. reason → override → "Điều khiển tay"). */
+  values?: Record<string, Record<string, Text>>;
+}
+
 export interface DeviceKind {
   /** Stable identifier, also stored in the database. */
   name: string;
@@ -92,6 +122,8 @@ export interface DeviceKind {
   alarms?: Record<string, AlarmRuleSpec>;
   /** What the plan's indicators read from this kind (services/health/indicators); absent = only the generic figures. */
   indicators?: IndicatorSpec;
+  /** Operator-facing labels (devices/<kind>/ui.ts), sent by GET /kinds. */
+  ui: KindUi;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { formatDateTime, formatNumber } from './format.ts';
+import { getLang } from './i18n.ts';
 /** Tiny DOM builder: h('div', { class: 'x', onclick }, 'text', child). No framework, no virtual DOM. */
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 export type Child = Node | string | number | null | undefined | false | Child[];
@@ -28,13 +30,12 @@ export function clear(el: Element): void {
 
 export const $ = <T extends Element = HTMLElement>(sel: string, root: ParentNode = document): T | null => root.querySelector<T>(sel);
 
-/** Local time in the ward's zone (Asia/Ho_Chi_Minh), in the page's language. */
-export function fmtTime(iso: string | null | undefined, lang: string): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour12: false });
+/** Local time in the ward's zone (SW_TIMEZONE): dd/mm/yyyy HH:mm:ss, 24 h, in either language. */
+export function fmtTime(iso: string | null | undefined, _lang?: string): string {
+  return formatDateTime(iso, { seconds: true });
 }
 
+/** A number with the page language's decimal mark (comma in Vietnamese, point in English). */
 export function fmtNum(n: number | null | undefined, digits = 1): string {
-  if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  return Number(n).toLocaleString('vi-VN', { maximumFractionDigits: digits });
+  return formatNumber(n, getLang(), digits);
 }

@@ -7,7 +7,6 @@ const VI: Record<string, string> = {
   overview: 'Tổng quan', map: 'Bản đồ', devices: 'Thiết bị', lighting: 'Chiếu sáng', radio: 'Truyền thanh', cameras: 'Camera',
   alarms: 'Cảnh báo', reports: 'Báo cáo', language: 'English',
   online: 'Trực tuyến', offline: 'Mất kết nối', unknown: 'Chưa rõ', total: 'Tổng', all: 'Tất cả',
-  kind_streetlight: 'Đèn chiếu sáng', kind_wifi_ap: 'Điểm WiFi', kind_camera: 'Camera', kind_speaker: 'Cụm loa',
   status: 'Trạng thái', lastSeen: 'Lần cuối', name: 'Tên', kind: 'Loại', group: 'Tổ dân phố', zone: 'Khu vực',
   latestState: 'Trạng thái mới nhất', telemetry: 'Số liệu đo', statusHistory: 'Lịch sử kết nối', commands: 'Lệnh đã gửi',
   metric: 'Chỉ số', window: 'Khoảng thời gian', last24h: '24 giờ qua', last7d: '7 ngày qua', last30d: '30 ngày qua',
@@ -15,6 +14,10 @@ const VI: Record<string, string> = {
   indicators: 'Chỉ tiêu kỳ này', mapOffline: 'Bản đồ ngoại tuyến: chỉ hiển thị vị trí thiết bị', back: 'Quay lại',
   role_viewer: 'Xem', role_operator: 'Vận hành', role_admin: 'Quản trị', loading: 'Đang tải…', error: 'Lỗi',
   notAvailable: 'Chức năng chưa sẵn sàng trên máy chủ này', since: 'từ', result: 'Kết quả', time: 'Thời gian',
+  menu: 'Danh mục', manage: 'Quản lý', maintenance: 'Bảo trì',
+  why_birth: 'thiết bị báo đã kết nối', 'why_last-will': 'thiết bị mất kết nối đột ngột', 'why_missed-reports': 'quá lâu không gửi báo cáo',
+  'why_report-resumed': 'đã gửi báo cáo trở lại', why_disconnect: 'thiết bị ngắt kết nối', 'why_probe-ok': 'camera trả lời kiểm tra',
+  'why_probe-failed': 'camera không trả lời kiểm tra', 'why_first contact': 'lần đầu kết nối', why_recovered: 'đã hoạt động lại', why_connected: 'đã kết nối', why_disconnected: 'đã ngắt kết nối', why_offline: 'ngoại tuyến',
 };
 
 const EN: Record<string, string> = {
@@ -23,7 +26,6 @@ const EN: Record<string, string> = {
   overview: 'Overview', map: 'Map', devices: 'Devices', lighting: 'Lighting', radio: 'Radio', cameras: 'Cameras',
   alarms: 'Alarms', reports: 'Reports', language: 'Tiếng Việt',
   online: 'Online', offline: 'Offline', unknown: 'Unknown', total: 'Total', all: 'All',
-  kind_streetlight: 'Streetlights', kind_wifi_ap: 'WiFi points', kind_camera: 'Cameras', kind_speaker: 'Loudspeaker clusters',
   status: 'Status', lastSeen: 'Last seen', name: 'Name', kind: 'Kind', group: 'Residential group', zone: 'Zone',
   latestState: 'Latest state', telemetry: 'Telemetry', statusHistory: 'Connection history', commands: 'Commands sent',
   metric: 'Metric', window: 'Window', last24h: 'Last 24 h', last7d: 'Last 7 days', last30d: 'Last 30 days',
@@ -31,6 +33,10 @@ const EN: Record<string, string> = {
   indicators: 'This period\u2019s indicators', mapOffline: 'Offline map: device positions only', back: 'Back',
   role_viewer: 'Viewer', role_operator: 'Operator', role_admin: 'Administrator', loading: 'Loading…', error: 'Error',
   notAvailable: 'This feature is not available on this server', since: 'since', result: 'Result', time: 'Time',
+  menu: 'Menu', manage: 'Manage', maintenance: 'Maintenance',
+  why_birth: 'the device said it connected', 'why_last-will': 'the device dropped off', 'why_missed-reports': 'no report for too long',
+  'why_report-resumed': 'reports resumed', why_disconnect: 'the device disconnected', 'why_probe-ok': 'the camera answered its check',
+  'why_probe-failed': 'the camera failed its check', 'why_first contact': 'first contact', why_recovered: 'working again', why_connected: 'connected', why_disconnected: 'disconnected', why_offline: 'offline',
 };
 
 let lang: Lang = (localStorage.getItem('sw.lang') as Lang | null) ?? 'vi';
@@ -53,4 +59,19 @@ export function addStrings(vi: Record<string, string>, en: Record<string, string
   Object.assign(EN, en);
 }
 
-export const kindLabel = (kind: string): string => t(`kind_${kind.replace('-', '_')}`);
+/**
+ * Why a device's status changed, in words: "missed-reports" → "quá lâu không gửi báo cáo"; "probe-ok: first contact"
+ * → "camera trả lời kiểm tra (lần đầu kết nối)"; an error code after "probe-failed:" stays as it is.
+ */
+export function reasonText(reason: string | null | undefined): string {
+  if (!reason) return '';
+  const [head, ...rest] = reason.split(': ');
+  const tail = rest.join(': ');
+  const word = (k: string): string | null => {
+    const s = t(`why_${k}`);
+    return s === `why_${k}` ? null : s;
+  };
+  const main = word(head ?? '') ?? head ?? '';
+  if (!tail) return main;
+  return `${main} (${word(tail) ?? tail})`;
+}

@@ -1,6 +1,10 @@
 import { api } from './api.ts';
 import { clear, h } from './dom.ts';
 import { fleet } from './fleet.ts';
+import { setZone } from './format.ts';
+import { kinds } from './kinds.ts';
+import { zones } from './zones.ts';
+import { stackTables } from './ui/table.ts';
 import { getLang, setLang, t } from './i18n.ts';
 import { routes, type Page } from './pages/index.ts';
 import { loginPage } from './pages/login.ts';
@@ -16,11 +20,16 @@ let cleanup: (() => void) | void;
 
 function nav(current: string): HTMLElement {
   const items = routes.filter((r) => r.nav && (!r.role || api.can(r.role)));
-  return h(
-    'header',
-    { class: 'top' },
+  // On a phone the navigation folds behind one button, so the header stays one line (~3 rem) instead of a quarter of the screen.
+  const header = h('header', { class: 'top' });
+  const toggle = h('button', { type: 'button', class: 'menu-toggle', id: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'main-nav', onclick: () => {
+    const open = header.classList.toggle('open');
+    toggle.setAttribute('aria-expanded', String(open));
+  } }, `☰ ${t(routes.find((r) => r.path === current)?.title ?? 'menu')}`);
+  header.append(
     h('div', { class: 'brand' }, h('strong', {}, t('appTitle')), h('span', { class: 'ward' }, settings.ward.name)),
-    h('nav', {}, items.map((r) => h('a', { href: `#/${r.path}`, class: current === r.path ? 'active' : '', 'data-nav': r.path }, t(r.title)))),
+    toggle,
+    h('nav', { id: 'main-nav' }, items.map((r) => h('a', { href: `#/${r.path}`, class: current === r.path ? 'active' : '', 'data-nav': r.path, onclick: () => header.classList.remove('open') }, t(r.title)))),
     h(
       'div',
       { class: 'user' },
@@ -29,6 +38,7 @@ function nav(current: string): HTMLElement {
       h('button', { class: 'link', id: 'logout', onclick: () => void api.logout().then(() => { stopLive?.(); stopLive = undefined; location.hash = ''; void render(); }) }, t('logout')),
     ),
   );
+  return header;
 }
 
 function match(hash: string): { page: Page; params: string[]; path: string } {
@@ -58,15 +68,22 @@ async function render(): Promise<void> {
     main.append(h('p', { class: 'error' }, t('notAvailable')));
     return;
   }
+  const unstack = stackTables(main);
   try {
-    cleanup = await page.render(main, params, settings);
+    const done = await page.render(main, params, settings);
+    cleanup = () => {
+      unstack();
+      if (typeof done === 'function') done();
+    };
   } catch (err) {
+    cleanup = unstack;
     main.append(h('p', { class: 'error' }, `${t('error')}: ${(err as Error).message}`));
   }
 }
 
 async function startSession(preloaded?: Promise<boolean>): Promise<void> {
-  if (!(await preloaded)) await fleet.load();
+  // Kinds (labels, capabilities) and zone names are read once per session; pages draw from them.
+  await Promise.all([preloaded ? preloaded.then((ok) => (ok ? undefined : fleet.load())) : fleet.load(), kinds.load().catch(() => undefined), zones.load()]);
   stopLive ??= api.live((name, data) => fleet.apply(name, data));
 }
 
@@ -75,6 +92,7 @@ async function boot(): Promise<void> {
   const fleetEarly = api.token ? fleet.load().then(() => true, () => false) : undefined;
   const [s, me] = await Promise.all([fetch('/settings.json').then((r) => r.json() as Promise<Settings>), api.loadMe()]);
   settings = s;
+  setZone(s.ward.timezone);
   setLang(getLang());
   if (me) await startSession(fleetEarly);
   window.addEventListener('hashchange', () => void render());

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { cameraUi } from './ui.ts';
 import { defineKind } from '../types.ts';
 
 // Cameras do not speak our MQTT: the camera service polls them over ONVIF and records the same telemetry shape.
@@ -45,4 +46,5 @@ export const camera = defineKind({
     },
   },
   indicators: { system: { vi: 'Hệ thống camera quan sát tầm cao', en: 'High-mast cameras' }, snapshot: { metric: 'snapshotOk' } },
+  ui: cameraUi,
 });

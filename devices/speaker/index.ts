@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { speakerUi } from './ui.ts';
 import { defineKind } from '../types.ts';
 
 // IP loudspeaker cluster (cụm thu phát thanh), Circular 39/2020/TT-BTTTT. Priorities: normal < priority < emergency.
@@ -65,4 +66,5 @@ export const speaker = defineKind({
     offline: { label: { vi: 'Cụm loa mất kết nối', en: 'Cluster offline' }, severity: 'critical', trigger: { type: 'offline', afterS: 600 } },
   },
   indicators: { system: { vi: 'Đài truyền thanh cơ sở ứng dụng CNTT-VT', en: 'IP loudspeaker clusters' } },
+  ui: speakerUi,
 });

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { streetlightUi } from './ui.ts';
 import { defineKind, type EventSpec } from '../types.ts';
 
 // Vocabulary from TALQ 2.7.1 (LuminaireAssetFunction / LampActuator / ElectricalMeter) and uCIFI object 3416.
@@ -111,4 +112,5 @@ export const streetlight = defineKind({
     offline: { label: { vi: 'Bộ điều khiển mất kết nối', en: 'Controller offline' }, severity: 'warning', trigger: { type: 'offline', afterS: 900 } },
   },
   indicators: { system: { vi: 'Hệ thống chiếu sáng thông minh (Smart Light)', en: 'Smart lighting' }, remoteControl: true },
+  ui: streetlightUi,
 });

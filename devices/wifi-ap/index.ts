@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { wifiApUi } from './ui.ts';
 import { defineKind } from '../types.ts';
 
 // Health metrics follow OpenWISP monitoring; counters are interface byte counters.
@@ -55,4 +56,5 @@ export const wifiAp = defineKind({
     sessions: { metric: 'sessions', uniqueUsersSource: null },
     traffic: { metrics: ['rxBytes', 'txBytes'] },
   },
+  ui: wifiApUi,
 });

@@ -37,7 +37,7 @@ export class RadioModule implements FeatureModule {
     const audio = new AudioService(repo, new AudioStore(ctx.config.dataDir));
     const broadcasts = new BroadcastService({ repo, commands, scheduler, signer, log, tz: ctx.config.ward.timezone, events: ctx.events });
     const reports = new RadioReports({ repo, broadcasts, log });
-    this.d = { audio, broadcasts, reports, relay: new LiveRelay({ log }), signer, publicBaseUrl: (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '' };
+    this.d = { audio, broadcasts, reports, relay: new LiveRelay({ log }), signer, log, publicBaseUrl: (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '' };
     this.ctx = ctx;
     ctx.shared.set('broadcasts', broadcasts);
     ctx.shared.set('radioSigner', signer);

@@ -15,6 +15,7 @@ import { alarmRoutes } from './alarms/alarms.routes.ts';
 import { StatusMonitor } from './status/status.monitor.ts';
 import { StatusRepository, type DeviceFacts } from './status/status.repository.ts';
 import { PlannedMaintenanceRepository } from './uptime/planned-maintenance.repository.ts';
+import { DeviceHealthService } from './device-health.service.ts';
 import { UptimeRepository } from './uptime/uptime.repository.ts';
 import { UptimeService, windowApplies } from './uptime/uptime.service.ts';
 
@@ -69,6 +70,7 @@ export class HealthModule implements FeatureModule {
   alarmRepo!: AlarmRepository;
   webhooks!: WebhookRepository;
   maintenance!: PlannedMaintenanceRepository;
+  deviceHealth!: DeviceHealthService;
   statusRepo!: StatusRepository;
   private evaluator = new AlarmEvaluator();
   private dispatcher!: WebhookDispatcher;
@@ -103,6 +105,7 @@ export class HealthModule implements FeatureModule {
     this.maintenance = new PlannedMaintenanceRepository(ctx.db);
     this.healthMetrics = new HealthMetrics(ctx.metrics, ctx.events);
     this.uptime = new UptimeService({ repo: this.uptimeRepo, timezone: ctx.config.ward.timezone, log: ctx.log, graceMs: this.options.rollupGraceMs, ...(clock ? { clock } : {}) });
+    this.deviceHealth = new DeviceHealthService({ alarms: this.alarmRepo, maintenance: this.maintenance, uptime: this.uptime, clock: () => this.now });
     this.dispatcher = new WebhookDispatcher({
       repo: this.webhooks, serviceKey: ctx.serviceKey, log: this.log, metrics: ctx.metrics,
       retryDelaysMs: this.options.webhookRetryDelaysMs, timeoutMs: this.options.webhookTimeoutMs, ...(clock ? { clock } : {}),

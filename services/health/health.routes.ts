@@ -11,6 +11,11 @@ import type { Scope, ScopeType, UptimeDevice } from './uptime/uptime.repository.
 const KindParams = Type.Object({ kind: Type.String({ maxLength: 64 }) });
 const ScopeTypeSchema = Type.Union([Type.Literal('ward'), Type.Literal('kind'), Type.Literal('zone'), Type.Literal('device')]);
 const Positive = Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86400 });
+const Severity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical'), Type.Null()]);
+const DeviceHealthList = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  items: Type.Array(Type.Object({ deviceId: Type.String(), health: Type.Union([Type.Literal('fault'), Type.Literal('maintenance')]), severity: Severity, rules: Type.Array(Type.String()), maintenance: Type.Array(Type.String()) })),
+});
 const MAX_WINDOW_MS = 3 * 366 * 86400_000;
 
 /** Checks that a scope names something that exists (a typo must not answer "0 devices, no data"). */
@@ -69,6 +74,19 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
     openAlarms: await m.alarmRepo.counts(),
     uptimeRolledUpUntil: await m.uptime.rolledUpUntil(),
   }));
+
+  app.get(
+    '/health/devices',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['health'],
+        description: 'Devices that are not simply online or offline now: fault (an open fault, metric or deviation alarm) or maintenance (a planned window covers it). Others are ok, offline or unknown by their status.',
+        response: { 200: DeviceHealthList },
+      },
+    },
+    async () => m.deviceHealth.items(),
+  );
 
   app.get(
     '/uptime',

@@ -97,7 +97,7 @@ describe('operators’ dashboard without Internet access, and what each role see
     await page.selectOption('#f-kind', '');
     await page.selectOption('#f-zone', 'tdp-7');
     await page.waitForSelector('#map[data-markers="10"]');
-    await page.selectOption('#f-status', 'online');
+    await page.selectOption('#f-health', 'ok');
     await page.waitForSelector('#map[data-markers="1"]');
 
     // Leaving the map in the middle of a zoom animation must not break anything (the old `_leaflet_pos` error).
@@ -114,7 +114,9 @@ describe('operators’ dashboard without Internet access, and what each role see
     await page.waitForSelector('#chart[data-state="ready"] svg.chart', { timeout: 60_000 });
     await page.waitForSelector('#status-history tr[data-online="true"]', { timeout: 60_000 });
     await page.waitForSelector('#device-commands tr[data-state="acknowledged"]', { timeout: 60_000 });
-    expect(await page.textContent('#device-commands')).toContain('setLevel');
+    // Commands by the kind's label, not their wire name.
+    expect(await page.textContent('#device-commands')).toContain('Đặt mức sáng');
+    expect(await page.$('#device-commands [data-command-name="setLevel"]')).not.toBeNull();
     await page.selectOption('#window', '2');
     await page.waitForSelector('#chart[data-state="ready"] svg.chart', { timeout: 60_000 });
     await page.screenshot({ path: shot('device-offline'), fullPage: true });
@@ -132,7 +134,7 @@ describe('operators’ dashboard without Internet access, and what each role see
     if (missing) return;
     const visibleGated = async (page: Page): Promise<number> => (await page.$$('[data-role-min="operator"]:visible')).length + (await page.$$('[data-role-min="admin"]:visible')).length;
 
-    // The operator gets the command form on the device page (so the viewer check below looks at a real control).
+    // The operator gets the command forms on the device page (so the viewer check below looks at a real control).
     const operator = await t.userToken('operator');
     const opName = (await t.http<{ actor: string }>('GET', '/api/v1/auth/me', { token: operator })).body.actor;
     const { context: opCtx } = await offlineContext();
@@ -140,9 +142,9 @@ describe('operators’ dashboard without Internet access, and what each role see
     await login(opPage, opName, 'a-long-password-1');
     await opPage.evaluate(`location.hash = '#/device/${SIM_ID}'`);
     await opPage.waitForSelector('form.send-command[data-role-min="operator"]:visible', { timeout: 60_000 });
-    await opPage.selectOption('#cmd-name', 'setLevel');
-    await opPage.fill('#cmd-params', JSON.stringify({ level: 65, expiresAt: new Date(Date.now() + 600_000).toISOString() }));
-    await opPage.click('form.send-command button[type=submit]');
+    // A light's level is set through the lighting form (recorded as an override with its end), not a raw JSON command.
+    await opPage.fill('#dev-light-level', '65');
+    await opPage.click('#dev-light-apply');
     await opPage.waitForSelector('#cmd-result.ok', { timeout: 60_000 });
     await opPage.waitForFunction(`document.querySelectorAll('#device-commands tr[data-state="acknowledged"]').length >= 2`, undefined, { timeout: 60_000 });
     await opCtx.close();

@@ -59,7 +59,7 @@ describe('operators’ dashboard in headless Chromium', () => {
 
     await page.click('a[data-nav="map"]');
     await page.waitForSelector('#map[data-markers="12"]');
-    await page.selectOption('#f-status', 'online');
+    await page.selectOption('#f-health', 'ok');
     await page.waitForSelector('#map[data-markers="3"]');
     await page.screenshot({ path: shot('map') });
 

@@ -1,7 +1,8 @@
 import { api } from '../api.ts';
-import { clear, fmtTime, h } from '../dom.ts';
+import { clear, fmtTime, h, type Child } from '../dom.ts';
 import { fleet } from '../fleet.ts';
-import { addStrings, getLang, kindLabel, t } from '../i18n.ts';
+import { addStrings, getLang, t } from '../i18n.ts';
+import { kindLabel } from '../kinds.ts';
 import { errorText, toast } from '../ui/notice.ts';
 
 addStrings(
@@ -172,17 +173,18 @@ export async function alarmsPage(root: HTMLElement, params: string[]): Promise<(
     const head = [t('alm.severity'), t('alm.device'), t('alm.alarm'), t('alm.raisedAt'), t('alm.handling'), ...(actions ? [''] : [])];
     return h(
       'table',
-      { class: 'grid alarms' },
+      { class: 'grid stack alarms' },
       h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))),
       h('tbody', {}, items.map((a) => {
-        const cell = h('td', { class: 'actions' });
+        const cell = h('td', { class: 'actions', 'data-label': '' });
         if (actions) paintCell(a, cell);
+        const td = (i: number, ...c: Child[]): HTMLElement => h('td', { 'data-label': head[i] ?? '' }, ...c);
         return h('tr', { class: `sev-${a.severity} st-${a.state}`, 'data-alarm-id': a.id, 'data-state': a.state, 'data-device': a.deviceId },
-          h('td', {}, sevBadge(a.severity)),
-          h('td', {}, h('a', { href: `#/device/${encodeURIComponent(a.deviceId)}` }, deviceName(a.deviceId)), h('div', { class: 'muted small' }, a.kind === '*' ? a.deviceId : `${a.deviceId} · ${kindLabel(a.kind)}`)),
-          h('td', {}, alarmText(a), a.occurrences > 1 && h('span', { class: 'muted' }, ` ×${a.occurrences}`)),
-          h('td', {}, fmtTime(a.raisedAt, getLang())),
-          h('td', {}, handling(a)),
+          td(0, sevBadge(a.severity)),
+          td(1, h('a', { href: `#/device/${encodeURIComponent(a.deviceId)}` }, deviceName(a.deviceId)), h('div', { class: 'muted small' }, a.kind === '*' ? a.deviceId : `${a.deviceId} · ${kindLabel(a.kind)}`)),
+          td(2, alarmText(a), a.occurrences > 1 && h('span', { class: 'muted' }, ` ×${a.occurrences}`)),
+          td(3, fmtTime(a.raisedAt)),
+          td(4, handling(a)),
           actions && cell);
       })),
     );

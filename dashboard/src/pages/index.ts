@@ -3,9 +3,10 @@ import type { Settings } from '../main.ts';
 import { alarmsPage } from './alarms.ts';
 import { camerasPage } from './cameras.ts';
 import { deviceListPage, devicePage } from './devices.ts';
-import { lightingPage } from './lighting.ts';
+import { lightingPage } from './lighting/index.ts';
+import { managePage } from './manage/index.ts';
 import { mapPage } from './map.ts';
-import { radioPage } from './radio.ts';
+import { radioPage } from './radio/index.ts';
 import { reportsPage } from './reports.ts';
 import { overviewPage } from './overview.ts';
 
@@ -29,4 +30,5 @@ export const routes: Page[] = [
   { path: 'cameras', title: 'cameras', nav: true, render: camerasPage },
   { path: 'alarms', title: 'alarms', nav: true, render: alarmsPage },
   { path: 'reports', title: 'reports', nav: true, render: reportsPage },
+  { path: 'manage', title: 'manage', nav: true, render: managePage },
 ];

@@ -1,24 +1,34 @@
 import L from 'leaflet';
-import { api } from '../api.ts';
+import { zones, type Zone } from '../zones.ts';
 import { h } from '../dom.ts';
-import { fleet, statusOf, type FleetDevice } from '../fleet.ts';
-import { addStrings, kindLabel, t } from '../i18n.ts';
+import { fleet, type FleetDevice } from '../fleet.ts';
+import { deviceHealth, HEALTH_COLOURS, HEALTHS, type Health } from '../health.ts';
+import { addStrings, t } from '../i18n.ts';
+import { kindLabel, kinds, text } from '../kinds.ts';
 import type { Settings } from '../main.ts';
 
+addStrings(
+  {
+    health_fault: 'Có lỗi', health_offline: 'Mất kết nối', health_maintenance: 'Đang bảo trì', health_ok: 'Hoạt động tốt', health_unknown: 'Chưa rõ', health: 'Tình trạng',
+    map_faults: 'Lỗi đang mở', map_maintenance: 'Bảo trì',
+  },
+  {
+    health_fault: 'Fault', health_offline: 'Offline', health_maintenance: 'In maintenance', health_ok: 'Working', health_unknown: 'Unknown', health: 'Health',
+    map_faults: 'Open faults', map_maintenance: 'Maintenance',
+  },
+);
 addStrings(
   { map_tilesFailed: 'Không tải được nền bản đồ (không có Internet hoặc máy chủ bản đồ không trả lời): chỉ hiển thị vị trí thiết bị', map_noPosition: 'chưa có toạ độ', map_legend: 'Chú giải' },
   { map_tilesFailed: 'Map tiles could not be loaded (no Internet or the tile server does not answer): device positions only', map_noPosition: 'without coordinates', map_legend: 'Legend' },
 );
 
-const COLOURS = { online: '#1a9850', offline: '#d73027', unknown: '#878787' } as const;
-const STATUSES = ['online', 'offline', 'unknown'] as const;
 /** Without a tile answer (neither loaded nor failed) after this long, the map says it is offline. */
 const TILE_PATIENCE_MS = 8000;
 
-interface Zone { id: string; name: string; kind: string; parentId: string | null }
 
 /**
- * Devices on a map, coloured by status, filtered by kind / zone / status.
+ * Devices on a map, coloured by health (fault, offline, maintenance, ok, unknown), filtered by kind / zone / health;
+ * the legend counts each colour and filters by a click.
  *
  * Scale: every device is one L.circleMarker on a single shared canvas (preferCanvas), never a DOM element, and markers
  * are kept between repaints: a live update only restyles the markers whose status changed, and a filter change only
@@ -34,24 +44,23 @@ interface Zone { id: string; name: string; kind: string; parentId: string | null
 export async function mapPage(root: HTMLElement, params: string[], settings: Settings): Promise<() => void> {
   let alive = true;
   const all = [...fleet.devices.values()];
-  const kinds = [...new Set(all.map((d) => d.kind))].sort();
-  const fKind = h('select', { id: 'f-kind' }, h('option', { value: '' }, t('all')), kinds.map((k) => h('option', { value: k, selected: params[0] === k }, kindLabel(k))));
+  const kindNames = [...new Set(all.map((d) => d.kind))].sort();
+  const fKind = h('select', { id: 'f-kind' }, h('option', { value: '' }, t('all')), kindNames.map((k) => h('option', { value: k, selected: params[0] === k }, kindLabel(k))));
   const fZone = h('select', { id: 'f-zone' }, h('option', { value: '' }, t('all')));
-  const fStatus = h('select', { id: 'f-status' }, h('option', { value: '' }, t('all')), STATUSES.map((s) => h('option', { value: s }, t(s))));
+  const fStatus = h('select', { id: 'f-health' }, h('option', { value: '' }, t('all')), HEALTHS.map((s) => h('option', { value: s, selected: params[1] === s }, t(`health_${s}`))));
   const count = h('span', { class: 'muted', id: 'map-count' });
   const notice = h('p', { class: 'notice', id: 'map-offline', hidden: true });
   const box = h('div', { id: 'map', class: 'map' });
-  root.append(h('div', { class: 'filters' }, h('label', {}, t('kind'), fKind), h('label', {}, t('zone'), fZone), h('label', {}, t('status'), fStatus), count), notice, box);
+  root.append(h('div', { class: 'filters' }, h('label', {}, t('kind'), fKind), h('label', {}, t('zone'), fZone), h('label', {}, t('health'), fStatus), count), notice, box);
 
   // Zones: residential groups and other zones by name; the ids the fleet uses when the zone list is not readable.
-  const fillZones = (zones: Zone[]): void => {
+  const fillZones = (list: Zone[]): void => {
     if (!alive) return;
     const keep = fZone.value;
-    fZone.replaceChildren(h('option', { value: '' }, t('all')), ...zones.map((z) => h('option', { value: z.id, selected: z.id === keep }, z.name === z.id ? z.id : `${z.name} (${z.id})`)));
+    fZone.replaceChildren(h('option', { value: '' }, t('all')), ...list.map((z) => h('option', { value: z.id, selected: z.id === keep }, z.name)));
   };
   const fleetZones = [...new Set(all.flatMap((d) => [d.groupId, ...d.zoneIds]).filter((z): z is string => !!z))].sort();
-  fillZones(fleetZones.map((id) => ({ id, name: id, kind: '', parentId: null })));
-  void api.get<{ items: Zone[] }>('/api/v1/zones').then((r) => { if (r.items.length) fillZones([...r.items].sort((a, b) => a.name.localeCompare(b.name, 'vi'))); }, () => undefined);
+  fillZones(zones.items.length ? zones.items : fleetZones.map((id) => ({ id, name: id, kind: '', parentId: null })));
 
   // The first view is the devices' extent (fitted before any marker exists, so no marker is projected twice).
   performance.mark('map:start');
@@ -105,9 +114,11 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
     const id = (e.propagatedFrom as { deviceId?: string } | undefined)?.deviceId;
     const d = id ? fleet.devices.get(id) : undefined;
     if (!alive || !d) return;
+    const hx = deviceHealth.detail(d.id);
+    const why = [hx?.rules.length ? `${t('map_faults')}: ${hx.rules.map((r) => text(kinds.get(d.kind)?.alarms[r]?.label, r)).join(', ')}` : '', hx?.maintenance.length ? `${t('map_maintenance')}: ${hx.maintenance.join(', ')}` : ''].filter(Boolean);
     popup
       .setLatLng(e.latlng)
-      .setContent(h('div', {}, h('strong', {}, d.name), h('br'), `${kindLabel(d.kind)} · ${t(statusOf(d))}`, h('br'), h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id)))
+      .setContent(h('div', { class: 'map-popup', 'data-device': d.id }, h('strong', {}, d.name), h('br'), `${kindLabel(d.kind)} · ${t(`health_${deviceHealth.of(d)}`)}`, why.map((w) => [h('br'), w]), h('br'), h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id)))
       .openOn(map);
   });
 
@@ -115,26 +126,26 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
     d.lat !== null && d.lon !== null &&
     (!fKind.value || d.kind === fKind.value) &&
     (!fZone.value || d.groupId === fZone.value || d.zoneIds.includes(fZone.value)) &&
-    (!fStatus.value || statusOf(d) === fStatus.value);
+    (!fStatus.value || deviceHealth.of(d) === fStatus.value);
 
   // Numerous kinds (a ward's lights: thousands along its streets) get small dots, so the few APs, cameras and loudspeaker
   // clusters stand out; decided by the counts, not by kind names (kinds are defined only in devices/).
   const perKind = fleet.counts();
   const radiusOf = (kind: string): number => ((perKind[kind]?.total ?? 0) > 200 ? 4 : 7);
-  const style = (d: FleetDevice): L.CircleMarkerOptions => ({ renderer, radius: radiusOf(d.kind), color: '#333', weight: 1, fillColor: COLOURS[statusOf(d)], fillOpacity: 0.9 });
+  const style = (d: FleetDevice): L.CircleMarkerOptions => ({ renderer, radius: radiusOf(d.kind), color: '#333', weight: 1, fillColor: HEALTH_COLOURS[deviceHealth.of(d)], fillOpacity: 0.9 });
 
   // Already fitted to every device unless the page opened on one kind (#/map/streetlight from an overview card).
   let fitted = !fKind.value;
   const paint = (): void => {
     if (!alive) return;
     const seen = new Set<string>();
-    const perStatus = { online: 0, offline: 0, unknown: 0 };
+    const perStatus: Record<Health, number> = { fault: 0, offline: 0, maintenance: 0, ok: 0, unknown: 0 };
     let withoutPosition = 0;
     for (const d of fleet.devices.values()) {
       if (d.lat === null || d.lon === null) withoutPosition++;
       if (!visible(d)) continue;
       seen.add(d.id);
-      const status = statusOf(d);
+      const status = deviceHealth.of(d);
       perStatus[status]++;
       const have = markers.get(d.id);
       if (!have) {
@@ -144,7 +155,7 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
         markers.set(d.id, { m, status, lat: d.lat!, lon: d.lon! });
       } else {
         if (have.status !== status) {
-          have.m.setStyle({ fillColor: COLOURS[status] });
+          have.m.setStyle({ fillColor: HEALTH_COLOURS[status] });
           have.status = status;
         }
         if (have.lat !== d.lat || have.lon !== d.lon) {
@@ -159,7 +170,8 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
       markers.delete(id);
     }
     count.textContent = `${markers.size} / ${fleet.devices.size}${withoutPosition ? ` (${withoutPosition} ${t('map_noPosition')})` : ''}`;
-    legendBody.replaceChildren(...STATUSES.map((s) => h('div', {}, h('span', { class: 'dot', style: `background:${COLOURS[s]}` }), `${t(s)}: ${perStatus[s]}`)));
+    // Clicking a legend line filters the map to it (and again shows everything).
+    legendBody.replaceChildren(...HEALTHS.map((s) => h('div', { 'data-health': s, 'data-count': perStatus[s] }, h('button', { type: 'button', class: 'link', onclick: () => { fStatus.value = fStatus.value === s ? '' : s; refilter(); } }, h('span', { class: 'health-dot', style: `background:${HEALTH_COLOURS[s]}` }), `${t(`health_${s}`)}: ${perStatus[s]}`))));
     box.dataset.markers = String(markers.size);
     performance.mark('map:painted');
     if (!fitted && markers.size) {
@@ -175,10 +187,13 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
   for (const f of [fKind, fZone, fStatus]) f.addEventListener('change', refilter);
   paint();
   const unsub = fleet.subscribe(paint);
+  const unHealth = deviceHealth.use(paint);
+  void deviceHealth.load();
 
   return () => {
     alive = false;
     unsub();
+    unHealth();
     clearTimeout(tileTimer);
     map.closePopup();
     map.stop();

@@ -1,7 +1,8 @@
 import { api } from '../api.ts';
 import { clear, fmtTime, h } from '../dom.ts';
 import { fleet, statusOf } from '../fleet.ts';
-import { addStrings, getLang, kindLabel, t } from '../i18n.ts';
+import { addStrings, getLang, t } from '../i18n.ts';
+import { kindLabel } from '../kinds.ts';
 import type { Settings } from '../main.ts';
 import { alarmText, deviceName, onAlarmUpdates, type Alarm } from './alarms.ts';
 import { currentHalfYear } from '../ui/report-period.ts';

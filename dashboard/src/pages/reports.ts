@@ -1,6 +1,7 @@
 import { api } from '../api.ts';
 import { clear, fmtNum, fmtTime, h } from '../dom.ts';
-import { addStrings, getLang, kindLabel, t } from '../i18n.ts';
+import { addStrings, getLang, t } from '../i18n.ts';
+import { kindLabel } from '../kinds.ts';
 import type { Settings } from '../main.ts';
 import { fetchBlob, saveBlob } from '../ui/authed-media.ts';
 import { errorText, toast } from '../ui/notice.ts';

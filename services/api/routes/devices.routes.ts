@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DEVICE_KINDS } from '../../../devices/index.ts';
+import { kindInfo, KindListSchema } from '../../../devices/kind-info.ts';
 import type { ApiDeps } from '../context.ts';
 import { Id, IdParams, IsoTime, Paging } from './schemas.ts';
 
@@ -57,9 +58,7 @@ const PatchBody = Type.Object(
 export const deviceRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/kinds', { config: { role: 'viewer' }, schema: { tags: ['devices'] } }, async () => ({
-    items: DEVICE_KINDS.map((k) => ({ name: k.name, label: k.label, transport: k.transport, telemetry: k.telemetry, events: k.events, commands: Object.fromEntries(Object.entries(k.commands).map(([n, c]) => [n, { doc: c.doc, params: c.params }])), health: k.health })),
-  }));
+  app.get('/kinds', { config: { role: 'viewer' }, schema: { tags: ['devices'], response: { 200: KindListSchema } } }, async () => ({ items: DEVICE_KINDS.map(kindInfo) }));
 
   app.get(
     '/devices',

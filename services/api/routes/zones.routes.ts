@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { badRequest, conflict, notFound } from '../../common/errors.ts';
 import type { ApiDeps } from '../context.ts';
 import { Id, IdParams } from './schemas.ts';
+import { checkParent } from '../../registry/zone-rules.ts';
 
 const ZoneKind = Type.Union([Type.Literal('residential_group'), Type.Literal('lighting_zone'), Type.Literal('broadcast_zone'), Type.Literal('area')]);
 
@@ -39,6 +40,8 @@ export const zoneRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) =>
     '/zones/:id',
     { config: { role: 'admin', action: 'zone.update' }, schema: { tags: ['zones'], params: IdParams, body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), parentId: Type.Optional(Type.Union([Id, Type.Null()])) }, { additionalProperties: false, minProperties: 1 }) } },
     async (req) => {
+      if (!(await deps.zones.get(req.params.id))) throw notFound('Zone', req.params.id);
+      await checkParent(deps.zones, req.params.id, req.body.parentId);
       const z = await deps.zones.update(req.params.id, req.body);
       if (!z) throw notFound('Zone', req.params.id);
       return z;

@@ -19,8 +19,11 @@ export interface CalendarRecord {
   updatedAt: string;
 }
 
+/** A ward assignment (target id = the ward code) applies to every light without a device or zone assignment. */
+export type AssignTargetType = 'zone' | 'device' | 'ward';
+
 export interface AssignmentRecord {
-  targetType: 'zone' | 'device';
+  targetType: AssignTargetType;
   targetId: string;
   calendarId: string | null;
   programId: string | null;
@@ -131,13 +134,13 @@ export class LightingRepository {
   }
 
   async assignments(): Promise<AssignmentRecord[]> {
-    const r = await this.db.query<{ target_type: 'zone' | 'device'; target_id: string; calendar_id: string | null; program_id: string | null; assigned_by: string; assigned_at: Date }>(
+    const r = await this.db.query<{ target_type: AssignTargetType; target_id: string; calendar_id: string | null; program_id: string | null; assigned_by: string; assigned_at: Date }>(
       'SELECT * FROM lighting_assignments ORDER BY target_type, target_id',
     );
     return r.rows.map((x) => ({ targetType: x.target_type, targetId: x.target_id, calendarId: x.calendar_id, programId: x.program_id, assignedBy: x.assigned_by, assignedAt: iso(x.assigned_at) }));
   }
 
-  async assign(a: { targetType: 'zone' | 'device'; targetId: string; calendarId: string | null; programId: string | null; by: string }): Promise<void> {
+  async assign(a: { targetType: AssignTargetType; targetId: string; calendarId: string | null; programId: string | null; by: string }): Promise<void> {
     await this.db.query(
       `INSERT INTO lighting_assignments (target_type, target_id, calendar_id, program_id, assigned_by) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (target_type, target_id) DO UPDATE SET calendar_id = EXCLUDED.calendar_id, program_id = EXCLUDED.program_id,

@@ -41,6 +41,14 @@ function scopeTarget(q: { device?: string; zone?: string; ward?: string }): Targ
   return null;
 }
 
+const OverrideList = Type.Object({
+  items: Type.Array(Type.Object({ deviceId: Type.String(), level: Type.Integer(), rampS: Type.Integer(), startsAt: IsoTime, expiresAt: IsoTime, commandId: Type.String(), setBy: Type.String() })),
+});
+const SunList = Type.Object({
+  site: Type.Object({ lat: Type.Number(), lon: Type.Number(), tz: Type.String() }),
+  days: Type.Array(Type.Object({ date: Type.String(), sunrise: Type.Union([IsoTime, Type.Null()]), sunset: Type.Union([IsoTime, Type.Null()]) })),
+});
+
 const origin = (req: FastifyRequest): Origin => ({ actor: req.principal?.actor ?? 'anonymous', role: req.principal?.role ?? null, origin: 'lighting' });
 
 export const lightingRoutes = (lighting: LightingService, reports: LightingReports, wardCode: string): FastifyPluginAsync => async (base) => {
@@ -95,12 +103,12 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
   });
 
   app.get('/lighting/assignments', { config: { role: 'viewer' }, schema: { tags } }, async () => ({ items: await lighting.assignments() }));
-  const AssignTarget = Type.Union([Type.Literal('zone'), Type.Literal('device')]);
+  const AssignTarget = Type.Union([Type.Literal('zone'), Type.Literal('device'), Type.Literal('ward')], { description: "'ward' (id = the ward code): the default for lights without a device or zone assignment" });
   app.put(
     '/lighting/assignments',
     {
       config: { role: 'operator', action: 'lighting.assign' },
-      schema: { tags, body: Type.Object({ targetType: AssignTarget, targetId: Id, calendarId: Type.Optional(Id), programId: Type.Optional(Id) }, { additionalProperties: false }) },
+      schema: { tags, body: Type.Object({ targetType: AssignTarget, targetId: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), calendarId: Type.Optional(Id), programId: Type.Optional(Id) }, { additionalProperties: false }) },
     },
     async (req) => {
       req.auditTarget = { type: req.body.targetType, id: req.body.targetId, details: { calendarId: req.body.calendarId, programId: req.body.programId } };
@@ -111,12 +119,28 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
   );
   app.delete(
     '/lighting/assignments/:targetType/:targetId',
-    { config: { role: 'operator', action: 'lighting.unassign' }, schema: { tags, params: Type.Object({ targetType: AssignTarget, targetId: Id }) } },
+    { config: { role: 'operator', action: 'lighting.unassign' }, schema: { tags, params: Type.Object({ targetType: AssignTarget, targetId: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }) }) } },
     async (req, reply) => {
       req.auditTarget = { type: req.params.targetType, id: req.params.targetId };
       await lighting.unassign(req.params.targetType, req.params.targetId);
       return reply.status(204).send();
     },
+  );
+
+  app.get(
+    '/lighting/overrides',
+    { config: { role: 'viewer' }, schema: { tags, description: 'Manual overrides in force now, one row per light, soonest end first.', response: { 200: OverrideList } } },
+    async () => ({
+      items: (await lighting.activeOverrides()).map((o) => ({ deviceId: o.deviceId, level: o.level, rampS: o.rampS, startsAt: o.startsAt.toISOString(), expiresAt: o.expiresAt.toISOString(), commandId: o.commandId, setBy: o.setBy })),
+    }),
+  );
+  app.get(
+    '/lighting/sun',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, description: "Sunrise and sunset at the ward's lighting site, from today (the times programs' sun steps follow).", querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 31 })) }, { additionalProperties: false }), response: { 200: SunList } },
+    },
+    async (req) => lighting.sunTimes(req.query.days ?? 7),
   );
 
   app.post(

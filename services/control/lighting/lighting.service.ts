@@ -11,9 +11,10 @@ import { badRequest, conflict, notFound } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { CommandService } from '../commands/command.service.ts';
 import type { CommandView, Origin, Target } from '../commands/command.types.ts';
-import { dateKey } from '../scheduler/zoned-time.ts';
+import { addDays, dateKey, toWall } from '../scheduler/zoned-time.ts';
+import { sunTimes } from './solar.ts';
 import { checkRules, lightingDay, programFor, type CalendarRule } from './calendar.ts';
-import type { AssignmentRecord, CalendarRecord, LightingRepository, LightRecord, ProgramRecord } from './lighting.repository.ts';
+import type { AssignmentRecord, AssignTargetType, CalendarRecord, LightingRepository, LightRecord, OverrideRecord, ProgramRecord } from './lighting.repository.ts';
 import { checkProgram, type ProgramStep, type Site } from './program.ts';
 
 export interface LightingOptions {
@@ -23,13 +24,15 @@ export interface LightingOptions {
   tz: string;
   /** Where sun times are computed when the operator has not set the ward's site (lat, lon). */
   defaultSite: { lat: number; lon: number };
+  /** The ward's code (mã ĐVHC): a 'ward' assignment with this id is every light's last fallback. */
+  wardCode?: string;
   clock?: () => number;
 }
 
 export interface Effective {
   programId: string | null;
   calendarId: string | null;
-  /** 'device', 'zone:<id>' or null when nothing is assigned. */
+  /** 'device', 'zone:<id>', 'ward' or null when nothing is assigned. */
   assignedVia: string | null;
 }
 
@@ -108,17 +111,18 @@ export class LightingService {
     return this.o.repo.assignments();
   }
 
-  async assign(a: { targetType: 'zone' | 'device'; targetId: string; calendarId?: string; programId?: string }, by: string): Promise<void> {
+  async assign(a: { targetType: AssignTargetType; targetId: string; calendarId?: string; programId?: string }, by: string): Promise<void> {
     if ((a.calendarId === undefined) === (a.programId === undefined)) throw badRequest('ASSIGN_ONE', 'assign either a calendarId or a programId');
-    const target: Target = a.targetType === 'zone' ? { type: 'zone', id: a.targetId } : { type: 'device', id: a.targetId };
-    const lights = await this.lightsIn(target);
+    if (a.targetType === 'ward' && a.targetId !== this.o.wardCode) throw badRequest('UNKNOWN_WARD', `this service runs ward '${this.o.wardCode ?? '?'}', not '${a.targetId}'`);
+    const target: Target = a.targetType === 'zone' ? { type: 'zone', id: a.targetId } : a.targetType === 'ward' ? { type: 'ward', code: a.targetId } : { type: 'device', id: a.targetId };
+    const lights = a.targetType === 'ward' ? [] : await this.lightsIn(target);
     if (a.targetType === 'device' && lights.length === 0) throw badRequest('NOT_A_LIGHT', `device '${a.targetId}' is not a dimmable light`);
     if (a.calendarId !== undefined && !(await this.o.repo.calendars()).some((c) => c.id === a.calendarId)) throw badRequest('UNKNOWN_CALENDAR', `calendar '${a.calendarId}' does not exist`);
     if (a.programId !== undefined && !(await this.o.repo.program(a.programId))) throw badRequest('UNKNOWN_PROGRAM', `program '${a.programId}' does not exist`);
     await this.o.repo.assign({ targetType: a.targetType, targetId: a.targetId, calendarId: a.calendarId ?? null, programId: a.programId ?? null, by });
   }
 
-  async unassign(targetType: 'zone' | 'device', targetId: string): Promise<void> {
+  async unassign(targetType: AssignTargetType, targetId: string): Promise<void> {
     if (!(await this.o.repo.unassign(targetType, targetId))) throw notFound('Assignment', `${targetType}:${targetId}`);
   }
 
@@ -165,7 +169,26 @@ export class LightingService {
       for (const z of level) seen.add(z);
       level = level.map((z) => parents.get(z) ?? null).filter((z): z is string => z !== null && !seen.has(z));
     }
-    return null;
+    const ward = this.o.wardCode ? byKey.get(`ward:${this.o.wardCode}`) : undefined;
+    return ward ? { a: ward, via: 'ward' } : null;
+  }
+
+  /** Overrides in force now, with the light's kind-independent record (level, end, who set it, the command). */
+  async activeOverrides(): Promise<OverrideRecord[]> {
+    return [...(await this.o.repo.activeOverrides(new Date(this.clock()))).values()].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || a.deviceId.localeCompare(b.deviceId));
+  }
+
+  /** Sunrise and sunset at the ward's site for `days` local days from today (what programs' sun steps follow). */
+  async sunTimes(days: number): Promise<{ site: Site; days: { date: string; sunrise: string | null; sunset: string | null }[] }> {
+    const site = await this.site();
+    const today = toWall(this.clock(), this.o.tz);
+    const out = [];
+    for (let i = 0; i < days; i++) {
+      const d = addDays({ y: today.y, m: today.m, d: today.d }, i);
+      const s = sunTimes(d, site.lat, site.lon);
+      out.push({ date: dateKey(d), sunrise: s.sunrise === null ? null : new Date(s.sunrise).toISOString(), sunset: s.sunset === null ? null : new Date(s.sunset).toISOString() });
+    }
+    return { site, days: out };
   }
 
   // ── Commands to lights ──────────────────────────────────────────────────────────────────────────────────────────

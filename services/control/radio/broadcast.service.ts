@@ -20,6 +20,11 @@ import type { BroadcastRecord, ConflictRecord, RadioRepository } from './radio.r
 import type { UrlSigner } from './url-signer.ts';
 
 export const BROADCAST_JOB = 'broadcast.air';
+/** The stream_url of a broadcast whose source is the operator's microphone (no outside address to fetch). */
+export const micSource = (broadcastId: string): string => `mic:${broadcastId}`;
+export const isMicSource = (url: string | null): boolean => url?.startsWith('mic:') ?? false;
+/** Where the dashboard pushes the microphone (a WebSocket, behind a signed link handed to the broadcast's creator). */
+export const microphonePath = (broadcastId: string): string => `/api/v1/radio/live/${broadcastId}/microphone`;
 /** Files are sent this long before air time, so clusters can fetch and check them first. */
 const FILE_LEAD_S = 300;
 /** A bulletin whose dispatch comes later than this after its time is skipped (catch-up rule). */
@@ -54,6 +59,8 @@ export interface BroadcastInput {
   priority: Priority;
   audioId?: string;
   streamUrl?: string;
+  /** The operator's microphone, pushed from the dashboard to microphonePath(id); airs now (an emergency or a live call). */
+  microphone?: boolean;
   zoneIds?: string[];
   clusterIds?: string[];
   volume?: number;
@@ -135,7 +142,9 @@ export class BroadcastService {
 
   private async validate(input: BroadcastInput): Promise<{ durationS: number | null; clusters: { id: string; kind: string }[]; start: number }> {
     const now = this.clock();
-    if ((input.audioId === undefined) === (input.streamUrl === undefined)) throw badRequest('SOURCE_REQUIRED', 'give either audioId (a file) or streamUrl (a live relay)');
+    const sources = [input.audioId !== undefined, input.streamUrl !== undefined, input.microphone === true].filter(Boolean).length;
+    if (sources !== 1) throw badRequest('SOURCE_REQUIRED', 'give one of audioId (a file), streamUrl (a live relay) or microphone: true');
+    if (input.microphone && (input.startAt !== undefined || input.rrule !== undefined)) throw badRequest('MICROPHONE_AIRS_NOW', 'a microphone airs now: it takes no start time or recurrence');
     if (input.priority === 'emergency' && (input.startAt !== undefined || input.rrule !== undefined)) {
       throw badRequest('EMERGENCY_AIRS_NOW', 'an emergency airs at once: it takes no start time or recurrence');
     }
@@ -144,6 +153,9 @@ export class BroadcastService {
       const a = await this.repo.audio(input.audioId);
       if (!a) throw badRequest('UNKNOWN_AUDIO', `audio '${input.audioId}' does not exist`);
       durationS = a.durationS;
+    } else if (input.microphone) {
+      // Planned length for clash checks; the operator ends it with Stop (or by closing the microphone).
+      durationS = durationS ?? 3600;
     } else if (durationS === null && input.priority !== 'emergency') {
       throw badRequest('DURATION_REQUIRED', 'a scheduled live relay needs durationS (its planned length), so clashes can be found');
     }
@@ -179,7 +191,7 @@ export class BroadcastService {
     const c = await this.clashes(id, input, v);
     await this.repo.insertBroadcast({
       id, title: input.title, priority: input.priority, requestedAt: new Date(now).toISOString(), source: input.audioId ? 'file' : 'live', audioId: input.audioId ?? null,
-      streamUrl: input.streamUrl ?? null, zoneIds: input.zoneIds ?? [], clusterIds: input.clusterIds ?? [], volume: input.volume ?? null,
+      streamUrl: input.microphone ? micSource(id) : input.streamUrl ?? null, zoneIds: input.zoneIds ?? [], clusterIds: input.clusterIds ?? [], volume: input.volume ?? null,
       startsAt: new Date(v.start).toISOString(), rrule: input.rrule ?? null, durationS: v.durationS, baseUrl, createdBy: origin.actor,
     });
     await this.repo.insertConflicts(c.conflicts.map((x) => ({ broadcastId: id, otherId: x.otherId, priority: input.priority, firstAt: new Date(x.firstAt), clusterIds: x.clusters })));
@@ -189,6 +201,9 @@ export class BroadcastService {
     let dispatched: string[] = [];
     if (input.priority === 'emergency') {
       // No scheduler step and no operator step between the request and the clusters (Circular 39/2020).
+      dispatched = await this.dispatch(b, new Date(now), origin);
+    } else if (input.microphone) {
+      // A microphone is live now: no scheduler step, like an emergency (it may be of any priority).
       dispatched = await this.dispatch(b, new Date(now), origin);
     } else {
       const lead = b.source === 'file' ? FILE_LEAD_S : 0;

@@ -12,7 +12,13 @@ import type { Logger } from '../../common/logger.ts';
 
 interface Upstream {
   url: string;
-  req: http.ClientRequest;
+  /** The HTTP request to the source; absent for a pushed source (the operator's microphone). */
+  req?: http.ClientRequest;
+  /** A pushed source's first chunk (WebM/Ogg header): every listener gets it first, or it cannot decode what follows. */
+  header?: Buffer;
+  /** A pushed source not yet connected gives up after this timer. */
+  waitTimer?: NodeJS.Timeout;
+  resolveReady?: () => void;
   listeners: Set<PassThrough>;
   contentType: string;
   ready: Promise<void>;
@@ -26,6 +32,8 @@ export interface RelayOptions {
   idleCloseMs?: number;
   maxBufferedBytes?: number;
   connectTimeoutMs?: number;
+  /** How long a listener of a pushed source (microphone) waits for it to connect. */
+  pushWaitMs?: number;
 }
 
 export class LiveRelay {
@@ -33,7 +41,7 @@ export class LiveRelay {
   private readonly streams = new Map<string, Upstream>();
 
   constructor(o: RelayOptions) {
-    this.o = { maxListeners: 500, idleCloseMs: 5000, maxBufferedBytes: 1 << 20, connectTimeoutMs: 10_000, ...o };
+    this.o = { maxListeners: 500, idleCloseMs: 5000, maxBufferedBytes: 1 << 20, connectTimeoutMs: 10_000, pushWaitMs: 30_000, ...o };
   }
 
   /** A stream for one more listener of broadcast `id`, opening the upstream on first use. */
@@ -41,14 +49,23 @@ export class LiveRelay {
     let up = this.streams.get(id);
     if (!up || up.url !== sourceUrl) {
       if (up) this.close(id);
-      up = this.open(id, sourceUrl);
+      up = sourceUrl.startsWith('mic:') ? this.awaitPush(id, sourceUrl) : this.open(id, sourceUrl);
     }
-    await up.ready;
     if (up.listeners.size >= this.o.maxListeners) throw new AppError('RELAY_FULL', 503, `the relay of '${id}' has ${this.o.maxListeners} listeners already`);
     clearTimeout(up.idleTimer);
+    // Listening starts before the source is ready: a pushed source may send its first chunks (its header among them)
+    // before this function resumes, and a listener that missed them could not decode the rest.
     const out = new PassThrough();
+    if (up.header) out.write(up.header);
     up.listeners.add(out);
     const current = up;
+    try {
+      await up.ready;
+    } catch (err) {
+      current.listeners.delete(out);
+      out.destroy();
+      throw err;
+    }
     out.on('close', () => {
       current.listeners.delete(out);
       if (current.listeners.size === 0) current.idleTimer = setTimeout(() => this.streams.get(id) === current && this.close(id), this.o.idleCloseMs);
@@ -64,8 +81,8 @@ export class LiveRelay {
       resolveReady = res;
       rejectReady = rej;
     });
-    const up: Upstream = { url, req: undefined as unknown as http.ClientRequest, listeners: new Set(), contentType: 'audio/mpeg', ready, bytes: 0, idleTimer: undefined };
-    up.req = get(url, { timeout: this.o.connectTimeoutMs }, (res) => {
+    const up: Upstream = { url, listeners: new Set(), contentType: 'audio/mpeg', ready, bytes: 0, idleTimer: undefined };
+    const req = get(url, { timeout: this.o.connectTimeoutMs }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         this.streams.delete(id);
@@ -84,8 +101,9 @@ export class LiveRelay {
       res.on('end', () => this.finish(id, up));
       res.on('error', () => this.finish(id, up));
     });
-    up.req.on('timeout', () => up.req.destroy(new Error('live source did not answer in time')));
-    up.req.on('error', (err) => {
+    up.req = req;
+    req.on('timeout', () => req.destroy(new Error('live source did not answer in time')));
+    req.on('error', (err) => {
       this.o.log.warn({ broadcastId: id, err: err.message }, 'live source failed');
       rejectReady(new AppError('RELAY_SOURCE', 502, `the live source cannot be reached: ${err.message}`));
       this.finish(id, up);
@@ -95,7 +113,57 @@ export class LiveRelay {
     return up;
   }
 
+  /**
+   * A source that is pushed to us (the operator's microphone over a WebSocket): listeners may come first (clusters get
+   * the live command at once) and wait up to pushWaitMs for it to connect.
+   */
+  private awaitPush(id: string, url: string): Upstream {
+    let resolveReady!: () => void;
+    let rejectReady!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
+    ready.catch(() => undefined);
+    const up: Upstream = { url, listeners: new Set(), contentType: 'audio/webm', ready, bytes: 0, idleTimer: undefined, resolveReady };
+    up.waitTimer = setTimeout(() => {
+      if (up.header) return;
+      rejectReady(new AppError('RELAY_SOURCE', 503, 'the microphone is not connected'));
+      this.finish(id, up);
+    }, this.o.pushWaitMs);
+    this.streams.set(id, up);
+    return up;
+  }
+
+  /** The pushing side: chunks written here fan out to every listener; end() ends the broadcast's stream. */
+  push(id: string, url: string, contentType: string): { write: (chunk: Buffer) => void; end: () => void } {
+    let up = this.streams.get(id);
+    if (!up || up.url !== url || up.header) {
+      if (up) this.close(id);
+      up = this.awaitPush(id, url);
+    }
+    const current = up;
+    current.contentType = contentType;
+    return {
+      write: (chunk) => {
+        if (this.streams.get(id) !== current) return;
+        current.bytes += chunk.length;
+        if (!current.header) {
+          current.header = chunk;
+          clearTimeout(current.waitTimer);
+          current.resolveReady?.();
+        }
+        for (const l of current.listeners) {
+          if (l.writableLength > this.o.maxBufferedBytes) l.destroy();
+          else l.write(chunk);
+        }
+      },
+      end: () => this.finish(id, current),
+    };
+  }
+
   private finish(id: string, up: Upstream): void {
+    clearTimeout(up.waitTimer);
     if (this.streams.get(id) === up) this.streams.delete(id);
     clearTimeout(up.idleTimer);
     for (const l of up.listeners) l.end();
@@ -105,7 +173,7 @@ export class LiveRelay {
   close(id: string): void {
     const up = this.streams.get(id);
     if (!up) return;
-    up.req.destroy();
+    up.req?.destroy();
     this.finish(id, up);
   }
 

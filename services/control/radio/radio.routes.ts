@@ -3,9 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Id, IdParams, IsoTime, Paging } from '../../api/routes/schemas.ts';
 import { AppError, badRequest, notFound } from '../../common/errors.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { Origin } from '../commands/command.types.ts';
 import { MAX_AUDIO_BYTES, type AudioService } from './audio.service.ts';
-import type { BroadcastService } from './broadcast.service.ts';
+import { microphonePath, type BroadcastService } from './broadcast.service.ts';
+import { microphoneRoutes } from './microphone.routes.ts';
 import type { LiveRelay } from './live-relay.ts';
 import type { RadioReports } from './radio-report.service.ts';
 import type { UrlSigner } from './url-signer.ts';
@@ -18,6 +20,7 @@ export interface RadioDeps {
   signer: UrlSigner;
   /** Base URL devices fetch audio from (SW_PUBLIC_BASE_URL); empty: the origin the operator's request came to. */
   publicBaseUrl: string;
+  log: Logger;
 }
 
 const Priority = Type.Union([Type.Literal('normal'), Type.Literal('priority'), Type.Literal('emergency')]);
@@ -28,6 +31,7 @@ const BroadcastBody = Type.Object(
     priority: Priority,
     audioId: Type.Optional(Id),
     streamUrl: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 1024 })),
+    microphone: Type.Optional(Type.Boolean({ description: "the operator's microphone, pushed from the dashboard: airs now; the answer carries the WebSocket link (microphone.url)" })),
     zoneIds: Type.Optional(Type.Array(Id, { maxItems: 200, uniqueItems: true })),
     clusterIds: Type.Optional(Type.Array(Id, { maxItems: 5000, uniqueItems: true })),
     volume: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
@@ -104,6 +108,7 @@ export const radioRoutes = (d: RadioDeps): FastifyPluginAsync => async (base) =>
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['radio'];
   await app.register(uploadRoute(d.audio));
+  await app.register(microphoneRoutes({ broadcasts: d.broadcasts, relay: d.relay, signer: d.signer, log: d.log }));
 
   app.get('/radio/audio', { config: { role: 'viewer' }, schema: { tags, querystring: Type.Object({ ...Paging }, { additionalProperties: false }) } }, async (req) => ({ items: await d.audio.list(req.query.limit ?? 100, req.query.offset ?? 0) }));
   app.get('/radio/audio/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => d.audio.get(req.params.id));
@@ -135,8 +140,11 @@ export const radioRoutes = (d: RadioDeps): FastifyPluginAsync => async (base) =>
   app.post('/radio/broadcasts', { config: { role: 'operator', action: 'radio.broadcast.create' }, schema: { tags, body: BroadcastBody } }, async (req, reply) => {
     req.auditTarget = { type: 'broadcast', id: req.body.id ?? '(new)', details: { priority: req.body.priority, title: req.body.title } };
     const r = await d.broadcasts.create(req.body, origin(req), d.publicBaseUrl || `${req.protocol}://${req.host}`);
-    req.auditTarget = { type: 'broadcast', id: r.broadcast.id, details: { priority: r.broadcast.priority, title: r.broadcast.title, clusters: r.clusters.length, conflicts: r.conflicts.length, dispatched: r.dispatched } };
-    return reply.status(201).send(r);
+    req.auditTarget = { type: 'broadcast', id: r.broadcast.id, details: { priority: r.broadcast.priority, title: r.broadcast.title, clusters: r.clusters.length, conflicts: r.conflicts.length, dispatched: r.dispatched, microphone: req.body.microphone ?? false } };
+    if (!req.body.microphone) return reply.status(201).send(r);
+    // Only the creator learns the link: it stays good for the planned length plus ten minutes.
+    const exp = Math.ceil(Date.now() / 1000) + (r.broadcast.durationS ?? 3600) + 600;
+    return reply.status(201).send({ ...r, microphone: { url: d.signer.sign(microphonePath(r.broadcast.id), exp), expiresAt: new Date(exp * 1000).toISOString() } });
   });
   app.post('/radio/broadcasts/check', { config: { role: 'viewer', action: 'radio.broadcast.check' }, schema: { tags, body: BroadcastBody } }, async (req) => {
     req.auditTarget = { type: 'broadcast', id: req.body.id ?? '(check)' };

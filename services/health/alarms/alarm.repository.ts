@@ -153,6 +153,12 @@ export class AlarmRepository implements AlarmStore {
     return { items: rows.rows.map(toAlarm), total: total.rows[0]?.n ?? 0 };
   }
 
+  /** Every open alarm (active or acknowledged) by device, rule and severity: the map's fault colouring. */
+  async openSummary(): Promise<{ deviceId: string; kind: string; rule: string; severity: AlarmSeverity }[]> {
+    const r = await this.db.query<{ device_id: string; kind: string; rule: string; severity: AlarmSeverity }>(`SELECT device_id, kind, rule, severity FROM alarms WHERE state <> 'cleared'`);
+    return r.rows.map((x) => ({ deviceId: x.device_id, kind: x.kind, rule: x.rule, severity: x.severity }));
+  }
+
   async openKeys(): Promise<{ deviceId: string; rule: string }[]> {
     const r = await this.db.query<{ device_id: string; rule: string }>(`SELECT device_id, rule FROM alarms WHERE state <> 'cleared'`);
     return r.rows.map((x) => ({ deviceId: x.device_id, rule: x.rule }));
