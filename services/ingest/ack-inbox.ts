@@ -68,22 +68,24 @@ export class AckInbox {
   /** Hands over stored acks older than `minAgeS` (0 at start: nothing is in flight yet). One drain at a time. */
   drain(minAgeS: number): Promise<void> {
     if (!this.consumer) return Promise.resolve();
-    this.draining ??= (async () => {
-      try {
-        for (let page = 0; page < 200; page++) {
-          const rows = await this.repo.pendingAcks(DRAIN_PAGE, minAgeS);
-          if (!rows.length) break;
-          await this.handOver(rows);
-          if (page === 0) this.log.info({ acks: rows.length }, 'applying stored command acks left from before (restart or outage)');
-          if (rows.length < DRAIN_PAGE) break;
-        }
-      } catch (err) {
-        this.log.debug({ err }, 'stored command acks not drained now; next time');
-      } finally {
-        this.draining = null;
-      }
-    })();
+    this.draining ??= this.drainPages(minAgeS).finally(() => {
+      this.draining = null;
+    });
     return this.draining;
+  }
+
+  private async drainPages(minAgeS: number): Promise<void> {
+    try {
+      for (let page = 0; page < 200; page++) {
+        const rows = await this.repo.pendingAcks(DRAIN_PAGE, minAgeS);
+        if (!rows.length) break;
+        await this.handOver(rows);
+        if (page === 0) this.log.info({ acks: rows.length }, 'applied stored command acks left from before (restart or outage)');
+        if (rows.length < DRAIN_PAGE) break;
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'stored command acks not drained now; next time');
+    }
   }
 
   async stop(): Promise<void> {

@@ -398,21 +398,25 @@ export class IngestService implements InboundSink {
    * the database again and what was spooled meanwhile drains behind them (all writes are idempotent).
    */
   replay(): Promise<void> {
-    this.replaying ??= (async () => {
-      try {
-        for (let pass = 0; pass < 100 && this.o.spool.size > 0 && !this.stopped; pass++) {
-          const r = await this.replayer.pass();
-          if (r.databaseWrites || r.drained) this.leaveSpoolMode();
-          if (!r.written) break;
-        }
-        if (this.o.spool.size === 0) this.leaveSpoolMode();
-      } catch (err) {
-        this.log.error({ err }, 'spool replay failed');
-      } finally {
-        this.replaying = null;
-      }
-    })();
+    // `.finally` runs after the assignment even when the passes finish at once (an empty spool).
+    this.replaying ??= this.replayPasses().finally(() => {
+      this.replaying = null;
+    });
     return this.replaying;
+  }
+
+  private async replayPasses(): Promise<void> {
+    try {
+      // files(), not size: it also sees batches put back into the spool by hand (from poison/).
+      for (let pass = 0; pass < 100 && this.o.spool.files().length > 0 && !this.stopped; pass++) {
+        const r = await this.replayer.pass();
+        if (r.databaseWrites || r.drained) this.leaveSpoolMode();
+        if (!r.written) break;
+      }
+      if (this.o.spool.size === 0) this.leaveSpoolMode();
+    } catch (err) {
+      this.log.error({ err }, 'spool replay failed');
+    }
   }
 
   private leaveSpoolMode(): void {

@@ -45,6 +45,8 @@ const M = {
 export class SpoolReplayer {
   private readonly o: ReplayOptions;
   private readonly strikes = new Map<string, number>();
+  /** When each failing file last failed: a live commit since then shows the database takes writes. */
+  private readonly failedAt = new Map<string, number>();
 
   constructor(o: ReplayOptions) {
     this.o = o;
@@ -82,7 +84,11 @@ export class SpoolReplayer {
         }
       }
     }
-    if (out.databaseWrites || this.o.lastDatabaseWriteAt() >= started) for (const f of failed) this.strike(f.file, f.err);
+    for (const f of failed) {
+      const since = this.failedAt.get(f.file) ?? started;
+      this.failedAt.set(f.file, Date.now());
+      if (out.databaseWrites || this.o.lastDatabaseWriteAt() >= since) this.strike(f.file, f.err);
+    }
     out.drained = this.o.spool.size === 0;
     return out;
   }
@@ -124,6 +130,7 @@ export class SpoolReplayer {
     for (const f of files) {
       await this.o.spool.remove(f);
       this.strikes.delete(f);
+      this.failedAt.delete(f);
     }
     this.o.onWritten(merged);
     return null;
@@ -144,6 +151,7 @@ export class SpoolReplayer {
       return;
     }
     this.strikes.delete(file);
+    this.failedAt.delete(file);
     this.o.metrics.inc(M.quarantined[0], M.quarantined[1], { reason: why });
     this.o.log.error({ file, err, reason: why }, `spooled batch ${why === 'unreadable' ? 'unreadable' : `refused ${STRIKES_TO_QUARANTINE} times while others were written`}: moved to spool/poison for an operator`);
   }

@@ -48,15 +48,7 @@ export class Spool {
     this.poisonDir = path.join(dir, 'poison');
     mkdirSync(this.poisonDir, { recursive: true });
     this.removeTemporaryFiles();
-    for (const f of this.files()) {
-      const n = statSync(path.join(dir, f)).size;
-      this.sizes.set(f, n);
-      this.waitingBytes += n;
-    }
-    for (const f of readdirSync(this.poisonDir)) {
-      this.poisonBytes += statSync(path.join(this.poisonDir, f)).size;
-      this.poisonCount++;
-    }
+    this.files();
   }
 
   /** Temporary files are never complete batches (the rename is the commit point): left over, they only waste space. */
@@ -119,11 +111,29 @@ export class Spool {
     }
   }
 
-  /** Waiting batch files, oldest first. */
+  /**
+   * Waiting batch files, oldest first. Also takes in files this process did not write (an operator moving a quarantined
+   * batch back from poison/ to retry it) and recounts poison/, so the sizes and the cap stay true.
+   */
   files(): string[] {
-    return readdirSync(this.dir)
+    const list = readdirSync(this.dir)
       .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
       .sort();
+    for (const f of list) {
+      if (this.sizes.has(f)) continue;
+      const n = statSync(path.join(this.dir, f), { throwIfNoEntry: false })?.size ?? 0;
+      this.sizes.set(f, n);
+      this.waitingBytes += n;
+    }
+    let bytes = 0;
+    let count = 0;
+    for (const f of readdirSync(this.poisonDir)) {
+      bytes += statSync(path.join(this.poisonDir, f), { throwIfNoEntry: false })?.size ?? 0;
+      count++;
+    }
+    this.poisonBytes = bytes;
+    this.poisonCount = count;
+    return list;
   }
 
   async read(file: string): Promise<Batch> {

@@ -5,10 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import pg from 'pg';
-import { createScratchDatabase, PG_ADMIN_URL } from '../../../tests/helpers/db-modes.ts';
 import type { Drill } from '../lib/drill.ts';
 import { adminToken, startService, type ServiceProcess } from '../lib/service.ts';
-import { Fleet, provision, sleep, storedOnEmbedded, tally } from './fault-kit.ts';
+import { Fleet, provision, proxiedDb, sleep, storedOnEmbedded, tally } from './fault-kit.ts';
 
 const killNine: Drill = {
   name: 'kill -9 x3, embedded database',
@@ -77,65 +76,71 @@ async function ackingDevice(url: string, creds: { username: string; password: st
   return dev;
 }
 
+/**
+ * The ack arrives while the database is away (it is spooled and acknowledged to the device), and the service is killed
+ * before the database returns: the ack must still reach its command after the restart.
+ */
 const commandAck: Drill = {
   name: 'command ack across kill -9',
   timeoutMs: 180_000,
   async run() {
-    const scratch = await createScratchDatabase(PG_ADMIN_URL);
-    const env = { SW_DATABASE_URL: scratch.url };
+    const db = await proxiedDb();
+    const env = { SW_DATABASE_URL: db.serviceUrl, SW_INGEST_REPLAY_INTERVAL_MS: '500' };
     let svc: ServiceProcess = await startService({ env });
     const { dataDir, mqttPort, httpPort } = svc;
     const token = await adminToken(svc.httpUrl);
     const [creds] = await provision(svc.httpUrl, token, ['dr-ack-1']);
-    // While the drill holds the delivery rows locked, the service can receive (and PUBACK) acks but not apply them: the
-    // kill -9 then lands between "acknowledged to the device" and "recorded on the command", every time.
-    const locker = new pg.Client({ connectionString: scratch.url });
-    await locker.connect();
     const dev = await ackingDevice(svc.mqttUrl, creds!);
     const N = 20;
     for (let i = 0; i < N; i++) {
       const r = await fetch(`${svc.httpUrl}/api/v1/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ id: `dr-ack-cmd-${i}`, name: 'setLevel', params: { level: 40 }, target: { type: 'device', id: 'dr-ack-1' }, maxAttempts: 1 }),
+        body: JSON.stringify({ id: `dr-ack-cmd-${i}`, name: 'setLevel', params: { level: 40, expiresAt: new Date(Date.now() + 3600_000).toISOString() }, target: { type: 'device', id: 'dr-ack-1' }, maxAttempts: 1 }),
       });
       if (r.status >= 300) throw new Error(`command ${i}: ${r.status} ${await r.text()}`);
     }
     let until = Date.now() + 30_000;
     while (dev.received.length < N && Date.now() < until) await sleep(100);
-    await locker.query('BEGIN');
-    await locker.query(`SELECT 1 FROM command_deliveries FOR UPDATE`);
+    db.proxy.cut();
     dev.ackAll();
     until = Date.now() + 30_000;
     while (dev.acked.size < dev.received.length && Date.now() < until) await sleep(100);
     await svc.kill9();
-    await locker.query('ROLLBACK');
-    await locker.end();
+    db.proxy.restore();
     svc = await startService({ dataDir, mqttPort, httpPort, env });
+    const acked = [...dev.acked];
     let acknowledged = 0;
-    const direct = new pg.Client({ connectionString: scratch.url });
-    await direct.connect();
     const waitUntil = Date.now() + 30_000;
     while (Date.now() < waitUntil) {
-      const r = await direct.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE state = 'acknowledged' AND command_id = ANY($1::text[])`, [[...dev.acked]]);
-      acknowledged = r.rows[0]?.n ?? 0;
-      if (acknowledged >= dev.acked.size) break;
+      acknowledged = await countAcknowledged(db.directUrl, acked);
+      if (acknowledged >= acked.length) break;
       await sleep(500);
     }
-    await direct.end();
     await dev.close();
     await svc.stop();
-    const lost = dev.acked.size - acknowledged;
-    const passed = lost === 0 && dev.acked.size > 0;
+    const lost = acked.length - acknowledged;
+    const passed = lost === 0 && acked.length > 0;
     if (passed) svc.cleanup();
-    await scratch.drop();
+    await db.close();
     return {
       passed,
-      detail: passed ? 'every acknowledged command ack was recorded after the kill -9' : `${lost} command acks got a PUBACK but were never recorded (log: ${svc.logFile})`,
-      counts: { sent: dev.sentAcks, acked: dev.acked.size, stored: acknowledged, lost, duplicated: 0 },
+      detail: passed ? 'every command ack acknowledged to the device was recorded on its command after the kill -9' : `${lost} command acks got a PUBACK but were never recorded (log: ${svc.logFile})`,
+      counts: { sent: dev.sentAcks, acked: acked.length, stored: acknowledged, lost, duplicated: 0 },
     };
   },
 };
+
+async function countAcknowledged(url: string, ids: string[]): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE state = 'acknowledged' AND command_id = ANY($1::text[])`, [ids]);
+    return r.rows[0]?.n ?? 0;
+  } finally {
+    await c.end();
+  }
+}
 
 const twoInstances: Drill = {
   name: 'two instances on one data folder',
