@@ -42,7 +42,7 @@ export async function readiness(db: Db, broker: BrokerService, ingest: IngestSer
   reasons.push(...ing.reasons);
   worse(ing.status);
   checks.spool = `${ing.spooledBatches} batches, ${ing.spooledBytes} bytes waiting`;
-  if (ing.quarantinedBatches) checks.spool += `; ${ing.quarantinedBatches} quarantined in spool/poison (docs/operations.md)`;
+  if (ing.quarantinedBatches) checks.spool += `; ${ing.quarantinedBatches} quarantined in spool/poison (docs/durability.md)`;
   checks.mqtt = broker.address.port ? 'ok' : 'down';
   if (checks.mqtt !== 'ok') {
     reasons.push('MQTT broker not listening');

@@ -133,7 +133,7 @@ export class IngestService implements InboundSink {
 
   start(): void {
     if (this.o.spool.size > 0) this.log.warn({ batches: this.o.spool.size, bytes: this.o.spool.bytes }, 'spool holds batches from an earlier outage; replaying');
-    if (this.o.spool.quarantined.batches > 0) this.log.warn({ ...this.o.spool.quarantined }, 'spool/poison holds quarantined batches: see docs/operations.md');
+    if (this.o.spool.quarantined.batches > 0) this.log.warn({ ...this.o.spool.quarantined }, 'spool/poison holds quarantined batches: see docs/durability.md');
     this.replayTimer = setInterval(() => void this.tick(), this.o.replayIntervalMs);
     this.replayTimer.unref();
     this.healthTimer = setInterval(() => this.readiness(), 1000);
