@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Decoded } from './decoder.ts';
 
 /**
  * One unit of durable work: everything ingest writes in one transaction. Plain JSON (times as ISO strings) so the
@@ -37,6 +38,29 @@ export const emptyBatch = (): Batch => ({ telemetry: [], states: [], events: [],
 
 export const batchSize = (b: Batch): number =>
   b.telemetry.length + b.states.length + b.events.length + b.statuses.length + b.deadLetters.length + (b.acks?.length ?? 0);
+
+/** The rows one decoded device message adds to a batch (`seen`: broker receipt, ISO). */
+export function addDecoded(b: Batch, deviceId: string, v: Decoded, seen: string): void {
+  const time = isoTime(v.time.getTime());
+  switch (v.type) {
+    case 'telemetry':
+      if (Object.keys(v.numeric).length) b.telemetry.push({ time, deviceId, data: v.numeric });
+      b.states.push({ deviceId, state: v.state, stateAt: time, lastSeen: seen });
+      break;
+    case 'event':
+      b.events.push({ time, deviceId, event: v.event, active: v.active, severity: v.severity, data: v.data });
+      b.states.push({ deviceId, state: {}, stateAt: null, lastSeen: seen });
+      break;
+    case 'status':
+      b.statuses.push({ time, deviceId, online: v.online, reason: v.online ? 'birth' : 'last-will' });
+      if (Object.keys(v.info).length) b.states.push({ deviceId, state: { status: v.info }, stateAt: time, lastSeen: seen });
+      break;
+    case 'ack':
+      (b.acks ??= []).push({ deviceId, commandId: v.commandId, status: v.status, time: v.time.toISOString(), result: v.result, error: v.error });
+      b.states.push({ deviceId, state: {}, stateAt: null, lastSeen: seen });
+      break;
+  }
+}
 
 /** A batch read back from a spool file, which an older version may have written without the newer row kinds. */
 export function normalizeBatch(b: Partial<Batch>): Batch {

@@ -4,7 +4,7 @@ import type { InboundMessage, InboundSink, RefusedPublish } from '../broker/brok
 import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
 import { AckInbox, toCommandAck, type AckConsumer, type CommandAck } from './ack-inbox.ts';
-import { batchSize, emptyBatch, isoTime, payloadForStorage, type Batch, type DeadLetterRow } from './batch.ts';
+import { addDecoded, batchSize, emptyBatch, isoTime, payloadForStorage, type Batch, type DeadLetterRow } from './batch.ts';
 import { BatchWriter, type WriteUnavailableError } from './batch-writer.ts';
 import { decodeMessage, type DecodeLimits } from './decoder.ts';
 import { IngestHealth, type IngestHealthState } from './ingest-health.ts';
@@ -201,26 +201,7 @@ export class IngestService implements InboundSink {
     }
     const accepted = this.pending.accepted;
     accepted[msg.channel] = (accepted[msg.channel] ?? 0) + 1;
-    const v = r.value;
-    const time = isoTime(v.time.getTime());
-    switch (v.type) {
-      case 'telemetry':
-        if (Object.keys(v.numeric).length) b.telemetry.push({ time, deviceId: msg.deviceId, data: v.numeric });
-        b.states.push({ deviceId: msg.deviceId, state: v.state, stateAt: time, lastSeen: seen });
-        break;
-      case 'event':
-        b.events.push({ time, deviceId: msg.deviceId, event: v.event, active: v.active, severity: v.severity, data: v.data });
-        b.states.push({ deviceId: msg.deviceId, state: {}, stateAt: null, lastSeen: seen });
-        break;
-      case 'status':
-        b.statuses.push({ time, deviceId: msg.deviceId, online: v.online, reason: v.online ? 'birth' : 'last-will' });
-        if (Object.keys(v.info).length) b.states.push({ deviceId: msg.deviceId, state: { status: v.info }, stateAt: time, lastSeen: seen });
-        break;
-      case 'ack':
-        b.acks!.push({ deviceId: msg.deviceId, commandId: v.commandId, status: v.status, time: v.time.toISOString(), result: v.result, error: v.error });
-        b.states.push({ deviceId: msg.deviceId, state: {}, stateAt: null, lastSeen: seen });
-        break;
-    }
+    addDecoded(b, msg.deviceId, r.value, seen);
     this.enqueue(done, received);
   }
 
