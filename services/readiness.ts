@@ -18,6 +18,8 @@ export interface Readiness {
   status: ReadyStatus;
   reasons: string[];
   checks: Record<string, string>;
+  /** The disk spool now (also while the database, and so the authenticated /metrics, is away). */
+  spool: { batches: number; bytes: number; quarantined: number };
 }
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -48,7 +50,8 @@ export async function readiness(db: Db, broker: BrokerService, ingest: IngestSer
     reasons.push('MQTT broker not listening');
     worse('down');
   }
-  return { ready: status === 'ok', status, reasons, checks };
+  const spool = { batches: ing.spooledBatches, bytes: ing.spooledBytes, quarantined: ing.quarantinedBatches };
+  return { ready: status === 'ok', status, reasons, checks, spool };
 }
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -5,7 +5,7 @@
  */
 import type { Drill } from '../lib/drill.ts';
 import { adminToken, startService } from '../lib/service.ts';
-import { Fleet, provision, proxiedDb, scrape, sleep, storedOnPg, tally } from './fault-kit.ts';
+import { Fleet, provision, proxiedDb, readiness, scrape, sleep, storedOnPg, tally } from './fault-kit.ts';
 
 const CAP = 256 * 1024;
 
@@ -22,14 +22,19 @@ const fullSpool: Drill = {
     fleet.start(100);
     await sleep(3000);
     db.proxy.cut();
+    // /metrics needs the database (token check): the spool size comes from the public /ready meanwhile.
     let peak = 0;
+    let down = false;
     const until = Date.now() + 25_000;
     while (Date.now() < until) {
       await sleep(1000);
-      peak = Math.max(peak, await scrape(svc.httpUrl, token, 'sw_ingest_spool_bytes'));
+      const r = await readiness(svc.httpUrl);
+      peak = Math.max(peak, (r.body.spool as { bytes?: number } | undefined)?.bytes ?? 0);
+      down ||= r.body.status === 'down';
     }
-    const refused = await scrape(svc.httpUrl, token, 'sw_ingest_spool_refused_total');
     db.proxy.restore();
+    await sleep(3000);
+    const refused = await scrape(svc.httpUrl, token, 'sw_ingest_spool_refused_total');
     await sleep(15_000);
     await fleet.close(30_000);
     const drainUntil = Date.now() + 60_000;
@@ -41,6 +46,7 @@ const fullSpool: Drill = {
       counts.lost > 0 ? `${counts.lost} acknowledged messages were not stored`
       : refused === 0 ? 'the spool never refused: no cap in force'
       : peak > CAP ? `the spool grew to ${peak} bytes, past its ${CAP}-byte cap`
+      : !down ? '/ready never said down while messages were refused'
       : null;
     if (!problem) svc.cleanup();
     return { passed: !problem, detail: problem ?? 'refused past the cap without a PUBACK; every acknowledged message stored', counts };
