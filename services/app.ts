@@ -9,6 +9,7 @@ import { AuthRepository } from './auth/auth.repository.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { BrokerService } from './broker/broker.service.ts';
 import { loadServiceKey } from './common/crypto.ts';
+import { lockDataDir } from './common/data-dir-lock.ts';
 import type { Logger } from './common/logger.ts';
 import { Metrics } from './common/metrics.ts';
 import type { Config } from './config/config.ts';
@@ -22,6 +23,8 @@ import { MODULES } from './modules/index.ts';
 import type { ModuleContext } from './modules/module.ts';
 import { MaintenanceRepository } from './maintenance/maintenance.repository.ts';
 import { MaintenanceService } from './maintenance/maintenance.service.ts';
+import { readiness } from './readiness.ts';
+import { CredentialCache } from './registry/credential-cache.ts';
 import { DeviceRepository } from './registry/device.repository.ts';
 import { DeviceService } from './registry/device.service.ts';
 import { ZoneRepository } from './registry/zone.repository.ts';
@@ -52,6 +55,8 @@ export interface App {
  * Shutdown runs in reverse and drains ingest batches before the database closes.
  */
 export async function startApp(config: Config, log: Logger, opts: { db?: Db } = {}): Promise<App> {
+  // Before anything touches the data folder (embedded database, spool, secret key): one process per folder.
+  const lock = lockDataDir(config.dataDir, log);
   const metrics = new Metrics({ process: true });
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, log }));
   log.info({ database: db.description }, 'database opened');
@@ -59,7 +64,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
   const key = loadServiceKey(config.secretKey, config.dataDir);
 
   const deviceRepo = new DeviceRepository(db);
-  const devices = new DeviceService(deviceRepo, key, config.ward.code);
+  const devices = new DeviceService(deviceRepo, key, config.ward.code, { credentialCache: new CredentialCache(config.authCacheDevices), metrics, log: log.child({ module: 'registry' }) });
   const auth = new AuthService(new AuthRepository(db), config.tokenTtlHours, log);
   const firstAdmin = await auth.bootstrapAdmin(config.admin.username, config.admin.password);
   const reads = new TelemetryRepository(db, config.ward.timezone);
@@ -68,12 +73,14 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
 
   const ingest = new IngestService({
     repo: new IngestRepository(db),
-    spool: new Spool(path.join(config.dataDir, 'spool')),
+    spool: new Spool(path.join(config.dataDir, 'spool'), { maxBytes: config.ingest.spoolMaxBytes, minFreeBytes: config.ingest.spoolMinFreeBytes }),
     log,
     metrics,
     batchRows: config.ingest.batchRows,
     batchWaitMs: config.ingest.batchWaitMs,
     replayIntervalMs: config.ingest.replayIntervalMs,
+    ackDeadlineMs: config.ingest.ackDeadlineMs,
+    slowWriteMs: config.ingest.slowWriteMs,
     limits: { maxPayloadBytes: config.mqtt.maxPayloadBytes, maxFutureSkewMs: 5 * 60_000, maxAgeMs: config.storage.retentionDays * 86400_000 },
   });
   ingest.start();
@@ -132,22 +139,13 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
       audit,
       events: ctx.events,
       extraRoutes: modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
-      ready: async () => {
-        const checks: Record<string, string> = {};
-        try {
-          await db.query('SELECT 1');
-          checks.database = ingest.spooling ? 'spooling' : 'ok';
-        } catch (err) {
-          checks.database = `down: ${(err as Error).message}`;
-        }
-        checks.mqtt = broker.address.port ? 'ok' : 'down';
-        return { ready: checks.database === 'ok' && checks.mqtt === 'ok', checks };
-      },
+      ready: () => readiness(db, broker, ingest),
       status: () => ({
         database: db.description,
         flavour: db.flavour,
         mqttConnections: broker.connectedClients,
-        spooledBatches: ingest.spooling,
+        spooling: ingest.spooling,
+        spooledBatches: ingest.readiness().spooledBatches,
         ward: config.ward,
       }),
     },
@@ -192,6 +190,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
       await ingest.stop();
       await maintenance.stop();
       if (!opts.db) await db.close();
+      lock.release();
     },
   };
 }

@@ -22,7 +22,8 @@ export interface ApiDeps {
   reads: TelemetryRepository;
   audit: AuditRepository;
   /** Readiness: the database answers and the broker listens. */
-  ready: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** services/readiness.ts: `status` ok | degraded | down. */
+  ready: () => Promise<{ ready: boolean; status?: string; checks: Record<string, string> }>;
   status: () => Record<string, unknown>;
   /** The shared event bus (services/modules/module.ts), for live updates. */
   events: EventEmitter;

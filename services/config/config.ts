@@ -18,7 +18,17 @@ export interface Config {
     connectRate: number;
     connectBurst: number;
   };
-  ingest: { batchRows: number; batchWaitMs: number; replayIntervalMs: number };
+  ingest: {
+    batchRows: number;
+    batchWaitMs: number;
+    replayIntervalMs: number;
+    ackDeadlineMs: number;
+    slowWriteMs: number;
+    spoolMaxBytes: number;
+    spoolMinFreeBytes: number;
+  };
+  /** Verified device credentials kept for database outages (services/registry/credential-cache.ts). */
+  authCacheDevices: number;
   admin: { username: string; password: string };
   secretKey: string;
   /** Bearer token accepted on /metrics only (Prometheus); empty = none. */
@@ -164,7 +174,12 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       batchRows: int('SW_INGEST_BATCH_ROWS'),
       batchWaitMs: int('SW_INGEST_BATCH_WAIT_MS'),
       replayIntervalMs: int('SW_INGEST_REPLAY_INTERVAL_MS'),
+      ackDeadlineMs: int('SW_INGEST_ACK_DEADLINE_MS'),
+      slowWriteMs: int('SW_INGEST_SLOW_WRITE_MS'),
+      spoolMaxBytes: int('SW_SPOOL_MAX_BYTES'),
+      spoolMinFreeBytes: int('SW_SPOOL_MIN_FREE_BYTES'),
     },
+    authCacheDevices: int('SW_AUTH_CACHE_DEVICES'),
     admin: { username: r.SW_ADMIN_USERNAME, password: r.SW_ADMIN_PASSWORD },
     secretKey: r.SW_SECRET_KEY,
     metricsToken: r.SW_METRICS_TOKEN,

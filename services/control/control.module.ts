@@ -46,7 +46,7 @@ export class ControlModule implements FeatureModule {
     this.tz = tz;
     this.wardCode = ctx.config.ward.code;
     const repo = new CommandRepository(ctx.db);
-    const dispatcher = new Dispatcher({ repo, broker: ctx.broker, events: ctx.events, log: ctx.log, metrics: ctx.metrics });
+    const dispatcher = new Dispatcher({ repo, broker: ctx.broker, acks: ctx.ingest, events: ctx.events, log: ctx.log, metrics: ctx.metrics });
     const commands = new CommandService({ repo, dispatcher, audit: ctx.audit });
     const scheduler = new Scheduler({ repo: new SchedulerRepository(ctx.db), log: ctx.log, metrics: ctx.metrics, tz });
     const lrepo = new LightingRepository(ctx.db, tz);

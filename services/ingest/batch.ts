@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { Decoded } from './decoder.ts';
+
 /**
  * One unit of durable work: everything ingest writes in one transaction. Plain JSON (times as ISO strings) so the
  * same object is written to the database or, during an outage, to the disk spool and replayed later unchanged.
@@ -7,6 +10,8 @@ export interface StateRow { deviceId: string; state: Record<string, unknown>; st
 export interface EventRow { time: string; deviceId: string; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }
 export interface StatusRow { time: string; deviceId: string; online: boolean; reason: string }
 export interface DeadLetterRow {
+  /** Idempotency key: a replayed (or twice-written) dead letter is stored once. Absent in spool files of older versions. */
+  key?: string;
   receivedAt: string;
   deviceId: string | null;
   topic: string;
@@ -16,18 +21,58 @@ export interface DeadLetterRow {
   payloadSize: number;
 }
 
+/** A device's answer to a command, kept in the batch so it is as durable as telemetry (spooled and replayed with it). */
+export interface AckRow { deviceId: string; commandId: string; status: string; time: string; result: Record<string, unknown>; error: string | null }
+
 export interface Batch {
   telemetry: TelemetryRow[];
   states: StateRow[];
   events: EventRow[];
   statuses: StatusRow[];
   deadLetters: DeadLetterRow[];
+  /** Optional so writers of status-only batches (the health monitor) need not know about it. */
+  acks?: AckRow[];
 }
 
-export const emptyBatch = (): Batch => ({ telemetry: [], states: [], events: [], statuses: [], deadLetters: [] });
+export const emptyBatch = (): Batch => ({ telemetry: [], states: [], events: [], statuses: [], deadLetters: [], acks: [] });
 
 export const batchSize = (b: Batch): number =>
-  b.telemetry.length + b.states.length + b.events.length + b.statuses.length + b.deadLetters.length;
+  b.telemetry.length + b.states.length + b.events.length + b.statuses.length + b.deadLetters.length + (b.acks?.length ?? 0);
+
+/** The rows one decoded device message adds to a batch (`seen`: broker receipt, ISO). */
+export function addDecoded(b: Batch, deviceId: string, v: Decoded, seen: string): void {
+  const time = isoTime(v.time.getTime());
+  switch (v.type) {
+    case 'telemetry':
+      if (Object.keys(v.numeric).length) b.telemetry.push({ time, deviceId, data: v.numeric });
+      b.states.push({ deviceId, state: v.state, stateAt: time, lastSeen: seen });
+      break;
+    case 'event':
+      b.events.push({ time, deviceId, event: v.event, active: v.active, severity: v.severity, data: v.data });
+      b.states.push({ deviceId, state: {}, stateAt: null, lastSeen: seen });
+      break;
+    case 'status':
+      b.statuses.push({ time, deviceId, online: v.online, reason: v.online ? 'birth' : 'last-will' });
+      if (Object.keys(v.info).length) b.states.push({ deviceId, state: { status: v.info }, stateAt: time, lastSeen: seen });
+      break;
+    case 'ack':
+      (b.acks ??= []).push({ deviceId, commandId: v.commandId, status: v.status, time: v.time.toISOString(), result: v.result, error: v.error });
+      b.states.push({ deviceId, state: {}, stateAt: null, lastSeen: seen });
+      break;
+  }
+}
+
+/** A batch read back from a spool file, which an older version may have written without the newer row kinds. */
+export function normalizeBatch(b: Partial<Batch>): Batch {
+  return { telemetry: b.telemetry ?? [], states: b.states ?? [], events: b.events ?? [], statuses: b.statuses ?? [], deadLetters: b.deadLetters ?? [], acks: b.acks ?? [] };
+}
+
+/** Several batches as one write (spool replay), rows in order. */
+export function mergeBatches(list: Batch[]): Batch {
+  const out = emptyBatch();
+  for (const b of list) for (const k of Object.keys(out) as (keyof Batch)[]) (out[k] as unknown[]).push(...(b[k] ?? []));
+  return out;
+}
 
 const PAYLOAD_KEEP_BYTES = 4096;
 
@@ -115,7 +160,8 @@ type Item =
   | { k: 'states'; r: StateRow }
   | { k: 'events'; r: EventRow }
   | { k: 'statuses'; r: StatusRow }
-  | { k: 'deadLetters'; r: DeadLetterRow };
+  | { k: 'deadLetters'; r: DeadLetterRow }
+  | { k: 'acks'; r: AckRow };
 
 function items(b: Batch): Item[] {
   return [
@@ -124,12 +170,13 @@ function items(b: Batch): Item[] {
     ...b.events.map((r) => ({ k: 'events', r }) as Item),
     ...b.statuses.map((r) => ({ k: 'statuses', r }) as Item),
     ...b.deadLetters.map((r) => ({ k: 'deadLetters', r }) as Item),
+    ...(b.acks ?? []).map((r) => ({ k: 'acks', r }) as Item),
   ];
 }
 
 function fromItems(list: Item[]): Batch {
   const b = emptyBatch();
-  for (const it of list) (b[it.k] as unknown[]).push(it.r);
+  for (const it of list) (b[it.k] as unknown[] | undefined)?.push(it.r);
   return b;
 }
 
@@ -146,6 +193,8 @@ export function refusedRowAsDeadLetter(b: Batch, reason: string, now = new Date(
   const deviceId = it && 'deviceId' in it.r ? it.r.deviceId : null;
   const payload = JSON.stringify(it ? { [it.k]: it.r } : {});
   return {
+    // The same refused row (replayed, or redelivered) yields the same key, so it is kept once.
+    key: `refused:${createHash('sha256').update(payload).digest('hex').slice(0, 32)}`,
     receivedAt: now.toISOString(),
     deviceId: deviceId === null ? null : cleanText(deviceId),
     topic: '',

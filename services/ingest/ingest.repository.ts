@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.ts';
-import { mergeStates, sanitizeBatch, type Batch, type StatusRow } from './batch.ts';
+import { mergeStates, sanitizeBatch, type AckRow, type Batch, type StatusRow } from './batch.ts';
 
 export interface WriteResult {
   telemetryInserted: number;
@@ -27,7 +27,7 @@ export class IngestRepository {
     // Text PostgreSQL refuses (NUL characters) is escaped first: one odd byte must not cost the whole batch. JSON writes
     // U+0000 as `\u0000`, so the documents show whether the (rare) full sanitizing pass is needed; the other row kinds
     // are few and always get it.
-    if (b.events.length || b.statuses.length || b.deadLetters.length || telemetry.includes('\\u0000') || states.includes('\\u0000')) {
+    if (b.events.length || b.statuses.length || b.deadLetters.length || b.acks?.length || telemetry.includes('\\u0000') || states.includes('\\u0000')) {
       b = sanitizeBatch(input);
       if (b !== input) {
         telemetry = b.telemetry.length ? JSON.stringify(b.telemetry) : '';
@@ -72,13 +72,44 @@ export class IngestRepository {
       if (b.deadLetters.length) {
         const d = b.deadLetters;
         await tx.query(
-          `INSERT INTO dead_letters (received_at, device_id, topic, reason_code, reason, payload, payload_size)
-           SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])`,
-          [d.map((x) => x.receivedAt), d.map((x) => x.deviceId), d.map((x) => x.topic), d.map((x) => x.reasonCode), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => x.payloadSize)],
+          `INSERT INTO dead_letters (received_at, device_id, topic, reason_code, reason, payload, payload_size, dedup_key)
+           SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[])
+           ON CONFLICT (dedup_key) DO NOTHING`,
+          [d.map((x) => x.receivedAt), d.map((x) => x.deviceId), d.map((x) => x.topic), d.map((x) => x.reasonCode), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => x.payloadSize), d.map((x) => x.key ?? null)],
         );
       }
+      if (b.acks?.length) await this.insertAcks(tx, b.acks);
       return { telemetryInserted, eventsInserted };
     });
+  }
+
+  private async insertAcks(tx: Queryable, acks: AckRow[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO ingest_command_acks (device_id, command_id, status, ack_time, result, error)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[])
+       ON CONFLICT DO NOTHING`,
+      [acks.map((a) => a.deviceId), acks.map((a) => a.commandId), acks.map((a) => a.status), acks.map((a) => a.time), acks.map((a) => JSON.stringify(a.result)), acks.map((a) => a.error)],
+    );
+  }
+
+  /** Stored command acks not yet applied by the control module (oldest first); `minAgeS` skips ones being applied now. */
+  async pendingAcks(limit: number, minAgeS: number): Promise<AckRow[]> {
+    const r = await this.db.query<{ device_id: string; command_id: string; status: string; ack_time: Date | string; result: Record<string, unknown>; error: string | null }>(
+      `SELECT device_id, command_id, status, ack_time, result, error FROM ingest_command_acks
+       WHERE received_at <= now() - make_interval(secs => $2) ORDER BY received_at LIMIT $1`,
+      [limit, minAgeS],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, commandId: x.command_id, status: x.status, time: new Date(x.ack_time).toISOString(), result: x.result, error: x.error }));
+  }
+
+  /** Forgets acks the control module has applied. */
+  async deleteAcks(acks: AckRow[]): Promise<void> {
+    if (!acks.length) return;
+    await this.db.query(
+      `DELETE FROM ingest_command_acks i USING unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS a(device_id, command_id, status, ack_time)
+       WHERE i.device_id = a.device_id AND i.command_id = a.command_id AND i.status = a.status AND i.ack_time = a.ack_time`,
+      [acks.map((a) => a.deviceId), acks.map((a) => a.commandId), acks.map((a) => a.status), acks.map((a) => a.time)],
+    );
   }
 
   /**

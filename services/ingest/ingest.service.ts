@@ -1,20 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { getKind } from '../../devices/index.ts';
 import type { InboundMessage, InboundSink, RefusedPublish } from '../broker/broker.service.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
-import { batchSize, emptyBatch, isoTime, payloadForStorage, refusedRowAsDeadLetter, splitBatch, type Batch } from './batch.ts';
-import { decodeMessage, type AckStatus, type DecodeLimits } from './decoder.ts';
+import { AckInbox, toCommandAck, type AckConsumer, type CommandAck } from './ack-inbox.ts';
+import { addDecoded, batchSize, emptyBatch, isoTime, payloadForStorage, type Batch, type DeadLetterRow } from './batch.ts';
+import { BatchWriter, type WriteUnavailableError } from './batch-writer.ts';
+import { decodeMessage, type DecodeLimits } from './decoder.ts';
+import { IngestHealth, type IngestHealthState } from './ingest-health.ts';
 import type { IngestRepository, WriteResult } from './ingest.repository.ts';
-import type { Spool } from './spool.ts';
+import { SpoolReplayer } from './spool-replayer.ts';
+import { SpoolRefusedError, type Spool } from './spool.ts';
+import { DeadlineError } from './write-errors.ts';
 
-export interface CommandAck {
-  deviceId: string;
-  commandId: string;
-  status: AckStatus;
-  time: Date;
-  result: Record<string, unknown>;
-  error: string | null;
-}
+export type { AckConsumer, CommandAck } from './ack-inbox.ts';
 
 export interface IngestOptions {
   repo: IngestRepository;
@@ -25,8 +24,13 @@ export interface IngestOptions {
   batchWaitMs: number;
   replayIntervalMs: number;
   limits: DecodeLimits;
-  /** A database write slower than this is treated as an outage and the batch goes to the spool. */
-  writeTimeoutMs?: number;
+  /**
+   * Longest a message waits for the database — for a writer slot, then for its batch's commit — before the batch goes to
+   * the disk spool instead. Bounds the PUBACK delay whatever the database does.
+   */
+  ackDeadlineMs?: number;
+  /** A commit slower than this makes ingest "degraded" in /ready. */
+  slowWriteMs?: number;
   maxConcurrentWrites?: number;
 }
 
@@ -35,13 +39,16 @@ type Done = (err?: Error) => void;
 
 interface Pending {
   batch: Batch;
-  acks: CommandAck[];
   waiters: Done[];
+  /** Broker receipt times (epoch ms) of the messages waiting for a PUBACK, for the ack-delay histogram. */
+  receivedAt: number[];
   /** Accepted messages per channel, counted in the metrics once per batch rather than once per message. */
   accepted: Record<string, number>;
+  /** When its first message arrived: the ack deadline runs from here. */
+  openedAt: number;
 }
 
-const emptyPending = (): Pending => ({ batch: emptyBatch(), acks: [], waiters: [], accepted: {} });
+const emptyPending = (): Pending => ({ batch: emptyBatch(), waiters: [], receivedAt: [], accepted: {}, openedAt: 0 });
 
 const M = {
   messages: ['sw_ingest_messages_total', 'Device messages handled by ingest, by channel and result'],
@@ -49,49 +56,109 @@ const M = {
   batches: ['sw_ingest_batches_total', 'Batches written, by target (db or spool)'],
   duplicates: ['sw_ingest_duplicates_total', 'Telemetry rows ignored as redelivered duplicates'],
   spool: ['sw_ingest_spool_batches', 'Batches waiting in the disk spool'],
+  spoolBytes: ['sw_ingest_spool_bytes', 'Bytes of the batches waiting in the disk spool'],
+  quarantined: ['sw_ingest_spool_quarantined_batches', 'Spooled batches set aside in spool/poison for an operator'],
   failures: ['sw_ingest_write_failures_total', 'Database batch writes that failed'],
-  retries: ['sw_ingest_write_retries_total', 'Batch writes retried after a deadlock or serialization failure'],
-  storageRefused: ['sw_ingest_storage_refused_total', 'Rows the database refused on their own, kept as dead letters'],
-  unstorable: ['sw_ingest_unstorable_total', 'Dead letters the database refused too (logged in full)'],
+  spoolRefused: ['sw_ingest_spool_refused_total', 'Batches neither the database nor the spool took (no PUBACK), by reason'],
+  ack: ['sw_ingest_ack_seconds', 'Broker receipt to durable (the PUBACK delay) per device message, by target (db or spool)'],
+  commit: ['sw_ingest_commit_seconds', 'Duration of one batch write, by target (db or spool)'],
 } as const;
 
+/** Replay writes have no device waiting on them: a slow database may take this long per transaction. */
+const REPLAY_WRITE_TIMEOUT_MS = 60_000;
+
 /**
- * Decodes device messages, batches them, and makes each durable before its PUBACK: committed to the database, or
- * (during an outage) fsynced to the disk spool and replayed later. All inserts are idempotent, so a redelivered
- * message or a replayed batch never duplicates rows.
+ * Decodes device messages, batches them, and makes each durable before its PUBACK: committed to the database, or —
+ * when the database is unreachable, refusing writes or slower than the ack deadline — fsynced to the disk spool and
+ * replayed later. Nothing is acknowledged that is in neither (README "Delivery guarantee"). All inserts are idempotent,
+ * so a redelivered message or a batch written twice never duplicates rows.
+ *
+ * While every writer is busy the open batch keeps filling instead of queueing behind them, so a slow database gets
+ * fewer, larger transactions and the wait stays bounded by the deadline.
  */
 export class IngestService implements InboundSink {
   private readonly o: IngestOptions;
   private readonly log: Logger;
+  private readonly writer: BatchWriter;
+  private readonly replayer: SpoolReplayer;
+  private readonly health: IngestHealth;
+  private readonly inbox: AckInbox;
+  private readonly deadlineMs: number;
+  private readonly maxWriters: number;
   private pending: Pending = emptyPending();
   private timer: NodeJS.Timeout | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
-  private inflight = new Set<Promise<void>>();
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+  /** Sealed batches waiting for a writer (only when the open batch reached batchRows with every writer busy). */
+  private readonly queue: Pending[] = [];
+  private queueTimer: NodeJS.Timeout | undefined;
   private writers = 0;
-  private readonly slotQueue: (() => void)[] = [];
+  /** The open batch is due but every writer is busy: the next writer to free up takes it. */
+  private awaitingWriter = false;
   private spoolMode = false;
-  private replaying = false;
-  private readonly replayFailures = new Map<string, number>();
+  private replaying: Promise<void> | null = null;
+  private lastDbWriteAt = 0;
+  private stopped = false;
   private readonly ackListeners: ((ack: CommandAck) => void)[] = [];
   private readonly batchListeners: ((b: Batch) => void)[] = [];
   private readonly lastLog = new Map<string, number>();
+  private readonly keyPrefix = randomBytes(6).toString('hex');
+  private keySeq = 0;
 
   constructor(opts: IngestOptions) {
     this.o = opts;
     this.log = opts.log.child({ module: 'ingest' });
-    opts.metrics.onCollect(() => opts.metrics.set(M.spool[0], M.spool[1], opts.spool.size));
+    this.deadlineMs = opts.ackDeadlineMs ?? 5000;
+    this.maxWriters = opts.maxConcurrentWrites ?? 4;
+    this.writer = new BatchWriter(opts.repo, opts.metrics, this.log);
+    this.health = new IngestHealth(this.log, opts.slowWriteMs ?? 1000);
+    this.inbox = new AckInbox(opts.repo, this.log);
+    this.replayer = new SpoolReplayer({
+      spool: opts.spool,
+      writer: this.writer,
+      log: this.log,
+      metrics: opts.metrics,
+      maxRows: opts.batchRows,
+      writeTimeoutMs: REPLAY_WRITE_TIMEOUT_MS,
+      onWritten: (b) => this.inbox.deliver(b.acks ?? []),
+      lastDatabaseWriteAt: () => this.lastDbWriteAt,
+    });
+    opts.metrics.onCollect(() => {
+      opts.metrics.set(M.spool[0], M.spool[1], opts.spool.size);
+      opts.metrics.set(M.spoolBytes[0], M.spoolBytes[1], opts.spool.bytes);
+      opts.metrics.set(M.quarantined[0], M.quarantined[1], opts.spool.quarantined.batches);
+    });
   }
 
   start(): void {
-    if (this.o.spool.size > 0) this.log.warn({ batches: this.o.spool.size }, 'spool holds batches from an earlier outage; replaying');
-    this.replayTimer = setInterval(() => void this.replay(), this.o.replayIntervalMs);
+    if (this.o.spool.size > 0) this.log.warn({ batches: this.o.spool.size, bytes: this.o.spool.bytes }, 'spool holds batches from an earlier outage; replaying');
+    if (this.o.spool.quarantined.batches > 0) this.log.warn({ ...this.o.spool.quarantined }, 'spool/poison holds quarantined batches: see docs/durability.md');
+    this.replayTimer = setInterval(() => void this.tick(), this.o.replayIntervalMs);
     this.replayTimer.unref();
+    this.healthTimer = setInterval(() => this.readiness(), 1000);
+    this.healthTimer.unref();
     void this.replay();
   }
 
-  /** Called after a batch is durable, for every command acknowledgement it held. */
+  private async tick(): Promise<void> {
+    await this.replay();
+    // Acks whose hand-over failed (database away after the commit): 10 s old, so none is still being handed over.
+    await this.inbox.drain(10);
+  }
+
+  /** Called after a batch is durable, for every command acknowledgement it held (not necessarily recorded yet). */
   onAck(fn: (ack: CommandAck) => void): void {
     this.ackListeners.push(fn);
+  }
+
+  /**
+   * The durable path for command acks: `fn` gets the acks of every batch once it is in the database (live or replayed),
+   * and at start whatever an earlier run stored but did not see applied. It must be idempotent.
+   */
+  consumeAcks(fn: AckConsumer): void {
+    this.inbox.setConsumer(fn);
+    void this.inbox.drain(0);
   }
 
   /** Called after each batch is durable (database or spool), for modules that react to data (health, alarms). */
@@ -101,6 +168,12 @@ export class IngestService implements InboundSink {
 
   get spooling(): boolean {
     return this.spoolMode;
+  }
+
+  /** Ingest's part of /ready; logs when it changes. */
+  readiness(): IngestHealthState & { spooledBatches: number; spooledBytes: number; quarantinedBatches: number } {
+    const facts = { spooling: this.spoolMode, spooledBatches: this.o.spool.size, quarantinedBatches: this.o.spool.quarantined.batches };
+    return { ...this.health.report(facts), spooledBatches: facts.spooledBatches, spooledBytes: this.o.spool.bytes, quarantinedBatches: facts.quarantinedBatches };
   }
 
   accept(msg: InboundMessage): Promise<void> {
@@ -117,41 +190,23 @@ export class IngestService implements InboundSink {
       r = { ok: false, code: 'WRONG_TYPE', reason: `payload could not be checked: ${(err as Error).message}` };
     }
     const b = this.pending.batch;
-    const seen = isoTime(msg.receivedAt.getTime());
+    const received = msg.receivedAt.getTime();
+    const seen = isoTime(received);
     if (!r.ok) {
       this.o.metrics.inc(M.messages[0], M.messages[1], { channel: msg.channel, result: 'rejected' });
       this.o.metrics.inc(M.rejected[0], M.rejected[1], { reason: r.code });
       this.logRateLimited(`${msg.deviceId}:${r.code}`, { deviceId: msg.deviceId, topic: msg.topic, code: r.code, reason: r.reason }, 'message refused');
-      b.deadLetters.push({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: r.reason, payload: payloadForStorage(msg.payload), payloadSize: msg.payload.length });
-      return this.enqueue(done);
+      b.deadLetters.push(this.deadLetter({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: r.reason, payload: payloadForStorage(msg.payload), payloadSize: msg.payload.length }));
+      return this.enqueue(done, received);
     }
     const accepted = this.pending.accepted;
     accepted[msg.channel] = (accepted[msg.channel] ?? 0) + 1;
-    const v = r.value;
-    const time = isoTime(v.time.getTime());
-    switch (v.type) {
-      case 'telemetry':
-        if (Object.keys(v.numeric).length) b.telemetry.push({ time, deviceId: msg.deviceId, data: v.numeric });
-        b.states.push({ deviceId: msg.deviceId, state: v.state, stateAt: time, lastSeen: seen });
-        break;
-      case 'event':
-        b.events.push({ time, deviceId: msg.deviceId, event: v.event, active: v.active, severity: v.severity, data: v.data });
-        b.states.push({ deviceId: msg.deviceId, state: {}, stateAt: null, lastSeen: seen });
-        break;
-      case 'status':
-        b.statuses.push({ time, deviceId: msg.deviceId, online: v.online, reason: v.online ? 'birth' : 'last-will' });
-        if (Object.keys(v.info).length) b.states.push({ deviceId: msg.deviceId, state: { status: v.info }, stateAt: time, lastSeen: seen });
-        break;
-      case 'ack':
-        this.pending.acks.push({ deviceId: msg.deviceId, commandId: v.commandId, status: v.status, time: v.time, result: v.result, error: v.error });
-        b.states.push({ deviceId: msg.deviceId, state: {}, stateAt: null, lastSeen: seen });
-        break;
-    }
-    this.enqueue(done);
+    addDecoded(b, msg.deviceId, r.value, seen);
+    this.enqueue(done, received);
   }
 
   refused(r: RefusedPublish): void {
-    this.pending.batch.deadLetters.push({
+    this.pending.batch.deadLetters.push(this.deadLetter({
       receivedAt: new Date().toISOString(),
       deviceId: r.deviceId || null,
       topic: r.topic,
@@ -159,9 +214,9 @@ export class IngestService implements InboundSink {
       reason: r.reason,
       payload: payloadForStorage(r.payload),
       payloadSize: r.payload.length,
-    });
+    }));
     this.enqueue((err) => {
-      if (err) this.log.error({ err: err.message }, 'refused publish not recorded');
+      if (err) this.log.error({ err }, 'refused publish not recorded');
     });
   }
 
@@ -169,120 +224,133 @@ export class IngestService implements InboundSink {
     const now = new Date().toISOString();
     this.pending.batch.statuses.push({ time: now, deviceId, online: connected, reason });
     this.enqueue((err) => {
-      if (err) this.log.error({ err: err.message, deviceId }, 'status change not recorded');
+      if (err) this.log.error({ err, deviceId }, 'status change not recorded');
     });
   }
 
-  private enqueue(done: Done): void {
-    this.pending.waiters.push(done);
-    if (batchSize(this.pending.batch) >= this.o.batchRows) this.flush();
+  /** A dead letter with its idempotency key (unique per process start and message). */
+  private deadLetter(d: Omit<DeadLetterRow, 'key'>): DeadLetterRow {
+    return { key: `${this.keyPrefix}-${(this.keySeq++).toString(36)}`, ...d };
+  }
+
+  private enqueue(done: Done, receivedAt?: number): void {
+    const p = this.pending;
+    if (p.waiters.length === 0) p.openedAt = receivedAt ?? Date.now();
+    p.waiters.push(done);
+    if (receivedAt !== undefined) p.receivedAt.push(receivedAt);
+    if (batchSize(p.batch) >= this.o.batchRows) this.seal();
     else this.timer ??= setTimeout(this.flushFn, this.o.batchWaitMs);
   }
 
-  private readonly flushFn = (): void => this.flush();
+  private readonly flushFn = (): void => {
+    this.timer = undefined;
+    if (this.spoolMode || this.writers < this.maxWriters || this.stopped) return this.seal();
+    // Every writer is busy: keep filling this batch; a writer that frees up takes it, or its deadline sends it to the spool.
+    const left = this.pending.openedAt + this.deadlineMs - Date.now();
+    if (left <= 0) return this.seal();
+    this.awaitingWriter = true;
+    this.timer = setTimeout(this.flushFn, left);
+  };
 
-  /** Hands the current batch to a writer; several writers run at once so the next batch fills while one commits. */
-  private flush(): void {
+  /** Closes the open batch and hands it on: to a free writer, to the queue, or (deadline passed) to the spool. */
+  private seal(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.awaitingWriter = false;
     const p = this.pending;
     if (p.waiters.length === 0) return;
     this.pending = emptyPending();
     for (const channel in p.accepted) this.o.metrics.inc(M.messages[0], M.messages[1], { channel, result: 'accepted' }, p.accepted[channel]);
-    const job = this.acquire()
-      .then(() => this.write(p))
-      .finally(() => {
-        this.release();
-        this.inflight.delete(job);
-      });
+    this.queue.push(p);
+    this.pump();
+  }
+
+  private pump(): void {
+    const now = Date.now();
+    while (this.queue.length) {
+      const p = this.queue[0]!;
+      const late = p.openedAt + this.deadlineMs <= now;
+      if (!late && !this.spoolMode && this.writers >= this.maxWriters) break;
+      this.queue.shift();
+      if (late && !this.spoolMode) {
+        this.health.noteDeadlineMissed(now);
+        this.enterSpoolMode(new DeadlineError(this.deadlineMs));
+      }
+      // The spool needs no writer slot (a file write and an fsync); the database does.
+      const toDb = !late && !this.spoolMode;
+      if (toDb) this.writers++;
+      this.track(this.write(p, toDb).finally(() => (toDb ? this.released() : undefined)));
+    }
+    clearTimeout(this.queueTimer);
+    this.queueTimer = undefined;
+    const head = this.queue[0];
+    if (head) this.queueTimer = setTimeout(() => this.pump(), Math.max(0, head.openedAt + this.deadlineMs - now));
+  }
+
+  private released(): void {
+    this.writers--;
+    if (this.queue.length) return this.pump();
+    // The open batch waited for this writer (flushFn): take it now.
+    if (this.awaitingWriter) this.seal();
+  }
+
+  private track(job: Promise<void>): void {
     this.inflight.add(job);
+    void job.finally(() => this.inflight.delete(job));
   }
 
-  private acquire(): Promise<void> {
-    if (this.writers < (this.o.maxConcurrentWrites ?? 4)) {
-      this.writers++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.slotQueue.push(resolve));
-  }
-
-  /** Passes the slot straight to the next waiting writer, or frees it. */
-  private release(): void {
-    const next = this.slotQueue.shift();
-    if (next) next();
-    else this.writers--;
-  }
-
-  private async write(p: Pending): Promise<void> {
-    try {
-      if (!this.spoolMode) {
-        try {
-          const r = await this.writeResilient(p.batch);
-          this.o.metrics.inc(M.batches[0], M.batches[1], { target: 'db' });
-          const dup = p.batch.telemetry.length - r.telemetryInserted;
-          if (dup > 0) this.o.metrics.inc(M.duplicates[0], M.duplicates[1], {}, dup);
-          this.settle(p);
-          return;
-        } catch (err) {
-          this.o.metrics.inc(M.failures[0], M.failures[1]);
-          this.enterSpoolMode(err as Error);
-        }
-      }
-      await this.o.spool.append(p.batch);
-      this.o.metrics.inc(M.batches[0], M.batches[1], { target: 'spool' });
-      this.settle(p);
-    } catch (err) {
-      // Neither the database nor the disk took the batch: the devices get no PUBACK and will resend.
-      this.log.error({ err: (err as Error).message, rows: batchSize(p.batch) }, 'batch could not be made durable');
-      for (const w of p.waiters) this.safely(() => w(err as Error));
-    }
-  }
-
-  /** One batch write, retried when the database aborted it only to break a lock conflict (deadlock, serialization). */
-  private async writeOnce(batch: Batch): Promise<WriteResult> {
-    for (let attempt = 1; ; attempt++) {
+  private async write(p: Pending, toDb: boolean): Promise<void> {
+    let batch = p.batch;
+    if (toDb) {
+      const t0 = performance.now();
       try {
-        return await withTimeout(this.o.repo.writeBatch(batch), this.o.writeTimeoutMs ?? 10_000);
+        const r = await this.writer.write(batch, p.openedAt + this.deadlineMs);
+        this.committed(p, r, (performance.now() - t0) / 1000);
+        return;
       } catch (err) {
-        if (!isTransient(err) || attempt >= 6) throw err;
-        this.o.metrics.inc(M.retries[0], M.retries[1]);
-        await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20 * attempt));
+        const e = err as WriteUnavailableError;
+        this.o.metrics.inc(M.failures[0], M.failures[1]);
+        if (e.cause instanceof DeadlineError) this.health.noteDeadlineMissed();
+        this.enterSpoolMode(e);
+        batch = e.unwritten ?? batch;
       }
     }
-  }
-
-  /**
-   * Writes a batch; when the database refuses its data (not an outage), bisects it so every row it accepts is stored
-   * and each row it refuses on its own becomes a dead letter with the database's reason. Outages are thrown (spool).
-   */
-  async writeResilient(batch: Batch): Promise<WriteResult> {
+    const t0 = performance.now();
     try {
-      return await this.writeOnce(batch);
+      await this.o.spool.append(batch);
     } catch (err) {
-      if (isOutage(err)) throw err;
-      const size = batchSize(batch);
-      if (size === 0) throw err;
-      if (size === 1) {
-        if (batch.deadLetters.length === 1) {
-          this.o.metrics.inc(M.unstorable[0], M.unstorable[1]);
-          this.log.error({ err: (err as Error).message, deadLetter: batch.deadLetters[0] }, 'dead letter refused by the database: logged here instead');
-          return { telemetryInserted: 0, eventsInserted: 0 };
-        }
-        const dl = refusedRowAsDeadLetter(batch, (err as Error).message);
-        this.o.metrics.inc(M.storageRefused[0], M.storageRefused[1]);
-        this.logRateLimited(`storage:${dl.deviceId ?? ''}`, { deviceId: dl.deviceId, err: (err as Error).message }, 'row refused by the database: kept as a dead letter');
-        return this.writeResilient({ ...emptyBatch(), deadLetters: [dl] }).then(() => ({ telemetryInserted: batch.telemetry.length, eventsInserted: 0 }));
-      }
-      const [a, b] = splitBatch(batch);
-      const ra = await this.writeResilient(a);
-      const rb = await this.writeResilient(b);
-      return { telemetryInserted: ra.telemetryInserted + rb.telemetryInserted, eventsInserted: ra.eventsInserted + rb.eventsInserted };
+      return this.fail(p, err as Error);
     }
+    this.o.metrics.observe(M.commit[0], M.commit[1], (performance.now() - t0) / 1000, { target: 'spool' });
+    this.o.metrics.inc(M.batches[0], M.batches[1], { target: 'spool' });
+    this.settle(p, 'spool');
   }
 
-  private settle(p: Pending): void {
+  private committed(p: Pending, r: WriteResult, seconds: number): void {
+    this.lastDbWriteAt = Date.now();
+    this.health.noteCommit(seconds * 1000);
+    this.o.metrics.observe(M.commit[0], M.commit[1], seconds, { target: 'db' });
+    this.o.metrics.inc(M.batches[0], M.batches[1], { target: 'db' });
+    const dup = p.batch.telemetry.length - r.telemetryInserted;
+    if (dup > 0) this.o.metrics.inc(M.duplicates[0], M.duplicates[1], {}, dup);
+    this.settle(p, 'db');
+    this.inbox.deliver(p.batch.acks ?? []);
+  }
+
+  /** Neither the database nor the disk took the batch: the devices get no PUBACK and will resend. */
+  private fail(p: Pending, err: Error): void {
+    const reason = err instanceof SpoolRefusedError ? err.reason : 'write_error';
+    this.o.metrics.inc(M.spoolRefused[0], M.spoolRefused[1], { reason });
+    this.health.noteRefused(err.message);
+    this.logRateLimited(`refused:${reason}`, { err, reason, rows: batchSize(p.batch), messages: p.receivedAt.length }, 'batch could not be made durable: no PUBACK, devices will resend');
+    for (const w of p.waiters) this.safely(() => w(err));
+  }
+
+  private settle(p: Pending, target: 'db' | 'spool'): void {
+    const now = Date.now();
+    for (const t of p.receivedAt) this.o.metrics.observe(M.ack[0], M.ack[1], Math.max(0, now - t) / 1000, { target });
     for (const w of p.waiters) this.safely(w);
-    for (const ack of p.acks) for (const fn of this.ackListeners) this.safely(() => fn(ack));
+    if (this.ackListeners.length) for (const a of p.batch.acks ?? []) for (const fn of this.ackListeners) this.safely(() => fn(toCommandAck(a)));
     for (const fn of this.batchListeners) this.safely(() => fn(p.batch));
   }
 
@@ -291,70 +359,67 @@ export class IngestService implements InboundSink {
     try {
       fn();
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'ingest listener failed');
+      this.log.error({ err }, 'ingest listener failed');
     }
   }
 
   private enterSpoolMode(err: Error): void {
     if (this.spoolMode) return;
     this.spoolMode = true;
-    this.log.error({ err: err.message }, 'database write failed: spooling to disk until it recovers');
+    this.log.error({ err, class: (err as WriteUnavailableError).errorClass }, 'database did not take a batch: spooling to disk until it does');
+  }
+
+  /** Writes a batch through the ingest write path (deadline, retries, bisection), as a flush would; throws if unavailable. */
+  writeResilient(batch: Batch): Promise<WriteResult> {
+    return this.writer.write(batch, Date.now() + this.deadlineMs);
   }
 
   /**
-   * Moves spooled batches into the database, oldest first. Once a pass has drained what was spooled when it began,
-   * new batches go to the database again (under steady load the spool may never be empty at one instant), and the
-   * files spooled meanwhile are drained behind them; all writes are idempotent, so the order does not matter.
+   * Replays the spool (spool-replayer.ts). Once a pass has written what was spooled when it began, new batches go to
+   * the database again and what was spooled meanwhile drains behind them (all writes are idempotent).
    */
-  async replay(): Promise<void> {
-    if (this.replaying) return;
-    this.replaying = true;
+  replay(): Promise<void> {
+    // `.finally` runs after the assignment even when the passes finish at once (an empty spool).
+    this.replaying ??= this.replayPasses().finally(() => {
+      this.replaying = null;
+    });
+    return this.replaying;
+  }
+
+  private async replayPasses(): Promise<void> {
     try {
-      for (let pass = 0; pass < 1000; pass++) {
-        const files = this.o.spool.files();
-        if (files.length === 0) break;
-        for (const file of files) {
-          const batch = await this.o.spool.read(file);
-          try {
-            await this.writeResilient(batch);
-          } catch (err) {
-            if (!isOutage(err)) this.noteReplayFailure(file, err as Error);
-            return;
-          }
-          await this.o.spool.remove(file);
-          this.replayFailures.delete(file);
-        }
-        this.leaveSpoolMode();
+      // files(), not size: it also sees batches put back into the spool by hand (from poison/).
+      for (let pass = 0; pass < 100 && this.o.spool.files().length > 0 && !this.stopped; pass++) {
+        const r = await this.replayer.pass();
+        if (r.databaseWrites || r.drained) this.leaveSpoolMode();
+        if (!r.written) break;
       }
-      this.leaveSpoolMode();
+      if (this.o.spool.size === 0) this.leaveSpoolMode();
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'spool replay failed');
-    } finally {
-      this.replaying = false;
+      this.log.error({ err }, 'spool replay failed');
     }
   }
 
   private leaveSpoolMode(): void {
     if (!this.spoolMode) return;
     this.spoolMode = false;
-    this.log.info({ spooled: this.o.spool.size }, 'database is back: writing directly again, replaying what is still spooled');
+    this.log.info({ spooled: this.o.spool.size }, 'database takes writes again: writing directly, replaying what is still spooled');
   }
 
-  private noteReplayFailure(file: string, err: Error): void {
-    const n = (this.replayFailures.get(file) ?? 0) + 1;
-    this.replayFailures.set(file, n);
-    if (n >= 3) {
-      this.o.spool.quarantine(file);
-      this.replayFailures.delete(file);
-      this.log.error({ file, err: err.message }, 'spooled batch refused three times: moved to spool/poison for an operator');
-    }
-  }
-
-  /** Drains: writes what is buffered and waits for writers to finish. */
+  /** Drains: writes what is buffered and waits for writers (and acks being handed over) to finish. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.replayTimer) clearInterval(this.replayTimer);
-    this.flush();
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.seal();
+    while (this.inflight.size || this.queue.length) {
+      this.pump();
+      await Promise.allSettled([...this.inflight]);
+      if (this.queue.length && !this.inflight.size) await new Promise((r) => setTimeout(r, 10));
+    }
+    clearTimeout(this.queueTimer);
+    await this.replaying;
+    await this.inbox.stop();
   }
 
   private logRateLimited(key: string, obj: Record<string, unknown>, msg: string): void {
@@ -364,25 +429,4 @@ export class IngestService implements InboundSink {
     if (this.lastLog.size > 50_000) this.lastLog.clear();
     this.log.warn(obj, msg);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(Object.assign(new Error(`database write took longer than ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
-}
-
-/** The database aborted the transaction to break a lock conflict; the same write can simply be tried again. */
-export function isTransient(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === '40P01' || code === '40001';
-}
-
-/** Connection-class failures (the database is away) as opposed to the database refusing the data. */
-export function isOutage(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  if (!code) return true;
-  return code.startsWith('08') || code.startsWith('57P') || code.startsWith('53') || code.startsWith('E') || code === 'ETIMEDOUT';
 }

@@ -16,7 +16,9 @@ import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
 /**
  * Events modules publish for each other (names and payloads are the contract; see docs/architecture.md).
  * - `ingest.batch`    Batch (services/ingest/batch.ts)                 device data that just became durable
- * - `ingest.ack`      CommandAck (services/ingest/ingest.service.ts)   a device acknowledged a command (durably received)
+ * - `ingest.ack`      CommandAck (services/ingest/ingest.service.ts)   a device acknowledged a command (durably received; for
+ *                                                                      listeners that may miss one — recording acks uses
+ *                                                                      ctx.ingest.consumeAcks, which survives a crash)
  * - `device.status`   {deviceId, online, reason, at: Date}             status report from MQTT (connect, disconnect, birth, will);
  *                                                                      other sources (camera probes, missed reports) emit it too
  * - `command.outcome` {commandId, deviceId, status, at: Date}         a command reached a final state

@@ -3,7 +3,21 @@ import { badRequest, conflict, notFound } from '../common/errors.ts';
 import { hashDeviceSecret, randomSecret, verifyDeviceSecret } from '../common/crypto.ts';
 import type { DeviceAuthenticator } from '../broker/broker.service.ts';
 import { DEVICE_ID_RE } from '../broker/topics.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Metrics } from '../common/metrics.ts';
+import { CredentialCache } from './credential-cache.ts';
 import type { DeviceFilter, DevicePatch, DeviceRecord, DeviceRepository } from './device.repository.ts';
+
+export interface DeviceServiceOptions {
+  /** Verified credentials for database outages; none: every CONNECT needs the database. */
+  credentialCache?: CredentialCache;
+  metrics?: Metrics;
+  log?: Logger;
+}
+
+/** A CONNECT must not hang on a database that does not answer: past this the cache decides. */
+const CREDENTIAL_LOOKUP_TIMEOUT_MS = 3000;
+const CACHE_METRIC = ['sw_auth_cache_total', 'Device CONNECTs decided from the credential cache while the database could not answer, by result'] as const;
 
 export interface ProvisionInput {
   id?: string;
@@ -31,17 +45,63 @@ export class DeviceService implements DeviceAuthenticator {
   private readonly repo: DeviceRepository;
   private readonly key: Buffer;
   private readonly defaultWard: string;
+  private readonly cache: CredentialCache;
+  private readonly o: DeviceServiceOptions;
+  private servingFromCache = false;
 
-  constructor(repo: DeviceRepository, serviceKey: Buffer, defaultWard: string) {
+  constructor(repo: DeviceRepository, serviceKey: Buffer, defaultWard: string, opts: DeviceServiceOptions = {}) {
     this.repo = repo;
     this.key = serviceKey;
     this.defaultWard = defaultWard;
+    this.cache = opts.credentialCache ?? new CredentialCache(0);
+    this.o = opts;
   }
 
+  /** The database decides when it answers; when it cannot, devices it verified before are checked against the cache. */
   async verify(deviceId: string, secret: string): Promise<{ kind: string } | null> {
-    const c = await this.repo.credentialOf(deviceId);
-    if (!c || !verifyDeviceSecret(this.key, secret, c.secretHash)) return null;
+    let c: Awaited<ReturnType<DeviceRepository['credentialOf']>>;
+    const stamp = this.cache.stamp;
+    try {
+      c = await lookupWithin(this.repo.credentialOf(deviceId), CREDENTIAL_LOOKUP_TIMEOUT_MS);
+    } catch (err) {
+      return this.verifyFromCache(deviceId, secret, err as Error);
+    }
+    if (this.servingFromCache) {
+      this.servingFromCache = false;
+      this.o.log?.info('device credentials checked against the database again');
+    }
+    if (!c) {
+      this.cache.forget(deviceId);
+      return null;
+    }
+    if (!verifyDeviceSecret(this.key, secret, c.secretHash)) {
+      // A wrong guess must not evict a device's entry; a hash that changed elsewhere (rotation by another process) does.
+      if (this.cache.get(deviceId)?.secretHash !== c.secretHash) this.cache.forget(deviceId);
+      return null;
+    }
+    this.cache.remember(deviceId, { kind: c.kind, secretHash: c.secretHash }, stamp);
     return { kind: c.kind };
+  }
+
+  private verifyFromCache(deviceId: string, secret: string, err: Error): { kind: string } | null {
+    const hit = this.cache.get(deviceId);
+    if (!this.servingFromCache) {
+      this.servingFromCache = true;
+      this.o.log?.warn({ err, cached: this.cache.size }, 'database cannot check device credentials: known devices are checked against the verified cache');
+    }
+    if (!hit) {
+      this.o.metrics?.inc(CACHE_METRIC[0], CACHE_METRIC[1], { result: 'unknown' });
+      throw err;
+    }
+    // The same constant-time comparison of HMACs as against the database.
+    const ok = verifyDeviceSecret(this.key, secret, hit.secretHash);
+    this.o.metrics?.inc(CACHE_METRIC[0], CACHE_METRIC[1], { result: ok ? 'accepted' : 'refused' });
+    return ok ? { kind: hit.kind } : null;
+  }
+
+  /** Never serve this device from the cache again (until the database verifies it anew). */
+  forgetCredentials(deviceId: string): void {
+    this.cache.forget(deviceId);
   }
 
   list(f: DeviceFilter): Promise<{ items: DeviceRecord[]; total: number }> {
@@ -99,13 +159,28 @@ export class DeviceService implements DeviceAuthenticator {
   }
 
   async remove(id: string): Promise<void> {
-    if (!(await this.repo.delete(id))) throw notFound('Device', id);
+    this.cache.forget(id);
+    const done = await this.repo.delete(id);
+    this.cache.forget(id);
+    if (!done) throw notFound('Device', id);
   }
 
   /** New secret; the old one stops working at the device's next CONNECT. */
   async rotate(id: string): Promise<Credentials> {
     const secret = randomSecret();
-    if (!(await this.repo.setSecretHash(id, hashDeviceSecret(this.key, secret)))) throw notFound('Device', id);
+    this.cache.forget(id);
+    const done = await this.repo.setSecretHash(id, hashDeviceSecret(this.key, secret));
+    // Again once committed: a lookup that read the old hash meanwhile must not have put it back.
+    this.cache.forget(id);
+    if (!done) throw notFound('Device', id);
     return { clientId: id, username: id, password: secret };
   }
+}
+
+function lookupWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`credential lookup took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }

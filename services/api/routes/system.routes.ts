@@ -3,9 +3,11 @@ import type { ApiDeps } from '../context.ts';
 
 export const systemRoutes = (deps: ApiDeps): FastifyPluginAsync => async (app) => {
   app.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+  app.get('/ready', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const r = await deps.ready();
-    return reply.status(r.ready ? 200 : 503).send(r);
+    // `?degraded=ok`: for load balancers, a degraded instance still makes every message durable (services/readiness.ts).
+    const tolerated = r.status === 'degraded' && (req.query as { degraded?: string }).degraded === 'ok';
+    return reply.status(r.ready || tolerated ? 200 : 503).send(r);
   });
   // Prometheus text format; scraped from the operators' network with a viewer token or the scrape credential.
   app.get('/metrics', { config: { role: 'viewer', scrape: true }, schema: { hide: true } }, async (_req, reply) =>

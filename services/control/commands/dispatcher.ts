@@ -10,7 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/logger.ts';
 import type { Metrics } from '../../common/metrics.ts';
-import type { CommandAck } from '../../ingest/ingest.service.ts';
+import type { AckConsumer, CommandAck } from '../../ingest/ingest.service.ts';
 import type { AckUpdate, Changed, CommandRepository, Outgoing } from './command.repository.ts';
 import type { CommandOutcome } from './command.types.ts';
 
@@ -19,8 +19,15 @@ export interface CommandLink {
   isConnected(deviceId: string): boolean;
 }
 
+/** Where durable command acks come from (ingest): each is handed over until it was recorded here. */
+export interface DurableAcks {
+  consumeAcks(fn: AckConsumer): void;
+}
+
 export interface DispatcherOptions {
   repo: CommandRepository;
+  /** Durable acks (stored with their batch before the PUBACK). Without it, acks come from the `ingest.ack` event (memory only). */
+  acks?: DurableAcks;
   broker: CommandLink;
   events: EventEmitter;
   log: Logger;
@@ -87,9 +94,19 @@ export class Dispatcher {
     if (s.reason === 'birth') this.wake(s.deviceId);
   };
 
+  /** Records acks ingest has stored; throwing leaves them stored, to be handed over again (so nothing acked is lost). */
+  private readonly applyDurable = async (acks: CommandAck[]): Promise<void> => {
+    if (!this.running) throw new Error('command dispatcher stopped: acks stay stored for the next start');
+    const batch = dedupe(acks.map((a) => ({ commandId: a.commandId, deviceId: a.deviceId, status: a.status, time: a.time, result: a.result, error: a.error })));
+    const changed = await this.o.repo.applyAcks(batch, new Date(this.clock()));
+    for (const a of batch) this.o.metrics.inc(M.acks[0], M.acks[1], { status: a.status });
+    this.emitOutcomes(changed);
+  };
+
   start(): void {
     this.running = true;
-    this.o.events.on('ingest.ack', this.onAck);
+    if (this.o.acks) this.o.acks.consumeAcks(this.applyDurable);
+    else this.o.events.on('ingest.ack', this.onAck);
     this.o.events.on('device.status', this.onStatus);
     this.sweepTimer = setInterval(() => void this.sweep(), this.o.sweepMs ?? 1000);
     void this.sweep();
