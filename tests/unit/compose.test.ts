@@ -150,8 +150,6 @@ describe('Grafana dashboard', () => {
     walk(path.join(ROOT, 'services'));
     return names;
   }
-  // Agreed names the durability branch (issue 10) adds; remove from here once they are registered on main.
-  const COMING = new Set(['sw_ingest_ack_seconds', 'sw_ingest_commit_seconds', 'sw_ingest_spool_bytes']);
 
   it('shows ingest rate, PUBACK latency, batch commit time, devices online per kind, open alarms and spool depth', () => {
     for (const name of ['sw_ingest_messages_total', 'sw_ingest_ack_seconds', 'sw_ingest_commit_seconds', 'sw_devices_online', 'sw_alarms_open', 'sw_ingest_spool_batches', 'sw_ingest_spool_bytes', 'sw_mqtt_connections']) {
@@ -161,9 +159,9 @@ describe('Grafana dashboard', () => {
     expect(exprs.some((e) => /histogram_quantile\(0\.99, .*sw_ingest_ack_seconds_bucket/.test(e))).toBe(true);
   });
 
-  it('reads only metrics the service registers (or the agreed ones coming with issue 10)', () => {
+  it('reads only metrics the service registers', () => {
     const known = registeredNames();
-    expect([...used].filter((n) => !known.has(n) && !COMING.has(n))).toEqual([]);
+    expect([...used].filter((n) => !known.has(n))).toEqual([]);
   });
 
   it('every panel uses the provisioned Prometheus data source', () => {
