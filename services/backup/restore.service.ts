@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import pg from 'pg';
+import { lockDataDir } from '../common/data-dir-lock.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Config } from '../config/config.ts';
 import type { Db, Queryable } from '../db/db.ts';
@@ -152,7 +153,16 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   await verifyChecksums(o.dir, m);
   const key = await resolveKey(o, m);
   await assertServiceStopped(o.config.dataDir);
+  // The socket check answers for a running service; the lock also covers one that is starting or a second restore.
+  const lock = lockDataDir(o.config.dataDir, o.log);
+  try {
+    return await restoreLocked(o, m, key, embeddedTarget);
+  } finally {
+    lock.release();
+  }
+}
 
+async function restoreLocked(o: RestoreOptions, m: Manifest, key: Buffer | null, embeddedTarget: boolean): Promise<RestoreResult> {
   let db: Db;
   let movedAside: string | null = null;
   if (embeddedTarget) ({ db, movedAside } = await restoreEmbedded(o, m));

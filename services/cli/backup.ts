@@ -11,6 +11,7 @@ import { askService, controlSocketPath, socketPathUsable } from '../backup/contr
 import { totalRows, type Manifest } from '../backup/manifest.ts';
 import { createLogger } from '../common/logger.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { lockDataDir } from '../common/data-dir-lock.ts';
 import { openDatabase } from '../db/open.ts';
 
 const USAGE = 'usage: npm run backup -- [--out DIR] [--passphrase-file FILE] [--service-stopped]';
@@ -32,11 +33,17 @@ async function embeddedBackup(config: Config, outDir: string, passphrase: string
 
 async function direct(config: Config, outDir: string, passphrase: string | null): Promise<BackupResult> {
   const log = createLogger({ level: 'warn' });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, log });
+  // Reading the embedded store directly is safe only while no service has it open (a service that is starting included).
+  const lock = config.databaseUrl ? null : lockDataDir(config.dataDir, log);
   try {
-    return await createBackup({ config, db, log, passphrase, online: Boolean(config.databaseUrl), outDir });
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, log });
+    try {
+      return await createBackup({ config, db, log, passphrase, online: Boolean(config.databaseUrl), outDir });
+    } finally {
+      await db.close();
+    }
   } finally {
-    await db.close();
+    lock?.release();
   }
 }
 
