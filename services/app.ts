@@ -130,6 +130,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
   const { app: api, routes } = await buildApi(
     {
       config,
+      mqttPort: () => broker.address.port,
       metrics,
       auth,
       devices,

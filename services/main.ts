@@ -1,6 +1,7 @@
 import { createLogger } from './common/logger.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { startApp } from './app.ts';
+import { startBanner, waitForQuiet } from './start-banner.ts';
 
 /** Entry point: validate config, start everything, print how to connect, stop cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -14,30 +15,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: config.logLevel });
+  // The banner waits for the start-up log lines to stop, so the generated password is the last thing on the screen.
+  let lastLogAt = Date.now();
+  const log = createLogger({ level: config.logLevel, destination: { write: (line: string) => { lastLogAt = Date.now(); process.stdout.write(line); } } });
   const app = await startApp(config, log);
   // `npm start -- --demo`: a simulated ward on top of the real service (simulators/demo.ts).
   const demo = process.argv.slice(2).includes('--demo') ? await (await import('../simulators/demo.ts')).startDemo(app) : null;
-  const urls = app.urls();
-  const lines = [
-    '',
-    `  Smart-ward backend is running (${app.db.description})`,
-    `  MQTT      ${urls.mqtt}${urls.mqttWs ? `   WebSocket ${urls.mqttWs}` : ''}`,
-    `  HTTP API  ${urls.http}/api/v1     OpenAPI docs ${urls.http}/docs`,
-    `  Dashboard ${urls.http}/`,
-  ];
-  if (app.firstAdmin) {
-    lines.push(
-      `  First administrator: ${app.firstAdmin.username}`,
-      app.firstAdmin.password
-        ? `  Password (shown once, change it): ${app.firstAdmin.password}`
-        : '  Password: the one set in SW_ADMIN_PASSWORD',
-    );
-  } else {
-    lines.push('  Log in: POST /api/v1/auth/login with an existing user');
-  }
-  if (demo) lines.push(`  Demo ward: ${demo.devices} simulated MQTT devices and ${demo.cameras} cameras reporting (stop with Ctrl-C)`);
-  console.log(`${lines.join('\n')}\n`);
+  await waitForQuiet(() => lastLogAt, { quietMs: 750, maxMs: 5000 });
+  console.log(startBanner({
+    database: app.db.description,
+    urls: app.urls(),
+    firstAdmin: app.firstAdmin,
+    demo: demo ? `${demo.devices} simulated MQTT devices and ${demo.cameras} cameras reporting (stop with Ctrl-C)` : null,
+  }));
 
   let stopping = false;
   const stop = (signal: string): void => {

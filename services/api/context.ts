@@ -14,6 +14,8 @@ import type { TelemetryService } from '../telemetry/telemetry.service.ts';
 /** What routes may use: services and read repositories, never the database itself. */
 export interface ApiDeps {
   config: Config;
+  /** The port the broker actually listens on (it moves off a busy default port); the configured one when absent. */
+  mqttPort?: () => number;
   metrics: Metrics;
   auth: AuthService;
   devices: DeviceService;

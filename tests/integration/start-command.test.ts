@@ -16,12 +16,14 @@ interface Started {
   mqtt: string;
   http: string;
   password: string | null;
+  /** Everything printed up to the end of the start banner. */
+  out: string;
 }
 
 /** Runs `npm start`'s command exactly, with no SW_* configuration, in an empty folder (its ./data goes there). */
-function start(cwd: string): Promise<Started> {
+function start(cwd: string, logLevel = 'warn'): Promise<Started> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SW_')));
-  const proc = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'services/main.ts')], { cwd, env: { ...env, SW_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'services/main.ts')], { cwd, env: { ...env, SW_LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start banner within 60 s:\n${out}`)), 60_000);
@@ -31,7 +33,7 @@ function start(cwd: string): Promise<Started> {
       if (m && /(Log in:|First administrator)[^\n]*\n(.*\n)?/.test(out) && out.includes('\n\n', out.indexOf('HTTP API'))) {
         clearTimeout(timer);
         const pw = /Password \(shown once, change it\): (\S+)/.exec(out);
-        resolve({ proc, mqtt: m[1]!, http: m[2]!, password: pw?.[1] ?? null });
+        resolve({ proc, mqtt: m[1]!, http: m[2]!, password: pw?.[1] ?? null, out });
       }
     };
     proc.stdout!.on('data', onData);
@@ -59,16 +61,24 @@ describe('npm start with no configuration', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves MQTT and HTTP, prints how to log in, and keeps data across a restart', async () => {
-    const first = await start(dir);
+    const first = await start(dir, 'info');
     let second: Started | undefined;
     try {
       expect(first.password).toBeTruthy();
+      // The password is printed last, framed: the modules' start-up lines (logged just after the API listens) come before it.
+      const banner = first.out.lastIndexOf('╔');
+      expect(banner).toBeGreaterThan(0);
+      expect(first.out.slice(0, banner)).toContain('backup control socket listening');
+      expect(first.out.slice(banner)).not.toMatch(/^\{/m);
+      expect(first.out.slice(banner)).toMatch(/║ Password \(shown once, change it\): \S+ +║/);
       const login = await json(`${first.http}/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: first.password }) });
       expect(login.status).toBe(200);
       const token = login.body.token as string;
       const auth = { authorization: `Bearer ${token}` };
       const prov = await json(`${first.http}/api/v1/devices`, { method: 'POST', headers: auth, body: JSON.stringify({ id: 'sl-restart', kind: 'streetlight', name: 'Đèn' }) });
       expect(prov.status).toBe(201);
+      // Port 1883 may be taken on this machine, so the broker may have moved: the response names the port it listens on.
+      expect((prov.body.mqtt as { port: number }).port).toBe(Number(new URL(first.mqtt).port));
       const creds = prov.body.credentials as { username: string; password: string };
       const dev = await mqtt.connectAsync(first.mqtt, { clientId: creds.username, username: creds.username, password: creds.password, reconnectPeriod: 0 });
       await dev.publishAsync('sw/v1/sl-restart/telemetry', JSON.stringify({ ts: Date.now() - 1000, metrics: { power: 123 } }), { qos: 1 });

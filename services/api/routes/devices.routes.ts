@@ -78,7 +78,7 @@ export const deviceRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) 
   app.post('/devices', { config: { role: 'admin', action: 'device.provision' }, schema: { tags: ['devices'], body: CreateBody } }, async (req, reply) => {
     const r = await deps.devices.provision(req.body);
     req.auditTarget = { type: 'device', id: r.device.id, details: { kind: r.device.kind } };
-    const mqtt = { port: deps.config.mqtt.port, topicRoot: `sw/v1/${r.device.id}` };
+    const mqtt = { port: deps.mqttPort?.() ?? deps.config.mqtt.port, topicRoot: `sw/v1/${r.device.id}` };
     return reply.status(201).send({ ...r, mqtt, note: 'The password is shown only now; it is stored hashed.' });
   });
 
