@@ -50,7 +50,15 @@ export interface Config {
     webhookRetryDelaysMs: number[];
   };
   /** The ward plan's indicator report (services/health/indicators). */
-  reports: { chromiumPath: string; servedAvailability: number; remoteControlDays: number };
+  reports: {
+    chromiumPath: string;
+    servedAvailability: number;
+    remoteControlDays: number;
+    /** The official header and closing of the printed report (Decree 30/2020/NĐ-CP). */
+    official: { parentBody: string; issuer: string; issuerAbbr: string; place: string; signerTitle: string[]; signerName: string; recipients: string[] };
+    /** Last day of data in H1 and H2 reports ('MM-DD'), or null for the whole half-year. */
+    halfYearCutoff: { h1: string; h2: string } | null;
+  };
   /** ONVIF cameras (services/cameras, docs/cameras.md). */
   cameras: {
     probeIntervalMs: number;
@@ -205,6 +213,16 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       chromiumPath: r.SW_REPORT_CHROMIUM_PATH,
       servedAvailability: int('SW_REPORT_SERVED_AVAILABILITY'),
       remoteControlDays: int('SW_REPORT_REMOTE_CONTROL_DAYS'),
+      official: {
+        parentBody: r.SW_REPORT_PARENT_BODY || `Ủy ban nhân dân ${r.SW_WARD_NAME.replace(/^(Phường|Xã|Thị trấn) /u, (m) => m.toLowerCase())}`,
+        issuer: r.SW_REPORT_ISSUER,
+        issuerAbbr: r.SW_REPORT_ISSUER_ABBR,
+        place: r.SW_REPORT_PLACE || r.SW_WARD_NAME,
+        signerTitle: r.SW_REPORT_SIGNER_TITLE.split('|').map((x) => x.trim()).filter(Boolean),
+        signerName: r.SW_REPORT_SIGNER_NAME,
+        recipients: r.SW_REPORT_RECIPIENTS.split(';').map((x) => x.trim()).filter(Boolean),
+      },
+      halfYearCutoff: r.SW_REPORT_HALF_YEAR_CUTOFF ? { h1: r.SW_REPORT_HALF_YEAR_CUTOFF.slice(0, 5), h2: r.SW_REPORT_HALF_YEAR_CUTOFF.slice(6, 11) } : null,
     },
     cameras: {
       probeIntervalMs: int('SW_CAMERA_PROBE_INTERVAL_MS'),

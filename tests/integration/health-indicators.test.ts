@@ -216,11 +216,11 @@ describe.each(modes)('indicators for a seeded half-year on $name', (mode) => {
   });
 
   it('exports CSV and a Vietnamese HTML report with charts, and renders it to PDF pages that are not blank', async () => {
-    const csv = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=csv', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const csv = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=csv&csv=rfc4180', headers: { authorization: `Bearer ${t.adminToken}` } });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toMatch(/^period,scope,scope_id/);
-    expect(lines.some((l) => l.startsWith('2026-H1,ward,22330,Phường Phước Long,streetlight.energyUsedKWh'))).toBe(true);
+    expect(lines[0]).toMatch(/^period,cutoff_day,scope,scope_id/);
+    expect(lines.some((l) => l.startsWith('2026-H1,2026-06-29,ward,22330,Phường Phước Long,streetlight.energyUsedKWh'))).toBe(true);
     expect(lines.some((l) => l.includes('group,tdp-3,Tổ dân phố Đông Hải'))).toBe(true);
 
     const html = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=html', headers: { authorization: `Bearer ${t.adminToken}` } });

@@ -31,7 +31,13 @@ describe('loadConfig', () => {
     expect(c.http).toEqual({ host: '0.0.0.0', port: 8080, publicBaseUrl: '' });
     expect(c.health).toMatchObject({ sweepMaxMs: 30_000, flapMaxChanges: 6, webhookRetryDelaysMs: [1000, 5000, 30_000, 120_000, 600_000] });
     expect(c.cameras).toMatchObject({ probeIntervalMs: 30_000, snapshotKeepLast: 700, discoveryBindAddresses: ['127.0.0.1'] });
-    expect(c.reports).toEqual({ chromiumPath: '/usr/bin/chromium', servedAvailability: 90, remoteControlDays: 7 });
+    expect(c.reports).toEqual({
+      chromiumPath: '/usr/bin/chromium', servedAvailability: 90, remoteControlDays: 7, halfYearCutoff: null,
+      official: {
+        parentBody: 'Ủy ban nhân dân phường Phước Long', issuer: 'Phòng Kinh tế, Hạ tầng và Đô thị', issuerAbbr: 'KTHTĐT', place: 'Phường Phước Long',
+        signerTitle: ['TRƯỞNG PHÒNG'], signerName: '', recipients: ['Ban Chỉ đạo phường (qua Phòng Văn hóa – Xã hội)', 'Lưu: VT'],
+      },
+    });
     expect(c.mqtt).toMatchObject({ port: 1883, wsPort: -1, maxPayloadBytes: 16384, maxTopicDepth: 6, connectRate: 200, connectBurst: 2000 });
     expect(c.ward).toEqual({ code: '22330', name: 'Phường Phước Long', timezone: 'Asia/Ho_Chi_Minh' });
     expect(c.databaseUrl).toBe('');

@@ -5,7 +5,7 @@
 import { DEVICE_KINDS } from '../../../devices/index.ts';
 import type { DeviceKind } from '../../../devices/types.ts';
 import { availability, type UptimeTotals } from '../uptime/uptime-math.ts';
-import type { IndicatorDevice, PlayLog, Repair } from './indicators.repository.ts';
+import type { Fault, IndicatorDevice, PlayLog, Repair } from './indicators.repository.ts';
 
 export interface Text {
   vi: string;
@@ -21,6 +21,8 @@ export interface Figure {
   unit: string;
   note?: Text;
   method: Text;
+  /** The plan's target for the period, when one is set (plan_targets), and whether the value meets it. */
+  target?: { period: string; comparator: '>=' | '>' | '<=' | '<'; value: number; source: string; basis: 'plan' | 'proposal'; met: boolean | null };
 }
 
 /** Everything measured for the devices of a scope over one period. */
@@ -34,6 +36,8 @@ export interface ScopeFacts {
   gauges: Map<string, Map<string, { sum: number; count: number }>>;
   playLogs: PlayLog[];
   repairs: Repair[];
+  /** Faults (critical alarms, flapping excluded) raised in the period, with their state at the cut-off. */
+  faults: Fault[];
   /** Residential groups of the scope and, for coverage, which kinds' devices serve them. */
   groups: { id: string; name: string }[];
   /** Availability at or above this makes a group "served over the period". */
@@ -59,31 +63,34 @@ const M = {
   count: { vi: 'Đếm thiết bị thuộc hệ thống đã lắp đặt (ngày lắp đặt, hoặc ngày đăng ký nếu chưa nhập) trước khi kỳ kết thúc.', en: 'Devices of the system installed (installation date, or registration date when none was entered) before the period ends.' },
   online: { vi: 'Số thiết bị đang trực tuyến tại thời điểm lập báo cáo / tổng số thiết bị.', en: 'Devices online when the report was generated / all devices.' },
   availability: {
-    vi: 'Thời gian hoạt động / (thời gian hoạt động + thời gian mất kết nối) trong kỳ, cộng trên mọi thiết bị; không tính thời gian bảo trì theo kế hoạch và thời gian chưa có dữ liệu (trước lắp đặt, trước báo cáo đầu tiên).',
-    en: 'Up time / (up time + down time) over the period, summed over the devices; planned maintenance and time without data (before installation or the first report) are left out.',
+    vi: 'Thời gian thiết bị hoạt động / (thời gian hoạt động + thời gian mất kết nối) trong kỳ, cộng trên mọi thiết bị; không tính thời gian bảo trì theo kế hoạch và thời gian chưa có số liệu (trước khi lắp đặt, trước lần báo cáo đầu tiên).',
+    en: 'Time working / (time working + time unreachable) over the period, summed over the devices; planned maintenance and time without data (before installation or the first report) are left out.',
   },
   mttr: {
-    vi: 'Trung bình (thời điểm hết cảnh báo − thời điểm phát sinh) của các cảnh báo mức nghiêm trọng được tự động xóa (sự cố đã khắc phục) trong kỳ; không tính cảnh báo chập chờn.',
-    en: 'Mean of (cleared − raised) over critical alarms cleared by the condition ending (a repair) within the period; flapping alarms excluded.',
+    vi: 'Trung bình thời gian từ khi phát hiện sự cố nghiêm trọng đến khi thiết bị tự báo đã hết sự cố (sự cố đã khắc phục) trong kỳ; không tính thiết bị mất kết nối chập chờn.',
+    en: 'Mean time from a serious fault being detected to the device reporting it gone (a repair), over repairs in the period; devices dropping in and out are left out.',
   },
   remote: { vi: 'Số bộ điều khiển có kết nối với hệ thống trung tâm trong {d} ngày cuối kỳ / tổng số đèn.', en: 'Controllers reachable by the central system during the last {d} days of the period / all streetlights of the system.' },
   energyUsed: {
-    vi: 'Tổng điện năng tiêu thụ = tăng của bộ đếm kWh mỗi đèn trong kỳ (bảng tổng hợp theo giờ; mỗi bước tăng tính vào giờ nó kết thúc; bộ đếm bị đặt lại được tính từ 0).',
-    en: 'Sum over luminaires of the kWh counter increase in the period (hourly rollup; each step counts in the hour it ends; a counter reset counts from zero).',
+    vi: 'Tổng điện năng các đèn đã tiêu thụ trong kỳ, đọc từ công tơ điện của từng đèn (số cuối kỳ − số đầu kỳ); khi công tơ được thay hoặc đặt lại về 0 thì tính tiếp từ 0.',
+    en: 'Energy the luminaires used in the period, from each luminaire\'s meter (reading at the end − reading at the start); when a meter is replaced or reset to zero, counting goes on from zero.',
   },
-  energyBase: { vi: 'Điện năng nếu đèn chạy 100% công suất định mức trong số giờ sáng thực tế: công suất định mức (tài sản ratedPowerW, mặc định theo loại) × tăng của bộ đếm giờ sáng.', en: 'Energy at full rated power over the actual burning hours: rated power (asset ratedPowerW, else the kind default) × increase of the burning-hours counter.' },
+  energyBase: { vi: 'Điện năng các đèn sẽ tiêu thụ nếu luôn sáng 100% công suất trong đúng số giờ đã sáng: công suất định mức của đèn (theo hồ sơ thiết bị, hoặc mức mặc định của loại đèn) × số giờ sáng trong kỳ.', en: 'Energy the luminaires would have used at full power over the hours they were actually lit: each luminaire\'s rated power (from its asset record, else the usual rating of its type) × hours lit in the period.' },
   energySaved: { vi: 'Điện năng tiết kiệm = mức cơ sở (100% công suất) − điện năng tiêu thụ; tỷ lệ = tiết kiệm / mức cơ sở.', en: 'Saved = full-power baseline − energy used; share = saved / baseline.' },
   points: { vi: 'Số điểm đã lắp đặt có gán tổ dân phố; trung bình trên số tổ dân phố của phường.', en: 'Installed points assigned to a residential group; mean over the ward\'s residential groups.' },
   servedNow: { vi: 'Số tổ dân phố có ít nhất 1 điểm đang trực tuyến tại thời điểm lập báo cáo / tổng số tổ dân phố.', en: 'Residential groups with at least one point online at report time / all residential groups.' },
   servedPeriod: { vi: 'Số tổ dân phố có ít nhất 1 điểm đạt độ sẵn sàng ≥ {a}% trong kỳ / tổng số tổ dân phố.', en: 'Residential groups with at least one point at ≥ {a}% availability over the period / all residential groups.' },
-  sessions: { vi: 'Tổng tăng của bộ đếm phiên truy cập (sessions) của các điểm trong kỳ.', en: 'Sum of the session counter increases of the points in the period.' },
-  users: { vi: 'Chưa có nguồn dữ liệu: điểm truy cập chỉ báo số phiên; chưa thu nhận bản ghi theo người dùng (RADIUS/cổng đăng nhập).', en: 'No data source yet: access points report session counts only; per-user records (RADIUS accounting, portal logins) are not ingested.' },
-  traffic: { vi: 'Tổng tăng của các bộ đếm byte (nhận + gửi) trong kỳ, đổi ra GB (10⁹ byte).', en: 'Sum of the byte counters\' increases (received + sent) in the period, in GB (10⁹ bytes).' },
-  snapNow: { vi: 'Số camera có lần kiểm tra ảnh chụp gần nhất thành công / tổng số camera.', en: 'Cameras whose latest snapshot probe succeeded / all cameras.' },
-  snapRate: { vi: 'Tỷ lệ lần kiểm tra ảnh chụp thành công trong kỳ (trung bình của chỉ số snapshotOk).', en: 'Share of snapshot probes that succeeded in the period (mean of snapshotOk).' },
-  bulletins: { vi: 'Số bản tin khác nhau (broadcastId) đã phát trên ít nhất 1 cụm loa (nhật ký phát, kết quả khác "failed"), bắt đầu trong kỳ.', en: 'Distinct bulletins (broadcastId) aired on at least one cluster (play log, result not "failed"), started within the period.' },
-  airtime: { vi: 'Tổng thời lượng phát (kết thúc − bắt đầu) của mọi lần phát trên mọi cụm loa, tính bằng giờ.', en: 'Sum of (end − start) of every airing on every cluster, in hours.' },
-  emergency: { vi: 'Trung bình (lần phát đầu tiên trên một cụm loa − thời điểm yêu cầu) của các bản tin khẩn cấp yêu cầu trong kỳ.', en: 'Mean of (first airing on any cluster − time requested) over emergency bulletins requested in the period.' },
+  sessions: { vi: 'Tổng số lượt truy cập WiFi mà các điểm phát ghi nhận trong kỳ.', en: 'WiFi sessions the access points counted in the period.' },
+  users: { vi: 'Chưa có nguồn dữ liệu: điểm phát WiFi chỉ báo số lượt truy cập, chưa có danh sách người dùng (đăng nhập cổng WiFi).', en: 'No data source yet: the access points report session counts only; there is no list of users yet (portal logins).' },
+  traffic: { vi: 'Tổng dung lượng dữ liệu tải lên và tải xuống qua các điểm phát trong kỳ, tính bằng GB (1 GB = 1 tỷ byte).', en: 'Data downloaded and uploaded through the access points in the period, in GB (1 GB = one billion bytes).' },
+  snapNow: { vi: 'Số camera có lần kiểm tra hình ảnh gần nhất thành công / tổng số camera.', en: 'Cameras whose latest picture check succeeded / all cameras.' },
+  snapRate: { vi: 'Tỷ lệ các lần hệ thống tự động lấy ảnh kiểm tra từ camera thành công trong kỳ.', en: 'Share of the automatic picture checks on the cameras that succeeded in the period.' },
+  bulletins: { vi: 'Số bản tin khác nhau đã phát trên ít nhất 1 cụm loa trong kỳ (theo nhật ký phát của cụm loa; lần phát lỗi không tính).', en: 'Different bulletins aired on at least one loudspeaker cluster in the period (from the clusters\' play logs; failed airings not counted).' },
+  airtime: { vi: 'Tổng thời gian phát của mọi lần phát trên mọi cụm loa trong kỳ, tính bằng giờ.', en: 'Total time on air of every airing on every cluster in the period, in hours.' },
+  faultsRaised: { vi: 'Số sự cố nghiêm trọng phát sinh trong kỳ (cảnh báo mức nghiêm trọng; không tính thiết bị mất kết nối chập chờn).', en: 'Serious faults raised in the period (critical alarms; devices dropping in and out are left out).' },
+  faultsFixed: { vi: 'Số sự cố nghiêm trọng đã khắc phục trong kỳ (thiết bị tự báo hết sự cố), kể cả sự cố phát sinh từ kỳ trước.', en: 'Serious faults repaired in the period (the device reported them gone), including faults raised in an earlier period.' },
+  faultsOpen: { vi: 'Số sự cố phát sinh trong kỳ vẫn còn mở (chưa khắc phục, chưa được đóng) tại thời điểm chốt số liệu.', en: 'Faults raised in the period still open (neither repaired nor closed) at the cut-off.' },
+  emergency: { vi: 'Thời gian trung bình từ lúc yêu cầu phát bản tin khẩn cấp đến khi cụm loa đầu tiên bắt đầu phát, trên các bản tin khẩn cấp trong kỳ.', en: 'Mean time from an emergency bulletin being requested to the first cluster starting to air it, over the emergency bulletins of the period.' },
 } satisfies Record<string, Text>;
 
 const fill = (t: Text, vars: Record<string, string | number>): Text => {
@@ -122,6 +129,10 @@ function kindFigures(f: ScopeFacts, k: DeviceKind, opts: { ward: boolean }): Fig
   add('availability', 'độ sẵn sàng trong kỳ', 'availability over the period', av === null ? null : round(av * 100), '%', M.availability, av === null ? { vi: 'Chưa có dữ liệu trạng thái trong kỳ.', en: 'No status data in the period.' } : undefined);
   const repairs = f.repairs.filter((r) => ids.includes(r.deviceId));
   const mttr = repairs.length ? repairs.reduce((s, r) => s + (r.clearedAt - r.raisedAt), 0) / repairs.length / 3600_000 : null;
+  const faults = f.faults.filter((x) => ids.includes(x.deviceId));
+  add('faultsRaised', 'số sự cố phát sinh', 'faults raised', faults.length, '', M.faultsRaised);
+  add('faultsFixed', 'số sự cố đã khắc phục', 'faults repaired', repairs.length, '', M.faultsFixed);
+  add('faultsOpen', 'số sự cố chưa khắc phục', 'faults still open', faults.filter((x) => x.closedAt === null).length, '', M.faultsOpen);
   add('mttr', 'thời gian khắc phục trung bình (MTTR)', 'mean time to repair (MTTR)', mttr === null ? null : round(mttr), 'h', M.mttr,
     { vi: `${repairs.length} sự cố được khắc phục trong kỳ.`, en: `${repairs.length} repairs in the period.` });
   const spec = k.indicators;

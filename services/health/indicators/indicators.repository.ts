@@ -27,6 +27,13 @@ export interface Emergency {
   firstAirAt: number | null;
 }
 
+export interface Fault {
+  deviceId: string;
+  raisedAt: number;
+  /** When it was cleared (by a repair or an operator), if before the cut-off. */
+  closedAt: number | null;
+}
+
 export interface Repair {
   deviceId: string;
   raisedAt: number;
@@ -132,5 +139,18 @@ export class IndicatorsRepository {
       [ids, new Date(from), new Date(to)],
     );
     return r.rows.map((x) => ({ deviceId: x.device_id, raisedAt: ms(x.raised_at), clearedAt: ms(x.cleared_at) }));
+  }
+
+  /** Critical alarms raised in [from, to), flapping excluded, and when they were cleared if before `to`. */
+  async faults(ids: readonly string[], from: number, to: number): Promise<Fault[]> {
+    if (!ids.length) return [];
+    const r = await this.db.query<{ device_id: string; raised_at: Date; closed_at: Date | null }>(
+      `SELECT device_id, raised_at,
+              CASE WHEN state = 'cleared' AND cleared_at < $3 THEN cleared_at END AS closed_at
+       FROM alarms
+       WHERE device_id = ANY($1::text[]) AND severity = 'critical' AND rule <> 'flapping' AND raised_at >= $2 AND raised_at < $3`,
+      [ids, new Date(from), new Date(to)],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, raisedAt: ms(x.raised_at), closedAt: x.closed_at ? ms(x.closed_at) : null }));
   }
 }

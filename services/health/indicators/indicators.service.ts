@@ -3,7 +3,10 @@ import type { UptimeService } from '../uptime/uptime.service.ts';
 import type { UptimeDevice } from '../uptime/uptime.repository.ts';
 import { EMERGENCY_METHOD, scopeFigures, type Figure, type ScopeFacts, type Text } from './figures.ts';
 import type { IndicatorDevice, IndicatorsRepository } from './indicators.repository.ts';
-import { monthsOf, parsePeriod, type Period } from './periods.ts';
+import { cutoffDay, monthsOf, parsePeriod, type Period } from './periods.ts';
+import { addDays, dayStart } from '../uptime/local-time.ts';
+import type { TargetsRepository } from './targets.repository.ts';
+import { targetPeriods, withTargets } from './targets.ts';
 
 export interface IndicatorOptions {
   repo: IndicatorsRepository;
@@ -14,14 +17,21 @@ export interface IndicatorOptions {
   remoteControlDays?: number;
   /** Availability (%) at which a residential group counts as served over the period. */
   servedAvailability?: number;
+  /** Last day of data in H1 / H2 reports ('MM-DD'); null or absent: the whole half-year. */
+  halfYearCutoff?: { h1: string; h2: string } | null;
+  /** Plan targets (absent: reports carry none). */
+  targets?: TargetsRepository;
 }
 
 export interface IndicatorReport {
   ward: { code: string; name: string };
   period: { code: string; type: Period['type']; label: Text; from: string; to: string; firstDay: string; lastDay: string };
   generatedAt: string;
-  /** Data up to this instant (the period's end, or now for a period still running). */
+  /** Data up to this instant (the end of the cut-off day, or now when that has not come yet). */
   asOf: string;
+  /** The last local day the report counts: the period's last day unless cut off earlier (asOf, SW_REPORT_HALF_YEAR_CUTOFF). */
+  cutoffDay: string;
+  /** Every day up to the cut-off has passed. */
   complete: boolean;
   figures: Figure[];
   groups: { id: string; name: string; figures: Figure[] }[];
@@ -45,16 +55,19 @@ export class IndicatorsService {
     return parsePeriod(code, this.o.ward.timezone);
   }
 
-  async compute(code: string): Promise<IndicatorReport> {
-    const p = this.period(code);
+  async compute(code: string, opts: { asOf?: string | undefined } = {}): Promise<IndicatorReport> {
+    const whole = this.period(code);
+    const cut = cutoffDay(whole, { asOf: opts.asOf, halfYear: this.o.halfYearCutoff ?? null });
+    // The cut-off shortens the period; everything below counts [from, to) of this one.
+    const p: Period = { ...whole, to: dayStart(addDays(cut, 1), this.o.ward.timezone) };
     const now = this.clock();
     const asOf = Math.min(now, p.to);
     const devices = (await this.o.repo.devices(this.o.ward.code)).filter((d) => d.since < p.to);
     const groups = await this.o.repo.groups(this.o.ward.code);
     const facts = await this.gather(devices, groups, p, asOf);
     const emergencies = await this.emergencies(p);
-    const wardFigures = scopeFigures(facts, { ward: true });
-    wardFigures.push(emergencies.figure);
+    const targets = this.o.targets ? await this.o.targets.list(this.o.ward.code, targetPeriods(whole.code)) : [];
+    const wardFigures = withTargets([...scopeFigures(facts, { ward: true }), emergencies.figure], targets, whole.code);
     const groupReports = groups.map((g) => {
       const ds = devices.filter((d) => d.groupId === g.id);
       const sub: ScopeFacts = { ...facts, devices: ds, groups: [g], playLogs: facts.playLogs, repairs: facts.repairs };
@@ -62,9 +75,10 @@ export class IndicatorsService {
     });
     return {
       ward: { code: this.o.ward.code, name: this.o.ward.name },
-      period: { code: p.code, type: p.type, label: p.label, from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), firstDay: p.firstDay, lastDay: p.lastDay },
+      period: { code: p.code, type: p.type, label: p.label, from: new Date(p.from).toISOString(), to: new Date(whole.to).toISOString(), firstDay: p.firstDay, lastDay: p.lastDay },
       generatedAt: new Date(now).toISOString(),
       asOf: new Date(asOf).toISOString(),
+      cutoffDay: cut,
       complete: now >= p.to,
       figures: wardFigures,
       groups: groupReports,
@@ -111,6 +125,7 @@ export class IndicatorsService {
       gauges,
       playLogs,
       repairs: await this.o.repo.repairs(ids, p.from, asOf),
+      faults: await this.o.repo.faults(ids, p.from, asOf),
       groups,
       servedAvailability: this.o.servedAvailability ?? 90,
     };

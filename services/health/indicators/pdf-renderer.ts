@@ -41,7 +41,8 @@ export class PdfRenderer {
       const page = await browser.newPage();
       await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
       await page.setContent(html, { waitUntil: 'load', timeout: this.o.timeoutMs });
-      return await page.pdf({ format: 'A4', printBackground: true, margin: { top: '18mm', bottom: '18mm', left: '15mm', right: '15mm' } });
+      // The page size, margins and page numbers come from the document's own @page rules (official-layout.ts).
+      return await page.pdf({ preferCSSPageSize: true, printBackground: true });
     } finally {
       await browser.close();
     }
