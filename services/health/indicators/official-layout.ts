@@ -85,6 +85,7 @@ export const OFFICIAL_CSS = `
   table.figures, table.faults, table.groups, section table { border-collapse: collapse; width: 100%; margin: 4pt 0; font-size: 11pt; }
   section th, section td { border: 1px solid #000; padding: 2pt 4pt; vertical-align: top; }
   section th { font-weight: bold; text-align: center; }
+  p.legend { font-size: 10pt; font-style: italic; margin: 2pt 0; } table.groups td:nth-child(2) { white-space: nowrap; }
   td.num { text-align: right; } td.c { text-align: center; } td.small { font-size: 10pt; } tr.sys td { background: #f2f2f2; }
   /* A table's heading is repeated on every page it runs onto; a row, a heading and the closing never split. */
   thead { display: table-header-group; } tfoot { display: table-footer-group; }

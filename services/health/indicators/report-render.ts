@@ -81,6 +81,7 @@ const WORDS = {
   mttr: { vi: 'Thời gian khắc phục trung bình (giờ)', en: 'Mean time to repair (h)' },
   wardWide: { vi: 'Toàn phường', en: 'Whole ward' },
   group: { vi: 'Tổ dân phố', en: 'Residential group' },
+  dash: { vi: 'Dấu "—": không có số liệu.', en: '"—": no data.' },
   chartAvail: { vi: 'Độ sẵn sàng theo hệ thống (%)', en: 'Availability by system (%)' },
   chartEnergy: { vi: 'Điện năng chiếu sáng theo tháng (kWh): tiêu thụ và tiết kiệm', en: 'Lighting energy by month (kWh): used and saved' },
   used: { vi: 'Tiêu thụ', en: 'Used' },
@@ -192,11 +193,17 @@ export function reportHtml(r: IndicatorReport, lang: Lang = 'vi', header: Offici
   const vnDay = (d: string): string => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
   const periodWords = lang === 'vi' ? r.period.label.vi.charAt(0).toLowerCase() + r.period.label.vi.slice(1) : r.period.label.en;
   const intro = WORDS.intro[lang].replace('{issuer}', header.issuer).replace('{period}', periodWords).replace('{cut}', vnDay(r.cutoffDay));
+  // Many columns: numbered headings with their meaning above the table, so the heading stays short enough for
+  // Chromium to repeat it on every page (a tall heading is not repeated).
   const cols = groupColumns().filter((id) => r.groups.some((g) => g.figures.some((f) => f.id === id)));
-  const colLabel = (id: string): string => esc(r.groups[0]?.figures.find((f) => f.id === id)?.label[lang] ?? id);
+  const colFigure = (id: string): Figure | undefined => r.groups[0]?.figures.find((f) => f.id === id);
+  const legend = cols.map((id, i) => {
+    const f = colFigure(id);
+    return `(${i + 1}) ${esc(f?.label[lang] ?? id)}${f?.unit ? ` (${esc(f.unit)})` : ''}`;
+  }).join('; ');
   const groupRows = r.groups.map((g, i) => `<tr data-group="${esc(g.id)}"><td class="c">${i + 1}</td><td>${esc(g.name)}</td>${cols.map((id) => {
     const f = g.figures.find((x) => x.id === id);
-    return `<td class="num">${esc(f ? fmt(f.value, f.unit, lang) : '')}</td>`;
+    return `<td class="num">${f && f.value !== null ? esc(num(f.value, lang)) : '—'}</td>`;
   }).join('')}</tr>`).join('');
   const emergencies = !r.emergencies.available ? `<p>${w('unavailable')}</p>` : r.emergencies.items.length === 0 ? `<p>${w('none')}</p>`
     : table([w('no'), w('bulletin'), w('requested'), w('aired'), w('tta')], r.emergencies.items.map((e, i) => `<tr><td class="c">${i + 1}</td><td>${esc(e.title)}</td><td>${esc(when(e.requestedAt))}</td><td>${esc(e.firstAirAt ? when(e.firstAirAt) : '—')}</td><td class="num">${esc(fmt(e.timeToAirS, '', lang))}</td></tr>`).join(''));
@@ -218,7 +225,7 @@ ${r.complete ? '' : `<p class="warn">${w('provisional')} ${esc(when(r.asOf))}.</
 <section class="charts"><h3>${w('chartAvail')}</h3>${availabilityChart(r, lang)}
 ${r.charts.energyByMonth.length ? `<h3>${w('chartEnergy')}</h3>${energyChart(r, lang)}` : ''}</section>
 <section><h2>${w('faults')}</h2>${faultTable(r, lang)}</section>
-<section><h2>${w('groups')}</h2>${table([w('no'), w('group'), ...cols.map(colLabel)], groupRows, 'groups')}</section>
+<section><h2>${w('groups')}</h2><p class="legend">${legend}. ${w('dash')}</p>${table([w('no'), w('group'), ...cols.map((_, i) => `(${i + 1})`)], groupRows, 'groups')}</section>
 <section><h2>${w('emergencies')}</h2>${emergencies}</section>
 <section><h2>${w('methods')}</h2><ol class="methods">${methodItems}</ol></section>
 ${officialClosing(header, lang)}
