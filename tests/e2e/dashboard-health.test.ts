@@ -186,9 +186,10 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     const [csv] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#dl-csv')]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
     const text = readFileSync((await csv.path())!, 'utf8').replace(/^\uFEFF/, '');
-    expect(text.split('\r\n')[0]).toBe('period,scope,scope_id,scope_name,indicator,system,label_vi,label_en,value,unit,note_vi,note_en,method_vi,method_en');
-    expect(text).toContain(`${period},ward,`);
-    expect(text).toContain(`${period},group,tdp-2,`);
+    // The dashboard's CSV is the one Excel with Vietnamese settings opens in columns (semicolons, decimal commas).
+    expect(text.split('\r\n')[0]).toMatch(/^period;cutoff_day;scope;scope_id;scope_name;indicator;system;label_vi;label_en;value;unit;target_comparator;target;/);
+    expect(text).toMatch(new RegExp(`${period};\\d{4}-\\d{2}-\\d{2};ward;`));
+    expect(text).toMatch(new RegExp(`${period};\\d{4}-\\d{2}-\\d{2};group;tdp-2;`));
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

@@ -15,6 +15,9 @@ addStrings(
     'rep.downloadPdf': 'Tải báo cáo PDF', 'rep.downloadCsv': 'Tải số liệu CSV', 'rep.preparing': 'Đang chuẩn bị tệp…', 'rep.downloaded': 'Đã tải',
     'rep.provisional': 'Số liệu tạm tính: kỳ báo cáo chưa kết thúc, tính đến', 'rep.complete': 'Kỳ báo cáo đã kết thúc', 'rep.generatedAt': 'Lập lúc',
     'rep.noValue': 'không có số liệu', 'rep.wardWide': 'Toàn phường', 'rep.emergencies': 'Bản tin khẩn cấp', 'rep.noGroups': 'Chưa khai báo tổ dân phố',
+    'rep.asOf': 'Chốt số liệu đến hết ngày', 'rep.cutoff': 'Số liệu tính đến hết ngày', 'rep.target': 'Kế hoạch', 'rep.assessment': 'Đánh giá',
+    'rep.met': 'Đạt', 'rep.notMet': 'Chưa đạt', 'rep.yearTarget': 'chỉ tiêu năm', 'rep.printView': 'Xem bản in', 'rep.print': 'In báo cáo',
+    'rep.closePrint': 'Đóng bản in',
   },
   {
     'rep.period': 'Reporting period', 'rep.year': 'Year', 'rep.periodH1': 'First half (25/12 – 29/06)', 'rep.periodH2': 'Second half (30/06 – 24/12)',
@@ -23,16 +26,22 @@ addStrings(
     'rep.downloadPdf': 'Download PDF report', 'rep.downloadCsv': 'Download CSV data', 'rep.preparing': 'Preparing the file…', 'rep.downloaded': 'Downloaded',
     'rep.provisional': 'Provisional: the period has not ended; data up to', 'rep.complete': 'The period has ended', 'rep.generatedAt': 'Generated',
     'rep.noValue': 'no data', 'rep.wardWide': 'Whole ward', 'rep.emergencies': 'Emergency bulletins', 'rep.noGroups': 'No residential groups declared',
+    'rep.asOf': 'Data up to the end of', 'rep.cutoff': 'Data up to the end of', 'rep.target': 'Target', 'rep.assessment': 'Assessment',
+    'rep.met': 'Met', 'rep.notMet': 'Not met', 'rep.yearTarget': 'year target', 'rep.printView': 'Print view', 'rep.print': 'Print the report',
+    'rep.closePrint': 'Close the print view',
   },
 );
 
 interface Text { vi: string; en: string }
-interface Figure { id: string; system: string | null; label: Text; value: number | null; unit: string; note?: Text; method: Text }
+interface Target { period: string; comparator: '>=' | '>' | '<=' | '<'; value: number; met: boolean | null }
+interface Figure { id: string; system: string | null; label: Text; value: number | null; unit: string; note?: Text; method: Text; target?: Target }
+const CMP = { '>=': '≥', '>': '>', '<=': '≤', '<': '<' } as const;
 interface IndicatorReport {
   ward: { code: string; name: string };
   period: { code: string; type: 'month' | 'half' | 'year'; label: Text; firstDay: string; lastDay: string };
   generatedAt: string;
   asOf: string;
+  cutoffDay: string;
   complete: boolean;
   figures: Figure[];
   groups: { id: string; name: string; figures: Figure[] }[];
@@ -46,13 +55,20 @@ export function fmtFigure(f: Pick<Figure, 'value' | 'unit'>): string {
   return f.unit ? `${fmtNum(f.value, 2)} ${f.unit}` : fmtNum(f.value, 2);
 }
 
-function figureTable(figures: Figure[], withMethods: boolean): HTMLTableElement {
+function targetText(f: Figure, period: string): string {
+  const tg = f.target;
+  if (!tg) return '—';
+  const v = `${CMP[tg.comparator]} ${fmtFigure({ value: tg.value, unit: f.unit })}`;
+  return tg.period === period ? v : `${v} (${t('rep.yearTarget')} ${tg.period})`;
+}
+
+function figureTable(figures: Figure[], withMethods: boolean, period: string): HTMLTableElement {
   const bySystem = new Map<string, Figure[]>();
   for (const f of figures) {
     const k = f.system ?? '';
     bySystem.set(k, [...(bySystem.get(k) ?? []), f]);
   }
-  const head = [t('rep.indicator'), t('rep.value'), t('rep.note'), ...(withMethods ? [t('rep.method')] : [])];
+  const head = [t('rep.indicator'), t('rep.target'), t('rep.value'), t('rep.assessment'), t('rep.note'), ...(withMethods ? [t('rep.method')] : [])];
   const body = h('tbody');
   for (const [system, list] of bySystem) {
     // Figures of a system are labelled "<system name>: <figure>"; under the system's heading the prefix is said once.
@@ -67,7 +83,9 @@ function figureTable(figures: Figure[], withMethods: boolean): HTMLTableElement 
       body.append(
         h('tr', { 'data-figure': f.id, title: txt(f.method) },
           h('td', {}, common ? txt(f.label).slice(common.length + 2) : txt(f.label)),
+          h('td', { class: 'num muted', 'data-col': 'target' }, targetText(f, period)),
           h('td', { class: f.value === null ? 'num muted' : 'num' }, fmtFigure(f)),
+          h('td', { 'data-col': 'assessment', class: f.target?.met === false ? 'bad' : '' }, f.target?.met === true ? t('rep.met') : f.target?.met === false ? t('rep.notMet') : ''),
           h('td', { class: 'muted' }, txt(f.note)),
           withMethods && h('td', { class: 'muted small' }, txt(f.method))),
       );
@@ -97,6 +115,10 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0')).map((m) => h('option', { value: m, selected: part === m }, `${t('rep.monthN')} ${Number(m)}`)),
   );
   const methods = h('input', { type: 'checkbox', id: 'r-methods' });
+  // The cut-off: a unit files its half-year report before 30/6 or 25/12 with data up to a day of its choosing.
+  const fAsOf = h('input', { type: 'date', id: 'r-asof' });
+  const printView = h('button', { id: 'print-view', type: 'button' }, t('rep.printView'));
+  const printBox = h('section', { class: 'panel print-view', id: 'report-print', hidden: true });
   const pdf = h('button', { class: 'primary', id: 'dl-pdf', type: 'button' }, t('rep.downloadPdf'));
   const csv = h('button', { id: 'dl-csv', type: 'button' }, t('rep.downloadCsv'));
   const head = h('div', { id: 'report-head' });
@@ -107,32 +129,37 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     h('div', { class: 'filters' },
       h('label', {}, t('rep.year'), fYear),
       h('label', {}, t('rep.period'), fPart),
+      h('label', {}, t('rep.asOf'), fAsOf),
       h('label', { class: 'inline' }, h('span', {}, methods, ` ${t('rep.showMethods')}`)),
       h('span', { class: 'spacer' }),
-      pdf, csv),
-    head, wardBox, groupsBox,
+      printView, pdf, csv),
+    head, printBox, wardBox, groupsBox,
   );
 
   let report: IndicatorReport | undefined;
   let seq = 0;
   const period = (): string => (fPart.value ? `${fYear.value}-${fPart.value}` : fYear.value);
+  const query = (): string => `period=${encodeURIComponent(period())}${fAsOf.value ? `&asOf=${encodeURIComponent(fAsOf.value)}` : ''}`;
 
   const paint = (): void => {
     if (!report) return;
     const r = report;
+    fAsOf.min = r.period.firstDay;
+    fAsOf.max = r.period.lastDay;
     clear(head);
     head.append(
       h('h2', { id: 'report-period', 'data-period': r.period.code }, `${r.ward.name} · ${txt(r.period.label)}`),
       h('p', { class: r.complete ? 'muted' : 'provisional' },
         r.complete ? t('rep.complete') : `${t('rep.provisional')} ${fmtTime(r.asOf, getLang())}`,
+        ` · ${t('rep.cutoff')} ${r.cutoffDay.split('-').reverse().join('/')}`,
         ` · ${t('rep.generatedAt')} ${fmtTime(r.generatedAt, getLang())}`),
     );
     clear(wardBox);
-    wardBox.append(h('h2', {}, t('rep.wardIndicators')), figureTable(r.figures, methods.checked));
+    wardBox.append(h('h2', {}, t('rep.wardIndicators')), figureTable(r.figures, methods.checked, r.period.code));
     clear(groupsBox);
     groupsBox.append(h('h2', {}, t('rep.byGroup')));
     if (!r.groups.length) groupsBox.append(h('p', { class: 'muted' }, t('rep.noGroups')));
-    for (const g of r.groups) groupsBox.append(h('details', { 'data-group': g.id }, h('summary', {}, `${g.name} (${g.id})`), figureTable(g.figures, methods.checked)));
+    for (const g of r.groups) groupsBox.append(h('details', { 'data-group': g.id }, h('summary', {}, `${g.name} (${g.id})`), figureTable(g.figures, methods.checked, r.period.code)));
   };
 
   const load = async (): Promise<void> => {
@@ -142,8 +169,9 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     clear(wardBox);
     wardBox.append(h('p', {}, t('loading')));
     clear(groupsBox);
+    closePrint();
     try {
-      const r = await api.get<IndicatorReport>(`/api/v1/indicators?period=${encodeURIComponent(code)}`);
+      const r = await api.get<IndicatorReport>(`/api/v1/indicators?${query()}`);
       if (mine !== seq) return;
       report = r;
       paint();
@@ -163,7 +191,7 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     btn.disabled = true;
     btn.textContent = t('rep.preparing');
     try {
-      const { blob } = await fetchBlob(`/api/v1/reports/indicators?period=${encodeURIComponent(code)}&format=${format}&lang=${lang}`);
+      const { blob } = await fetchBlob(`/api/v1/reports/indicators?${query()}&format=${format}&lang=${lang}`);
       const name = reportFileName(report?.ward ?? settings.ward, code, format, lang);
       saveBlob(blob, name);
       toast(`${t('rep.downloaded')}: ${name}`);
@@ -175,8 +203,43 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     }
   };
 
-  fYear.addEventListener('change', () => void load());
-  fPart.addEventListener('change', () => void load());
+  function closePrint(): void {
+    clear(printBox);
+    printBox.hidden = true;
+  }
+
+  /**
+   * The report's own HTML (the document the PDF is made from) in a frame: it needs no Chromium on the server, and the
+   * browser prints it with the report's print CSS (A4, margins, page numbers, repeated table headings).
+   */
+  const showPrintView = async (): Promise<void> => {
+    printView.disabled = true;
+    try {
+      const { blob } = await fetchBlob(`/api/v1/reports/indicators?${query()}&format=html&lang=${getLang()}`);
+      // No scripts in the frame; same origin only so the Print button can reach its window.
+      const frame = h('iframe', { id: 'report-frame', title: t('rep.printView'), sandbox: 'allow-same-origin allow-modals' });
+      frame.srcdoc = await blob.text();
+      const print = h('button', { class: 'primary', id: 'print-report', type: 'button', onclick: () => frame.contentWindow?.print() }, t('rep.print'));
+      const close = h('button', { id: 'print-close', type: 'button', onclick: closePrint }, t('rep.closePrint'));
+      clear(printBox);
+      printBox.append(h('div', { class: 'filters' }, h('span', { class: 'spacer' }), print, close), frame);
+      printBox.hidden = false;
+    } catch (err) {
+      toast(errorText(err), 'error');
+    } finally {
+      printView.disabled = false;
+    }
+  };
+
+  fAsOf.addEventListener('change', () => void load());
+  printView.addEventListener('click', () => void showPrintView());
+  // Another period: the cut-off of the previous one would fall outside it.
+  const periodChanged = (): void => {
+    fAsOf.value = '';
+    void load();
+  };
+  fYear.addEventListener('change', periodChanged);
+  fPart.addEventListener('change', periodChanged);
   methods.addEventListener('change', paint);
   pdf.addEventListener('click', () => void download(pdf, 'pdf'));
   csv.addEventListener('click', () => void download(csv, 'csv'));
