@@ -68,7 +68,7 @@ function figureTable(figures: Figure[], withMethods: boolean, period: string): H
     const k = f.system ?? '';
     bySystem.set(k, [...(bySystem.get(k) ?? []), f]);
   }
-  const head = [t('rep.indicator'), t('rep.target'), t('rep.value'), t('rep.assessment'), t('rep.note'), ...(withMethods ? [t('rep.method')] : [])];
+  const head: [string, string][] = [['indicator', t('rep.indicator')], ['target', t('rep.target')], ['value', t('rep.value')], ['assessment', t('rep.assessment')], ['note', t('rep.note')], ...(withMethods ? [['method', t('rep.method')] as [string, string]] : [])];
   const body = h('tbody');
   for (const [system, list] of bySystem) {
     // Figures of a system are labelled "<system name>: <figure>"; under the system's heading the prefix is said once.
@@ -86,12 +86,12 @@ function figureTable(figures: Figure[], withMethods: boolean, period: string): H
           h('td', { class: 'num muted', 'data-col': 'target' }, targetText(f, period)),
           h('td', { class: f.value === null ? 'num muted' : 'num' }, fmtFigure(f)),
           h('td', { 'data-col': 'assessment', class: f.target?.met === false ? 'bad' : '' }, f.target?.met === true ? t('rep.met') : f.target?.met === false ? t('rep.notMet') : ''),
-          h('td', { class: 'muted' }, txt(f.note)),
+          h('td', { class: 'muted', 'data-col': 'note' }, txt(f.note)),
           withMethods && h('td', { class: 'muted small' }, txt(f.method))),
       );
     }
   }
-  return h('table', { class: 'grid figures' }, h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))), body);
+  return h('table', { class: 'grid figures' }, h('thead', {}, h('tr', {}, head.map(([k, c]) => h('th', { 'data-col': k }, c)))), body);
 }
 
 /** Indicators of a reporting period (half-year by default), with the printable PDF and the CSV to download. */
