@@ -246,6 +246,7 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
       for (const [i, p] of pages.entries()) {
         const lines = p.split('\n').map((l) => l.trim()).filter(Boolean);
         expect(lines.at(-1) ?? '', `page ${i + 1} ends on a table heading`).not.toMatch(/^STT\s/);
+        expect(lines.at(-1) ?? '', `page ${i + 1} ends on a section title`).not.toMatch(/^(I|II|III|IV|V)\. [A-ZĐ]/);
       }
       execFileSync('/usr/bin/pdftoppm', ['-png', '-r', '40', '-f', '1', '-l', '1', file, path.join(dir, 'page')]);
       const png = path.join(dir, existsSync(path.join(dir, 'page-1.png')) ? 'page-1.png' : `page-${String(1).padStart(String(count).length, '0')}.png`);
