@@ -4,7 +4,7 @@ import type { UptimeDevice } from '../uptime/uptime.repository.ts';
 import { EMERGENCY_METHOD, scopeFigures, type Figure, type ScopeFacts, type Text } from './figures.ts';
 import type { IndicatorDevice, IndicatorsRepository } from './indicators.repository.ts';
 import { cutoffDay, monthsOf, parsePeriod, type Period } from './periods.ts';
-import { addDays, dayStart } from '../uptime/local-time.ts';
+import { addDaysIso as addDays, dayStart } from '../../common/zoned-time.ts';
 import type { TargetsRepository } from './targets.repository.ts';
 import { targetPeriods, withTargets } from './targets.ts';
 
