@@ -11,7 +11,7 @@ import { PdfRenderer } from './pdf-renderer.ts';
 import { reportCsv, reportHtml, type CsvDialect, type Lang, type OfficialHeader } from './report-render.ts';
 import { TargetsRepository } from './targets.repository.ts';
 import { targetRoutes } from './targets.routes.ts';
-import { seedsFor } from './plan-seeds.ts';
+import { TargetsService } from './targets.service.ts';
 
 type ReportsConfig = Config['reports'];
 
@@ -48,9 +48,8 @@ export class IndicatorsModule implements FeatureModule {
   options: IndicatorsModuleOptions;
   private readonly given: Partial<IndicatorsModuleOptions>;
   service!: IndicatorsService;
-  targets!: TargetsRepository;
+  targets!: TargetsService;
   private timezone = 'Asia/Ho_Chi_Minh';
-  private wardCode = '';
   pdf!: PdfRenderer;
 
   /** Options given here win over the configuration (SW_* keys), which wins over the defaults. */
@@ -63,8 +62,7 @@ export class IndicatorsModule implements FeatureModule {
     this.options = { ...INDICATOR_DEFAULTS, ...(ctx.config as Partial<typeof ctx.config>).reports, ...this.given };
     const uptime = ctx.shared.get(SHARED.uptime) as UptimeService | undefined;
     if (!uptime) throw new Error('the indicators module needs the health module (register HealthModule before IndicatorsModule)');
-    this.targets = new TargetsRepository(ctx.db);
-    this.wardCode = ctx.config.ward.code;
+    this.targets = new TargetsService(new TargetsRepository(ctx.db), ctx.config.ward.code);
     this.service = new IndicatorsService({
       repo: new IndicatorsRepository(ctx.db), uptime, ward: ctx.config.ward, targets: this.targets,
       remoteControlDays: this.options.remoteControlDays, servedAvailability: this.options.servedAvailability, halfYearCutoff: this.options.halfYearCutoff,
@@ -73,11 +71,8 @@ export class IndicatorsModule implements FeatureModule {
     this.timezone = ctx.config.ward.timezone;
     this.pdf = new PdfRenderer({ chromiumPath: this.options.chromiumPath, timeoutMs: this.options.pdfTimeoutMs });
     // First start of a ward the plans in /work/shared/seeds are about: its targets from the plan (plan-seeds.ts).
-    const seeds = seedsFor(ctx.config.ward.name);
-    if (seeds.length && (await this.targets.count(this.wardCode)) === 0) {
-      for (const s of seeds) await this.targets.upsert({ ...s, wardCode: this.wardCode, updatedBy: 'seed' });
-      ctx.log.info({ module: 'indicators', ward: this.wardCode, targets: seeds.length }, 'plan targets seeded from the ward plan');
-    }
+    const seeded = await this.targets.seedFromPlan(ctx.config.ward.name);
+    if (seeded) ctx.log.info({ module: 'indicators', ward: ctx.config.ward.code, targets: seeded }, 'plan targets seeded from the ward plan');
     ctx.shared.set('indicators', this.service);
   }
 
@@ -107,7 +102,7 @@ export class IndicatorsModule implements FeatureModule {
             return reply.type('application/pdf').header('content-disposition', `attachment; filename="${file}.pdf"`).send(await this.pdf.render(reportHtml(r, lang, header)));
         }
       });
-      await app.register(targetRoutes({ targets: this.targets, wardCode: () => this.wardCode }));
+      await app.register(targetRoutes(this.targets));
     };
   }
 }

@@ -5,7 +5,7 @@ import { EMERGENCY_METHOD, scopeFigures, type Figure, type ScopeFacts, type Text
 import type { IndicatorDevice, IndicatorsRepository } from './indicators.repository.ts';
 import { cutoffDay, monthsOf, parsePeriod, type Period } from './periods.ts';
 import { addDaysIso as addDays, dayStart } from '../../common/zoned-time.ts';
-import type { TargetsRepository } from './targets.repository.ts';
+import type { TargetsService } from './targets.service.ts';
 import { targetPeriods, withTargets } from './targets.ts';
 
 export interface IndicatorOptions {
@@ -20,7 +20,7 @@ export interface IndicatorOptions {
   /** Last day of data in H1 / H2 reports ('MM-DD'); null or absent: the whole half-year. */
   halfYearCutoff?: { h1: string; h2: string } | null;
   /** Plan targets (absent: reports carry none). */
-  targets?: TargetsRepository;
+  targets?: TargetsService;
 }
 
 export interface IndicatorReport {
@@ -66,7 +66,7 @@ export class IndicatorsService {
     const groups = await this.o.repo.groups(this.o.ward.code);
     const facts = await this.gather(devices, groups, p, asOf);
     const emergencies = await this.emergencies(p);
-    const targets = this.o.targets ? await this.o.targets.list(this.o.ward.code, targetPeriods(whole.code)) : [];
+    const targets = this.o.targets ? await this.o.targets.forPeriods(targetPeriods(whole.code)) : [];
     const wardFigures = withTargets([...scopeFigures(facts, { ward: true }), emergencies.figure], targets, whole.code);
     const groupReports = groups.map((g) => {
       const ds = devices.filter((d) => d.groupId === g.id);

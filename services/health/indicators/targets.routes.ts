@@ -1,9 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { notFound } from '../../common/errors.ts';
-import type { TargetsRepository } from './targets.repository.ts';
-import { checkIndicator, knownIndicators } from './targets.ts';
+import type { TargetsService } from './targets.service.ts';
 
 const PeriodCode = Type.String({ pattern: '^\\d{4}(-(0[1-9]|1[0-2]|H[12]))?$', description: 'YYYY, YYYY-H1, YYYY-H2 or YYYY-MM' });
 const Params = Type.Object({ indicator: Type.String({ pattern: '^[a-z0-9.-]{3,80}$', description: 'A figure id of the indicator report, e.g. wifi-ap.groupsServedPeriod' }), period: PeriodCode });
@@ -18,24 +16,20 @@ const Body = Type.Object(
 );
 
 /** Plan targets per indicator and period: anyone may read them, an administrator sets them (audited). */
-export const targetRoutes = (deps: { targets: TargetsRepository; wardCode: () => string }): FastifyPluginAsync => async (base) => {
+export const targetRoutes = (targets: TargetsService): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/plan-targets', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Type.Object({ period: Type.Optional(PeriodCode) }, { additionalProperties: false }) } }, async (req) => ({
-    items: await deps.targets.list(deps.wardCode(), req.query.period ? [req.query.period] : undefined),
+    items: await targets.list(req.query.period),
   }));
-  app.get('/plan-targets/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'] } }, async () => ({ items: knownIndicators() }));
+  app.get('/plan-targets/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'] } }, async () => ({ items: targets.indicators() }));
   app.put('/plan-targets/:indicator/:period', { config: { role: 'admin', action: 'plan-target.set' }, schema: { tags: ['indicators'], params: Params, body: Body } }, async (req) => {
-    checkIndicator(req.params.indicator);
-    const t = await deps.targets.upsert({
-      wardCode: deps.wardCode(), indicator: req.params.indicator, period: req.params.period, comparator: req.body.comparator, target: req.body.target,
-      source: req.body.source, basis: req.body.basis ?? 'plan', updatedBy: req.principal?.actor ?? 'unknown',
-    });
+    const t = await targets.set(req.params.indicator, req.params.period, { comparator: req.body.comparator, target: req.body.target, source: req.body.source, basis: req.body.basis ?? 'plan' }, req.principal?.actor ?? 'unknown');
     req.auditTarget = { type: 'plan-target', id: `${t.indicator}@${t.period}`, details: { comparator: t.comparator, target: t.target, basis: t.basis } };
     return t;
   });
   app.delete('/plan-targets/:indicator/:period', { config: { role: 'admin', action: 'plan-target.delete' }, schema: { tags: ['indicators'], params: Params } }, async (req, reply) => {
     req.auditTarget = { type: 'plan-target', id: `${req.params.indicator}@${req.params.period}` };
-    if (!(await deps.targets.remove(deps.wardCode(), req.params.indicator, req.params.period))) throw notFound('plan target', `${req.params.indicator}@${req.params.period}`);
+    await targets.remove(req.params.indicator, req.params.period);
     return reply.status(204).send();
   });
 };
