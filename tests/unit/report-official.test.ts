@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../services/config/config.ts';
 import { officialDate } from '../../services/health/indicators/official-layout.ts';
 import { cutoffDay, parsePeriod } from '../../services/health/indicators/periods.ts';
 import { seedsFor } from '../../services/health/indicators/plan-seeds.ts';
@@ -32,6 +33,16 @@ describe('half-year cut-off', () => {
     expect(() => cutoffDay(h1, { asOf: '2026-06-30' })).toThrow(expect.objectContaining({ code: 'BAD_AS_OF', statusCode: 400 }));
     expect(() => cutoffDay(h1, { asOf: '2025-12-24' })).toThrow(expect.objectContaining({ code: 'BAD_AS_OF' }));
     expect(() => cutoffDay(h1, { asOf: '2026-13-45' })).toThrow(expect.objectContaining({ code: 'BAD_AS_OF' }));
+    expect(() => cutoffDay(h1, { asOf: '2026-02-30' })).toThrow(expect.objectContaining({ code: 'BAD_AS_OF' }));
+  });
+});
+
+describe('SW_REPORT_HALF_YEAR_CUTOFF', () => {
+  it('takes a day inside each half-year and refuses one past its deadline at start', () => {
+    expect(loadConfig({}, { SW_REPORT_HALF_YEAR_CUTOFF: '06-20,12-15' }).reports.halfYearCutoff).toEqual({ h1: '06-20', h2: '12-15' });
+    for (const bad of ['06-30,12-15', '06-20,12-25', '12-20,06-20', '6-20,12-15']) {
+      expect(() => loadConfig({}, { SW_REPORT_HALF_YEAR_CUTOFF: bad }), bad).toThrow(ConfigError);
+    }
   });
 });
 

@@ -72,6 +72,12 @@ export function monthsOf(p: Period, tz: string): { code: string; from: number; t
   return out;
 }
 
+/** 'YYYY-MM-DD' naming a real day (Date.parse rolls 2026-02-30 over to March). */
+const isCalendarDay = (d: string): boolean => {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+};
+
 /**
  * The last local day of data a report counts (issue 15): units file the half-year report before its deadline, so it is
  * cut off at a day of their choosing. `asOf` (a request's YYYY-MM-DD) wins; otherwise a half-year takes the configured
@@ -80,13 +86,13 @@ export function monthsOf(p: Period, tz: string): { code: string; from: number; t
 export function cutoffDay(p: Period, o: { asOf?: string | undefined; halfYear?: { h1: string; h2: string } | null }): string {
   let day = p.lastDay;
   if (o.asOf !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(o.asOf) || Number.isNaN(Date.parse(`${o.asOf}T00:00:00Z`))) throw badRequest('BAD_AS_OF', `asOf '${o.asOf}' is not a date YYYY-MM-DD`);
+    if (!isCalendarDay(o.asOf)) throw badRequest('BAD_AS_OF', `asOf '${o.asOf}' is not a date YYYY-MM-DD`);
     day = o.asOf;
   } else if (p.type === 'half' && o.halfYear) {
     const md = p.code.endsWith('H1') ? o.halfYear.h1 : o.halfYear.h2;
     day = `${p.lastDay.slice(0, 4)}-${md}`;
   }
-  if (day < p.firstDay || day > p.lastDay) {
+  if (!isCalendarDay(day) || day < p.firstDay || day > p.lastDay) {
     throw badRequest('BAD_AS_OF', `The cut-off day ${vnDate(day)} is outside the period ${vnDate(p.firstDay)} – ${vnDate(p.lastDay)}`);
   }
   return day;
