@@ -38,6 +38,8 @@ export interface ScopeFacts {
   groups: { id: string; name: string }[];
   /** Availability at or above this makes a group "served over the period". */
   servedAvailability: number;
+  /** Distinct user keys (keyed hashes) per device over the period, by users source name (IndicatorSpec.sessions). */
+  sessionUsers?: Map<string, Map<string, string[]>>;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Math.round((num / den) * 10_000) / 100 : null);
@@ -78,6 +80,10 @@ const M = {
   servedPeriod: { vi: 'Số tổ dân phố có ít nhất 1 điểm đạt độ sẵn sàng ≥ {a}% trong kỳ / tổng số tổ dân phố.', en: 'Residential groups with at least one point at ≥ {a}% availability over the period / all residential groups.' },
   sessions: { vi: 'Tổng tăng của bộ đếm phiên truy cập (sessions) của các điểm trong kỳ.', en: 'Sum of the session counter increases of the points in the period.' },
   users: { vi: 'Chưa có nguồn dữ liệu: điểm truy cập chỉ báo số phiên; chưa thu nhận bản ghi theo người dùng (RADIUS/cổng đăng nhập).', en: 'No data source yet: access points report session counts only; per-user records (RADIUS accounting, portal logins) are not ingested.' },
+  usersCounted: {
+    vi: 'Số người dùng khác nhau (khóa băm của địa chỉ MAC thiết bị, không lưu địa chỉ gốc) có phiên truy cập trong kỳ, đếm một lần dù dùng nhiều điểm.',
+    en: 'Distinct users (keyed hashes of the client MAC; the address itself is never stored) with a session in the period, counted once across points.',
+  },
   traffic: { vi: 'Tổng tăng của các bộ đếm byte (nhận + gửi) trong kỳ, đổi ra GB (10⁹ byte).', en: 'Sum of the byte counters\' increases (received + sent) in the period, in GB (10⁹ bytes).' },
   snapNow: { vi: 'Số camera có lần kiểm tra ảnh chụp gần nhất thành công / tổng số camera.', en: 'Cameras whose latest snapshot probe succeeded / all cameras.' },
   snapRate: { vi: 'Tỷ lệ lần kiểm tra ảnh chụp thành công trong kỳ (trung bình của chỉ số snapshotOk).', en: 'Share of snapshot probes that succeeded in the period (mean of snapshotOk).' },
@@ -134,7 +140,15 @@ function kindFigures(f: ScopeFacts, k: DeviceKind, opts: { ward: boolean }): Fig
   if (spec?.groupCoverage) out.push(...coverageFigures(f, k, devs, opts));
   if (spec?.sessions) {
     add('sessions', 'số phiên truy cập', 'sessions', Math.round(sumMap(f.counters.get(spec.sessions.metric), ids)), '', M.sessions);
-    add('uniqueUsers', 'số người dùng', 'unique users', null, '', M.users, spec.sessions.uniqueUsersSource ? undefined : { vi: 'Chưa có nguồn dữ liệu.', en: 'No data source yet.' });
+    const source = spec.sessions.uniqueUsersSource;
+    const byDevice = source ? f.sessionUsers?.get(source) : undefined;
+    if (byDevice) {
+      // Distinct over the scope, not summed per point: one person using two points is one user.
+      const users = new Set(ids.flatMap((id) => byDevice.get(id) ?? []));
+      add('uniqueUsers', 'số người dùng', 'unique users', users.size, '', M.usersCounted);
+    } else {
+      add('uniqueUsers', 'số người dùng', 'unique users', null, '', M.users, { vi: 'Chưa có nguồn dữ liệu.', en: 'No data source yet.' });
+    }
   }
   if (spec?.traffic) {
     const bytes = spec.traffic.metrics.reduce((s, m) => s + sumMap(f.counters.get(m), ids), 0);

@@ -50,6 +50,7 @@ export class IndicatorsModule implements FeatureModule {
     this.service = new IndicatorsService({
       repo: new IndicatorsRepository(ctx.db), uptime, ward: ctx.config.ward,
       remoteControlDays: this.options.remoteControlDays, servedAvailability: this.options.servedAvailability,
+      usersSource: (name) => ctx.shared.get(name) as ReturnType<NonNullable<ConstructorParameters<typeof IndicatorsService>[0]['usersSource']>>,
       ...(this.options.clock ? { clock: this.options.clock } : {}),
     });
     this.timezone = ctx.config.ward.timezone;

@@ -14,6 +14,8 @@ export interface IndicatorOptions {
   remoteControlDays?: number;
   /** Availability (%) at which a residential group counts as served over the period. */
   servedAvailability?: number;
+  /** Per-user session sources by name (IndicatorSpec.sessions.uniqueUsersSource), e.g. services/wifi; absent: none. */
+  usersSource?: (name: string) => { usersByDevice(deviceIds: string[], from: number, to: number): Promise<Map<string, string[]>> } | undefined;
 }
 
 export interface IndicatorReport {
@@ -97,6 +99,14 @@ export class IndicatorsService {
       const snap = k.indicators?.snapshot?.metric;
       if (snap) gauges.set(snap, new Map([...(gauges.get(snap) ?? []), ...(await this.o.repo.gaugeSums(kindIds, snap, p.from, asOf))]));
     }
+    const sessionUsers = new Map<string, Map<string, string[]>>();
+    for (const k of DEVICE_KINDS) {
+      const name = k.indicators?.sessions?.uniqueUsersSource;
+      const src = name ? this.o.usersSource?.(name) : undefined;
+      if (!name || !src) continue;
+      const kindIds = devices.filter((d) => d.kind === k.name).map((d) => d.id);
+      sessionUsers.set(name, new Map([...(sessionUsers.get(name) ?? []), ...(await src.usersByDevice(kindIds, p.from, asOf))]));
+    }
     const playLogs = [];
     for (const k of DEVICE_KINDS) {
       const ev = k.capabilities?.broadcast?.playLogEvent;
@@ -113,6 +123,7 @@ export class IndicatorsService {
       repairs: await this.o.repo.repairs(ids, p.from, asOf),
       groups,
       servedAvailability: this.o.servedAvailability ?? 90,
+      sessionUsers,
     };
   }
 
