@@ -6,6 +6,7 @@ import { controlModule } from '../control/control.module.ts';
 import { radioModule } from '../control/radio.module.ts';
 import { BackupModule } from '../backup/backup.module.ts';
 import { WifiModule } from '../wifi/wifi.module.ts';
+import { ProvinceModule } from '../province/province.module.ts';
 
 /** Every feature module, in start order. Adding a feature = one line here. */
 export const MODULES: (() => FeatureModule)[] = [
@@ -16,4 +17,5 @@ export const MODULES: (() => FeatureModule)[] = [
   radioModule,
   () => new BackupModule(),
   () => new WifiModule(),
+  () => new ProvinceModule(),
 ];
