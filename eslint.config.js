@@ -15,6 +15,18 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
+      // Errors are logged as objects so pino's serializer keeps their type and stack (issue 13).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name='err'] > MemberExpression[property.name='message']",
+          message: 'Log the error itself ({ err }), not err.message: the stack is lost otherwise.',
+        },
+        {
+          selector: "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name='err'] > TSAsExpression",
+          message: 'Log the error itself ({ err }), not a cast of it.',
+        },
+      ],
     },
   },
   {

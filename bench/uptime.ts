@@ -18,7 +18,7 @@ import type { Db } from '../services/db/db.ts';
 import { migrate } from '../services/db/migrator.ts';
 import { openPg } from '../services/db/pg-driver.ts';
 import { openPglite } from '../services/db/pglite-driver.ts';
-import { dayStart, floorDay, localDay, addDays } from '../services/health/uptime/local-time.ts';
+import { dayStart, floorDay, localDay, addDaysIso as addDays } from '../services/common/zoned-time.ts';
 import type { UptimeTotals } from '../services/health/uptime/uptime-math.ts';
 import { UptimeRepository } from '../services/health/uptime/uptime.repository.ts';
 import { UptimeService } from '../services/health/uptime/uptime.service.ts';

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     (demo ? demo.stop() : Promise.resolve()).then(() => app.stop()).then(
       () => process.exit(0),
       (err: Error) => {
-        log.error({ err: err.message }, 'unclean stop');
+        log.error({ err }, 'unclean stop');
         process.exit(1);
       },
     );

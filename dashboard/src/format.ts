@@ -3,6 +3,8 @@
  * same day-first dates and 24 h clock (a ward office reads dd/mm either way), decimal point. Times are the ward's wall
  * clock (SW_TIMEZONE), whatever zone the browser runs in. Pure: the language and zone are passed or set once.
  */
+import { toWall } from '../../services/common/zoned-time.ts';
+
 export type Lang = 'vi' | 'en';
 
 let zone = 'Asia/Ho_Chi_Minh';
@@ -10,17 +12,11 @@ export const setZone = (tz: string): void => void (zone = tz || zone);
 export const getZone = (): string => zone;
 
 const locale = (lang: Lang): string => (lang === 'vi' ? 'vi-VN' : 'en-GB');
-const partsCache = new Map<string, Intl.DateTimeFormat>();
+const pad = (n: number): string => String(n).padStart(2, '0');
 
 function wallParts(at: number, tz: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string> {
-  let f = partsCache.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    partsCache.set(tz, f);
-  }
-  const out: Record<string, string> = {};
-  for (const p of f.formatToParts(at)) out[p.type] = p.value;
-  return out as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string>;
+  const w = toWall(at, tz);
+  return { year: String(w.y), month: pad(w.m), day: pad(w.d), hour: pad(w.h), minute: pad(w.mi), second: pad(w.s) };
 }
 
 const toMs = (t: string | number | Date): number => (typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : t.getTime());

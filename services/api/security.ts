@@ -64,7 +64,7 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
         ip: req.ip,
       });
     } catch (err) {
-      req.log.error({ err: (err as Error).message }, 'audit row could not be written');
+      req.log.error({ err }, 'audit row could not be written');
     }
     return payload;
   });

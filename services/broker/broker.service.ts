@@ -148,10 +148,10 @@ export class BrokerService {
       if (c.swDeviceId && c.swKind) this.opts.sink.connection(c.swDeviceId, c.swKind, false, 'disconnected');
     });
     aedes.on('clientError', (client, err) => {
-      this.log.debug({ deviceId: (client as DeviceClient).swDeviceId, err: err.message }, 'client error');
+      this.log.debug({ deviceId: (client as DeviceClient).swDeviceId, err }, 'client error');
     });
     aedes.on('connectionError', (_client, err) => {
-      this.log.debug({ err: err.message }, 'connection error before CONNECT');
+      this.log.debug({ err }, 'connection error before CONNECT');
     });
   }
 
@@ -207,7 +207,7 @@ export class BrokerService {
         cb(null, true);
       },
       (err: Error) => {
-        this.log.error({ err: err.message, deviceId: username }, 'credential check failed');
+        this.log.error({ err, deviceId: username }, 'credential check failed');
         const e = new Error('server unavailable') as AuthenticateError;
         e.returnCode = 3;
         cb(e, null);
@@ -257,7 +257,7 @@ export class BrokerService {
   private settled(err: Error | undefined, deviceId: string, cb: (err?: Error | null) => void): void {
     if (!err) return cb(null);
     // Withhold the PUBACK and drop the connection so the device resends.
-    this.log.error({ err: err.message, deviceId }, 'message could not be made durable');
+    this.log.error({ err, deviceId }, 'message could not be made durable');
     cb(err);
   }
 

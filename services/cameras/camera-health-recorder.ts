@@ -143,7 +143,7 @@ export class CameraHealthRecorder {
         this.failures += 1;
         const retry = this.failures <= MAX_RETRIES;
         this.d.log.error(
-          { err: (err as Error).message, statuses: b.statuses.length, events: b.events.length, attempt: this.failures },
+          { err, statuses: b.statuses.length, events: b.events.length, attempt: this.failures },
           retry ? 'camera health rows could not be written; retrying' : 'camera health rows could not be written; dropped',
         );
         if (!retry) {
@@ -165,7 +165,7 @@ export class CameraHealthRecorder {
       try {
         this.d.events.emit(n.name, n.payload);
       } catch (err) {
-        this.d.log.error({ err: (err as Error).message, event: n.name }, 'a listener of a camera event threw');
+        this.d.log.error({ err, event: n.name }, 'a listener of a camera event threw');
       }
     }
   }

@@ -79,7 +79,7 @@ export class CameraHealthService {
   /** Syncs the poller with the registered cameras (added, changed, gone). */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(() => this.sync()).catch((err: unknown) => {
-      this.d.log.error({ err: (err as Error).message }, 'camera list could not be reloaded');
+      this.d.log.error({ err }, 'camera list could not be reloaded');
     });
     return this.reloading;
   }
@@ -162,7 +162,7 @@ export class CameraHealthService {
     } catch (err) {
       if (!isCameraError(err)) {
         // Our side failed (disk full, database): not the camera's fault, so no snapshotFailed for the operator.
-        this.d.log.error({ cameraId: r.cameraId, err: (err as Error).message }, 'snapshot could not be stored');
+        this.d.log.error({ cameraId: r.cameraId, err }, 'snapshot could not be stored');
         return this.notice(r, false, 'SNAPSHOT_STORE_FAILED');
       }
       this.snapshotFailed(r, (err as { code: string }).code, (err as Error).message);

@@ -143,7 +143,7 @@ export class CameraPtzService {
       if (this.generation.get(id) !== gen) return;
       void this.ptzCamera(id)
         .then((cam) => this.mutex.run(id, () => this.d.driver.ptzStop(cam, { panTilt: true, zoom: true }, { timeoutMs: this.d.settings().operatorCallTimeoutMs })))
-        .catch((err: unknown) => this.d.log.warn({ cameraId: id, err: (err as Error).message }, 'safety PTZ stop after a continuous move failed'));
+        .catch((err: unknown) => this.d.log.warn({ cameraId: id, err }, 'safety PTZ stop after a continuous move failed'));
     }, afterMs);
     timer.unref();
     this.safetyStops.set(id, timer);

@@ -126,7 +126,7 @@ export class CameraModule implements FeatureModule {
         await f.snapshots.applyRetention([...now]);
       }
     } catch (err) {
-      this.log?.error({ err: (err as Error).message }, 'camera reconcile failed');
+      this.log?.error({ err }, 'camera reconcile failed');
     }
   }
 }

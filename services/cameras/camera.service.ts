@@ -160,7 +160,7 @@ export class CameraService {
       try {
         out.push({ id: c.deviceId, connection: this.decrypted(c) });
       } catch (err) {
-        this.d.log.error({ cameraId: c.deviceId, err: (err as Error).message }, 'camera password cannot be decrypted; not polling it');
+        this.d.log.error({ cameraId: c.deviceId, err }, 'camera password cannot be decrypted; not polling it');
       }
     }
     return out;

@@ -8,7 +8,9 @@ export type KeyType =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'url'; protocols: readonly string[]; allowEmpty?: boolean };
+  | { kind: 'url'; protocols: readonly string[]; allowEmpty?: boolean }
+  /** An IANA time zone name the runtime's Intl knows (e.g. Asia/Ho_Chi_Minh). */
+  | { kind: 'timezone' };
 
 export interface KeySpec {
   type: KeyType;
@@ -49,7 +51,7 @@ export const CONFIG_KEYS = {
   SW_TOKEN_TTL_HOURS: { type: { kind: 'int', min: 1, max: 8760 }, default: '12', doc: 'Lifetime of an operator login token.' },
   SW_WARD_CODE: { type: { kind: 'string', pattern: /^\d{5}$/, hint: 'the 5-digit administrative-unit code (mã ĐVHC)' }, default: '22330', doc: 'Default ward code (mã ĐVHC) for new devices.' },
   SW_WARD_NAME: { type: { kind: 'string' }, default: 'Phường Phước Long', doc: 'Ward name shown in reports.' },
-  SW_TIMEZONE: { type: { kind: 'string' }, default: 'Asia/Ho_Chi_Minh', doc: 'IANA time zone for schedules and reporting periods.' },
+  SW_TIMEZONE: { type: { kind: 'timezone' }, default: 'Asia/Ho_Chi_Minh', doc: 'IANA time zone for schedules and reporting periods.' },
   SW_RETENTION_DAYS: { type: { kind: 'int', min: 1, max: 36500 }, default: '730', doc: 'Raw telemetry older than this is dropped (rollups are kept).' },
   SW_COMPRESS_AFTER_DAYS: { type: { kind: 'int', min: 1, max: 36500 }, default: '7', doc: 'TimescaleDB compresses telemetry chunks older than this.' },
   SW_ROLLUP_REFRESH_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '60000', doc: 'How often the service refreshes hourly rollups where the database cannot (plain PostgreSQL, embedded).' },

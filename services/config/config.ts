@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_KEYS, type ConfigKey, type KeySpec } from './config.schema.ts';
 import { placeholderProblems } from './placeholders.ts';
+import { isValidZone } from '../common/zoned-time.ts';
 
 export interface Config {
   dataDir: string;
@@ -108,6 +109,8 @@ function checkValue(key: string, spec: KeySpec, value: string): string | undefin
       }
       return undefined;
     }
+    case 'timezone':
+      return isValidZone(value) ? undefined : `${key}: expected an IANA time zone such as Asia/Ho_Chi_Minh, got '${value}'`;
   }
 }
 

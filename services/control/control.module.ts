@@ -15,7 +15,7 @@ import { LightingService } from './lighting/lighting.service.ts';
 import { registerScheduledCommands, scheduleRoutes } from './scheduler/scheduled-commands.ts';
 import { SchedulerRepository } from './scheduler/scheduler.repository.ts';
 import { Scheduler } from './scheduler/scheduler.service.ts';
-import { dateKey, fromWall, toWall } from './scheduler/zoned-time.ts';
+import { dateKey, fromWall, toWall } from '../common/zoned-time.ts';
 import { lightingDay } from './lighting/calendar.ts';
 
 /** Phước Long (Nha Trang), DOMAIN.md §1: where sun times are computed until an admin sets the ward's site. */

@@ -57,7 +57,7 @@ export class RadioModule implements FeatureModule {
       if (!d || this.finishing) return;
       this.finishing = d.broadcasts
         .finishEnded()
-        .catch((err: Error) => this.ctx?.log.error({ err: err.message }, 'finished broadcasts not closed; retrying'))
+        .catch((err: Error) => this.ctx?.log.error({ err }, 'finished broadcasts not closed; retrying'))
         .finally(() => (this.finishing = null));
     }, FINISH_CHECK_MS);
   }

@@ -33,7 +33,7 @@ async function detectTimescale(pool: pg.Pool, log: Logger): Promise<boolean> {
     return true;
   } catch (err) {
     // Installed but not in shared_preload_libraries, or no privilege: run as plain PostgreSQL and say so.
-    log.warn({ err: (err as Error).message }, 'timescaledb is available but could not be enabled; using plain PostgreSQL');
+    log.warn({ err }, 'timescaledb is available but could not be enabled; using plain PostgreSQL');
     return false;
   }
 }
@@ -46,7 +46,7 @@ export async function openPg(opts: PgOptions): Promise<Db> {
     idleTimeoutMillis: 30_000,
   });
   // A dropped idle connection must not crash the process; the pool replaces it on next use.
-  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'idle database connection failed'));
+  pool.on('error', (err) => opts.log.warn({ err }, 'idle database connection failed'));
   const timescale = await detectTimescale(pool, opts.log);
   const flavour: DbFlavour = timescale ? 'timescale' : 'postgres';
   const capabilities: DbCapabilities = { timescale, backgroundJobs: timescale };

@@ -158,7 +158,7 @@ export class HealthModule implements FeatureModule {
     await this.status.start();
     this.dispatcher.start();
     const every = (ms: number, fn: () => Promise<void>): void => {
-      const t = setInterval(() => void fn().catch((err: Error) => this.log.warn({ err: err.message }, 'health job failed')), ms);
+      const t = setInterval(() => void fn().catch((err: Error) => this.log.warn({ err }, 'health job failed')), ms);
       t.unref();
       this.timers.push(t);
     };
@@ -166,7 +166,7 @@ export class HealthModule implements FeatureModule {
     every(this.options.factsRefreshMs, async () => {
       this.facts = await this.statusRepo.facts();
     });
-    void this.uptime.refresh().catch((err: Error) => this.log.warn({ err: err.message }, 'uptime rollup failed'));
+    void this.uptime.refresh().catch((err: Error) => this.log.warn({ err }, 'uptime rollup failed'));
   }
 
   private async factsOf(ids: string[]): Promise<Map<string, DeviceFacts>> {
@@ -190,7 +190,7 @@ export class HealthModule implements FeatureModule {
       }
       await this.alarms.apply(decisions);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'alarm evaluation failed');
+      this.log.warn({ err }, 'alarm evaluation failed');
     }
   }
 
@@ -202,7 +202,7 @@ export class HealthModule implements FeatureModule {
       const kind = (await this.factsOf([deviceId])).get(deviceId)?.kind;
       if (kind) await this.alarms.apply(this.evaluator.onOnline(deviceId, kind, at));
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, deviceId }, 'clearing offline alarms failed');
+      this.log.warn({ err, deviceId }, 'clearing offline alarms failed');
     }
   }
 
@@ -221,7 +221,7 @@ export class HealthModule implements FeatureModule {
         await this.alarms.clearByCondition(deviceId, FLAPPING_RULE, `no status change for ${this.flapRule.windowS} s`, at);
       }
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, deviceId }, 'flapping alarm failed');
+      this.log.warn({ err, deviceId }, 'flapping alarm failed');
     }
   }
 

@@ -46,7 +46,7 @@ export class MaintenanceService {
         if (dropped) this.log.info({ dropped }, 'retention: old telemetry dropped');
       }
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'maintenance pass failed');
+      this.log.warn({ err }, 'maintenance pass failed');
     }
   }
 

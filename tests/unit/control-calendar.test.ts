@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkRules, lightingDay, programFor, type Calendar } from '../../services/control/lighting/calendar.ts';
-import { fromWall } from '../../services/control/scheduler/zoned-time.ts';
+import { fromWall } from '../../services/common/zoned-time.ts';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { firstOccurrence, planOccurrences } from '../../services/control/scheduler/catch-up.ts';
 import { parseRRule } from '../../services/control/scheduler/rrule.ts';
-import { fromWall } from '../../services/control/scheduler/zoned-time.ts';
+import { fromWall } from '../../services/common/zoned-time.ts';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 const MIN = 60_000;

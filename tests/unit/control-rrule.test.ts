@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextOccurrence, occurrencesBetween, parseRRule, RRuleError } from '../../services/control/scheduler/rrule.ts';
-import { fromWall } from '../../services/control/scheduler/zoned-time.ts';
+import { fromWall } from '../../services/common/zoned-time.ts';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 const at = (y: number, m: number, d: number, h = 0, mi = 0): number => fromWall({ y, m, d, h, mi }, TZ);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sunTimes } from '../../services/control/lighting/solar.ts';
 import { checkProgram, levelAt, stepAt, stepInstant, type ProgramStep, type Site } from '../../services/control/lighting/program.ts';
-import { addDays, fromWall } from '../../services/control/scheduler/zoned-time.ts';
+import { addDays, fromWall } from '../../services/common/zoned-time.ts';
 
 // Phước Long, Nha Trang (DOMAIN.md §1).
 const SITE: Site = { lat: 12.22, lon: 109.19, tz: 'Asia/Ho_Chi_Minh' };

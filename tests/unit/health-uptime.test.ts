@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, ceilDay, dayStart, floorDay, localDay } from '../../services/health/uptime/local-time.ts';
+import { addDaysIso as addDays, ceilDay, dayStart, floorDay, localDay } from '../../services/common/zoned-time.ts';
 import { availability, mergeSpans, tally, tallySlices, type DeviceTimeline } from '../../services/health/uptime/uptime-math.ts';
 
 // Fake time: a fixed origin, everything in minutes from it. No clock is read anywhere.

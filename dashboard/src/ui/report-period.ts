@@ -3,9 +3,11 @@
  * them against the service's own period rules (services/health/indicators/periods.ts).
  */
 
+import { localDate } from '../../../services/common/zoned-time.ts';
+
 /** A date in a time zone as YYYY-MM-DD. */
 export function localDay(timezone: string, at: number = Date.now()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return localDate(at, timezone);
 }
 
 /**

@@ -143,7 +143,7 @@ export class Dispatcher {
           this.o.metrics.inc(M.sent[0], M.sent[1]);
         } catch (err) {
           this.o.metrics.inc(M.publishFailed[0], M.publishFailed[1]);
-          this.log.warn({ err: (err as Error).message, deviceId: d.deviceId, commandId: d.commandId }, 'command publish failed');
+          this.log.warn({ err, deviceId: d.deviceId, commandId: d.commandId }, 'command publish failed');
         }
       }),
     );
@@ -163,7 +163,7 @@ export class Dispatcher {
         for (const a of batch) this.o.metrics.inc(M.acks[0], M.acks[1], { status: a.status });
         this.emitOutcomes(changed);
       } catch (err) {
-        this.log.error({ err: (err as Error).message, acks: batch.length }, 'acknowledgements not recorded yet; retrying');
+        this.log.error({ err, acks: batch.length }, 'acknowledgements not recorded yet; retrying');
         this.acks = batch.concat(this.acks);
         if (this.running) this.ackTimer ??= setTimeout(() => void this.flushAcks(), 1000);
       } finally {
@@ -179,7 +179,7 @@ export class Dispatcher {
       this.wakeTimer = undefined;
       const ids = [...this.woken];
       this.woken.clear();
-      this.deliverQueued(ids).catch((err: Error) => this.log.error({ err: err.message }, 'queued commands not delivered on reconnect; the sweep retries'));
+      this.deliverQueued(ids).catch((err: Error) => this.log.error({ err }, 'queued commands not delivered on reconnect; the sweep retries'));
     }, WAKE_MS);
   }
 
@@ -203,7 +203,7 @@ export class Dispatcher {
         this.emitOutcomes(timedOut);
         await this.deliverQueued(null);
       } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'command sweep failed');
+        this.log.error({ err }, 'command sweep failed');
       } finally {
         this.sweeping = null;
       }

@@ -6,7 +6,7 @@
  * A "lighting day" runs from 12:00 to 12:00 local time: the calendar is read for the date of the evening, so the night
  * of 16–17 February runs the program of 16 February through to the next morning.
  */
-import { addDays, dateKey, toWall } from '../scheduler/zoned-time.ts';
+import { addDays, dateKey, toWall } from '../../common/zoned-time.ts';
 
 export interface CalendarRule {
   name?: string;

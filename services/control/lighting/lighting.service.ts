@@ -11,7 +11,7 @@ import { badRequest, conflict, notFound } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { CommandService } from '../commands/command.service.ts';
 import type { CommandView, Origin, Target } from '../commands/command.types.ts';
-import { addDays, dateKey, toWall } from '../scheduler/zoned-time.ts';
+import { addDays, dateKey, toWall } from '../../common/zoned-time.ts';
 import { sunTimes } from './solar.ts';
 import { checkRules, lightingDay, programFor, type CalendarRule } from './calendar.ts';
 import type { AssignmentRecord, AssignTargetType, CalendarRecord, LightingRepository, LightRecord, OverrideRecord, ProgramRecord } from './lighting.repository.ts';

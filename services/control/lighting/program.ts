@@ -4,7 +4,7 @@
  * (simulators/mqtt/models/streetlight.program.ts): the step in force is the latest one started today, else the last
  * one of yesterday. Programs are checked for overlap over a whole year at the ward's coordinates before they are stored.
  */
-import { addDays, dateKey, fromWall, toWall } from '../scheduler/zoned-time.ts';
+import { addDays, dateKey, fromWall, toWall } from '../../common/zoned-time.ts';
 import { sunTimes } from './solar.ts';
 
 export interface ProgramStep {

@@ -104,7 +104,7 @@ export class LiveRelay {
     up.req = req;
     req.on('timeout', () => req.destroy(new Error('live source did not answer in time')));
     req.on('error', (err) => {
-      this.o.log.warn({ broadcastId: id, err: err.message }, 'live source failed');
+      this.o.log.warn({ broadcastId: id, err }, 'live source failed');
       rejectReady(new AppError('RELAY_SOURCE', 502, `the live source cannot be reached: ${err.message}`));
       this.finish(id, up);
     });

@@ -50,7 +50,7 @@ export class RadioReports {
         at: new Date(typeof e.data.end === 'string' ? e.data.end : e.time), clusterId: e.deviceId,
         broadcastId: typeof e.data.broadcastId === 'string' ? e.data.broadcastId : null, byBroadcastId: e.data.preemptedBy as string, source: 'playlog' as const,
       }));
-    if (rows.length) this.repo.insertPreemptions(rows).catch((err: Error) => this.log.error({ err: err.message }, 'reported preemptions not recorded'));
+    if (rows.length) this.repo.insertPreemptions(rows).catch((err: Error) => this.log.error({ err }, 'reported preemptions not recorded'));
   }
 
   async playLogs(f: { broadcastId?: string; clusterIds?: string[]; from: Date; to: Date; limit: number }): Promise<PlayLogRow[]> {

@@ -4,7 +4,7 @@
  * Occurrences are wall-clock times in the ward's zone, expanded from DTSTART (the schedule's first time). As in common
  * libraries, DTSTART is an occurrence only when it matches the rule.
  */
-import { addDays, fromWall, toWall, type WallTime } from './zoned-time.ts';
+import { addDays, fromWall, toWall, type WallTime } from '../../common/zoned-time.ts';
 
 export type Freq = 'MINUTELY' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
 

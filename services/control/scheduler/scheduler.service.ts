@@ -163,7 +163,7 @@ export class Scheduler {
       const next = await this.o.repo.nextFireAt();
       if (next) wait = Math.max(0, Math.min(wait, next.getTime() - this.clock()));
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'scheduler pass failed; retrying');
+      this.log.error({ err }, 'scheduler pass failed; retrying');
     }
     if (this.running) this.timer = setTimeout(() => this.poke(), wait);
   }
@@ -195,7 +195,7 @@ export class Scheduler {
     try {
       return parseRRule(s.rrule, this.o.tz);
     } catch (err) {
-      this.log.error({ scheduleId: s.id, err: (err as Error).message }, 'stored recurrence rule is invalid; treating the schedule as one-off');
+      this.log.error({ scheduleId: s.id, err }, 'stored recurrence rule is invalid; treating the schedule as one-off');
       return null;
     }
   }
@@ -215,7 +215,7 @@ export class Scheduler {
       } catch (err) {
         outcome = 'failed';
         detail = { error: (err as Error).message, code: (err as { code?: string }).code };
-        this.log.error({ scheduleId: c.scheduleId, job: c.job, err: (err as Error).message }, 'scheduled job failed');
+        this.log.error({ scheduleId: c.scheduleId, job: c.job, err }, 'scheduled job failed');
       }
     }
     this.o.metrics.inc(M.runs[0], M.runs[1], { job: c.job, outcome });

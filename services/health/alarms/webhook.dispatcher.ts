@@ -72,7 +72,7 @@ export class WebhookDispatcher {
         await Promise.all(due.map((n) => this.deliver(n)));
       }
     } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'webhook outbox pass failed');
+      this.o.log.warn({ err }, 'webhook outbox pass failed');
     }
   }
 

@@ -1,5 +1,5 @@
 import { badRequest } from '../../common/errors.ts';
-import { addDays, dayStart } from '../uptime/local-time.ts';
+import { addDaysIso as addDays, dayStart } from '../../common/zoned-time.ts';
 
 /**
  * Reporting periods (docs/health.md "Periods"). The ward plans ask units to report twice a year "trước 30/6 và 25/12"

@@ -132,7 +132,7 @@ export class StatusMonitor {
       }
       await this.o.onSweep?.(now);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'status sweep failed');
+      this.log.warn({ err }, 'status sweep failed');
     }
   }
 
@@ -158,7 +158,7 @@ export class StatusMonitor {
     }
     if (!revive.size) return;
     const rows = [...revive].map(([deviceId, at]) => ({ time: new Date(at).toISOString(), deviceId, online: true, reason: REPORT_RESUMED }));
-    this.write(rows).catch((err: Error) => this.log.warn({ err: err.message }, 'could not mark devices online again'));
+    this.write(rows).catch((err: Error) => this.log.warn({ err }, 'could not mark devices online again'));
   }
 
   private note(deviceId: string, online: boolean, at: number): void {

@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger.ts';
 import type { Queryable } from '../../db/db.ts';
-import { addDays, ceilDay, dayStart, daysBetween, floorDay, localDay } from './local-time.ts';
+import { addDaysIso as addDays, ceilDay, dayStart, daysBetween, floorDay, localDay } from '../../common/zoned-time.ts';
 import { addTotals, availability, endStates, tally, tallySlices, zeroTotals, type DeviceTimeline, type Span, type UptimeTotals } from './uptime-math.ts';
 import type { DayRow, MaintenanceWindow, Scope, UptimeDevice, UptimeRepository } from './uptime.repository.ts';
 
