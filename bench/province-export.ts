@@ -25,7 +25,12 @@ import { NgsiLdUpstream } from '../services/province/upstream.ts';
 import { ProvinceStandIn } from '../simulators/province/stand-in.ts';
 import { createScratchDatabase, PG_ADMIN_URL } from '../tests/helpers/db-modes.ts';
 
-const COUNTS: [string, string, number][] = [['streetlight', 'sl', 3000], ['wifi-ap', 'ap', 60], ['speaker', 'spk', 30], ['camera', 'cam', 20]];
+const COUNTS: [string, string, number][] = [
+  ['streetlight', 'sl', 3000],
+  ['wifi-ap', 'ap', 60],
+  ['speaker', 'spk', 30],
+  ['camera', 'cam', 20],
+];
 const WARD = { code: '22366', name: 'Phường Phước Long', timezone: 'Asia/Ho_Chi_Minh' };
 
 async function openDb(): Promise<{ db: Db; label: string; drop: () => Promise<void> }> {
@@ -34,7 +39,14 @@ async function openDb(): Promise<{ db: Db; label: string; drop: () => Promise<vo
     try {
       const s = await createScratchDatabase(process.env.SW_BENCH_PG_URL ?? PG_ADMIN_URL);
       const db = await openPg({ url: s.url, poolSize: 4, log });
-      return { db, label: `PostgreSQL (${db.flavour}, local server)`, drop: async () => { await db.close(); await s.drop(); } };
+      return {
+        db,
+        label: `PostgreSQL (${db.flavour}, local server)`,
+        drop: async () => {
+          await db.close();
+          await s.drop();
+        },
+      };
     } catch (err) {
       console.warn(`PostgreSQL unreachable (${(err as Error).message}); using the embedded database`);
     }
@@ -55,12 +67,32 @@ async function main(): Promise<void> {
         `INSERT INTO devices (id, kind, name, ward_code, lat, lon) SELECT id, $2, id, $3, 12.2 + random() / 50, 109.18 + random() / 50 FROM unnest($1::text[]) AS id`,
         [ids, kind, WARD.code],
       );
-      await db.query(`INSERT INTO device_state (device_id, state, state_at, online) SELECT id, '{"level": 70, "power": 60}'::jsonb, now(), true FROM unnest($1::text[]) AS id`, [ids]);
+      await db.query(
+        `INSERT INTO device_state (device_id, state, state_at, online) SELECT id, '{"level": 70, "power": 60}'::jsonb, now(), true FROM unnest($1::text[]) AS id`,
+        [ids],
+      );
     }
     const total = COUNTS.reduce((s, c) => s + c[2], 0);
     const repo = new ProvinceRepository(db);
-    const exporter = new OutboxExporter({ repo, upstream: new NgsiLdUpstream({ baseUrl: standIn.url, token: 'bench-token-0123456789', tenant: '' }), log: silentLogger(), metrics: new Metrics(), retryBaseMs: 1000, retryMaxMs: 10_000, pollMs: 50 });
-    const service = new ProvinceService({ repo, exporter, log: silentLogger(), metrics: new Metrics(), ward: WARD, broadcasts: () => undefined, audio: () => undefined, indicators: () => undefined });
+    const exporter = new OutboxExporter({
+      repo,
+      upstream: new NgsiLdUpstream({ baseUrl: standIn.url, token: 'bench-token-0123456789', tenant: '' }),
+      log: silentLogger(),
+      metrics: new Metrics(),
+      retryBaseMs: 1000,
+      retryMaxMs: 10_000,
+      pollMs: 50,
+    });
+    const service = new ProvinceService({
+      repo,
+      exporter,
+      log: silentLogger(),
+      metrics: new Metrics(),
+      ward: WARD,
+      broadcasts: () => undefined,
+      audio: () => undefined,
+      indicators: () => undefined,
+    });
 
     const t0 = performance.now();
     const first = await service.exportSnapshot();
@@ -80,7 +112,13 @@ async function main(): Promise<void> {
     // Ingest's hashing of personal fields: 100,000 portal-login events, with and without protection.
     const kind = getKind('wifi-ap');
     const key = Buffer.alloc(32, 1);
-    const events = Array.from({ length: 100_000 }, (_, i) => ({ sessionId: `s${i}`, mac: `02:00:00:${(i >> 16).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, phone: `09${String(i).padStart(8, '0')}`, method: 'sms', consentVersion: 'v1' }));
+    const events = Array.from({ length: 100_000 }, (_, i) => ({
+      sessionId: `s${i}`,
+      mac: `02:00:00:${(i >> 16).toString(16).padStart(2, '0')}:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+      phone: `09${String(i).padStart(8, '0')}`,
+      method: 'sms',
+      consentVersion: 'v1',
+    }));
     let sink = 0;
     const h0 = performance.now();
     for (const d of events) sink += Object.keys({ ...d }).length;
@@ -92,10 +130,16 @@ async function main(): Promise<void> {
     console.log(`\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; database: ${label}\n`);
     console.log('| Step | Entities | Time | Rate |');
     console.log('|---|---:|---:|---:|');
-    console.log(`| Export pass into the outbox (build + change check + insert) | ${first.enqueued} of ${first.devices} | ${enqueueMs.toFixed(0)} ms | ${Math.round((first.enqueued / enqueueMs) * 1000)} /s |`);
-    console.log(`| Exporter delivers to the stand-in (batches of 100, loopback HTTP) | ${standIn.entities.size} | ${deliverMs.toFixed(0)} ms | ${Math.round((standIn.entities.size / deliverMs) * 1000)} /s |`);
+    console.log(
+      `| Export pass into the outbox (build + change check + insert) | ${first.enqueued} of ${first.devices} | ${enqueueMs.toFixed(0)} ms | ${Math.round((first.enqueued / enqueueMs) * 1000)} /s |`,
+    );
+    console.log(
+      `| Exporter delivers to the stand-in (batches of 100, loopback HTTP) | ${standIn.entities.size} | ${deliverMs.toFixed(0)} ms | ${Math.round((standIn.entities.size / deliverMs) * 1000)} /s |`,
+    );
     console.log(`| Second pass, nothing changed | ${second.enqueued} of ${second.devices} | ${unchangedMs.toFixed(0)} ms | — |`);
-    console.log(`| 100,000 portal logins through ingest's field protection: untouched copy vs HMAC of mac + phone | 100000 | ${plainMs.toFixed(0)} ms vs ${hashMs.toFixed(0)} ms | ${((hashMs * 1000) / 100_000).toFixed(1)} µs/event |`);
+    console.log(
+      `| 100,000 portal logins through ingest's field protection: untouched copy vs HMAC of mac + phone | 100000 | ${plainMs.toFixed(0)} ms vs ${hashMs.toFixed(0)} ms | ${((hashMs * 1000) / 100_000).toFixed(1)} µs/event |`,
+    );
     if (standIn.entities.size !== total) throw new Error(`stand-in holds ${standIn.entities.size} entities, expected ${total}`);
     if (sink < 0) console.log(sink);
   } finally {

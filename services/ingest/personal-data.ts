@@ -37,8 +37,7 @@ export function normalizePersonal(value: string): string {
   return `raw:${v.toLowerCase()}`;
 }
 
-export const keyedHash = (key: Buffer, value: string): string =>
-  `${HASH_PREFIX}${createHmac('sha256', key).update(normalizePersonal(value)).digest('hex')}`;
+export const keyedHash = (key: Buffer, value: string): string => `${HASH_PREFIX}${createHmac('sha256', key).update(normalizePersonal(value)).digest('hex')}`;
 
 /**
  * The event's data with each declared personal field hashed (strings) or removed (anything else, which cannot be a
@@ -86,7 +85,9 @@ export function redactPayload(stored: string): string {
   if (stored.startsWith('base64:')) {
     const raw = Buffer.from(stored.slice(7), 'base64');
     const text = raw.toString('latin1');
-    return new RegExp(MAC_RE.source).test(text) || new RegExp(PHONE_RE.source).test(text) ? `${REDACTED} (binary payload with personal data, ${raw.length} bytes)` : stored;
+    return new RegExp(MAC_RE.source).test(text) || new RegExp(PHONE_RE.source).test(text)
+      ? `${REDACTED} (binary payload with personal data, ${raw.length} bytes)`
+      : stored;
   }
   try {
     return JSON.stringify(redactValue(JSON.parse(stored)));

@@ -132,7 +132,8 @@ export class OutboxExporter {
       await this.o.repo.markRejected(ids([x.id]), x.error);
       this.o.metrics.inc(M.rejected[0], M.rejected[1]);
     }
-    if (r.rejected.length) this.o.log.error({ rejected: r.rejected.slice(0, 5), count: r.rejected.length }, 'province refused entities (kept in the outbox as rejected)');
+    if (r.rejected.length)
+      this.o.log.error({ rejected: r.rejected.slice(0, 5), count: r.rejected.length }, 'province refused entities (kept in the outbox as rejected)');
     if (r.retry.length) {
       const now = this.clock();
       await this.o.repo.markFailed(
@@ -143,7 +144,11 @@ export class OutboxExporter {
         r.retry[0]?.error ?? 'error',
       );
       this.o.metrics.inc(M.failures[0], M.failures[1]);
-      if (!this.failing) this.o.log.warn({ upstream: this.o.upstream.description, error: r.retry[0]?.error, waiting: r.retry.length }, 'province upstream not taking entities: retrying with backoff');
+      if (!this.failing)
+        this.o.log.warn(
+          { upstream: this.o.upstream.description, error: r.retry[0]?.error, waiting: r.retry.length },
+          'province upstream not taking entities: retrying with backoff',
+        );
       this.failing = true;
     } else if (this.failing) {
       this.failing = false;

@@ -118,10 +118,17 @@ export function playLogEntity(p: PlayLogInput, ward: { code: string; name: strin
 export function contentHash(e: Entity): string {
   const stable = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(stable);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, stable((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(stable(e))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(stable(e)))
+    .digest('hex');
 }
 
 export const messageId = (e: Entity): string => `${e.id}@${contentHash(e).slice(0, 16)}`;

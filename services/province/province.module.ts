@@ -19,7 +19,15 @@ const PLAY_LOG_CATCH_UP_MS = 2 * 86_400_000;
 const KEEP_DELIVERED_MS = 30 * 86_400_000;
 
 type ProvinceConfig = ModuleContext['config']['province'];
-const DEFAULTS: ProvinceConfig = { brokerUrl: '', brokerToken: '', tenant: '', exportIntervalMs: 300_000, retryBaseMs: 5000, retryMaxMs: 600_000, inboundToken: '' };
+const DEFAULTS: ProvinceConfig = {
+  brokerUrl: '',
+  brokerToken: '',
+  tenant: '',
+  exportIntervalMs: 300_000,
+  retryBaseMs: 5000,
+  retryMaxMs: 600_000,
+  inboundToken: '',
+};
 
 export class ProvinceModule implements FeatureModule {
   readonly name = 'province';
@@ -32,7 +40,9 @@ export class ProvinceModule implements FeatureModule {
   private readonly onBatch = (b: Batch): void => {
     if (!b.events.length || !this.service) return;
     const events = b.events;
-    this.chain = this.chain.then(() => this.service?.onEvents(events)).catch((err: Error) => this.ctx?.log.error({ err }, 'play logs not put in the province outbox; the next start catches up'));
+    this.chain = this.chain
+      .then(() => this.service?.onEvents(events))
+      .catch((err: Error) => this.ctx?.log.error({ err }, 'play logs not put in the province outbox; the next start catches up'));
   };
 
   async init(ctx: ModuleContext): Promise<void> {
@@ -42,13 +52,21 @@ export class ProvinceModule implements FeatureModule {
     const repo = new ProvinceRepository(ctx.db);
     if (this.cfg.brokerUrl) {
       this.exporter = new OutboxExporter({
-        repo, log, metrics: ctx.metrics, retryBaseMs: this.cfg.retryBaseMs, retryMaxMs: this.cfg.retryMaxMs,
+        repo,
+        log,
+        metrics: ctx.metrics,
+        retryBaseMs: this.cfg.retryBaseMs,
+        retryMaxMs: this.cfg.retryMaxMs,
         pollMs: Math.min(5000, this.cfg.retryMaxMs),
         upstream: new NgsiLdUpstream({ baseUrl: this.cfg.brokerUrl, token: this.cfg.brokerToken, tenant: this.cfg.tenant }),
       });
     }
     this.service = new ProvinceService({
-      repo, exporter: this.exporter, log, metrics: ctx.metrics, ward: ctx.config.ward,
+      repo,
+      exporter: this.exporter,
+      log,
+      metrics: ctx.metrics,
+      ward: ctx.config.ward,
       broadcasts: () => ctx.shared.get('broadcasts') as BroadcastService | undefined,
       audio: () => ctx.shared.get('radioAudio') as AudioService | undefined,
       indicators: () => ctx.shared.get('indicators') as IndicatorSource | undefined,
@@ -59,7 +77,9 @@ export class ProvinceModule implements FeatureModule {
   routes(): FastifyPluginAsync {
     if (!this.service) throw new Error('province module used before init');
     return provinceRoutes({
-      service: this.service, exporter: this.exporter, inboundToken: this.cfg.inboundToken,
+      service: this.service,
+      exporter: this.exporter,
+      inboundToken: this.cfg.inboundToken,
       publicBaseUrl: (this.ctx?.config as Partial<ModuleContext['config']> | undefined)?.http?.publicBaseUrl ?? '',
       exportNow: () => this.exportNow(),
     });
@@ -83,7 +103,9 @@ export class ProvinceModule implements FeatureModule {
     if (!this.exporter) return;
     this.exporter.start();
     const service = this.service;
-    this.chain = this.chain.then(() => service.catchUpPlayLogs(PLAY_LOG_CATCH_UP_MS)).catch((err: Error) => ctx.log.error({ err }, 'province play-log catch-up failed'));
+    this.chain = this.chain
+      .then(() => service.catchUpPlayLogs(PLAY_LOG_CATCH_UP_MS))
+      .catch((err: Error) => ctx.log.error({ err }, 'province play-log catch-up failed'));
     void this.exportNow().catch(() => undefined);
     this.timer = setInterval(() => {
       void this.exportNow().catch(() => undefined);
@@ -100,6 +122,6 @@ export class ProvinceModule implements FeatureModule {
 
   /** Delivered messages older than the keep period are pruned (after each export pass). */
   prune(): Promise<number> {
-    return (this.ctx ? new ProvinceRepository(this.ctx.db).pruneOutbox(new Date(Date.now() - KEEP_DELIVERED_MS)) : Promise.resolve(0));
+    return this.ctx ? new ProvinceRepository(this.ctx.db).pruneOutbox(new Date(Date.now() - KEEP_DELIVERED_MS)) : Promise.resolve(0);
   }
 }

@@ -40,14 +40,40 @@ export interface ProvinceBroadcast {
 }
 
 type BroadcastRow = {
-  id: string; broadcast_id: string; priority: ProvinceBroadcast['priority']; title: string; audio_url: string; audio_id: string | null; sha256: string;
-  zone_ids: string[]; cluster_ids: string[]; volume: number | null; status: ProvinceBroadcast['status']; received_at: Date; received_from: string;
-  decided_by: string | null; decided_at: Date | null; note: string | null;
+  id: string;
+  broadcast_id: string;
+  priority: ProvinceBroadcast['priority'];
+  title: string;
+  audio_url: string;
+  audio_id: string | null;
+  sha256: string;
+  zone_ids: string[];
+  cluster_ids: string[];
+  volume: number | null;
+  status: ProvinceBroadcast['status'];
+  received_at: Date;
+  received_from: string;
+  decided_by: string | null;
+  decided_at: Date | null;
+  note: string | null;
 };
 const toBroadcast = (r: BroadcastRow): ProvinceBroadcast => ({
-  id: r.id, broadcastId: r.broadcast_id, priority: r.priority, title: r.title, audioUrl: r.audio_url, audioId: r.audio_id, sha256: r.sha256,
-  zoneIds: r.zone_ids, clusterIds: r.cluster_ids, volume: r.volume, status: r.status, receivedAt: r.received_at.toISOString(), receivedFrom: r.received_from,
-  decidedBy: r.decided_by, decidedAt: r.decided_at?.toISOString() ?? null, note: r.note,
+  id: r.id,
+  broadcastId: r.broadcast_id,
+  priority: r.priority,
+  title: r.title,
+  audioUrl: r.audio_url,
+  audioId: r.audio_id,
+  sha256: r.sha256,
+  zoneIds: r.zone_ids,
+  clusterIds: r.cluster_ids,
+  volume: r.volume,
+  status: r.status,
+  receivedAt: r.received_at.toISOString(),
+  receivedFrom: r.received_from,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at?.toISOString() ?? null,
+  note: r.note,
 });
 
 export class ProvinceRepository {
@@ -57,11 +83,33 @@ export class ProvinceRepository {
   }
 
   async exportDevices(): Promise<ExportDevice[]> {
-    const r = await this.db.query<{ id: string; kind: string; name: string; lat: number | null; lon: number | null; address: string | null; group_id: string | null; online: boolean | null; state: Record<string, unknown> | null; state_at: Date | null }>(
+    const r = await this.db.query<{
+      id: string;
+      kind: string;
+      name: string;
+      lat: number | null;
+      lon: number | null;
+      address: string | null;
+      group_id: string | null;
+      online: boolean | null;
+      state: Record<string, unknown> | null;
+      state_at: Date | null;
+    }>(
       `SELECT d.id, d.kind, d.name, d.lat, d.lon, d.address, d.group_id, s.online, s.state, s.state_at
          FROM devices d LEFT JOIN device_state s ON s.device_id = d.id ORDER BY d.id`,
     );
-    return r.rows.map((x) => ({ id: x.id, kind: x.kind, name: x.name, lat: x.lat, lon: x.lon, address: x.address, groupId: x.group_id, online: x.online, state: x.state ?? {}, stateAt: x.state_at?.toISOString() ?? null }));
+    return r.rows.map((x) => ({
+      id: x.id,
+      kind: x.kind,
+      name: x.name,
+      lat: x.lat,
+      lon: x.lon,
+      address: x.address,
+      groupId: x.group_id,
+      online: x.online,
+      state: x.state ?? {},
+      stateAt: x.state_at?.toISOString() ?? null,
+    }));
   }
 
   /**
@@ -113,11 +161,19 @@ export class ProvinceRepository {
   }
 
   async markDelivered(ids: string[]): Promise<void> {
-    if (ids.length) await this.db.query(`UPDATE province_outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::text[]) AND status = 'pending'`, [ids]);
+    if (ids.length)
+      await this.db.query(
+        `UPDATE province_outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::text[]) AND status = 'pending'`,
+        [ids],
+      );
   }
 
   async markRejected(ids: string[], error: string): Promise<void> {
-    if (ids.length) await this.db.query(`UPDATE province_outbox SET status = 'rejected', attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::text[])`, [ids, error.slice(0, 1000)]);
+    if (ids.length)
+      await this.db.query(`UPDATE province_outbox SET status = 'rejected', attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::text[])`, [
+        ids,
+        error.slice(0, 1000),
+      ]);
   }
 
   /** One failed attempt per item, each with its own next time. */
@@ -135,11 +191,18 @@ export class ProvinceRepository {
       `SELECT status, count(*)::int AS n, min(created_at) AS oldest, min(next_attempt_at) AS next FROM province_outbox GROUP BY status`,
     );
     const by = new Map(r.rows.map((x) => [x.status, x]));
-    const e = await this.db.query<{ last_error: string | null }>(`SELECT last_error FROM province_outbox WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY next_attempt_at DESC LIMIT 1`);
+    const e = await this.db.query<{ last_error: string | null }>(
+      `SELECT last_error FROM province_outbox WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY next_attempt_at DESC LIMIT 1`,
+    );
     const p = by.get('pending');
     return {
-      pending: p?.n ?? 0, delivered: by.get('delivered')?.n ?? 0, rejected: by.get('rejected')?.n ?? 0, superseded: by.get('superseded')?.n ?? 0,
-      oldestPendingAt: p?.oldest?.toISOString() ?? null, nextAttemptAt: p?.next?.toISOString() ?? null, lastError: e.rows[0]?.last_error ?? null,
+      pending: p?.n ?? 0,
+      delivered: by.get('delivered')?.n ?? 0,
+      rejected: by.get('rejected')?.n ?? 0,
+      superseded: by.get('superseded')?.n ?? 0,
+      oldestPendingAt: p?.oldest?.toISOString() ?? null,
+      nextAttemptAt: p?.next?.toISOString() ?? null,
+      lastError: e.rows[0]?.last_error ?? null,
     };
   }
 
@@ -168,17 +231,27 @@ export class ProvinceRepository {
   }
 
   async broadcasts(status: string | null, limit: number): Promise<ProvinceBroadcast[]> {
-    const r = await this.db.query<BroadcastRow>('SELECT * FROM province_broadcasts WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2', [status, limit]);
+    const r = await this.db.query<BroadcastRow>(
+      'SELECT * FROM province_broadcasts WHERE ($1::text IS NULL OR status = $1) ORDER BY received_at DESC LIMIT $2',
+      [status, limit],
+    );
     return r.rows.map(toBroadcast);
   }
 
   async decide(id: string, status: ProvinceBroadcast['status'], by: string, note: string | null): Promise<boolean> {
-    const r = await this.db.query(`UPDATE province_broadcasts SET status = $2, decided_by = $3, decided_at = now(), note = $4 WHERE id = $1 AND status = 'awaiting_operator'`, [id, status, by, note]);
+    const r = await this.db.query(
+      `UPDATE province_broadcasts SET status = $2, decided_by = $3, decided_at = now(), note = $4 WHERE id = $1 AND status = 'awaiting_operator'`,
+      [id, status, by, note],
+    );
     return r.rowCount === 1;
   }
 
   /** Play-log events of the given ward broadcasts since `since` (catch-up after a restart). */
-  async playLogEvents(event: string, broadcastIds: string[], since: Date): Promise<{ time: Date; deviceId: string; kind: string; data: Record<string, unknown> }[]> {
+  async playLogEvents(
+    event: string,
+    broadcastIds: string[],
+    since: Date,
+  ): Promise<{ time: Date; deviceId: string; kind: string; data: Record<string, unknown> }[]> {
     if (!broadcastIds.length) return [];
     const r = await this.db.query<{ time: Date; device_id: string; kind: string; data: Record<string, unknown> }>(
       `SELECT e.time, e.device_id, d.kind, e.data FROM device_events e JOIN devices d ON d.id = e.device_id
@@ -195,7 +268,9 @@ export class ProvinceRepository {
   }
 
   async recentBroadcastIds(since: Date): Promise<string[]> {
-    const r = await this.db.query<{ broadcast_id: string }>(`SELECT broadcast_id FROM province_broadcasts WHERE received_at >= $1 AND status <> 'declined'`, [since]);
+    const r = await this.db.query<{ broadcast_id: string }>(`SELECT broadcast_id FROM province_broadcasts WHERE received_at >= $1 AND status <> 'declined'`, [
+      since,
+    ]);
     return r.rows.map((x) => x.broadcast_id);
   }
 }

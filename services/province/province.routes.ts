@@ -21,7 +21,10 @@ const ProvinceBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const Decision = Type.Object({ accept: Type.Boolean(), startAt: Type.Optional(IsoTime), note: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
+const Decision = Type.Object(
+  { accept: Type.Boolean(), startAt: Type.Optional(IsoTime), note: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+);
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -43,28 +46,72 @@ function provinceAuth(token: string): (req: FastifyRequest) => void {
 const baseUrlOf = (publicBaseUrl: string, req: FastifyRequest): string => publicBaseUrl || `${req.protocol}://${req.headers.host ?? '127.0.0.1'}`;
 const origin = (req: FastifyRequest): Origin => ({ actor: req.principal?.actor ?? 'anonymous', role: req.principal?.role ?? null, origin: 'radio' });
 
-export function provinceRoutes(d: { service: ProvinceService; exporter: OutboxExporter | null; inboundToken: string; publicBaseUrl: string; exportNow: () => Promise<unknown> }): FastifyPluginAsync {
+export function provinceRoutes(d: {
+  service: ProvinceService;
+  exporter: OutboxExporter | null;
+  inboundToken: string;
+  publicBaseUrl: string;
+  exportNow: () => Promise<unknown>;
+}): FastifyPluginAsync {
   const auth = provinceAuth(d.inboundToken);
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
     // Inbound, for the province's radio system: public to the operator-token check, guarded by the province token.
-    app.post('/province/broadcasts', { config: { public: true, action: 'province.broadcast.receive' }, onRequest: async (req) => auth(req), schema: { tags: ['province'], body: ProvinceBody } }, async (req, reply) => {
-      req.auditTarget = { type: 'province-broadcast', id: req.body.id, details: { priority: req.body.priority, title: req.body.title } };
-      const r = await d.service.receive(req.body, 'province', baseUrlOf(d.publicBaseUrl, req));
-      req.auditTarget = { type: 'province-broadcast', id: req.body.id, details: { priority: req.body.priority, title: req.body.title, status: r.broadcast.status, broadcastId: r.broadcast.broadcastId, dispatched: r.dispatched, repeated: !r.created } };
-      return reply.code(r.created ? 201 : 200).send(r);
-    });
-    app.get('/province/broadcasts/:id', { config: { public: true }, onRequest: async (req) => auth(req), schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }) } }, async (req) => {
-      const b = await d.service.get(req.params.id);
-      if (!b) throw notFound('Province bulletin', req.params.id);
-      return { broadcast: b };
-    });
+    app.post(
+      '/province/broadcasts',
+      {
+        config: { public: true, action: 'province.broadcast.receive' },
+        onRequest: async (req) => auth(req),
+        schema: { tags: ['province'], body: ProvinceBody },
+      },
+      async (req, reply) => {
+        req.auditTarget = { type: 'province-broadcast', id: req.body.id, details: { priority: req.body.priority, title: req.body.title } };
+        const r = await d.service.receive(req.body, 'province', baseUrlOf(d.publicBaseUrl, req));
+        req.auditTarget = {
+          type: 'province-broadcast',
+          id: req.body.id,
+          details: {
+            priority: req.body.priority,
+            title: req.body.title,
+            status: r.broadcast.status,
+            broadcastId: r.broadcast.broadcastId,
+            dispatched: r.dispatched,
+            repeated: !r.created,
+          },
+        };
+        return reply.code(r.created ? 201 : 200).send(r);
+      },
+    );
+    app.get(
+      '/province/broadcasts/:id',
+      {
+        config: { public: true },
+        onRequest: async (req) => auth(req),
+        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }) },
+      },
+      async (req) => {
+        const b = await d.service.get(req.params.id);
+        if (!b) throw notFound('Province bulletin', req.params.id);
+        return { broadcast: b };
+      },
+    );
     // Ward side.
-    app.get('/province/inbox', { config: { role: 'viewer' }, schema: { tags: ['province'], querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }) } }, async (req) => ({ items: await d.service.list(req.query.status ?? null, 500) }));
-    app.post('/province/inbox/:id/decision', { config: { role: 'operator', action: 'province.broadcast.decide' }, schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), body: Decision } }, async (req) => {
-      req.auditTarget = { type: 'province-broadcast', id: req.params.id, details: { accept: req.body.accept, startAt: req.body.startAt ?? null } };
-      return { broadcast: await d.service.decide(req.params.id, req.body, origin(req), baseUrlOf(d.publicBaseUrl, req)) };
-    });
+    app.get(
+      '/province/inbox',
+      { config: { role: 'viewer' }, schema: { tags: ['province'], querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }) } },
+      async (req) => ({ items: await d.service.list(req.query.status ?? null, 500) }),
+    );
+    app.post(
+      '/province/inbox/:id/decision',
+      {
+        config: { role: 'operator', action: 'province.broadcast.decide' },
+        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), body: Decision },
+      },
+      async (req) => {
+        req.auditTarget = { type: 'province-broadcast', id: req.params.id, details: { accept: req.body.accept, startAt: req.body.startAt ?? null } };
+        return { broadcast: await d.service.decide(req.params.id, req.body, origin(req), baseUrlOf(d.publicBaseUrl, req)) };
+      },
+    );
     app.get('/province/outbox', { config: { role: 'viewer' }, schema: { tags: ['province'] } }, async () => {
       if (!d.exporter) return { enabled: false };
       return { enabled: true, ...(await d.exporter.backlog()) };

@@ -21,7 +21,13 @@ export const PROVINCE_PREFIX = 'prov-';
 const ORIGIN: Origin = { actor: 'province', role: null, origin: 'radio' };
 
 export interface IndicatorSource {
-  compute(code: string): Promise<{ period: { code: string; from: string; to: string }; generatedAt: string; figures: { id: string; label: { vi: string; en: string }; method: { vi: string; en: string }; value: number | null; unit: string }[] }>;
+  compute(
+    code: string,
+  ): Promise<{
+    period: { code: string; from: string; to: string };
+    generatedAt: string;
+    figures: { id: string; label: { vi: string; en: string }; method: { vi: string; en: string }; value: number | null; unit: string }[];
+  }>;
 }
 
 export interface ProvinceInput {
@@ -50,7 +56,8 @@ export interface ProvinceServiceOptions {
 }
 
 const playLogEvents = (): Set<string> => new Set(DEVICE_KINDS.flatMap((k) => (k.capabilities?.broadcast ? [k.capabilities.broadcast.playLogEvent] : [])));
-const isoOrNull = (v: unknown): string | null => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : typeof v === 'number' ? new Date(v).toISOString() : null);
+const isoOrNull = (v: unknown): string | null =>
+  typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : typeof v === 'number' ? new Date(v).toISOString() : null;
 
 export class ProvinceService {
   private readonly o: ProvinceServiceOptions;
@@ -77,10 +84,17 @@ export class ProvinceService {
   private async indicatorEntities(): Promise<Entity[]> {
     const src = this.o.indicators();
     if (!src) return [];
-    const month = new Intl.DateTimeFormat('en-CA', { timeZone: this.o.ward.timezone, year: 'numeric', month: '2-digit' }).format(new Date(this.clock())).slice(0, 7);
+    const month = new Intl.DateTimeFormat('en-CA', { timeZone: this.o.ward.timezone, year: 'numeric', month: '2-digit' })
+      .format(new Date(this.clock()))
+      .slice(0, 7);
     try {
       const r = await src.compute(month);
-      return r.figures.map((f) => kpiEntity({ figureId: f.id, label: f.label, method: f.method, value: f.value, unit: f.unit, period: r.period, computedAt: r.generatedAt.slice(0, 10) }, this.o.ward));
+      return r.figures.map((f) =>
+        kpiEntity(
+          { figureId: f.id, label: f.label, method: f.method, value: f.value, unit: f.unit, period: r.period, computedAt: r.generatedAt.slice(0, 10) },
+          this.o.ward,
+        ),
+      );
     } catch (err) {
       this.o.log.error({ err }, 'indicators not computed for the province export; devices are exported anyway');
       return [];
@@ -98,10 +112,20 @@ export class ProvinceService {
       const b = prov.get(String(e.data.broadcastId));
       if (!b) continue;
       const start = isoOrNull(e.data.start) ?? (typeof e.time === 'string' ? e.time : new Date(e.time).toISOString());
-      entities.push(playLogEntity({
-        provinceBroadcastId: b.id, clusterId: e.deviceId, clusterKind: kinds.get(e.deviceId) ?? '', start, end: isoOrNull(e.data.end),
-        result: typeof e.data.result === 'string' ? e.data.result : 'unknown', preemptedBy: typeof e.data.preemptedBy === 'string' ? e.data.preemptedBy : null,
-      }, this.o.ward));
+      entities.push(
+        playLogEntity(
+          {
+            provinceBroadcastId: b.id,
+            clusterId: e.deviceId,
+            clusterKind: kinds.get(e.deviceId) ?? '',
+            start,
+            end: isoOrNull(e.data.end),
+            result: typeof e.data.result === 'string' ? e.data.result : 'unknown',
+            preemptedBy: typeof e.data.preemptedBy === 'string' ? e.data.preemptedBy : null,
+          },
+          this.o.ward,
+        ),
+      );
     }
     return this.o.exporter.enqueue(entities);
   }
@@ -163,18 +187,38 @@ export class ProvinceService {
     let dispatched: string[] = [];
     if (input.priority !== 'normal') {
       const r = await broadcasts.create(
-        { id: broadcastId, title: input.title, priority: input.priority, audioId: asset.id, ...targets, ...(input.volume !== undefined ? { volume: input.volume } : {}) },
+        {
+          id: broadcastId,
+          title: input.title,
+          priority: input.priority,
+          audioId: asset.id,
+          ...targets,
+          ...(input.volume !== undefined ? { volume: input.volume } : {}),
+        },
         { ...ORIGIN, actor: from },
         baseUrl,
       );
       dispatched = r.dispatched;
     }
     await this.o.repo.insertBroadcast({
-      id: input.id, broadcastId, priority: input.priority, title: input.title, audioUrl: input.audioUrl, audioId: asset.id, sha256: input.sha256.toLowerCase(),
-      zoneIds: targets.zoneIds, clusterIds: targets.clusterIds, volume: input.volume ?? null, status, receivedFrom: from,
+      id: input.id,
+      broadcastId,
+      priority: input.priority,
+      title: input.title,
+      audioUrl: input.audioUrl,
+      audioId: asset.id,
+      sha256: input.sha256.toLowerCase(),
+      zoneIds: targets.zoneIds,
+      clusterIds: targets.clusterIds,
+      volume: input.volume ?? null,
+      status,
+      receivedFrom: from,
     });
     this.o.metrics.inc('sw_province_bulletins_total', 'Bulletins received from the province, by priority', { priority: input.priority });
-    this.o.log.info({ provinceId: input.id, broadcastId, priority: input.priority, clusters: targets.clusterIds.length, zones: targets.zoneIds.length, dispatched }, 'province bulletin received');
+    this.o.log.info(
+      { provinceId: input.id, broadcastId, priority: input.priority, clusters: targets.clusterIds.length, zones: targets.zoneIds.length, dispatched },
+      'province bulletin received',
+    );
     return { created: true, broadcast: (await this.o.repo.broadcast(input.id)) as ProvinceBroadcast, dispatched };
   }
 
@@ -187,12 +231,22 @@ export class ProvinceService {
       const broadcasts = this.o.broadcasts();
       if (!broadcasts || !b.audioId) throw new AppError('RADIO_UNAVAILABLE', 503, 'the radio module is not running in this service');
       await broadcasts.create(
-        { id: b.broadcastId, title: b.title, priority: 'normal', audioId: b.audioId, zoneIds: b.zoneIds, clusterIds: b.clusterIds, ...(b.volume !== null ? { volume: b.volume } : {}), ...(d.startAt ? { startAt: d.startAt } : {}) },
+        {
+          id: b.broadcastId,
+          title: b.title,
+          priority: 'normal',
+          audioId: b.audioId,
+          zoneIds: b.zoneIds,
+          clusterIds: b.clusterIds,
+          ...(b.volume !== null ? { volume: b.volume } : {}),
+          ...(d.startAt ? { startAt: d.startAt } : {}),
+        },
         origin,
         baseUrl,
       );
     }
-    if (!(await this.o.repo.decide(id, d.accept ? 'scheduled' : 'declined', origin.actor, d.note ?? null))) throw conflict('ALREADY_DECIDED', `province bulletin '${id}' was decided meanwhile`);
+    if (!(await this.o.repo.decide(id, d.accept ? 'scheduled' : 'declined', origin.actor, d.note ?? null)))
+      throw conflict('ALREADY_DECIDED', `province bulletin '${id}' was decided meanwhile`);
     return (await this.o.repo.broadcast(id)) as ProvinceBroadcast;
   }
 

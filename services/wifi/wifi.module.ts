@@ -23,14 +23,21 @@ export class WifiModule implements FeatureModule {
     if (!b.events.length) return;
     const events = b.events;
     // One fold at a time, in batch order; a failure is logged and left for the next start's catch-up.
-    this.chain = this.chain.then(() => this.service?.ingest(events)).catch((err: Error) => this.ctx?.log.error({ err }, 'WiFi records not folded; the next start catches up'));
+    this.chain = this.chain
+      .then(() => this.service?.ingest(events))
+      .catch((err: Error) => this.ctx?.log.error({ err }, 'WiFi records not folded; the next start catches up'));
   };
 
   async init(ctx: ModuleContext): Promise<void> {
     this.ctx = ctx;
     this.repo = new WifiRepository(ctx.db);
     const wifi = (ctx.config as Partial<typeof ctx.config>).wifi ?? { personalRetentionDays: 90, retentionIntervalMs: 3_600_000 };
-    this.service = new WifiService({ repo: this.repo, log: ctx.log.child({ module: 'wifi' }), metrics: ctx.metrics, retentionDays: wifi.personalRetentionDays });
+    this.service = new WifiService({
+      repo: this.repo,
+      log: ctx.log.child({ module: 'wifi' }),
+      metrics: ctx.metrics,
+      retentionDays: wifi.personalRetentionDays,
+    });
     ctx.shared.set(WIFI_USERS_SOURCE, this.service);
   }
 
@@ -48,7 +55,9 @@ export class WifiModule implements FeatureModule {
     await service.purge().catch((err: Error) => ctx.log.error({ err }, 'WiFi retention job failed'));
     const every = (ctx.config as Partial<typeof ctx.config>).wifi?.retentionIntervalMs ?? 3_600_000;
     this.timer = setInterval(() => {
-      this.chain = this.chain.then(async () => void (await service.purge())).catch((err: Error) => ctx.log.error({ err }, 'WiFi retention job failed; retrying at the next interval'));
+      this.chain = this.chain
+        .then(async () => void (await service.purge()))
+        .catch((err: Error) => ctx.log.error({ err }, 'WiFi retention job failed; retrying at the next interval'));
     }, every);
     this.timer.unref();
   }

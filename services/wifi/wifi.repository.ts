@@ -81,10 +81,23 @@ export class WifiRepository {
          bytes_out   = greatest(wifi_sessions.bytes_out, EXCLUDED.bytes_out),
          duration_s  = greatest(wifi_sessions.duration_s, EXCLUDED.duration_s),
          end_cause   = coalesce(wifi_sessions.end_cause, EXCLUDED.end_cause)`,
-      [JSON.stringify(parts.map((p) => ({
-        device_id: p.deviceId, session_id: p.sessionId, at: p.at, client_hash: p.clientHash, ssid: p.ssid, started: p.started, stopped: p.stopped,
-        bytes_in: p.bytesIn, bytes_out: p.bytesOut, duration_s: p.durationS, cause: p.cause,
-      })))],
+      [
+        JSON.stringify(
+          parts.map((p) => ({
+            device_id: p.deviceId,
+            session_id: p.sessionId,
+            at: p.at,
+            client_hash: p.clientHash,
+            ssid: p.ssid,
+            started: p.started,
+            stopped: p.stopped,
+            bytes_in: p.bytesIn,
+            bytes_out: p.bytesOut,
+            duration_s: p.durationS,
+            cause: p.cause,
+          })),
+        ),
+      ],
     );
   }
 
@@ -99,10 +112,21 @@ export class WifiRepository {
               consent_version text, purposes jsonb, language text)
         WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = p.device_id)
        ON CONFLICT DO NOTHING`,
-      [JSON.stringify(rows.map((r) => ({
-        device_id: r.deviceId, session_id: r.sessionId, at: r.at, client_hash: r.clientHash, phone_hash: r.phoneHash, method: r.method,
-        consent_version: r.consentVersion, purposes: r.consentPurposes, language: r.language,
-      })))],
+      [
+        JSON.stringify(
+          rows.map((r) => ({
+            device_id: r.deviceId,
+            session_id: r.sessionId,
+            at: r.at,
+            client_hash: r.clientHash,
+            phone_hash: r.phoneHash,
+            method: r.method,
+            consent_version: r.consentVersion,
+            purposes: r.consentPurposes,
+            language: r.language,
+          })),
+        ),
+      ],
     );
   }
 
@@ -139,25 +163,60 @@ export class WifiRepository {
   }
 
   async sessions(f: { deviceId?: string; from: Date; to: Date; limit: number; offset: number }): Promise<SessionView[]> {
-    const r = await this.db.query<{ device_id: string; session_id: string; client_hash: string | null; ssid: string | null; started_at: Date | null; ended_at: Date | null; bytes_in: string; bytes_out: string; duration_s: number; end_cause: string | null }>(
+    const r = await this.db.query<{
+      device_id: string;
+      session_id: string;
+      client_hash: string | null;
+      ssid: string | null;
+      started_at: Date | null;
+      ended_at: Date | null;
+      bytes_in: string;
+      bytes_out: string;
+      duration_s: number;
+      end_cause: string | null;
+    }>(
       `SELECT * FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1 AND ($3::text IS NULL OR device_id = $3)
         ORDER BY coalesce(started_at, last_update) DESC, device_id, session_id LIMIT $4 OFFSET $5`,
       [f.from, f.to, f.deviceId ?? null, f.limit, f.offset],
     );
     return r.rows.map((x) => ({
-      deviceId: x.device_id, sessionId: x.session_id, clientHash: x.client_hash, ssid: x.ssid, startedAt: iso(x.started_at), endedAt: iso(x.ended_at),
-      bytesIn: Number(x.bytes_in), bytesOut: Number(x.bytes_out), durationS: x.duration_s, endCause: x.end_cause,
+      deviceId: x.device_id,
+      sessionId: x.session_id,
+      clientHash: x.client_hash,
+      ssid: x.ssid,
+      startedAt: iso(x.started_at),
+      endedAt: iso(x.ended_at),
+      bytesIn: Number(x.bytes_in),
+      bytesOut: Number(x.bytes_out),
+      durationS: x.duration_s,
+      endCause: x.end_cause,
     }));
   }
 
   async logins(f: { from: Date; to: Date; limit: number; offset: number }): Promise<(Omit<LoginRow, 'at'> & { at: string; consentKnown: boolean })[]> {
-    const r = await this.db.query<{ device_id: string; session_id: string; at: Date; client_hash: string | null; phone_hash: string | null; method: string; consent_version: string; consent_known: boolean; consent_purposes: string[]; language: string }>(
-      `SELECT * FROM wifi_portal_logins WHERE at >= $1 AND at < $2 ORDER BY at DESC, device_id LIMIT $3 OFFSET $4`,
-      [f.from, f.to, f.limit, f.offset],
-    );
+    const r = await this.db.query<{
+      device_id: string;
+      session_id: string;
+      at: Date;
+      client_hash: string | null;
+      phone_hash: string | null;
+      method: string;
+      consent_version: string;
+      consent_known: boolean;
+      consent_purposes: string[];
+      language: string;
+    }>(`SELECT * FROM wifi_portal_logins WHERE at >= $1 AND at < $2 ORDER BY at DESC, device_id LIMIT $3 OFFSET $4`, [f.from, f.to, f.limit, f.offset]);
     return r.rows.map((x) => ({
-      deviceId: x.device_id, sessionId: x.session_id, at: x.at.toISOString(), clientHash: x.client_hash, phoneHash: x.phone_hash, method: x.method,
-      consentVersion: x.consent_version, consentKnown: x.consent_known, consentPurposes: x.consent_purposes, language: x.language,
+      deviceId: x.device_id,
+      sessionId: x.session_id,
+      at: x.at.toISOString(),
+      clientHash: x.client_hash,
+      phoneHash: x.phone_hash,
+      method: x.method,
+      consentVersion: x.consent_version,
+      consentKnown: x.consent_known,
+      consentPurposes: x.consent_purposes,
+      language: x.language,
     }));
   }
 
@@ -165,7 +224,14 @@ export class WifiRepository {
     const r = await this.db.query<{ version: string; text_vi: string; text_en: string; purposes: string[]; published_at: Date; published_by: string }>(
       'SELECT * FROM wifi_consent_versions ORDER BY published_at',
     );
-    return r.rows.map((x) => ({ version: x.version, textVi: x.text_vi, textEn: x.text_en, purposes: x.purposes, publishedAt: x.published_at.toISOString(), publishedBy: x.published_by }));
+    return r.rows.map((x) => ({
+      version: x.version,
+      textVi: x.text_vi,
+      textEn: x.text_en,
+      purposes: x.purposes,
+      publishedAt: x.published_at.toISOString(),
+      publishedBy: x.published_by,
+    }));
   }
 
   /** A version's text is fixed once published (what people agreed to must not change under them): false if it exists. */

@@ -36,19 +36,35 @@ export function wifiRoutes(d: { service: WifiService; repo: WifiRepository }): F
     // Hashes are personal data too (pseudonymised): listing them needs an operator.
     app.get('/wifi/sessions', { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing } }, async (req) => {
       const p = period(req.query);
-      return { items: await d.repo.sessions({ from: new Date(p.from), to: new Date(p.to), ...(req.query.device ? { deviceId: req.query.device } : {}), limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }) };
+      return {
+        items: await d.repo.sessions({
+          from: new Date(p.from),
+          to: new Date(p.to),
+          ...(req.query.device ? { deviceId: req.query.device } : {}),
+          limit: req.query.limit ?? 100,
+          offset: req.query.offset ?? 0,
+        }),
+      };
     });
     app.get('/wifi/portal-logins', { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing } }, async (req) => {
       const p = period(req.query);
       return { items: await d.repo.logins({ from: new Date(p.from), to: new Date(p.to), limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }) };
     });
     app.get('/wifi/consent-versions', { config: { role: 'viewer' }, schema: { tags: ['wifi'] } }, async () => ({ items: await d.repo.consentVersions() }));
-    app.post('/wifi/consent-versions', { config: { role: 'admin', action: 'wifi.consent.publish' }, schema: { tags: ['wifi'], body: ConsentBody } }, async (req, reply) => {
-      req.auditTarget = { type: 'wifi-consent', id: req.body.version, details: { purposes: req.body.purposes } };
-      const ok = await d.repo.insertConsentVersion({ ...req.body, publishedBy: req.principal?.actor ?? 'unknown' });
-      if (!ok) throw conflict('CONSENT_VERSION_EXISTS', `consent version '${req.body.version}' is published already; its text cannot change — publish a new version`);
-      return reply.code(201).send({ version: req.body.version });
-    });
+    app.post(
+      '/wifi/consent-versions',
+      { config: { role: 'admin', action: 'wifi.consent.publish' }, schema: { tags: ['wifi'], body: ConsentBody } },
+      async (req, reply) => {
+        req.auditTarget = { type: 'wifi-consent', id: req.body.version, details: { purposes: req.body.purposes } };
+        const ok = await d.repo.insertConsentVersion({ ...req.body, publishedBy: req.principal?.actor ?? 'unknown' });
+        if (!ok)
+          throw conflict(
+            'CONSENT_VERSION_EXISTS',
+            `consent version '${req.body.version}' is published already; its text cannot change — publish a new version`,
+          );
+        return reply.code(201).send({ version: req.body.version });
+      },
+    );
     app.post('/wifi/retention/run', { config: { role: 'admin', action: 'wifi.retention.run' }, schema: { tags: ['wifi'] } }, async () => d.service.purge());
   };
 }

@@ -64,15 +64,30 @@ export function foldEvents(events: readonly SessionEvent[], capabilities: readon
       }
       const purposes = Array.isArray(d.consentPurposes) ? d.consentPurposes.filter((p): p is string => typeof p === 'string').slice(0, 20) : [];
       out.logins.push({
-        deviceId: e.deviceId, sessionId, at, clientHash: hash(d.mac), phoneHash: hash(d.phone), method: str(d.method, 32) ?? 'unknown',
-        consentVersion, consentPurposes: purposes, language: str(d.language, 8) ?? 'vi',
+        deviceId: e.deviceId,
+        sessionId,
+        at,
+        clientHash: hash(d.mac),
+        phoneHash: hash(d.phone),
+        method: str(d.method, 32) ?? 'unknown',
+        consentVersion,
+        consentPurposes: purposes,
+        language: str(d.language, 8) ?? 'vi',
       });
       continue;
     }
     out.sessions.push({
-      deviceId: e.deviceId, sessionId, at, clientHash: hash(d.mac), ssid: str(d.ssid, 32),
-      started: e.event === cap.startEvent, stopped: e.event === cap.stopEvent,
-      bytesIn: num(d.bytesIn), bytesOut: num(d.bytesOut), durationS: num(d.durationS), cause: e.event === cap.stopEvent ? str(d.cause, 64) : null,
+      deviceId: e.deviceId,
+      sessionId,
+      at,
+      clientHash: hash(d.mac),
+      ssid: str(d.ssid, 32),
+      started: e.event === cap.startEvent,
+      stopped: e.event === cap.stopEvent,
+      bytesIn: num(d.bytesIn),
+      bytesOut: num(d.bytesOut),
+      durationS: num(d.durationS),
+      cause: e.event === cap.stopEvent ? str(d.cause, 64) : null,
     });
   }
   return out;
@@ -134,7 +149,8 @@ export class WifiService implements UniqueUsersSource {
     const cutoff = new Date(this.clock() - this.o.retentionDays * 86_400_000);
     const r = await this.o.repo.purgeBefore(cutoff, this.eventNames);
     for (const [table, n] of Object.entries(r)) if (n) this.o.metrics.inc(M.purged[0], M.purged[1], { table }, n);
-    if (r.sessions || r.logins || r.events) this.o.log.info({ ...r, cutoff: cutoff.toISOString(), retentionDays: this.o.retentionDays }, 'personal WiFi records past retention removed');
+    if (r.sessions || r.logins || r.events)
+      this.o.log.info({ ...r, cutoff: cutoff.toISOString(), retentionDays: this.o.retentionDays }, 'personal WiFi records past retention removed');
     return { ...r, cutoff: cutoff.toISOString() };
   }
 }

@@ -36,14 +36,22 @@ console.log(`Province stand-in: NGSI-LD upsert at ${standIn.url}/ngsi-ld/v1/enti
 
 if (values['send-to'] && values.audio) {
   const file = standIn.addAudio(path.basename(values.audio), readFileSync(values.audio));
-  const r = await ProvinceStandIn.sendBulletin(values['send-to'], values['inbound-token'], { id: values.id, title: values.title, priority: values.priority, audioUrl: file.url, sha256: file.sha256 });
+  const r = await ProvinceStandIn.sendBulletin(values['send-to'], values['inbound-token'], {
+    id: values.id,
+    title: values.title,
+    priority: values.priority,
+    audioUrl: file.url,
+    sha256: file.sha256,
+  });
   console.log(`bulletin ${values.id} → ${values['send-to']}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
 }
 
 const timer = setInterval(() => {
   const byType = new Map<string, number>();
   for (const e of standIn.entities.values()) byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
-  console.log(`${new Date().toISOString()} entities ${standIn.entities.size} (${[...byType].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}), upserts ${standIn.requests}, refused tokens ${standIn.unauthorized}`);
+  console.log(
+    `${new Date().toISOString()} entities ${standIn.entities.size} (${[...byType].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}), upserts ${standIn.requests}, refused tokens ${standIn.unauthorized}`,
+  );
 }, 10_000);
 
 const stop = (): void => {

@@ -94,7 +94,10 @@ export class ProvinceStandIn {
     }
     if (req.method === 'GET' && url.pathname.startsWith('/ngsi-ld/v1/entities/')) {
       const e = this.entities.get(decodeURIComponent(url.pathname.slice('/ngsi-ld/v1/entities/'.length)));
-      if (!e) return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound', title: 'not found' }));
+      if (!e)
+        return void res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ type: 'https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound', title: 'not found' }));
       return void res.writeHead(200, { 'content-type': 'application/ld+json' }).end(JSON.stringify(e.body));
     }
     if (req.method !== 'POST' || url.pathname !== '/ngsi-ld/v1/entityOperations/upsert') return void res.writeHead(404).end();
@@ -108,7 +111,9 @@ export class ProvinceStandIn {
     try {
       list = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
-      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'https://uri.etsi.org/ngsi-ld/errors/InvalidRequest', title: 'not JSON' }));
+      return void res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ type: 'https://uri.etsi.org/ngsi-ld/errors/InvalidRequest', title: 'not JSON' }));
     }
     if (!Array.isArray(list)) return void res.writeHead(400).end();
     this.requests++;
@@ -118,7 +123,10 @@ export class ProvinceStandIn {
       const id = item.id;
       const type = item.type;
       if (typeof id !== 'string' || !id.startsWith('urn:ngsi-ld:') || typeof type !== 'string') {
-        errors.push({ entityId: String(id), error: { type: 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData', title: 'id must be a urn:ngsi-ld: URI and type a string', status: 400 } });
+        errors.push({
+          entityId: String(id),
+          error: { type: 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData', title: 'id must be a urn:ngsi-ld: URI and type a string', status: 400 },
+        });
         continue;
       }
       const cur = this.entities.get(id) ?? { id, type, body: {}, versions: new Set<string>(), receipts: 0 };

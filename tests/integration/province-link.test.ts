@@ -19,7 +19,13 @@ const INBOUND_TOKEN = 'province-inbound-token-for-tests-000000000001';
 const DOWN_MS = 60_000;
 const WARD = '22366';
 
-interface Backlog { enabled: boolean; pending: number; delivered: number; lastError: string | null; failing: boolean }
+interface Backlog {
+  enabled: boolean;
+  pending: number;
+  delivered: number;
+  lastError: string | null;
+  failing: boolean;
+}
 
 describe.each(modes)('province link on $name', (mode) => {
   let t: TestApp;
@@ -44,7 +50,9 @@ describe.each(modes)('province link on $name', (mode) => {
         SW_PROVINCE_EXPORT_INTERVAL_MS: '3600000',
       },
     });
-    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-loa', name: 'Tổ dân phố 5', kind: 'broadcast_zone' } })).status).toBe(201);
+    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-loa', name: 'Tổ dân phố 5', kind: 'broadcast_zone' } })).status).toBe(
+      201,
+    );
   });
   afterAll(async () => {
     for (const d of speakers.values()) await d.kill().catch(() => undefined);
@@ -111,7 +119,12 @@ describe.each(modes)('province link on $name', (mode) => {
     const kpis = standIn.ofType('KeyPerformanceIndicator');
     const month = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
     const figures = (await api<{ figures: { id: string }[] }>('GET', `/indicators?period=${month}`)).body.figures;
-    expect(kpis.map((k) => k.id).filter((id) => id.endsWith(`:${month}`)).sort()).toEqual(figures.map((f) => `urn:ngsi-ld:KeyPerformanceIndicator:${WARD}:${f.id}:${month}`).sort());
+    expect(
+      kpis
+        .map((k) => k.id)
+        .filter((id) => id.endsWith(`:${month}`))
+        .sort(),
+    ).toEqual(figures.map((f) => `urn:ngsi-ld:KeyPerformanceIndicator:${WARD}:${f.id}:${month}`).sort());
     expect(await rowCount(t, `SELECT 1 FROM province_outbox WHERE status = 'rejected'`)).toBe(0);
   }, 150_000);
 
@@ -122,40 +135,83 @@ describe.each(modes)('province link on $name', (mode) => {
       speakers.set(id, d);
     }
     await waitFor(async () => (await rowCount(t, `SELECT 1 FROM device_state WHERE online AND device_id LIKE 'spk-%'`)) === 2);
-    const up = await t.app.api.inject({ method: 'POST', url: '/api/v1/radio/audio?title=ban-tin', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' }, payload: wav(40) });
+    const up = await t.app.api.inject({
+      method: 'POST',
+      url: '/api/v1/radio/audio?title=ban-tin',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' },
+      payload: wav(40),
+    });
     expect(up.statusCode).toBe(201);
-    const news = await api<{ broadcast: { id: string } }>('POST', '/radio/broadcasts', { id: 'ward-news', title: 'Bản tin phường', priority: 'normal', audioId: (JSON.parse(up.body) as { id: string }).id, zoneIds: ['z-loa'] });
+    const news = await api<{ broadcast: { id: string } }>('POST', '/radio/broadcasts', {
+      id: 'ward-news',
+      title: 'Bản tin phường',
+      priority: 'normal',
+      audioId: (JSON.parse(up.body) as { id: string }).id,
+      zoneIds: ['z-loa'],
+    });
     expect(news.status).toBe(201);
-    const cmd = await waitFor(async () => (await api<{ clusters: { airings: { commandId: string }[] }[] }>('GET', '/radio/broadcasts/ward-news')).body.clusters[0]?.airings[0]?.commandId);
+    const cmd = await waitFor(
+      async () =>
+        (await api<{ clusters: { airings: { commandId: string }[] }[] }>('GET', '/radio/broadcasts/ward-news')).body.clusters[0]?.airings[0]?.commandId,
+    );
     await until(t, cmd, ['acknowledged']);
     for (const id of speakers.keys()) expect(speakers.get(id)?.metrics()).toMatchObject({ state: 'playing', broadcastId: 'ward-news' });
 
     const file = standIn.addAudio('lu-quet.wav', wav(1.5));
     const ward = t.app.urls().http;
     // Refused: no token, a wrong token, a file that is not the one the province hashed. Nothing airs.
-    expect((await fetch(`${ward}/api/v1/province/broadcasts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
-    expect((await ProvinceStandIn.sendBulletin(ward, 'x'.repeat(40), { id: 'flood-7', title: 'x', priority: 'emergency', audioUrl: file.url, sha256: file.sha256 })).status).toBe(401);
-    const bad = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, { id: 'flood-6', title: 'x', priority: 'emergency', audioUrl: file.url, sha256: '0'.repeat(64) });
+    expect((await fetch(`${ward}/api/v1/province/broadcasts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(
+      401,
+    );
+    expect(
+      (await ProvinceStandIn.sendBulletin(ward, 'x'.repeat(40), { id: 'flood-7', title: 'x', priority: 'emergency', audioUrl: file.url, sha256: file.sha256 }))
+        .status,
+    ).toBe(401);
+    const bad = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, {
+      id: 'flood-6',
+      title: 'x',
+      priority: 'emergency',
+      audioUrl: file.url,
+      sha256: '0'.repeat(64),
+    });
     expect(bad.status).toBe(422);
     expect((bad.body.error as { code: string }).code).toBe('AUDIO_CHECKSUM_MISMATCH');
     for (const id of speakers.keys()) expect(speakers.get(id)?.metrics()).toMatchObject({ state: 'playing', broadcastId: 'ward-news' });
 
-    const sent = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, { id: 'flood-7', title: 'Cảnh báo lũ quét (tỉnh)', priority: 'emergency', audioUrl: file.url, sha256: file.sha256 });
+    const sent = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, {
+      id: 'flood-7',
+      title: 'Cảnh báo lũ quét (tỉnh)',
+      priority: 'emergency',
+      audioUrl: file.url,
+      sha256: file.sha256,
+    });
     expect(sent.status).toBe(201);
     const body = sent.body as { broadcast: { broadcastId: string; status: string; clusterIds: string[] }; dispatched: string[] };
     expect(body.broadcast).toMatchObject({ broadcastId: 'prov-flood-7', status: 'dispatched', clusterIds: ['spk-1', 'spk-2'] });
     await until(t, body.dispatched[0] ?? '', ['acknowledged']);
     for (const id of speakers.keys()) expect(speakers.get(id)?.metrics()).toMatchObject({ state: 'emergency', broadcastId: 'prov-flood-7' });
     // The same bulletin again (the province retries): answered with what was done, not aired twice.
-    const again = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, { id: 'flood-7', title: 'Cảnh báo lũ quét (tỉnh)', priority: 'emergency', audioUrl: file.url, sha256: file.sha256 });
+    const again = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, {
+      id: 'flood-7',
+      title: 'Cảnh báo lũ quét (tỉnh)',
+      priority: 'emergency',
+      audioUrl: file.url,
+      sha256: file.sha256,
+    });
     expect(again.status).toBe(200);
 
     // The ward bulletin was preempted on both clusters, logged by the clusters and by the service.
     const cut = await waitFor(async () => {
-      const r = await api<{ items: { clusterId: string; result: string; data: Record<string, unknown> }[] }>('GET', `/radio/play-logs?broadcast=ward-news&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`);
+      const r = await api<{ items: { clusterId: string; result: string; data: Record<string, unknown> }[] }>(
+        'GET',
+        `/radio/play-logs?broadcast=ward-news&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`,
+      );
       return r.body.items.length === 2 ? r.body.items : null;
     });
-    expect(cut.map((l) => [l.clusterId, l.result, l.data.preemptedBy]).sort()).toEqual([['spk-1', 'preempted', 'prov-flood-7'], ['spk-2', 'preempted', 'prov-flood-7']]);
+    expect(cut.map((l) => [l.clusterId, l.result, l.data.preemptedBy]).sort()).toEqual([
+      ['spk-1', 'preempted', 'prov-flood-7'],
+      ['spk-2', 'preempted', 'prov-flood-7'],
+    ]);
 
     // The emergency airs to its end; its play logs reach the province stand-in as BroadcastPlayLog entities.
     await new Promise((r) => setTimeout(r, 1800));
@@ -165,7 +221,8 @@ describe.each(modes)('province link on $name', (mode) => {
       return l.length === 2 ? l : null;
     }, 20_000);
     expect(logs.map((l) => [(l.body.refDevice as { object: string }).object, (l.body.result as { value: string }).value]).sort()).toEqual([
-      [`urn:ngsi-ld:Device:${WARD}:spk-1`, 'ok'], [`urn:ngsi-ld:Device:${WARD}:spk-2`, 'ok'],
+      [`urn:ngsi-ld:Device:${WARD}:spk-1`, 'ok'],
+      [`urn:ngsi-ld:Device:${WARD}:spk-2`, 'ok'],
     ]);
     // Who asked is on record.
     expect(await rowCount(t, `SELECT 1 FROM audit_log WHERE actor = 'province' AND action = 'province.broadcast.receive' AND result = 'ok'`)).toBe(2);
@@ -174,14 +231,24 @@ describe.each(modes)('province link on $name', (mode) => {
 
   it('holds a normal province bulletin for the ward operator, who decides', async () => {
     const file = standIn.addAudio('thong-bao.wav', wav(1));
-    const sent = await ProvinceStandIn.sendBulletin(t.app.urls().http, INBOUND_TOKEN, { id: 'notice-1', title: 'Thông báo của tỉnh', priority: 'normal', audioUrl: file.url, sha256: file.sha256, zoneIds: ['z-loa'] });
+    const sent = await ProvinceStandIn.sendBulletin(t.app.urls().http, INBOUND_TOKEN, {
+      id: 'notice-1',
+      title: 'Thông báo của tỉnh',
+      priority: 'normal',
+      audioUrl: file.url,
+      sha256: file.sha256,
+      zoneIds: ['z-loa'],
+    });
     expect(sent.status).toBe(201);
     expect((sent.body as { broadcast: { status: string }; dispatched: string[] }).broadcast.status).toBe('awaiting_operator');
     expect((sent.body as { dispatched: string[] }).dispatched).toEqual([]);
     expect((await api('GET', '/radio/broadcasts/prov-notice-1')).status).toBe(404);
     const viewer = await t.userToken('viewer');
     expect((await t.http('POST', '/api/v1/province/inbox/notice-1/decision', { token: viewer, body: { accept: true } })).status).toBe(403);
-    const ok = await api<{ broadcast: { status: string; decidedBy: string } }>('POST', '/province/inbox/notice-1/decision', { accept: true, startAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const ok = await api<{ broadcast: { status: string; decidedBy: string } }>('POST', '/province/inbox/notice-1/decision', {
+      accept: true,
+      startAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.broadcast).toMatchObject({ status: 'scheduled', decidedBy: 'admin' });
     expect((await api<{ broadcast: { priority: string } }>('GET', '/radio/broadcasts/prov-notice-1')).body.broadcast.priority).toBe('normal');

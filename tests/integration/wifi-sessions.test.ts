@@ -108,7 +108,10 @@ describe.each(modes)('WiFi sessions and portal records on $name', (mode) => {
     expect(ind.body.figures.find((f) => f.id === 'wifi-ap.uniqueUsers')?.value).toBe(inMonth.size);
 
     // Consent is recorded with what was agreed to.
-    const logins = await api<{ items: { consentVersion: string; consentPurposes: string[]; phoneHash: string | null; clientHash: string }[] }>('GET', `/wifi/portal-logins?from=${from}&to=${to}&limit=5000`);
+    const logins = await api<{ items: { consentVersion: string; consentPurposes: string[]; phoneHash: string | null; clientHash: string }[] }>(
+      'GET',
+      `/wifi/portal-logins?from=${from}&to=${to}&limit=5000`,
+    );
     expect(logins.body.items.length).toBe(sent.filter((s) => s.e.event === 'portalLogin').length);
     expect(logins.body.items.every((l) => l.consentVersion === '2026-01' && l.consentPurposes.includes('terms') && l.clientHash.startsWith('h1:'))).toBe(true);
     expect(logins.body.items.some((l) => l.phoneHash?.startsWith('h1:'))).toBe(true);
@@ -119,17 +122,26 @@ describe.each(modes)('WiFi sessions and portal records on $name', (mode) => {
     const phone = '0912345678';
     // A session start with a field the kind does not declare: refused as a dead letter, with the phone inside.
     const d = aps.get('ap-1');
-    const r = await d?.publishRaw(topicFor('ap-1', 'event'), JSON.stringify({ ts: Date.now(), event: 'sessionStart', data: { sessionId: 'x1', mac, phone }, vendor: 'acme' }));
+    const r = await d?.publishRaw(
+      topicFor('ap-1', 'event'),
+      JSON.stringify({ ts: Date.now(), event: 'sessionStart', data: { sessionId: 'x1', mac, phone }, vendor: 'acme' }),
+    );
     expect(r?.outcome).toBe('acked');
     // Malformed JSON carrying both in text form: scrubbed by pattern.
     await d?.publishRaw(topicFor('ap-1', 'event'), `{"event":"portalLogin","data":{"mac":"${mac.toLowerCase()}","msisdn":"+84 912 345 678"`);
     await waitFor(async () => (await rowCount(t, `SELECT 1 FROM dead_letters WHERE device_id = 'ap-1'`)) === 2);
-    const dl = await t.app.db.query<{ payload: string; reason_code: string }>(`SELECT payload, reason_code FROM dead_letters WHERE device_id = 'ap-1' ORDER BY id`);
+    const dl = await t.app.db.query<{ payload: string; reason_code: string }>(
+      `SELECT payload, reason_code FROM dead_letters WHERE device_id = 'ap-1' ORDER BY id`,
+    );
     expect(dl.rows.map((x) => x.reason_code)).toEqual(['UNKNOWN_FIELD', 'MALFORMED_JSON']);
     expect(dl.rows[0]?.payload).toContain('[redacted]');
     expect(dl.rows[0]?.payload).toContain('"sessionId":"x1"');
     // And a valid login with both, hashed by ingest.
-    await publish('ap-1', { event: 'portalLogin', at: Date.now(), data: { sessionId: 'x2', mac, phone, method: 'sms', consentVersion: '2026-01', consentPurposes: ['terms'], language: 'vi' } });
+    await publish('ap-1', {
+      event: 'portalLogin',
+      at: Date.now(),
+      data: { sessionId: 'x2', mac, phone, method: 'sms', consentVersion: '2026-01', consentPurposes: ['terms'], language: 'vi' },
+    });
     await waitFor(async () => (await rowCount(t, `SELECT 1 FROM wifi_portal_logins WHERE session_id = 'x2'`)) === 1);
 
     const forbidden = [...spellings(mac, phone)];
@@ -140,7 +152,9 @@ describe.each(modes)('WiFi sessions and portal records on $name', (mode) => {
     const needles = [...new Set(forbidden.filter((x) => x.length >= 9).map((x) => x.toLowerCase()))];
 
     // Every table's every row as text.
-    const tables = await t.app.db.query<{ name: string }>(`SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE '\\_timescaledb%'`);
+    const tables = await t.app.db.query<{ name: string }>(
+      `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE '\\_timescaledb%'`,
+    );
     let text = '';
     for (const tb of tables.rows) {
       const rows = await t.app.db.query<{ r: string }>(`SELECT x::text AS r FROM ${tb.name} x`);
@@ -155,7 +169,9 @@ describe.each(modes)('WiFi sessions and portal records on $name', (mode) => {
       expect(dump).toContain('wifi_sessions');
       expect(needles.filter((n) => dump.includes(n))).toEqual([]);
     } else {
-      console.warn(`[wifi] SKIPPED the pg_dump part on ${mode.name}: ${url ? 'no pg_dump binary' : 'embedded store (no server to dump); the SELECT of every table ran'}`);
+      console.warn(
+        `[wifi] SKIPPED the pg_dump part on ${mode.name}: ${url ? 'no pg_dump binary' : 'embedded store (no server to dump); the SELECT of every table ran'}`,
+      );
     }
   });
 
@@ -173,6 +189,8 @@ describe.each(modes)('WiFi sessions and portal records on $name', (mode) => {
     expect(await rowCount(t, `SELECT 1 FROM device_events WHERE event = 'sessionStart' AND time < now() - interval '3 days'`)).toBe(0);
     // Viewers may read the figure but not the (pseudonymous) records.
     const viewer = await t.userToken('viewer');
-    expect((await t.http('GET', `/api/v1/wifi/sessions?from=${new Date(old).toISOString()}&to=${new Date().toISOString()}`, { token: viewer })).status).toBe(403);
+    expect((await t.http('GET', `/api/v1/wifi/sessions?from=${new Date(old).toISOString()}&to=${new Date().toISOString()}`, { token: viewer })).status).toBe(
+      403,
+    );
   });
 });

@@ -5,13 +5,25 @@ import { backoffMs, contentHash, deviceEntity, kpiEntity, messageId } from '../.
 import { NgsiLdUpstream } from '../../services/province/upstream.ts';
 
 const WARD = { code: '22366', name: 'Phường Phước Long' };
-const dev = { id: 'sl-1', kind: 'streetlight', name: 'Đèn 1', lat: 12.22, lon: 109.19, address: null, groupId: 'tdp-1', online: true, state: { level: 70, power: 52.5 }, stateAt: '2026-06-01T12:00:00.000Z' };
+const dev = {
+  id: 'sl-1',
+  kind: 'streetlight',
+  name: 'Đèn 1',
+  lat: 12.22,
+  lon: 109.19,
+  address: null,
+  groupId: 'tdp-1',
+  online: true,
+  state: { level: 70, power: 52.5 },
+  stateAt: '2026-06-01T12:00:00.000Z',
+};
 
 describe('NGSI-LD entities', () => {
   it('maps a streetlight to the FIWARE Streetlight model, with the level scaled to 0–1 and observedAt', () => {
     const e = deviceEntity(dev, WARD);
     expect(e).toMatchObject({
-      id: 'urn:ngsi-ld:Streetlight:22366:sl-1', type: 'Streetlight',
+      id: 'urn:ngsi-ld:Streetlight:22366:sl-1',
+      type: 'Streetlight',
       illuminanceLevel: { type: 'Property', value: 0.7, observedAt: '2026-06-01T12:00:00.000Z' },
       location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [109.19, 12.22] } },
       refResidentialGroup: { type: 'Relationship', object: 'urn:ngsi-ld:AdministrativeArea:22366:tdp-1' },
@@ -25,8 +37,23 @@ describe('NGSI-LD entities', () => {
     const b = deviceEntity({ ...dev, state: { power: 52.5, level: 70 } }, WARD)!;
     expect(messageId(a)).toBe(messageId(b));
     expect(contentHash(deviceEntity({ ...dev, state: { level: 71 } }, WARD)!)).not.toBe(contentHash(a));
-    const k = kpiEntity({ figureId: 'wifi-ap.uniqueUsers', label: { vi: 'Số người dùng', en: 'Unique users' }, method: { vi: 'm', en: 'm' }, value: 12, unit: '', period: { code: '2026-06', from: 'a', to: 'b' }, computedAt: '2026-06-02' }, WARD);
-    expect(k).toMatchObject({ id: 'urn:ngsi-ld:KeyPerformanceIndicator:22366:wifi-ap.uniqueUsers:2026-06', type: 'KeyPerformanceIndicator', kpiValue: { value: 12 } });
+    const k = kpiEntity(
+      {
+        figureId: 'wifi-ap.uniqueUsers',
+        label: { vi: 'Số người dùng', en: 'Unique users' },
+        method: { vi: 'm', en: 'm' },
+        value: 12,
+        unit: '',
+        period: { code: '2026-06', from: 'a', to: 'b' },
+        computedAt: '2026-06-02',
+      },
+      WARD,
+    );
+    expect(k).toMatchObject({
+      id: 'urn:ngsi-ld:KeyPerformanceIndicator:22366:wifi-ap.uniqueUsers:2026-06',
+      type: 'KeyPerformanceIndicator',
+      kpiValue: { value: 12 },
+    });
   });
 
   it('backs off exponentially up to the cap, with bounded jitter', () => {
@@ -53,10 +80,16 @@ describe('NGSI-LD upstream answers', () => {
   const entities = [deviceEntity(dev, WARD)!, deviceEntity({ ...dev, id: 'sl-2' }, WARD)!, deviceEntity({ ...dev, id: 'sl-3' }, WARD)!];
 
   it('sorts a 207 multi-status into delivered, refused for good and to retry', async () => {
-    answer = (res) => res.writeHead(207, { 'content-type': 'application/json' }).end(JSON.stringify({
-      success: [entities[0]!.id],
-      errors: [{ entityId: entities[1]!.id, error: { status: 400, title: 'BadRequestData' } }, { entityId: entities[2]!.id, error: { status: 503, title: 'busy' } }],
-    }));
+    answer = (res) =>
+      res.writeHead(207, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          success: [entities[0]!.id],
+          errors: [
+            { entityId: entities[1]!.id, error: { status: 400, title: 'BadRequestData' } },
+            { entityId: entities[2]!.id, error: { status: 503, title: 'busy' } },
+          ],
+        }),
+      );
     const r = await new NgsiLdUpstream({ baseUrl: url, token: '', tenant: '' }).push(entities);
     expect(r.ok).toEqual([entities[0]!.id]);
     expect(r.rejected.map((x) => x.id)).toEqual([entities[1]!.id]);

@@ -44,13 +44,26 @@ describe('session records', () => {
     const h = keyedHash(KEY, 'aa:bb:cc:dd:ee:ff');
     const f = foldEvents([
       { time: '2026-06-01T12:00:00.000Z', deviceId: 'ap-1', event: 'sessionStart', data: { sessionId: 's1', mac: h, ssid: 'free' } },
-      { time: '2026-06-01T12:20:00.000Z', deviceId: 'ap-1', event: 'sessionStop', data: { sessionId: 's1', bytesIn: 10, bytesOut: 2, durationS: 1200, cause: 'idle' } },
-      { time: '2026-06-01T12:00:01.000Z', deviceId: 'ap-1', event: 'portalLogin', data: { sessionId: 's1', mac: h, method: 'click', consentVersion: 'v1', consentPurposes: ['terms'] } },
+      {
+        time: '2026-06-01T12:20:00.000Z',
+        deviceId: 'ap-1',
+        event: 'sessionStop',
+        data: { sessionId: 's1', bytesIn: 10, bytesOut: 2, durationS: 1200, cause: 'idle' },
+      },
+      {
+        time: '2026-06-01T12:00:01.000Z',
+        deviceId: 'ap-1',
+        event: 'portalLogin',
+        data: { sessionId: 's1', mac: h, method: 'click', consentVersion: 'v1', consentPurposes: ['terms'] },
+      },
       { time: '2026-06-01T12:00:02.000Z', deviceId: 'ap-1', event: 'sessionStart', data: { mac: h } },
       { time: '2026-06-01T12:00:03.000Z', deviceId: 'ap-1', event: 'sessionStart', data: { sessionId: 's2', mac: 'aa:bb:cc:dd:ee:ff' } },
       { time: '2026-06-01T12:00:04.000Z', deviceId: 'ap-1', event: 'rebooted', data: {} },
     ]);
-    expect(f.sessions.map((s) => [s.sessionId, s.started, s.stopped, s.bytesIn])).toEqual([['s1', true, false, null], ['s1', false, true, 10]]);
+    expect(f.sessions.map((s) => [s.sessionId, s.started, s.stopped, s.bytesIn])).toEqual([
+      ['s1', true, false, null],
+      ['s1', false, true, 10],
+    ]);
     expect(f.logins).toMatchObject([{ sessionId: 's1', consentVersion: 'v1', consentPurposes: ['terms'], language: 'vi', clientHash: h }]);
     expect(f.refused.map((r) => r.reason)).toEqual([expect.stringMatching(/sessionId/), expect.stringMatching(/keyed hash/)]);
   });
