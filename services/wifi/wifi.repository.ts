@@ -244,10 +244,10 @@ export class WifiRepository {
   }
 
   /** Removes personal records older than the cut-off: sessions (by last activity), logins, and the raw events. */
-  async purgeBefore(cutoff: Date, events: string[]): Promise<{ sessions: number; logins: number; events: number }> {
+  async purgeBefore(cutoff: Date, events: string[], eventsCutoff: Date = cutoff): Promise<{ sessions: number; logins: number; events: number }> {
     const s = await this.db.query('DELETE FROM wifi_sessions WHERE last_update < $1', [cutoff]);
     const l = await this.db.query('DELETE FROM wifi_portal_logins WHERE at < $1', [cutoff]);
-    const e = await this.db.query('DELETE FROM device_events WHERE event = ANY($1::text[]) AND time < $2', [events, cutoff]);
+    const e = await this.db.query('DELETE FROM device_events WHERE event = ANY($1::text[]) AND time < $2', [events, eventsCutoff]);
     return { sessions: s.rowCount, logins: l.rowCount, events: e.rowCount };
   }
 }

@@ -24,6 +24,8 @@ export interface UniqueUsersSource {
 }
 
 export const WIFI_USERS_SOURCE = 'wifi.sessions';
+/** Raw session/login events are kept this long at most (longer than the fold's catch-up window at start, 2 days). */
+export const RAW_EVENT_KEEP_DAYS = 7;
 
 const M = {
   records: ['sw_wifi_records_total', 'WiFi session and portal records folded in, by type and result'],
@@ -147,7 +149,10 @@ export class WifiService implements UniqueUsersSource {
   /** The retention job: personal records older than the configured days are removed. */
   async purge(): Promise<{ sessions: number; logins: number; events: number; cutoff: string }> {
     const cutoff = new Date(this.clock() - this.o.retentionDays * 86_400_000);
-    const r = await this.o.repo.purgeBefore(cutoff, this.eventNames);
+    // The raw events are only the input of the fold (and its catch-up after a restart): once folded they duplicate the
+    // records, so they go after RAW_EVENT_KEEP_DAYS (data minimisation; ~270k rows a day for 60 busy points).
+    const eventsCutoff = new Date(Math.max(cutoff.getTime(), this.clock() - RAW_EVENT_KEEP_DAYS * 86_400_000));
+    const r = await this.o.repo.purgeBefore(cutoff, this.eventNames, eventsCutoff);
     for (const [table, n] of Object.entries(r)) if (n) this.o.metrics.inc(M.purged[0], M.purged[1], { table }, n);
     if (r.sessions || r.logins || r.events)
       this.o.log.info({ ...r, cutoff: cutoff.toISOString(), retentionDays: this.o.retentionDays }, 'personal WiFi records past retention removed');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { getKind } from '../../devices/index.ts';
 import { keyedHash, normalizePersonal, protectEventData, redactPayload, scrubText } from '../../services/ingest/personal-data.ts';
-import { foldEvents } from '../../services/wifi/wifi.service.ts';
+import { Metrics } from '../../services/common/metrics.ts';
+import { silentLogger } from '../../services/common/logger.ts';
+import type { WifiRepository } from '../../services/wifi/wifi.repository.ts';
+import { foldEvents, WifiService } from '../../services/wifi/wifi.service.ts';
 import { clientMac, wifiApModel } from '../../simulators/mqtt/models/wifi-ap.model.ts';
 
 const KEY = Buffer.alloc(32, 7);
@@ -88,5 +91,22 @@ describe('session records', () => {
     const macs = new Set(starts.map((e) => e.data?.mac));
     expect(macs.size).toBeLessThan(starts.length);
     expect(clientMac(42, 1)).toMatch(/^02(:[0-9a-f]{2}){5}$/);
+  });
+});
+
+describe('retention of personal WiFi data', () => {
+  it('removes records after the configured days and the raw events after at most 7 days', async () => {
+    const calls: [Date, string[], Date | undefined][] = [];
+    // Only the one method the job may call; any other call fails the test.
+    const repo = {
+      purgeBefore: async (c: Date, e: string[], ec?: Date) => (calls.push([c, e, ec]), { sessions: 2, logins: 1, events: 5 }),
+    } as unknown as WifiRepository;
+    const now = Date.parse('2026-06-30T00:00:00Z');
+    const r = await new WifiService({ repo, log: silentLogger(), metrics: new Metrics(), retentionDays: 90, clock: () => now }).purge();
+    expect(r).toMatchObject({ sessions: 2, logins: 1, events: 5, cutoff: new Date(now - 90 * 86_400_000).toISOString() });
+    expect(calls[0]?.[1].sort()).toEqual(['portalLogin', 'sessionStart', 'sessionStop', 'sessionUpdate']);
+    expect(calls[0]?.[2]?.toISOString()).toBe(new Date(now - 7 * 86_400_000).toISOString());
+    await new WifiService({ repo, log: silentLogger(), metrics: new Metrics(), retentionDays: 3, clock: () => now }).purge();
+    expect(calls[1]?.[2]?.toISOString()).toBe(new Date(now - 3 * 86_400_000).toISOString());
   });
 });
