@@ -24,6 +24,9 @@ export interface ExporterOptions {
   random?: () => number;
 }
 
+/** A claimed batch is another process's to retry only after this (well past the push timeout, 15 s). */
+const CLAIM_LEASE_MS = 60_000;
+
 const M = {
   backlog: ['sw_province_outbox_backlog', 'Messages waiting in the province outbox'],
   oldest: ['sw_province_outbox_oldest_seconds', 'Age of the oldest message waiting in the province outbox'],
@@ -106,7 +109,7 @@ export class OutboxExporter {
     try {
       for (;;) {
         if (this.stopped) return;
-        const batch = await this.o.repo.due(new Date(this.clock()), this.o.batchSize ?? 100);
+        const batch = await this.o.repo.claimDue(new Date(this.clock()), this.o.batchSize ?? 100, CLAIM_LEASE_MS);
         if (!batch.length) break;
         const progressed = await this.pushBatch(batch);
         if (!progressed) break;

@@ -147,12 +147,22 @@ export class ProvinceRepository {
     });
   }
 
-  async due(now: Date, limit: number): Promise<OutboxItem[]> {
-    const r = await this.db.query<{ id: string; entity_id: string; entity_type: string; body: Entity; attempts: number }>(
-      `SELECT id, entity_id, entity_type, body, attempts FROM province_outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2`,
-      [now, limit],
+  /**
+   * Claims up to `limit` due messages, oldest first, for `leaseMs`: their next attempt moves past the lease, so another
+   * service process on the same database skips them (FOR UPDATE SKIP LOCKED) and a process that dies mid-push leaves
+   * them to be retried when the lease ends. The push's outcome then sets the real next attempt.
+   */
+  async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    const r = await this.db.query<{ id: string; entity_id: string; entity_type: string; body: Entity; attempts: number; created_at: Date }>(
+      `UPDATE province_outbox o SET next_attempt_at = $1::timestamptz + make_interval(secs => $3::float8 / 1000)
+         FROM (SELECT id FROM province_outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) c
+        WHERE o.id = c.id
+        RETURNING o.id, o.entity_id, o.entity_type, o.body, o.attempts, o.created_at`,
+      [now, limit, leaseMs],
     );
-    return r.rows.map((x) => ({ id: x.id, entityId: x.entity_id, entityType: x.entity_type, body: x.body, attempts: x.attempts }));
+    return r.rows
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1))
+      .map((x) => ({ id: x.id, entityId: x.entity_id, entityType: x.entity_type, body: x.body, attempts: x.attempts }));
   }
 
   async nextAttemptAt(): Promise<Date | null> {

@@ -21,9 +21,7 @@ export const PROVINCE_PREFIX = 'prov-';
 const ORIGIN: Origin = { actor: 'province', role: null, origin: 'radio' };
 
 export interface IndicatorSource {
-  compute(
-    code: string,
-  ): Promise<{
+  compute(code: string): Promise<{
     period: { code: string; from: string; to: string };
     generatedAt: string;
     figures: { id: string; label: { vi: string; en: string }; method: { vi: string; en: string }; value: number | null; unit: string }[];
