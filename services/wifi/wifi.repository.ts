@@ -162,6 +162,18 @@ export class WifiRepository {
     return { sessions: x?.sessions ?? 0, users: x?.users ?? 0, bytes: Number(x?.bytes ?? 0), durationS: Number(x?.duration ?? 0) };
   }
 
+  /** Per access point over sessions overlapping [from, to): sessions, distinct users, bytes and mean duration. */
+  async perPoint(from: Date, to: Date): Promise<{ deviceId: string; sessions: number; uniqueUsers: number; bytes: number; meanDurationS: number | null }[]> {
+    const r = await this.db.query<{ device_id: string; sessions: number; users: number; bytes: string; mean: number | null }>(
+      `SELECT device_id, count(*)::int AS sessions, count(DISTINCT client_hash)::int AS users, coalesce(sum(bytes_in + bytes_out), 0)::text AS bytes,
+              round(avg(duration_s) FILTER (WHERE ended_at IS NOT NULL))::float8 AS mean
+         FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1
+        GROUP BY device_id ORDER BY device_id`,
+      [from, to],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, sessions: x.sessions, uniqueUsers: x.users, bytes: Number(x.bytes), meanDurationS: x.mean }));
+  }
+
   async sessions(f: { deviceId?: string; from: Date; to: Date; limit: number; offset: number }): Promise<SessionView[]> {
     const r = await this.db.query<{
       device_id: string;

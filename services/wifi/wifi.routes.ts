@@ -33,6 +33,10 @@ export function wifiRoutes(d: { service: WifiService; repo: WifiRepository }): F
       const p = period(req.query);
       return { from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), ...(await d.service.uniqueUsers(p.from, p.to)) };
     });
+    app.get('/wifi/points', { config: { role: 'viewer' }, schema: { tags: ['wifi'], querystring: Period } }, async (req) => {
+      const p = period(req.query);
+      return { items: await d.repo.perPoint(new Date(p.from), new Date(p.to)) };
+    });
     // Hashes are personal data too (pseudonymised): listing them needs an operator.
     app.get('/wifi/sessions', { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing } }, async (req) => {
       const p = period(req.query);

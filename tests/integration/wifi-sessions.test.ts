@@ -101,6 +101,17 @@ describe.each(modes)('WiFi sessions and portal records on $name', (mode) => {
       stops.reduce((s, x) => s + Number(x.e.data?.bytesIn) + Number(x.e.data?.bytesOut), 0),
     );
 
+    // Per access point: each AP's own sessions and users; the ward's users are fewer than their sum (shared people).
+    const points = await api<{ items: { deviceId: string; sessions: number; uniqueUsers: number }[] }>('GET', `/wifi/points?from=${from}&to=${to}`);
+    for (const id of ['ap-1', 'ap-2']) {
+      const mine = starts.filter((s) => s.deviceId === id);
+      expect(points.body.items.find((p) => p.deviceId === id)).toMatchObject({
+        sessions: mine.length,
+        uniqueUsers: new Set(mine.map((s) => String(s.e.data?.mac))).size,
+      });
+    }
+    expect(points.body.items.reduce((n, p) => n + p.uniqueUsers, 0)).toBeGreaterThan(macs.size);
+
     // The indicator the report reads: the same figure through the indicators API (the current month holds `end`).
     const month = new Date(end + 7 * HOUR).toISOString().slice(0, 7);
     const ind = await api<{ figures: { id: string; value: number | null }[] }>('GET', `/indicators?period=${month}`);
