@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       broadcasts: () => undefined,
       audio: () => undefined,
       indicators: () => undefined,
+      audioHosts: [],
     });
 
     const t0 = performance.now();

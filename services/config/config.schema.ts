@@ -85,6 +85,7 @@ export const CONFIG_KEYS = {
   SW_PROVINCE_EXPORT_INTERVAL_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '300000', doc: 'How often changed device entities and indicators are put in the outbox.' },
   SW_PROVINCE_RETRY_BASE_MS: { type: { kind: 'int', min: 10, max: 3600000 }, default: '5000', doc: 'First retry delay of a failed upstream delivery (doubles each attempt, with jitter).' },
   SW_PROVINCE_RETRY_MAX_MS: { type: { kind: 'int', min: 10, max: 86400000 }, default: '600000', doc: 'Longest delay between upstream delivery attempts.' },
+  SW_PROVINCE_AUDIO_HOSTS: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, hint: 'comma-separated host or host:port' }, default: '', doc: "Hosts the ward fetches province bulletin audio from. Empty: only the host of SW_PROVINCE_BROKER_URL." },
   SW_PROVINCE_INBOUND_TOKEN: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._~+/=-]{32,256}$/, hint: '32–256 characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)' }, default: '', secret: true, doc: "Bearer token the province's radio system presents on /api/v1/province/*. Empty: the inbound API is closed." },
 } as const satisfies Record<string, KeySpec>;
 

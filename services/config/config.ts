@@ -66,7 +66,7 @@ export interface Config {
   /** WiFi sessions and portal records (services/wifi). */
   wifi: { personalRetentionDays: number; retentionIntervalMs: number };
   /** Province link: NGSI-LD exporter and the inbound radio API (services/province). */
-  province: { brokerUrl: string; brokerToken: string; tenant: string; exportIntervalMs: number; retryBaseMs: number; retryMaxMs: number; inboundToken: string };
+  province: { brokerUrl: string; brokerToken: string; tenant: string; exportIntervalMs: number; retryBaseMs: number; retryMaxMs: number; inboundToken: string; audioHosts: string[] };
   /** Keys that were not set anywhere and took their default. */
   defaulted: ConfigKey[];
 }
@@ -232,6 +232,7 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       retryBaseMs: int('SW_PROVINCE_RETRY_BASE_MS'),
       retryMaxMs: int('SW_PROVINCE_RETRY_MAX_MS'),
       inboundToken: r.SW_PROVINCE_INBOUND_TOKEN,
+      audioHosts: r.SW_PROVINCE_AUDIO_HOSTS ? r.SW_PROVINCE_AUDIO_HOSTS.split(',').map((h) => h.toLowerCase()) : [],
     },
     defaulted,
   };

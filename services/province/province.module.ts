@@ -27,6 +27,7 @@ const DEFAULTS: ProvinceConfig = {
   retryBaseMs: 5000,
   retryMaxMs: 600_000,
   inboundToken: '',
+  audioHosts: [],
 };
 
 export class ProvinceModule implements FeatureModule {
@@ -70,6 +71,8 @@ export class ProvinceModule implements FeatureModule {
       broadcasts: () => ctx.shared.get('broadcasts') as BroadcastService | undefined,
       audio: () => ctx.shared.get('radioAudio') as AudioService | undefined,
       indicators: () => ctx.shared.get('indicators') as IndicatorSource | undefined,
+      // The province's audio comes from the province: its broker's host unless hosts are named (no fetches elsewhere).
+      audioHosts: this.cfg.audioHosts.length ? this.cfg.audioHosts : this.cfg.brokerUrl ? [new URL(this.cfg.brokerUrl).host.toLowerCase()] : [],
     });
     ctx.shared.set('province', this.service);
   }

@@ -51,6 +51,8 @@ export interface ProvinceServiceOptions {
   clock?: () => number;
   /** Deadline of fetching a bulletin's audio from the province. */
   fetchTimeoutMs?: number;
+  /** host or host:port the bulletin audio may come from (the authenticated province names the URL; no fetches elsewhere). */
+  audioHosts: string[];
 }
 
 const playLogEvents = (): Set<string> => new Set(DEVICE_KINDS.flatMap((k) => (k.capabilities?.broadcast ? [k.capabilities.broadcast.playLogEvent] : [])));
@@ -142,6 +144,14 @@ export class ProvinceService {
 
   /** Fetches a bulletin's audio from the province and checks it is the file the province hashed. */
   private async fetchAudio(url: string, sha256: string): Promise<Buffer> {
+    const u = new URL(url);
+    if (!this.o.audioHosts.includes(u.host.toLowerCase()) && !this.o.audioHosts.includes(u.hostname.toLowerCase())) {
+      throw new AppError(
+        'AUDIO_HOST_NOT_ALLOWED',
+        422,
+        `audio is fetched only from ${this.o.audioHosts.join(', ') || '(no host configured: set SW_PROVINCE_AUDIO_HOSTS)'}; not from ${u.host}`,
+      );
+    }
     let res: Response;
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(this.o.fetchTimeoutMs ?? 30_000), redirect: 'error' });

@@ -167,6 +167,16 @@ describe.each(modes)('province link on $name', (mode) => {
       (await ProvinceStandIn.sendBulletin(ward, 'x'.repeat(40), { id: 'flood-7', title: 'x', priority: 'emergency', audioUrl: file.url, sha256: file.sha256 }))
         .status,
     ).toBe(401);
+    // Audio from anywhere but the province's hosts is not fetched (here: the ward's own address).
+    const elsewhere = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, {
+      id: 'flood-5',
+      title: 'x',
+      priority: 'emergency',
+      audioUrl: `${ward}/health`,
+      sha256: file.sha256,
+    });
+    expect(elsewhere.status).toBe(422);
+    expect((elsewhere.body.error as { code: string }).code).toBe('AUDIO_HOST_NOT_ALLOWED');
     const bad = await ProvinceStandIn.sendBulletin(ward, INBOUND_TOKEN, {
       id: 'flood-6',
       title: 'x',
@@ -226,7 +236,7 @@ describe.each(modes)('province link on $name', (mode) => {
     ]);
     // Who asked is on record.
     expect(await rowCount(t, `SELECT 1 FROM audit_log WHERE actor = 'province' AND action = 'province.broadcast.receive' AND result = 'ok'`)).toBe(2);
-    expect(await rowCount(t, `SELECT 1 FROM audit_log WHERE action = 'province.broadcast.receive' AND result = 'error'`)).toBe(3);
+    expect(await rowCount(t, `SELECT 1 FROM audit_log WHERE action = 'province.broadcast.receive' AND result = 'error'`)).toBe(4);
   }, 60_000);
 
   it('holds a normal province bulletin for the ward operator, who decides', async () => {
