@@ -15,6 +15,11 @@ export interface EventSpec {
   /** A fault is raised (active=true) and later cleared (active=false); other events are one-shot. */
   fault: boolean;
   doc: string;
+  /**
+   * Fields of `data` that hold personal data (Decree 13/2023/NĐ-CP: a client MAC, a phone number). Ingest replaces each
+   * with a keyed hash (HMAC-SHA256 with the service key) before the event is stored anywhere; the clear value is never kept.
+   */
+  personal?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -60,9 +65,35 @@ export interface BroadcastCapability {
   playLogEvent: string;
 }
 
+/**
+ * What the WiFi service needs to know about a kind that reports per-user sessions (RADIUS-accounting style) and
+ * captive-portal logins. Each event carries data.sessionId; client and phone fields are declared `personal` on the event.
+ */
+export interface SessionCapability {
+  /** data {sessionId, mac, ssid?} */
+  startEvent: string;
+  /** Interim update: data {sessionId, bytesIn, bytesOut, durationS} */
+  updateEvent: string;
+  /** data {sessionId, bytesIn, bytesOut, durationS, cause?} */
+  stopEvent: string;
+  /** data {sessionId, mac, phone?, method, consentVersion, consentPurposes[], language} */
+  loginEvent: string;
+}
+
+/** How a kind appears upstream as an NGSI-LD entity (FIWARE Smart Data Models; docs/province-link.md). */
+export interface NgsiSpec {
+  /** Entity type, e.g. Streetlight, WifiAccessPoint, Device. */
+  type: string;
+  /** Smart Data Models `category` (Device model), when the type is generic. */
+  category?: string[];
+  /** NGSI-LD properties read from the latest state: attribute → telemetry field (numbers optionally scaled). */
+  properties: Record<string, { metric: string; scale?: number }>;
+}
+
 export interface Capabilities {
   lighting?: LightingCapability;
   broadcast?: BroadcastCapability;
+  sessions?: SessionCapability;
 }
 
 export interface HealthSpec {
@@ -124,6 +155,8 @@ export interface DeviceKind {
   indicators?: IndicatorSpec;
   /** Operator-facing labels (devices/<kind>/ui.ts), sent by GET /kinds. */
   ui: KindUi;
+  /** Upstream (province) representation; absent = the kind is not exported. */
+  ngsi?: NgsiSpec;
 }
 
 /**
@@ -172,7 +205,10 @@ export interface IndicatorSpec {
   remoteControl?: boolean;
   /** Devices that give residential groups (tổ dân phố) a service: points per group and share of groups served. */
   groupCoverage?: boolean;
-  /** A counter of user sessions; `uniqueUsersSource` null says no per-user data exists yet. */
+  /**
+   * A counter of user sessions; `uniqueUsersSource` names the shared service (ctx.shared) that counts distinct users
+   * from per-user records (services/wifi), null when no per-user data exists.
+   */
   sessions?: { metric: string; uniqueUsersSource: string | null };
   /** Byte counters whose deltas are traffic. */
   traffic?: { metrics: string[] };

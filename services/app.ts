@@ -82,6 +82,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     ackDeadlineMs: config.ingest.ackDeadlineMs,
     slowWriteMs: config.ingest.slowWriteMs,
     limits: { maxPayloadBytes: config.mqtt.maxPayloadBytes, maxFutureSkewMs: 5 * 60_000, maxAgeMs: config.storage.retentionDays * 86400_000 },
+    personalKey: key,
   });
   ingest.start();
 

@@ -47,4 +47,5 @@ export const camera = defineKind({
   },
   indicators: { system: { vi: 'Hệ thống camera quan sát tầm cao', en: 'High-mast cameras' }, snapshot: { metric: 'snapshotOk' } },
   ui: cameraUi,
+  ngsi: { type: 'Device', category: ['sensor'], properties: { snapshotOk: { metric: 'snapshotOk' } } },
 });

@@ -67,4 +67,5 @@ export const speaker = defineKind({
   },
   indicators: { system: { vi: 'Đài truyền thanh cơ sở ứng dụng CNTT-VT', en: 'IP loudspeaker clusters' } },
   ui: speakerUi,
+  ngsi: { type: 'Device', category: ['actuator'], properties: { volume: { metric: 'volume' }, deviceState: { metric: 'state' } } },
 });

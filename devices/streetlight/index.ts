@@ -113,4 +113,6 @@ export const streetlight = defineKind({
   },
   indicators: { system: { vi: 'Hệ thống chiếu sáng thông minh (Smart Light)', en: 'Smart lighting' }, remoteControl: true },
   ui: streetlightUi,
+  // FIWARE Streetlight: illuminanceLevel is 0..1.
+  ngsi: { type: 'Streetlight', properties: { illuminanceLevel: { metric: 'level', scale: 0.01 }, powerConsumption: { metric: 'power' }, energyConsumed: { metric: 'energy' } } },
 });

@@ -29,6 +29,14 @@ export const wifiAp = defineKind({
     wanDown: { severity: 'critical', fault: true, doc: 'Uplink lost' },
     highLoad: { severity: 'warning', fault: true, doc: 'CPU or memory above threshold' },
     rebooted: { severity: 'info', fault: false, doc: 'The AP rebooted' },
+    // RADIUS-accounting style session records and captive-portal logins (docs/wifi-marketing.md).
+    sessionStart: { severity: 'info', fault: false, doc: 'A client session started: {sessionId, mac, ssid}', personal: ['mac'] },
+    sessionUpdate: { severity: 'info', fault: false, doc: 'Interim accounting: {sessionId, bytesIn, bytesOut, durationS}' },
+    sessionStop: { severity: 'info', fault: false, doc: 'A client session ended: {sessionId, bytesIn, bytesOut, durationS, cause}' },
+    portalLogin: {
+      severity: 'info', fault: false, personal: ['mac', 'phone'],
+      doc: 'Captive-portal login with consent: {sessionId, mac, phone?, method, consentVersion, consentPurposes, language}',
+    },
   },
   commands: {
     reboot: { doc: 'Reboot the access point.', params: Type.Object({}, { additionalProperties: false }), ackTimeoutS: 30 },
@@ -38,6 +46,7 @@ export const wifiAp = defineKind({
       ackTimeoutS: 20,
     },
   },
+  capabilities: { sessions: { startEvent: 'sessionStart', updateEvent: 'sessionUpdate', stopEvent: 'sessionStop', loginEvent: 'portalLogin' } },
   health: { reportIntervalS: 300, maxReportIntervalS: 300, missedReportsOffline: 2.5 },
   alarms: {
     // "AP down longer than N minutes": N = 10 by default.
@@ -52,9 +61,10 @@ export const wifiAp = defineKind({
   indicators: {
     system: { vi: 'Điểm WiFi công cộng cho các Tổ dân phố', en: 'Public WiFi points' },
     groupCoverage: true,
-    // The AP counts portal sessions; per-user records (RADIUS accounting, portal logins) are not ingested yet.
-    sessions: { metric: 'sessions', uniqueUsersSource: null },
+    // Distinct users come from the per-session records (keyed hashes of the client MAC), counted by services/wifi.
+    sessions: { metric: 'sessions', uniqueUsersSource: 'wifi.sessions' },
     traffic: { metrics: ['rxBytes', 'txBytes'] },
   },
   ui: wifiApUi,
+  ngsi: { type: 'WifiAccessPoint', properties: { clientsConnected24: { metric: 'clients24' }, clientsConnected5: { metric: 'clients5' }, rtt: { metric: 'rttMs' }, packetLoss: { metric: 'packetLoss' } } },
 });

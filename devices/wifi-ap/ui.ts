@@ -22,6 +22,10 @@ export const wifiApUi: KindUi = {
     wanDown: { vi: 'Mất đường truyền Internet', en: 'Uplink lost' },
     highLoad: { vi: 'Quá tải CPU/bộ nhớ', en: 'High load' },
     rebooted: { vi: 'Đã khởi động lại', en: 'Rebooted' },
+    sessionStart: { vi: 'Bắt đầu phiên truy cập', en: 'Session started' },
+    sessionUpdate: { vi: 'Cập nhật phiên truy cập', en: 'Session update' },
+    sessionStop: { vi: 'Kết thúc phiên truy cập', en: 'Session ended' },
+    portalLogin: { vi: 'Đăng nhập cổng WiFi (đồng ý điều khoản)', en: 'Portal login (consent)' },
   },
   commands: {
     reboot: { label: { vi: 'Khởi động lại', en: 'Reboot' } },

@@ -83,6 +83,18 @@ export const CONFIG_KEYS = {
   SW_CAMERA_SNAPSHOT_KEEP: { type: { kind: 'int', min: 1, max: 1000000 }, default: '700', doc: 'Snapshots kept per camera (oldest removed first).' },
   SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS: { type: { kind: 'int', min: 1, max: 3650 }, default: '7', doc: 'Snapshots older than this are removed.' },
   SW_CAMERA_DISCOVERY_INTERFACES: { type: { kind: 'string', pattern: /^[0-9.]+(,[0-9.]+)*$/, hint: 'comma-separated IPv4 addresses of this host' }, default: '127.0.0.1', doc: 'Local addresses WS-Discovery probes from (the camera LAN). Loopback only by default.' },
+  // WiFi sessions and captive-portal records (services/wifi, docs/wifi-marketing.md).
+  SW_WIFI_PERSONAL_RETENTION_DAYS: { type: { kind: 'int', min: 1, max: 3650 }, default: '90', doc: 'Personal WiFi records (sessions, portal logins, their raw events; hashed MACs and phones) are removed after this many days.' },
+  SW_WIFI_RETENTION_INTERVAL_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '3600000', doc: 'How often the WiFi personal-data retention job runs.' },
+  // Province link (services/province, docs/province-link.md).
+  SW_PROVINCE_BROKER_URL: { type: { kind: 'url', protocols: ['http:', 'https:'], allowEmpty: true }, default: '', doc: "The province's NGSI-LD context broker (base URL, e.g. https://broker.tinh.gov.vn). Empty: nothing is exported." },
+  SW_PROVINCE_BROKER_TOKEN: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._~+/=-]{16,512}$/, hint: '16–512 characters of A-Z a-z 0-9 . _ ~ + / = -' }, default: '', secret: true, doc: 'Bearer token the exporter presents to the context broker.' },
+  SW_PROVINCE_TENANT: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9_-]{1,64}$/, hint: 'letters, digits, _ and -' }, default: '', doc: 'NGSILD-Tenant header sent upstream (empty: none).' },
+  SW_PROVINCE_EXPORT_INTERVAL_MS: { type: { kind: 'int', min: 1000, max: 86400000 }, default: '300000', doc: 'How often changed device entities and indicators are put in the outbox.' },
+  SW_PROVINCE_RETRY_BASE_MS: { type: { kind: 'int', min: 10, max: 3600000 }, default: '5000', doc: 'First retry delay of a failed upstream delivery (doubles each attempt, with jitter).' },
+  SW_PROVINCE_RETRY_MAX_MS: { type: { kind: 'int', min: 10, max: 86400000 }, default: '600000', doc: 'Longest delay between upstream delivery attempts.' },
+  SW_PROVINCE_AUDIO_HOSTS: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, hint: 'comma-separated host or host:port' }, default: '', doc: "Hosts the ward fetches province bulletin audio from. Empty: only the host of SW_PROVINCE_BROKER_URL." },
+  SW_PROVINCE_INBOUND_TOKEN: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._~+/=-]{32,256}$/, hint: '32–256 characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)' }, default: '', secret: true, doc: "Bearer token the province's radio system presents on /api/v1/province/*. Empty: the inbound API is closed." },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

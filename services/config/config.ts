@@ -71,6 +71,10 @@ export interface Config {
     snapshotMaxAgeDays: number;
     discoveryBindAddresses: string[];
   };
+  /** WiFi sessions and portal records (services/wifi). */
+  wifi: { personalRetentionDays: number; retentionIntervalMs: number };
+  /** Province link: NGSI-LD exporter and the inbound radio API (services/province). */
+  province: { brokerUrl: string; brokerToken: string; tenant: string; exportIntervalMs: number; retryBaseMs: number; retryMaxMs: number; inboundToken: string; audioHosts: string[] };
   /** Keys that were not set anywhere and took their default. */
   defaulted: ConfigKey[];
 }
@@ -236,6 +240,17 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       snapshotKeepLast: int('SW_CAMERA_SNAPSHOT_KEEP'),
       snapshotMaxAgeDays: int('SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS'),
       discoveryBindAddresses: r.SW_CAMERA_DISCOVERY_INTERFACES.split(','),
+    },
+    wifi: { personalRetentionDays: int('SW_WIFI_PERSONAL_RETENTION_DAYS'), retentionIntervalMs: int('SW_WIFI_RETENTION_INTERVAL_MS') },
+    province: {
+      brokerUrl: r.SW_PROVINCE_BROKER_URL.replace(/\/+$/, ''),
+      brokerToken: r.SW_PROVINCE_BROKER_TOKEN,
+      tenant: r.SW_PROVINCE_TENANT,
+      exportIntervalMs: int('SW_PROVINCE_EXPORT_INTERVAL_MS'),
+      retryBaseMs: int('SW_PROVINCE_RETRY_BASE_MS'),
+      retryMaxMs: int('SW_PROVINCE_RETRY_MAX_MS'),
+      inboundToken: r.SW_PROVINCE_INBOUND_TOKEN,
+      audioHosts: r.SW_PROVINCE_AUDIO_HOSTS ? r.SW_PROVINCE_AUDIO_HOSTS.split(',').map((h) => h.toLowerCase()) : [],
     },
     defaulted,
   };

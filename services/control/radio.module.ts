@@ -41,6 +41,7 @@ export class RadioModule implements FeatureModule {
     this.ctx = ctx;
     ctx.shared.set('broadcasts', broadcasts);
     ctx.shared.set('radioSigner', signer);
+    ctx.shared.set('radioAudio', audio);
   }
 
   routes(): FastifyPluginAsync {

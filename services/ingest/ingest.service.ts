@@ -8,6 +8,7 @@ import { addDecoded, batchSize, emptyBatch, isoTime, payloadForStorage, type Bat
 import { BatchWriter, type WriteUnavailableError } from './batch-writer.ts';
 import { decodeMessage, type DecodeLimits } from './decoder.ts';
 import { IngestHealth, type IngestHealthState } from './ingest-health.ts';
+import { protectEventData, redactPayload, redactReason } from './personal-data.ts';
 import type { IngestRepository, WriteResult } from './ingest.repository.ts';
 import { SpoolReplayer } from './spool-replayer.ts';
 import { SpoolRefusedError, type Spool } from './spool.ts';
@@ -32,6 +33,8 @@ export interface IngestOptions {
   /** A commit slower than this makes ingest "degraded" in /ready. */
   slowWriteMs?: number;
   maxConcurrentWrites?: number;
+  /** Key of the HMAC that replaces personal fields of events (services/ingest/personal-data.ts); absent: they are redacted. */
+  personalKey?: Buffer;
 }
 
 /** Told once a message is durable (no argument), or that it could not be kept anywhere. */
@@ -184,7 +187,9 @@ export class IngestService implements InboundSink {
   acceptWith(msg: InboundMessage, done: Done): void {
     let r: ReturnType<typeof decodeMessage>;
     try {
-      r = decodeMessage(getKind(msg.kind), msg.channel, msg.payload, msg.receivedAt, this.o.limits);
+      const kind = getKind(msg.kind);
+      r = decodeMessage(kind, msg.channel, msg.payload, msg.receivedAt, this.o.limits);
+      if (r.ok && r.value.type === 'event') r.value.data = protectEventData(kind, r.value.event, r.value.data, this.o.personalKey ?? null);
     } catch (err) {
       // A decoder bug must cost one dead letter, never the broker (this runs inside its packet handler).
       r = { ok: false, code: 'WRONG_TYPE', reason: `payload could not be checked: ${(err as Error).message}` };
@@ -195,8 +200,9 @@ export class IngestService implements InboundSink {
     if (!r.ok) {
       this.o.metrics.inc(M.messages[0], M.messages[1], { channel: msg.channel, result: 'rejected' });
       this.o.metrics.inc(M.rejected[0], M.rejected[1], { reason: r.code });
-      this.logRateLimited(`${msg.deviceId}:${r.code}`, { deviceId: msg.deviceId, topic: msg.topic, code: r.code, reason: r.reason }, 'message refused');
-      b.deadLetters.push(this.deadLetter({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: r.reason, payload: payloadForStorage(msg.payload), payloadSize: msg.payload.length }));
+      this.logRateLimited(`${msg.deviceId}:${r.code}`, { deviceId: msg.deviceId, topic: msg.topic, code: r.code, reason: redactReason(r.reason) }, 'message refused');
+      // Personal data never reaches a dead letter in clear (docs/wifi-marketing.md): scrubbed before it is queued.
+      b.deadLetters.push(this.deadLetter({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: redactReason(r.reason), payload: redactPayload(payloadForStorage(msg.payload)), payloadSize: msg.payload.length }));
       return this.enqueue(done, received);
     }
     const accepted = this.pending.accepted;
@@ -211,8 +217,8 @@ export class IngestService implements InboundSink {
       deviceId: r.deviceId || null,
       topic: r.topic,
       reasonCode: r.code,
-      reason: r.reason,
-      payload: payloadForStorage(r.payload),
+      reason: redactReason(r.reason),
+      payload: redactPayload(payloadForStorage(r.payload)),
       payloadSize: r.payload.length,
     }));
     this.enqueue((err) => {

@@ -5,6 +5,8 @@ import { CameraModule } from '../cameras/camera.module.ts';
 import { controlModule } from '../control/control.module.ts';
 import { radioModule } from '../control/radio.module.ts';
 import { BackupModule } from '../backup/backup.module.ts';
+import { WifiModule } from '../wifi/wifi.module.ts';
+import { ProvinceModule } from '../province/province.module.ts';
 
 /** Every feature module, in start order. Adding a feature = one line here. */
 export const MODULES: (() => FeatureModule)[] = [
@@ -14,4 +16,6 @@ export const MODULES: (() => FeatureModule)[] = [
   controlModule,
   radioModule,
   () => new BackupModule(),
+  () => new WifiModule(),
+  () => new ProvinceModule(),
 ];

@@ -42,6 +42,8 @@ export interface ScopeFacts {
   groups: { id: string; name: string }[];
   /** Availability at or above this makes a group "served over the period". */
   servedAvailability: number;
+  /** Distinct user keys (keyed hashes) per device over the period, by users source name (IndicatorSpec.sessions). */
+  sessionUsers?: Map<string, Map<string, string[]>>;
 }
 
 const pct = (num: number, den: number): number | null => (den > 0 ? Math.round((num / den) * 10_000) / 100 : null);
@@ -91,6 +93,10 @@ const M = {
   faultsFixed: { vi: 'Số sự cố nghiêm trọng đã khắc phục trong kỳ (thiết bị tự báo hết sự cố), kể cả sự cố phát sinh từ kỳ trước.', en: 'Serious faults repaired in the period (the device reported them gone), including faults raised in an earlier period.' },
   faultsOpen: { vi: 'Số sự cố phát sinh trong kỳ vẫn còn mở (chưa khắc phục, chưa được đóng) tại thời điểm chốt số liệu.', en: 'Faults raised in the period still open (neither repaired nor closed) at the cut-off.' },
   emergency: { vi: 'Thời gian trung bình từ lúc yêu cầu phát bản tin khẩn cấp đến khi cụm loa đầu tiên bắt đầu phát, trên các bản tin khẩn cấp trong kỳ.', en: 'Mean time from an emergency bulletin being requested to the first cluster starting to air it, over the emergency bulletins of the period.' },
+  usersCounted: {
+    vi: 'Số người dùng khác nhau (khóa băm của địa chỉ MAC thiết bị, không lưu địa chỉ gốc) có phiên truy cập trong kỳ, đếm một lần dù dùng nhiều điểm.',
+    en: 'Distinct users (keyed hashes of the client MAC; the address itself is never stored) with a session in the period, counted once across points.',
+  },
 } satisfies Record<string, Text>;
 
 const fill = (t: Text, vars: Record<string, string | number>): Text => {
@@ -145,7 +151,15 @@ function kindFigures(f: ScopeFacts, k: DeviceKind, opts: { ward: boolean }): Fig
   if (spec?.groupCoverage) out.push(...coverageFigures(f, k, devs, opts));
   if (spec?.sessions) {
     add('sessions', 'số phiên truy cập', 'sessions', Math.round(sumMap(f.counters.get(spec.sessions.metric), ids)), '', M.sessions);
-    add('uniqueUsers', 'số người dùng', 'unique users', null, '', M.users, spec.sessions.uniqueUsersSource ? undefined : { vi: 'Chưa có nguồn dữ liệu.', en: 'No data source yet.' });
+    const source = spec.sessions.uniqueUsersSource;
+    const byDevice = source ? f.sessionUsers?.get(source) : undefined;
+    if (byDevice) {
+      // Distinct over the scope, not summed per point: one person using two points is one user.
+      const users = new Set(ids.flatMap((id) => byDevice.get(id) ?? []));
+      add('uniqueUsers', 'số người dùng', 'unique users', users.size, '', M.usersCounted);
+    } else {
+      add('uniqueUsers', 'số người dùng', 'unique users', null, '', M.users, { vi: 'Chưa có nguồn dữ liệu.', en: 'No data source yet.' });
+    }
   }
   if (spec?.traffic) {
     const bytes = spec.traffic.metrics.reduce((s, m) => s + sumMap(f.counters.get(m), ids), 0);

@@ -66,6 +66,7 @@ export class IndicatorsModule implements FeatureModule {
     this.service = new IndicatorsService({
       repo: new IndicatorsRepository(ctx.db), uptime, ward: ctx.config.ward, targets: this.targets,
       remoteControlDays: this.options.remoteControlDays, servedAvailability: this.options.servedAvailability, halfYearCutoff: this.options.halfYearCutoff,
+      usersSource: (name) => ctx.shared.get(name) as ReturnType<NonNullable<ConstructorParameters<typeof IndicatorsService>[0]['usersSource']>>,
       ...(this.options.clock ? { clock: this.options.clock } : {}),
     });
     this.timezone = ctx.config.ward.timezone;

@@ -21,6 +21,8 @@ export interface IndicatorOptions {
   halfYearCutoff?: { h1: string; h2: string } | null;
   /** Plan targets (absent: reports carry none). */
   targets?: TargetsService;
+  /** Per-user session sources by name (IndicatorSpec.sessions.uniqueUsersSource), e.g. services/wifi; absent: none. */
+  usersSource?: (name: string) => { usersByDevice(deviceIds: string[], from: number, to: number): Promise<Map<string, string[]>> } | undefined;
 }
 
 export interface IndicatorReport {
@@ -111,6 +113,14 @@ export class IndicatorsService {
       const snap = k.indicators?.snapshot?.metric;
       if (snap) gauges.set(snap, new Map([...(gauges.get(snap) ?? []), ...(await this.o.repo.gaugeSums(kindIds, snap, p.from, asOf))]));
     }
+    const sessionUsers = new Map<string, Map<string, string[]>>();
+    for (const k of DEVICE_KINDS) {
+      const name = k.indicators?.sessions?.uniqueUsersSource;
+      const src = name ? this.o.usersSource?.(name) : undefined;
+      if (!name || !src) continue;
+      const kindIds = devices.filter((d) => d.kind === k.name).map((d) => d.id);
+      sessionUsers.set(name, new Map([...(sessionUsers.get(name) ?? []), ...(await src.usersByDevice(kindIds, p.from, asOf))]));
+    }
     const playLogs = [];
     for (const k of DEVICE_KINDS) {
       const ev = k.capabilities?.broadcast?.playLogEvent;
@@ -128,6 +138,7 @@ export class IndicatorsService {
       faults: await this.o.repo.faults(ids, p.from, asOf),
       groups,
       servedAvailability: this.o.servedAvailability ?? 90,
+      sessionUsers,
     };
   }
 
