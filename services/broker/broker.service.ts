@@ -57,6 +57,8 @@ export interface BrokerOptions {
   sink: InboundSink;
   /** When the port was not configured and is taken (e.g. by another broker on 1883), take a free one instead. */
   fallbackWhenBusy?: boolean;
+  /** Cluster mode (services/cluster): aedes' broker id, shared message bus and session store. Absent: one process. */
+  cluster?: { id: string; mq: unknown; persistence: unknown };
 }
 
 interface DeviceClient extends Client {
@@ -96,6 +98,7 @@ export class BrokerService {
 
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
+      ...(this.opts.cluster ?? {}),
       maxClientsIdLength: 64,
       maxTopicLevels: this.opts.maxTopicDepth,
       preConnect: (client, _packet, cb) => this.preConnect(client, cb),

@@ -73,6 +73,10 @@ export const CONFIG_KEYS = {
   SW_CAMERA_SNAPSHOT_KEEP: { type: { kind: 'int', min: 1, max: 1000000 }, default: '700', doc: 'Snapshots kept per camera (oldest removed first).' },
   SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS: { type: { kind: 'int', min: 1, max: 3650 }, default: '7', doc: 'Snapshots older than this are removed.' },
   SW_CAMERA_DISCOVERY_INTERFACES: { type: { kind: 'string', pattern: /^[0-9.]+(,[0-9.]+)*$/, hint: 'comma-separated IPv4 addresses of this host' }, default: '127.0.0.1', doc: 'Local addresses WS-Discovery probes from (the camera LAN). Loopback only by default.' },
+  // Cluster (issue 12, docs/scale.md): several service processes behind a TCP load balancer, one Redis, one PostgreSQL.
+  SW_CLUSTER_REDIS_URL: { type: { kind: 'url', protocols: ['redis:', 'rediss:'], allowEmpty: true }, default: '', secret: true, doc: 'Redis for the broker cluster (shared MQTT bus and sessions) and cross-node live events, e.g. redis://redis:6379/0. Empty: one process, nothing shared. Needs SW_DATABASE_URL.' },
+  SW_CLUSTER_NODE_ID: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: '1–64 of A-Z a-z 0-9 . _ -' }, default: '', doc: 'This process\'s name in the cluster (connection ownership, job leases). Empty: host name and process id.' },
+  SW_CLUSTER_LEASE_MS: { type: { kind: 'int', min: 1000, max: 120000 }, default: '5000', doc: 'Lifetime of a node\'s and a job\'s lease in PostgreSQL: a dead node\'s jobs and devices move to a survivor after about this long.' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

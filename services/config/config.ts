@@ -62,6 +62,8 @@ export interface Config {
     snapshotMaxAgeDays: number;
     discoveryBindAddresses: string[];
   };
+  /** Several processes as one service (services/cluster, docs/scale.md); redisUrl empty = a single process. */
+  cluster: { redisUrl: string; nodeId: string; leaseMs: number };
   /** Keys that were not set anywhere and took their default. */
   defaulted: ConfigKey[];
 }
@@ -149,6 +151,7 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
     raw[key] = value;
   }
   problems.push(...placeholderProblems(raw));
+  if (raw.SW_CLUSTER_REDIS_URL && !raw.SW_DATABASE_URL) problems.push('SW_CLUSTER_REDIS_URL: a cluster shares one PostgreSQL; set SW_DATABASE_URL too (the embedded store is one process only)');
   if (problems.length > 0) throw new ConfigError(problems);
   return build(raw, defaulted);
 }
@@ -216,6 +219,7 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       snapshotMaxAgeDays: int('SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS'),
       discoveryBindAddresses: r.SW_CAMERA_DISCOVERY_INTERFACES.split(','),
     },
+    cluster: { redisUrl: r.SW_CLUSTER_REDIS_URL, nodeId: r.SW_CLUSTER_NODE_ID, leaseMs: int('SW_CLUSTER_LEASE_MS') },
     defaulted,
   };
 }
