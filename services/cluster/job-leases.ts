@@ -51,7 +51,7 @@ export class JobLeases implements JobOwnership {
   private readonly heldUntil = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | null = null;
-  private running = false;
+  private stopped = false;
 
   constructor(o: JobLeasesOptions) {
     this.o = o;
@@ -75,7 +75,6 @@ export class JobLeases implements JobOwnership {
 
   /** Takes what is free before the modules start (so a single node runs its jobs from the first tick). */
   async start(): Promise<void> {
-    this.running = true;
     this.o.metrics.onCollect(() => {
       for (const j of this.names) this.o.metrics.set('sw_cluster_job_lease_held', 'Cluster job leases this node holds (1) or not (0), by job', this.owns(j) ? 1 : 0, { job: j });
     });
@@ -88,7 +87,7 @@ export class JobLeases implements JobOwnership {
   renew(): Promise<void> {
     this.round ??= (async () => {
       for (const job of this.names) {
-        if (!this.running) break;
+        if (this.stopped) break;
         const sent = this.now();
         const had = this.owns(job);
         try {
@@ -106,7 +105,7 @@ export class JobLeases implements JobOwnership {
 
   /** Gives the leases back so a survivor takes them at once instead of after their expiry. */
   async stop(): Promise<void> {
-    this.running = false;
+    this.stopped = true;
     clearInterval(this.timer);
     await this.round;
     const mine = this.held();
