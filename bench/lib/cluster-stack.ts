@@ -347,11 +347,21 @@ ${o.servers.map((s) => `  server ${s.name} ${s.host}:${s.httpPort} check inter 1
 
 /** JSON over HTTP with an optional bearer token. */
 export async function api<T = Record<string, unknown>>(base: string, method: string, url: string, o: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
-  const r = await fetch(`${base}${url}`, {
+  const send = (): Promise<Response> => fetch(`${base}${url}`, {
     method,
     headers: { ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
     ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
   });
+  // HAProxy in TCP mode pins a keep-alive connection to one node: when that node dies its pooled connections close
+  // under the next requests. A GET is safe to send again (until a fresh connection reaches a live node); nothing else is.
+  let r: Response | undefined;
+  for (let attempt = 0; !r; attempt++) {
+    try {
+      r = await send();
+    } catch (err) {
+      if (method !== 'GET' || attempt >= 5) throw err;
+    }
+  }
   const text = await r.text();
   return { status: r.status, body: (text ? JSON.parse(text) : {}) as T };
 }

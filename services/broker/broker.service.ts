@@ -39,8 +39,11 @@ export interface InboundSink {
   acceptWith?(msg: InboundMessage, done: (err?: Error) => void): void;
   /** A publish the ACL refused: recorded for operators, never stored as data. */
   refused(r: RefusedPublish): void;
-  /** Transport-level connection change (clean or abrupt disconnect; last-will arrives separately as a status message). */
-  connection(deviceId: string, kind: string, connected: boolean, reason: string): void;
+  /**
+   * Transport-level connection change (clean or abrupt disconnect; last-will arrives separately as a status message).
+   * `at`: when it happened, if not now (the cluster passes the database's time of the ownership change).
+   */
+  connection(deviceId: string, kind: string, connected: boolean, reason: string, at?: Date): void;
 }
 
 export interface BrokerOptions {

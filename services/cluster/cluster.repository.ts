@@ -42,25 +42,33 @@ export class ClusterRepository {
     return r.rows.map((x) => x.node_id);
   }
 
-  /** This node now holds the device's connection (a move from another node included). */
-  async own(deviceId: string, nodeId: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO cluster_connections (device_id, node_id, since) VALUES ($1, $2, now())
-       ON CONFLICT (device_id) DO UPDATE SET node_id = EXCLUDED.node_id, since = EXCLUDED.since`,
+  /*
+   * The ownership changes return the database's clock_timestamp() of the change itself, and the status rows they cause
+   * carry that time: a survivor releasing a dead node's device and that device's new node taking it serialize on the
+   * row, so their status rows are in the order the database saw (node clocks need not agree to the millisecond).
+   */
+
+  /** This node now holds the device's connection (a move from another node included); returns when, by the database. */
+  async own(deviceId: string, nodeId: string): Promise<Date> {
+    const r = await this.db.query<{ at: Date }>(
+      `INSERT INTO cluster_connections (device_id, node_id, since) VALUES ($1, $2, clock_timestamp())
+       ON CONFLICT (device_id) DO UPDATE SET node_id = EXCLUDED.node_id, since = clock_timestamp()
+       RETURNING clock_timestamp() AS at`,
       [deviceId, nodeId],
     );
+    return new Date(r.rows[0]!.at);
   }
 
-  /** Drops the device's row only if this node still owns it; false = it moved on (or was released already). */
-  async disown(deviceId: string, nodeId: string): Promise<boolean> {
-    const r = await this.db.query('DELETE FROM cluster_connections WHERE device_id = $1 AND node_id = $2', [deviceId, nodeId]);
-    return r.rowCount > 0;
+  /** Drops the device's row only if this node still owns it; null = it moved on (or was released already). */
+  async disown(deviceId: string, nodeId: string): Promise<Date | null> {
+    const r = await this.db.query<{ at: Date }>('DELETE FROM cluster_connections WHERE device_id = $1 AND node_id = $2 RETURNING clock_timestamp() AS at', [deviceId, nodeId]);
+    return r.rows[0] ? new Date(r.rows[0].at) : null;
   }
 
-  /** Every device still recorded on a node, released; returns their ids. */
-  async releaseNode(nodeId: string): Promise<string[]> {
-    const r = await this.db.query<{ device_id: string }>('DELETE FROM cluster_connections WHERE node_id = $1 RETURNING device_id', [nodeId]);
-    return r.rows.map((x) => x.device_id);
+  /** Every device still recorded on a node, released; returns their ids and when. */
+  async releaseNode(nodeId: string): Promise<{ deviceId: string; at: Date }[]> {
+    const r = await this.db.query<{ device_id: string; at: Date }>('DELETE FROM cluster_connections WHERE node_id = $1 RETURNING device_id, clock_timestamp() AS at', [nodeId]);
+    return r.rows.map((x) => ({ deviceId: x.device_id, at: new Date(x.at) }));
   }
 
   async owner(deviceId: string): Promise<string | null> {

@@ -83,22 +83,23 @@ export class NodeRegistry {
     const prev = this.chains.get(deviceId) ?? Promise.resolve();
     const next = prev.then(async () => {
       if (connected) {
+        let at: Date | undefined;
         try {
-          await this.o.repo.own(deviceId, this.o.nodeId);
+          at = await this.o.repo.own(deviceId, this.o.nodeId);
         } catch (err) {
           this.log.warn({ err, deviceId }, 'connection owner not recorded (the status is still recorded)');
         }
-        sink.connection(deviceId, kind, true, reason);
+        sink.connection(deviceId, kind, true, reason, at);
         return;
       }
-      let owned = true;
+      let owned: Date | null | undefined;
       try {
         owned = await this.o.repo.disown(deviceId, this.o.nodeId);
       } catch (err) {
         // Unknown: record it offline; if the device is online elsewhere its next report or birth says so.
         this.log.warn({ err, deviceId }, 'connection owner not checked; recording the disconnect');
       }
-      if (owned) sink.connection(deviceId, kind, false, reason);
+      if (owned !== null) sink.connection(deviceId, kind, false, reason, owned);
       else this.o.metrics.inc(M.moved[0], M.moved[1]);
     });
     this.chains.set(deviceId, next);
@@ -135,7 +136,7 @@ export class NodeRegistry {
 
   private async releaseDevices(nodeId: string, reason: string): Promise<number> {
     const ids = await this.o.repo.releaseNode(nodeId);
-    for (const id of ids) this.sink?.connection(id, '', false, reason);
+    for (const r of ids) this.sink?.connection(r.deviceId, '', false, reason, r.at);
     if (ids.length) this.o.metrics.inc(M.released[0], M.released[1], { reason }, ids.length);
     return ids.length;
   }

@@ -168,7 +168,8 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
       return o !== null && o !== victimId;
     }, 15_000, 100);
     await waitFor(async () => (await s.sql<{ online: boolean }>("SELECT online FROM device_state WHERE device_id = 'sl-cl-roam'"))[0]?.online === true, 10_000);
-    const id = await command(s.lb!.httpUrl, 'sl-cl-roam', 77);
+    // To a survivor: a keep-alive connection through HAProxy may still be pinned to the dead node (POSTs are not retried).
+    const id = await command(survivors[0]!.httpUrl, 'sl-cl-roam', 77);
     await waitFor(async () => (await commandState(s.lb!.httpUrl, id)) === 'acknowledged', 15_000);
     expect(roaming.metrics().targetLevel).toBe(77);
 

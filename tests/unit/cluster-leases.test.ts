@@ -83,18 +83,19 @@ describe('job leases', () => {
 /** cluster_connections in memory. */
 class FakeConnections {
   owners = new Map<string, string>();
-  async own(d: string, n: string): Promise<void> {
+  async own(d: string, n: string): Promise<Date> {
     this.owners.set(d, n);
+    return new Date();
   }
-  async disown(d: string, n: string): Promise<boolean> {
-    if (this.owners.get(d) !== n) return false;
+  async disown(d: string, n: string): Promise<Date | null> {
+    if (this.owners.get(d) !== n) return null;
     this.owners.delete(d);
-    return true;
+    return new Date();
   }
-  async releaseNode(n: string): Promise<string[]> {
+  async releaseNode(n: string): Promise<{ deviceId: string; at: Date }[]> {
     const ids = [...this.owners].filter(([, o]) => o === n).map(([d]) => d);
     for (const d of ids) this.owners.delete(d);
-    return ids;
+    return ids.map((deviceId) => ({ deviceId, at: new Date() }));
   }
   async renewNode(): Promise<void> {}
   async takeDeadNodes(): Promise<string[]> {
