@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     const victimId = byNode[0]!.node_id;
     const victimDevices = byNode[0]!.n;
     const victim = s.nodes.findIndex((n) => n.id === victimId);
+    const devicesBefore = await s.sql<{ device_id: string; node_id: string }>('SELECT device_id, node_id FROM cluster_connections');
     const heldBefore = await s.sql<{ name: string }>('SELECT name FROM cluster_leases WHERE holder = $1', [victimId]);
     const killAfterMs = 4000;
     const loadMs = 40_000;
@@ -190,6 +191,22 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     console.log(`  fleet-wide command acknowledged by ${counts.acknowledged ?? 0}/${DEVICES} devices, ${cmdMs} ms after the kill (${Date.now() - sentAt} ms after it was sent)`);
+    if (process.env.SW_BENCH_VERBOSE) {
+      const retried = await s.sql<{ device_id: string; attempts: number; node_id: string | null; sent_at: Date; acked_at: Date }>(
+        `SELECT d.device_id, d.attempts, c.node_id, d.sent_at, d.acked_at FROM command_deliveries d LEFT JOIN cluster_connections c USING (device_id)
+          WHERE d.command_id = $1 AND d.attempts > 1 ORDER BY d.device_id`, [cmdId]);
+      const before = new Map(devicesBefore.map((r) => [r.device_id, r.node_id]));
+      console.log(`    retried deliveries: ${retried.length}; were on: ${JSON.stringify(retried.reduce<Record<string, number>>((a, r) => ({ ...a, [before.get(r.device_id) ?? '?']: (a[before.get(r.device_id) ?? '?'] ?? 0) + 1 }), {}))}; now on: ${JSON.stringify(retried.reduce<Record<string, number>>((a, r) => ({ ...a, [r.node_id ?? '?']: (a[r.node_id ?? '?'] ?? 0) + 1 }), {}))}`);
+      const st = await Promise.all(clients.map((c) => c.call<{ connects: Record<string, number> }>('status')));
+      const connects = Object.assign({}, ...st.map((x) => x.connects)) as Record<string, number>;
+      const open = await s.sql<Record<string, unknown>>(
+        `SELECT d.device_id, d.state, d.attempts, d.sent_at, s.online, s.status_reason, s.status_changed_at, c.node_id,
+                (SELECT json_agg(json_build_object('t', e.time, 'on', e.online, 'r', e.reason) ORDER BY e.time) FROM status_events e WHERE e.device_id = d.device_id) AS events
+           FROM command_deliveries d JOIN device_state s USING (device_id) LEFT JOIN cluster_connections c USING (device_id)
+          WHERE d.command_id = $1 AND (d.state <> 'acknowledged' OR d.attempts > 1)`, [cmdId]);
+      for (const o of open) console.log(`    ${JSON.stringify(o)}`);
+      console.log(`    connects of retried devices: ${retried.slice(0, 10).map((r) => `${r.device_id}=${connects[r.device_id]}`).join(' ')}`);
+    }
     const jobsMs = await jobsMoved;
     const victimHeld = heldBefore.length;
     console.log(`  job leases (${victimHeld} of them held by ${victimId}) all on survivors ${jobsMs} ms after the kill`);

@@ -15,6 +15,7 @@ interface Dev {
   acked: number[];
   commands: number;
   connectedAt: number;
+  connects: number;
 }
 
 let devs: Dev[] = [];
@@ -31,10 +32,11 @@ function open(url: string, spec: { deviceId: string; secret: string }): Promise<
       keepalive: 30, reconnectPeriod: 300 + Math.floor(Math.random() * 300), connectTimeout: 10_000,
       will: { topic: `sw/v1/${spec.deviceId}/status`, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
     });
-    const d: Dev = { id: spec.deviceId, c, lastTs: 0, acked: [], commands: 0, connectedAt: 0 };
+    const d: Dev = { id: spec.deviceId, c, lastTs: 0, acked: [], commands: 0, connectedAt: 0, connects: 0 };
     const cmdTopic = `sw/v1/${spec.deviceId}/cmd`;
     c.on('connect', () => {
       d.connectedAt = Date.now();
+      d.connects++;
       c.subscribe(cmdTopic, { qos: 1 }, () => {
         c.publish(`sw/v1/${spec.deviceId}/status`, '{"online":true,"firmware":"1.0.0-bench"}', { qos: 1, retain: true });
         resolve(d);
@@ -123,7 +125,7 @@ serve(
     },
     /** How many devices are connected now, and the latest (re)connect time among them. */
     async status() {
-      return { connected: devs.filter((d) => d.c.connected).length, total: devs.length, lastConnectAt: Math.max(0, ...devs.map((d) => d.connectedAt)), commands: devs.reduce((a, d) => a + d.commands, 0) };
+      return { connected: devs.filter((d) => d.c.connected).length, total: devs.length, lastConnectAt: Math.max(0, ...devs.map((d) => d.connectedAt)), commands: devs.reduce((a, d) => a + d.commands, 0), connects: Object.fromEntries(devs.map((d) => [d.id, d.connects])) };
     },
     /** Every acknowledged telemetry timestamp, per device. */
     async acked() {
