@@ -141,7 +141,3 @@ serve(
     for (const d of devs) d.c.end(true);
   },
 );
-
-process.on('exit', (code) => {
-  if (code !== 0 || devs.length) console.error(`cluster-client: exiting with code ${code} while holding ${devs.length} devices`, new Error('exit trace').stack);
-});
