@@ -135,6 +135,18 @@ export class ClusterStack {
 
   static async start(o: StackOptions): Promise<ClusterStack> {
     const s = new ClusterStack(o);
+    // An interrupted run (timeout, Ctrl-C, a crash) must not leave service processes and HAProxy running.
+    const reap = (): void => s.killAllNow();
+    process.once('exit', reap);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => {
+      reap();
+      // Then the scratch database and the Redis index, within a few seconds.
+      const t = setTimeout(() => process.exit(130), 5000);
+      void s.stop().finally(() => {
+        clearTimeout(t);
+        process.exit(130);
+      });
+    });
     try {
       await s.boot();
     } catch (err) {
@@ -222,6 +234,13 @@ export class ClusterStack {
     });
     proc.removeAllListeners('exit');
     proc.once('exit', () => log.end());
+  }
+
+  /** Synchronous last resort (process exit): SIGKILL every child still running. */
+  killAllNow(): void {
+    for (const p of [...this.nodes.map((n) => n.proc), this.lb?.proc]) {
+      if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    }
   }
 
   /** kill -9 (or another signal) and wait until the process is gone. */
