@@ -8,6 +8,9 @@ import { AuditRepository } from './audit/audit.repository.ts';
 import { AuthRepository } from './auth/auth.repository.ts';
 import { AuthService } from './auth/auth.service.ts';
 import { BrokerService } from './broker/broker.service.ts';
+import { Cluster } from './cluster/cluster.ts';
+import { SOLO_JOBS } from './cluster/job-leases.ts';
+import { LIVE_EVENTS } from './api/routes/live.routes.ts';
 import { loadServiceKey } from './common/crypto.ts';
 import { lockDataDir } from './common/data-dir-lock.ts';
 import type { Logger } from './common/logger.ts';
@@ -62,6 +65,9 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
   log.info({ database: db.description }, 'database opened');
   await migrate(db, log);
   const key = loadServiceKey(config.secretKey, config.dataDir);
+  // Cluster mode (SW_CLUSTER_REDIS_URL): job leases and this node's row exist before any job or device connection.
+  const cluster = config.cluster.redisUrl ? new Cluster(config, db, log, metrics) : null;
+  await cluster?.start();
 
   const deviceRepo = new DeviceRepository(db);
   const devices = new DeviceService(deviceRepo, key, config.ward.code, { credentialCache: new CredentialCache(config.authCacheDevices), metrics, log: log.child({ module: 'registry' }) });
@@ -93,6 +99,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     intervalMs: config.storage.rollupRefreshMs,
     retentionDays: config.storage.retentionDays,
     compressAfterDays: config.storage.compressAfterDays,
+    ...(cluster ? { owns: (job: 'rollups' | 'retention') => cluster.jobs.owns(job) } : {}),
   });
   await maintenance.start();
 
@@ -108,15 +115,17 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     log,
     metrics,
     auth: devices,
-    sink: ingest,
+    sink: cluster ? cluster.wrapSink(ingest) : ingest,
     fallbackWhenBusy: config.defaulted.includes('SW_MQTT_PORT'),
+    ...(cluster ? { cluster: cluster.broker } : {}),
   });
+  if (cluster) cluster.isLocal = (id) => broker.isConnected(id);
   await broker.start();
 
   // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
   const ctx: ModuleContext = {
     config, log, db, metrics, serviceKey: key, broker, ingest, auth, devices, deviceRepo, zones, reads, audit,
-    events: new EventEmitter(), shared: new Map(),
+    events: new EventEmitter(), shared: new Map(), jobs: cluster?.jobs ?? SOLO_JOBS,
   };
   ctx.events.setMaxListeners(50);
   // Durable device data, for modules: `ingest.batch` (Batch), `ingest.ack` (CommandAck), `device.status` per status row.
@@ -127,6 +136,8 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
   ingest.onAck((a) => ctx.events.emit('ingest.ack', a));
   const modules = MODULES.map((make) => make());
   for (const m of modules) await m.init(ctx);
+  // The dashboard's live stream: this node's events, and in a cluster every other node's too.
+  const liveEvents = cluster ? await cluster.startLive(ctx.events, LIVE_EVENTS) : ctx.events;
 
   const { app: api, routes } = await buildApi(
     {
@@ -139,7 +150,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
       telemetry: new TelemetryService(reads, deviceRepo),
       reads,
       audit,
-      events: ctx.events,
+      events: liveEvents,
       extraRoutes: modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
       ready: () => readiness(db, broker, ingest),
       status: () => ({
@@ -189,6 +200,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
       await api.close();
       for (const m of [...modules].reverse()) await m.stop?.();
       await broker.stop();
+      await cluster?.stop();
       await ingest.stop();
       await maintenance.stop();
       if (!opts.db) await db.close();

@@ -39,8 +39,11 @@ export interface InboundSink {
   acceptWith?(msg: InboundMessage, done: (err?: Error) => void): void;
   /** A publish the ACL refused: recorded for operators, never stored as data. */
   refused(r: RefusedPublish): void;
-  /** Transport-level connection change (clean or abrupt disconnect; last-will arrives separately as a status message). */
-  connection(deviceId: string, kind: string, connected: boolean, reason: string): void;
+  /**
+   * Transport-level connection change (clean or abrupt disconnect; last-will arrives separately as a status message).
+   * `at`: when it happened, if not now (the cluster passes the database's time of the ownership change).
+   */
+  connection(deviceId: string, kind: string, connected: boolean, reason: string, at?: Date): void;
 }
 
 export interface BrokerOptions {
@@ -57,6 +60,8 @@ export interface BrokerOptions {
   sink: InboundSink;
   /** When the port was not configured and is taken (e.g. by another broker on 1883), take a free one instead. */
   fallbackWhenBusy?: boolean;
+  /** Cluster mode (services/cluster): aedes' broker id, shared message bus and session store. Absent: one process. */
+  cluster?: { id: string; mq: unknown; persistence: unknown };
 }
 
 interface DeviceClient extends Client {
@@ -64,6 +69,8 @@ interface DeviceClient extends Client {
   swKind?: string;
   /** The device's own publish topics (all checked by the ACL at CONNECT) → their channel: the per-publish fast path. */
   swTopics?: Map<string, PublishChannel>;
+  /** Subscribed to its command topic (SUBACK sent, or the subscription restored with its session): commands reach it. */
+  swCommandReady?: boolean;
 }
 
 const REFUSED = 'sw_mqtt_refused_total';
@@ -96,6 +103,7 @@ export class BrokerService {
 
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker({
+      ...(this.opts.cluster ?? {}),
       maxClientsIdLength: 64,
       maxTopicLevels: this.opts.maxTopicDepth,
       preConnect: (client, _packet, cb) => this.preConnect(client, cb),
@@ -141,7 +149,14 @@ export class BrokerService {
   private wireEvents(aedes: Aedes): void {
     aedes.on('clientReady', (client) => {
       const c = client as DeviceClient;
+      // A persistent session restored its subscriptions before this event (no SUBSCRIBE will come).
+      if (c.swDeviceId && (c as unknown as { subscriptions?: Record<string, unknown> }).subscriptions?.[topicFor(c.swDeviceId, 'cmd')]) c.swCommandReady = true;
       if (c.swDeviceId && c.swKind) this.opts.sink.connection(c.swDeviceId, c.swKind, true, 'connected');
+    });
+    // Emitted once the subscription is in place (with a cluster: also on the Redis bus), right before the SUBACK.
+    aedes.on('subscribe', (subs, client) => {
+      const c = client as DeviceClient | null;
+      if (c?.swDeviceId && subs.some((s) => s.topic === topicFor(c.swDeviceId ?? '', 'cmd'))) c.swCommandReady = true;
     });
     aedes.on('clientDisconnect', (client) => {
       const c = client as DeviceClient;
@@ -270,11 +285,16 @@ export class BrokerService {
     await closing;
   }
 
-  /** For tests and the fleet view: is this device connected right now? */
-  /** O(1): a device's client id is its device id (enforced at CONNECT), and aedes keys its live clients by client id. */
+  /**
+   * Can a command reach this device through this process now: connected here and subscribed to its command topic
+   * (a command published between CONNACK and SUBACK would reach no subscriber; with a cluster the subscription also
+   * has to reach Redis first). O(1): a device's client id is its device id (enforced at CONNECT), and aedes keys its
+   * live clients by client id.
+   */
   isConnected(deviceId: string): boolean {
     const clients = (this.aedes as unknown as { clients?: Record<string, DeviceClient> } | undefined)?.clients;
-    return clients?.[deviceId]?.swDeviceId === deviceId;
+    const c = clients?.[deviceId];
+    return c?.swDeviceId === deviceId && c.swCommandReady === true;
   }
 }
 

@@ -33,6 +33,8 @@ export interface HealthDeps {
   /** The cameras to poll (decrypted connections). */
   load: () => Promise<PolledCamera[]>;
   log: Logger;
+  /** Cluster: whether this process runs the job now (a lease, services/cluster); absent = always. */
+  owns?: () => boolean;
 }
 
 const CHECKS_METRIC = ['sw_camera_checks_total', 'Camera health checks, by kind and result'] as const;
@@ -109,6 +111,7 @@ export class CameraHealthService {
       startSpreadMs: Math.min(s.probeIntervalMs, 10_000),
       onStatus: (c) => this.onStatus(c),
       onProbe: (r) => this.onCheck(r),
+      ...(this.d.owns ? { owns: this.d.owns } : {}),
       logger: this.d.log,
     });
     this.poller.start();

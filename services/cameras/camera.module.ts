@@ -58,6 +58,7 @@ export class CameraModule implements FeatureModule {
     const health: CameraHealthService = new CameraHealthService({
       driver, ingest: new IngestRepository(ctx.db), repo, snapshots, events: ctx.events, metrics: ctx.metrics, kind, settings: current, log,
       load: (): ReturnType<CameraService['polledCameras']> => cameras.polledCameras(),
+      owns: () => ctx.jobs.owns('camera-probes'),
     });
     const cameras: CameraService = new CameraService({
       repo, driver, devices: ctx.devices, deviceRepo: ctx.deviceRepo, serviceKey: ctx.serviceKey, kind, settings: current, log,

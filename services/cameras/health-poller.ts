@@ -83,6 +83,8 @@ export interface HealthPollerOptions {
   onProbe?: (report: CameraCheckReport) => void;
   clock?: PollerClock;
   logger?: Logger;
+  /** Cluster: whether this process runs the job now (a lease, services/cluster); absent = always. */
+  owns?: () => boolean;
 }
 
 interface Entry {
@@ -104,7 +106,7 @@ export class CameraHealthPoller {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: PollerClock;
   private readonly log: Logger;
-  private readonly cfg: Required<Omit<HealthPollerOptions, 'cameras' | 'onStatus' | 'onProbe' | 'clock' | 'logger' | 'driver' | 'offlineAfterMs'>> & {
+  private readonly cfg: Required<Omit<HealthPollerOptions, 'cameras' | 'onStatus' | 'onProbe' | 'clock' | 'logger' | 'driver' | 'offlineAfterMs' | 'owns'>> & {
     offlineAfterMs?: number;
   };
   private running = false;
@@ -203,6 +205,12 @@ export class CameraHealthPoller {
 
   /** Runs the checks that are due, one after the other (per-camera concurrency 1). */
   private async tick(e: Entry): Promise<void> {
+    if (this.opts.owns && !this.opts.owns()) {
+      // Another node probes the cameras: look again within a second, so a lease that moves here starts probing at once.
+      const soon = this.clock.now() + 1000;
+      e.nextAt = { probe: Math.max(e.nextAt.probe, soon), snapshot: Math.max(e.nextAt.snapshot, soon) };
+      return;
+    }
     for (const kind of ['probe', 'snapshot'] as const) {
       if (!this.running) return;
       const interval = kind === 'probe' ? this.cfg.probeIntervalMs : this.cfg.snapshotIntervalMs;

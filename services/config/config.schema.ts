@@ -95,6 +95,10 @@ export const CONFIG_KEYS = {
   SW_PROVINCE_RETRY_MAX_MS: { type: { kind: 'int', min: 10, max: 86400000 }, default: '600000', doc: 'Longest delay between upstream delivery attempts.' },
   SW_PROVINCE_AUDIO_HOSTS: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, hint: 'comma-separated host or host:port' }, default: '', doc: "Hosts the ward fetches province bulletin audio from. Empty: only the host of SW_PROVINCE_BROKER_URL." },
   SW_PROVINCE_INBOUND_TOKEN: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._~+/=-]{32,256}$/, hint: '32–256 characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)' }, default: '', secret: true, doc: "Bearer token the province's radio system presents on /api/v1/province/*. Empty: the inbound API is closed." },
+  // Cluster (issue 12, docs/scale.md): several service processes behind a TCP load balancer, one Redis, one PostgreSQL.
+  SW_CLUSTER_REDIS_URL: { type: { kind: 'url', protocols: ['redis:', 'rediss:'], allowEmpty: true }, default: '', secret: true, doc: 'Redis for the broker cluster (shared MQTT bus and sessions) and cross-node live events, e.g. redis://redis:6379/0. Empty: one process, nothing shared. Needs SW_DATABASE_URL.' },
+  SW_CLUSTER_NODE_ID: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: '1–64 of A-Z a-z 0-9 . _ -' }, default: '', doc: 'This process\'s name in the cluster (connection ownership, job leases). Empty: host name and process id.' },
+  SW_CLUSTER_LEASE_MS: { type: { kind: 'int', min: 1000, max: 120000 }, default: '5000', doc: 'Lifetime of a node\'s and a job\'s lease in PostgreSQL: a dead node\'s jobs and devices move to a survivor after about this long.' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -75,6 +75,8 @@ export interface Config {
   wifi: { personalRetentionDays: number; retentionIntervalMs: number };
   /** Province link: NGSI-LD exporter and the inbound radio API (services/province). */
   province: { brokerUrl: string; brokerToken: string; tenant: string; exportIntervalMs: number; retryBaseMs: number; retryMaxMs: number; inboundToken: string; audioHosts: string[] };
+  /** Several processes as one service (services/cluster, docs/scale.md); redisUrl empty = a single process. */
+  cluster: { redisUrl: string; nodeId: string; leaseMs: number };
   /** Keys that were not set anywhere and took their default. */
   defaulted: ConfigKey[];
 }
@@ -164,6 +166,7 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
     raw[key] = value;
   }
   problems.push(...placeholderProblems(raw));
+  if (raw.SW_CLUSTER_REDIS_URL && !raw.SW_DATABASE_URL) problems.push('SW_CLUSTER_REDIS_URL: a cluster shares one PostgreSQL; set SW_DATABASE_URL too (the embedded store is one process only)');
   if (problems.length > 0) throw new ConfigError(problems);
   return build(raw, defaulted);
 }
@@ -252,6 +255,7 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       inboundToken: r.SW_PROVINCE_INBOUND_TOKEN,
       audioHosts: r.SW_PROVINCE_AUDIO_HOSTS ? r.SW_PROVINCE_AUDIO_HOSTS.split(',').map((h) => h.toLowerCase()) : [],
     },
+    cluster: { redisUrl: r.SW_CLUSTER_REDIS_URL, nodeId: r.SW_CLUSTER_NODE_ID, leaseMs: int('SW_CLUSTER_LEASE_MS') },
     defaulted,
   };
 }

@@ -48,7 +48,7 @@ export class ControlModule implements FeatureModule {
     const repo = new CommandRepository(ctx.db);
     const dispatcher = new Dispatcher({ repo, broker: ctx.broker, acks: ctx.ingest, events: ctx.events, log: ctx.log, metrics: ctx.metrics });
     const commands = new CommandService({ repo, dispatcher, audit: ctx.audit });
-    const scheduler = new Scheduler({ repo: new SchedulerRepository(ctx.db), log: ctx.log, metrics: ctx.metrics, tz });
+    const scheduler = new Scheduler({ repo: new SchedulerRepository(ctx.db), log: ctx.log, metrics: ctx.metrics, tz, owns: () => ctx.jobs.owns('schedules') });
     const lrepo = new LightingRepository(ctx.db, tz);
     const lighting = new LightingService({ repo: lrepo, commands, log: ctx.log.child({ module: 'lighting' }), tz, defaultSite: DEFAULT_SITE, wardCode: ctx.config.ward.code });
     const reports = new LightingReports({ repo: lrepo, lighting });

@@ -54,7 +54,7 @@ export class RadioModule implements FeatureModule {
     // Broadcasts that finished airing become 'done' (checked every few seconds; cheap: only those with nothing left to fire).
     this.finishTimer = setInterval(() => {
       const d = this.d;
-      if (!d || this.finishing) return;
+      if (!d || this.finishing || !this.ctx?.jobs.owns('broadcast-finish')) return;
       this.finishing = d.broadcasts
         .finishEnded()
         .catch((err: Error) => this.ctx?.log.error({ err }, 'finished broadcasts not closed; retrying'))

@@ -109,6 +109,7 @@ export class HealthModule implements FeatureModule {
     this.dispatcher = new WebhookDispatcher({
       repo: this.webhooks, serviceKey: ctx.serviceKey, log: this.log, metrics: ctx.metrics,
       retryDelaysMs: this.options.webhookRetryDelaysMs, timeoutMs: this.options.webhookTimeoutMs, ...(clock ? { clock } : {}),
+      owns: () => ctx.jobs.owns('webhooks'),
     });
     this.alarms = new AlarmService({
       store: this.alarmRepo, evaluator: this.evaluator, log: this.log, ward: { code: ctx.config.ward.code, name: ctx.config.ward.name },
@@ -123,7 +124,7 @@ export class HealthModule implements FeatureModule {
     this.status = new StatusMonitor({
       repo: this.statusRepo, writer: new IngestRepository(ctx.db), events: ctx.events, log: ctx.log,
       flap: { maxChanges: this.options.flapMaxChanges, windowMs: this.options.flapWindowS * 1000 },
-      sweepMaxMs: this.options.sweepMaxMs, ...(clock ? { clock } : {}),
+      sweepMaxMs: this.options.sweepMaxMs, ...(clock ? { clock } : {}), owns: () => ctx.jobs.owns('health-sweep'),
       onSweep: (now) => this.afterSweep(now),
       onTransition: (deviceId, online, at) => void this.onTransition(deviceId, online, at),
       onFlapping: (deviceId, started, at) => void this.onFlapping(deviceId, started, at),
@@ -162,7 +163,7 @@ export class HealthModule implements FeatureModule {
       t.unref();
       this.timers.push(t);
     };
-    every(this.options.rollupIntervalMs, () => this.uptime.refresh());
+    every(this.options.rollupIntervalMs, () => (this.ctx.jobs.owns('rollups') ? this.uptime.refresh() : Promise.resolve()));
     every(this.options.factsRefreshMs, async () => {
       this.facts = await this.statusRepo.facts();
     });

@@ -226,8 +226,8 @@ export class IngestService implements InboundSink {
     });
   }
 
-  connection(deviceId: string, _kind: string, connected: boolean, reason: string): void {
-    const now = new Date().toISOString();
+  connection(deviceId: string, _kind: string, connected: boolean, reason: string, at?: Date): void {
+    const now = (at ?? new Date()).toISOString();
     this.pending.batch.statuses.push({ time: now, deviceId, online: connected, reason });
     this.enqueue((err) => {
       if (err) this.log.error({ err, deviceId }, 'status change not recorded');

@@ -9,6 +9,8 @@ export interface MaintenanceOptions {
   intervalMs: number;
   retentionDays: number;
   compressAfterDays: number;
+  /** Cluster: whether this process runs the named job now (services/cluster); absent = always. */
+  owns?: (job: 'rollups' | 'retention') => boolean;
 }
 
 /** Keeps rollups fresh and applies retention where the database cannot do it by itself. */
@@ -37,11 +39,13 @@ export class MaintenanceService {
   }
 
   private async pass(): Promise<void> {
+    const owns = this.o.owns ?? (() => true);
     try {
       if (this.o.capabilities.timescale) {
-        await this.o.repo.runTimescaleJobs();
+        if (owns('rollups')) await this.o.repo.runTimescaleJobs();
       } else {
-        await this.o.repo.refreshPlainRollup(new Date(Date.now() - 3 * 86400_000));
+        if (owns('rollups')) await this.o.repo.refreshPlainRollup(new Date(Date.now() - 3 * 86400_000));
+        if (!owns('retention')) return;
         const dropped = await this.o.repo.dropPlainRaw(new Date(Date.now() - this.o.retentionDays * 86400_000));
         if (dropped) this.log.info({ dropped }, 'retention: old telemetry dropped');
       }

@@ -7,6 +7,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/db.ts';
+import type { JobOwnership } from '../cluster/job-leases.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { DeviceRepository } from '../registry/device.repository.ts';
 import type { DeviceService } from '../registry/device.service.ts';
@@ -45,6 +46,11 @@ export interface ModuleContext {
   events: ModuleEvents;
   /** Services modules share, by name (e.g. 'commands' for the command service). Set in init, read in start. */
   shared: Map<string, unknown>;
+  /**
+   * Cluster-wide jobs (schedules, camera probes, rollups, webhooks, ...): ask `owns(job)` at every tick and skip it
+   * when false; another node runs it then. One process: always true (services/cluster/job-leases.ts).
+   */
+  jobs: JobOwnership;
 }
 
 /**

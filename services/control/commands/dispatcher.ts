@@ -60,8 +60,6 @@ export class Dispatcher {
   private readonly o: DispatcherOptions;
   private readonly log: Logger;
   private readonly clock: () => number;
-  /** Devices connected to this process's broker, as its status events said (a cache; the broker is asked on a miss). */
-  private readonly local = new Set<string>();
   private acks: AckUpdate[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
   private ackFlushing: Promise<void> | null = null;
@@ -84,11 +82,7 @@ export class Dispatcher {
   };
 
   private readonly onStatus = (s: DeviceStatusEvent): void => {
-    if (!s.online) {
-      this.local.delete(s.deviceId);
-      return;
-    }
-    this.local.add(s.deviceId);
+    if (!s.online) return;
     // The birth message comes after the device subscribed to its command topic (docs/mqtt-contract.md), so queued
     // commands sent now are not lost; a device that sends no birth is served by the sweep a little later.
     if (s.reason === 'birth') this.wake(s.deviceId);
@@ -122,14 +116,13 @@ export class Dispatcher {
     await this.flushAcks();
   }
 
-  /** Whether this process can reach the device now. */
+  /**
+   * Whether this process can reach the device now. Asked of the broker every time (O(1)), not cached from status
+   * events: a 'connected' status comes before the device subscribed to its commands, and in a cluster the device may
+   * have moved to another node without this one seeing a disconnect.
+   */
   isLocal(deviceId: string): boolean {
-    if (this.local.has(deviceId)) return true;
-    if (this.o.broker.isConnected(deviceId)) {
-      this.local.add(deviceId);
-      return true;
-    }
-    return false;
+    return this.o.broker.isConnected(deviceId);
   }
 
   /** Publishes deliveries already marked sent. A failed publish is only logged: the ack timeout retries it. */

@@ -46,6 +46,8 @@ export interface SchedulerOptions {
   /** Default catch-up window (s) for schedules that do not set one. */
   catchUpS?: number;
   clock?: () => number;
+  /** Cluster: whether this process runs the job now (a lease, services/cluster); absent = always. */
+  owns?: () => boolean;
 }
 
 const M = {
@@ -157,7 +159,7 @@ export class Scheduler {
     let wait = this.o.pollMs ?? 1000;
     try {
       // A long backlog is handled in passes of MAX_PER_PASS occurrences.
-      for (let pass = 0; pass < 20 && this.running; pass++) {
+      for (let pass = 0; pass < 20 && this.running && (this.o.owns?.() ?? true); pass++) {
         if (!(await this.pass())) break;
       }
       const next = await this.o.repo.nextFireAt();

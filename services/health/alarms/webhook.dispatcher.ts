@@ -15,6 +15,8 @@ export interface WebhookDispatcherOptions {
   /** Idle poll for due retries. */
   pollMs?: number;
   clock?: () => number;
+  /** Cluster: whether this process runs the job now (a lease, services/cluster); absent = always. */
+  owns?: () => boolean;
 }
 
 const DELIVERED = ['sw_alarm_webhook_deliveries_total', 'Alarm webhook delivery attempts, by result'] as const;
@@ -65,6 +67,7 @@ export class WebhookDispatcher {
   }
 
   private async drain(): Promise<void> {
+    if (this.o.owns && !this.o.owns()) return;
     try {
       for (;;) {
         const due = await this.o.repo.due(this.clock(), 20);

@@ -26,6 +26,8 @@ export interface StatusMonitorOptions {
   onSweep?: (now: number) => Promise<void>;
   onTransition?: (deviceId: string, online: boolean, at: number) => void;
   onFlapping?: (deviceId: string, started: boolean, at: number) => void;
+  /** Cluster: whether this process runs the job now (a lease, services/cluster); absent = always. */
+  owns?: () => boolean;
 }
 
 export const MISSED_REPORTS = 'missed-reports';
@@ -120,6 +122,7 @@ export class StatusMonitor {
   }
 
   private async sweepOnce(): Promise<void> {
+    if (this.o.owns && !this.o.owns()) return;
     const now = this.clock();
     try {
       const stale = await this.o.repo.staleOnline(now, this.health.map((h) => ({ kind: h.kind, seconds: h.offlineAfterS })));
