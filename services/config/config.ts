@@ -62,6 +62,17 @@ export interface Config {
     snapshotMaxAgeDays: number;
     discoveryBindAddresses: string[];
   };
+  /** API security (README "Security"). */
+  security: {
+    loginUserMaxFailures: number;
+    loginAddressMaxFailures: number;
+    loginLockoutS: number;
+    hashConcurrency: number;
+    hashQueue: number;
+    apiTokenMaxDays: number;
+    /** Outbound allow-lists per purpose, CIDR blocks (services/common/net-guard.ts). */
+    networks: { liveSource: string[]; camera: string[]; webhook: string[] };
+  };
   /** Keys that were not set anywhere and took their default. */
   defaulted: ConfigKey[];
 }
@@ -216,6 +227,21 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       snapshotMaxAgeDays: int('SW_CAMERA_SNAPSHOT_MAX_AGE_DAYS'),
       discoveryBindAddresses: r.SW_CAMERA_DISCOVERY_INTERFACES.split(','),
     },
+    security: {
+      loginUserMaxFailures: int('SW_LOGIN_USER_MAX_FAILURES'),
+      loginAddressMaxFailures: int('SW_LOGIN_ADDRESS_MAX_FAILURES'),
+      loginLockoutS: int('SW_LOGIN_LOCKOUT_S'),
+      hashConcurrency: int('SW_LOGIN_HASH_CONCURRENCY'),
+      hashQueue: int('SW_LOGIN_HASH_QUEUE'),
+      apiTokenMaxDays: int('SW_API_TOKEN_MAX_DAYS'),
+      networks: {
+        liveSource: cidrList(r.SW_NETWORKS_LIVE_SOURCE),
+        camera: cidrList(r.SW_NETWORKS_CAMERA),
+        webhook: cidrList(r.SW_NETWORKS_WEBHOOK),
+      },
+    },
     defaulted,
   };
 }
+
+const cidrList = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
