@@ -21,7 +21,7 @@ export interface BodyLimits {
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxDepth: 16, maxKeys: 20_000 };
 
-export type BodyRejection = 'too_deep' | 'too_many_keys' | 'nul_character' | 'number_out_of_range' | 'forbidden_key' | 'not_object' | 'malformed_json';
+export type BodyRejection = 'too_deep' | 'too_many_keys' | 'nul_character' | 'number_out_of_range' | 'forbidden_key' | 'not_object' | 'malformed_json' | 'empty';
 
 export class BodyRefused extends AppError {
   readonly reason: BodyRejection;
@@ -96,16 +96,13 @@ export function parseBody(text: string, limits: BodyLimits = DEFAULT_BODY_LIMITS
 
 const HELP = 'HTTP requests refused before any route ran, by reason';
 
-/** Replaces Fastify's JSON parser with parseBody; an empty body stays "no body" (routes without a body schema accept it). */
+/** Replaces Fastify's JSON parser with parseBody. An empty body declared as JSON is refused, as Fastify's own parser does. */
 export function installJsonBodyParser(app: FastifyInstance, metrics: Metrics, limits: BodyLimits = DEFAULT_BODY_LIMITS): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req: FastifyRequest, body: string | Buffer, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
     try {
+      if (text.trim() === '') throw new BodyRefused('empty', "The body is declared as JSON (content-type: application/json) but is empty; send {} or leave the content type out");
       done(null, parseBody(text, limits));
     } catch (err) {
       const reason = err instanceof BodyRefused ? err.reason : 'malformed_json';

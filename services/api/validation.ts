@@ -19,9 +19,32 @@ export function bodyStrictValidators(): ValidatorFactory {
   const factory: CompilerFactory = (externalSchemas, options) => {
     const forText = coercing(externalSchemas, options);
     const forBody = strict(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } });
-    return (route) => (route.httpPart === 'body' ? forBody(route) : forText(route));
+    return (route) => (route.httpPart === 'body' ? forBody(route) : finiteOnly(forText(route) as AjvValidate));
   };
   return factory as unknown as ValidatorFactory;
+}
+
+type AjvValidate = ((data: unknown, ctx?: unknown) => boolean) & { errors?: unknown; schemaEnv?: unknown };
+
+/**
+ * Ajv coerces `?days=1e400` to Infinity and then lets it through `maximum: 31` (every comparison with it passes
+ * through the coercion path), and a loop over Infinity days never ends: a non-finite number in a query or path is
+ * refused.
+ */
+function finiteOnly(v: AjvValidate): AjvValidate {
+  const wrapped: AjvValidate = (data, ctx) => {
+    const ok = v(data, ctx);
+    wrapped.errors = v.errors;
+    if (!ok) return false;
+    const bad = data !== null && typeof data === 'object' ? Object.entries(data).find(([, x]) => [x].flat().some((y) => typeof y === 'number' && !Number.isFinite(y))) : undefined;
+    if (bad) {
+      wrapped.errors = [{ instancePath: `/${bad[0]}`, schemaPath: '#', keyword: 'finite', params: {}, message: 'must be a finite number' }];
+      return false;
+    }
+    return true;
+  };
+  if (v.schemaEnv) wrapped.schemaEnv = v.schemaEnv;
+  return wrapped;
 }
 
 /**

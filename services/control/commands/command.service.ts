@@ -168,6 +168,7 @@ export class CommandService {
     }
     const devices = resolved ?? (await this.resolve(req));
     const { capable, paramExpiry } = this.validate(req, devices, now);
+    if (origin.origin === 'api') refuseBroadcastCommands(req.name, capable);
     const maxAttempts = req.maxAttempts ?? this.limits.maxAttempts;
     const row = {
       id: req.id ?? newId(), name: req.name, params: req.params, target: req.target, requestHash: hash, origin: origin.origin, createdBy: origin.actor,
@@ -237,5 +238,22 @@ export class CommandService {
     const changed = await this.repo.cancel(id, by, new Date(this.clock()));
     this.dispatcher.emitOutcomes(changed);
     return { command: await this.get(id), cancelled: changed.length };
+  }
+}
+
+/**
+ * A loudspeaker's play/live commands air whatever URL they carry, at any priority: sent by hand they would put a stream
+ * on air as an emergency with no broadcast record, no clash check, no allow-list check of the source and no relay.
+ * From the API they go through POST /api/v1/radio/broadcasts, which does all of that and is audited as such.
+ */
+function refuseBroadcastCommands(name: string, capable: { kind: string }[]): void {
+  for (const kind of new Set(capable.map((d) => d.kind))) {
+    const cap = getKind(kind)?.capabilities?.broadcast;
+    if (cap && (cap.liveCommand === name || cap.playCommand === name)) {
+      throw badRequest(
+        'USE_BROADCAST',
+        `Lệnh '${name}' chỉ được gửi qua chức năng phát thanh (POST /api/v1/radio/broadcasts) để có bản ghi và nhật ký. / The '${name}' command of ${kind} is sent through a broadcast (POST /api/v1/radio/broadcasts), which keeps its record and audit.`,
+      );
+    }
   }
 }
