@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_KEYS, type ConfigKey, type KeySpec } from './config.schema.ts';
 import { placeholderProblems } from './placeholders.ts';
+import { networkProblems } from '../common/net-guard.ts';
 
 export interface Config {
   dataDir: string;
@@ -160,6 +161,7 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
     raw[key] = value;
   }
   problems.push(...placeholderProblems(raw));
+  problems.push(...networkProblems({ SW_NETWORKS_LIVE_SOURCE: cidrList(raw.SW_NETWORKS_LIVE_SOURCE ?? ''), SW_NETWORKS_CAMERA: cidrList(raw.SW_NETWORKS_CAMERA ?? ''), SW_NETWORKS_WEBHOOK: cidrList(raw.SW_NETWORKS_WEBHOOK ?? '') }));
   if (problems.length > 0) throw new ConfigError(problems);
   return build(raw, defaulted);
 }
