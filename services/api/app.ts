@@ -7,6 +7,7 @@ import type { Logger } from '../common/logger.ts';
 import type { ApiDeps } from './context.ts';
 import { installSecurity, type RouteEntry } from './security.ts';
 import { installJsonBodyParser, refuseNulInUrl } from './body-limits.ts';
+import { installSecurityHeaders } from './security-headers.ts';
 import { bodyStrictValidators, mapInputError } from './validation.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { deviceRoutes } from './routes/devices.routes.ts';
@@ -30,6 +31,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
     schemaController: { compilersFactory: { buildValidator: bodyStrictValidators() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installJsonBodyParser(app, deps.metrics);
+  installSecurityHeaders(app, deps.config.map.tileUrl);
   refuseNulInUrl(app, deps.metrics);
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {

@@ -181,4 +181,17 @@ describe('sessions, machine tokens and logins', () => {
     // Query strings are text on the wire and are still read as numbers.
     expect((await t.http('GET', '/api/v1/audit?limit=2', { token: t.adminToken })).status).toBe(200);
   });
+
+  it('sends security headers on the dashboard and the API', async () => {
+    for (const url of ['/', '/app.js', '/api/v1/devices', '/health']) {
+      const r = await t.app.api.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.adminToken}` } });
+      expect(r.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(r.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(r.headers['x-frame-options'], url).toBe('DENY');
+      const csp = String(r.headers['content-security-policy']);
+      expect(csp, url).toContain("frame-ancestors 'none'");
+      expect(csp, url).toContain("script-src 'self'");
+      expect(csp, url).not.toContain("script-src 'self' 'unsafe-inline'");
+    }
+  });
 });
