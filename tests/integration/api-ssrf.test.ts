@@ -109,16 +109,35 @@ describe('outbound address allow-lists', () => {
     }
   });
 
-  it('the raw live command cannot air a stream around the broadcast workflow, and the attempt is audited', async () => {
-    const r = await t.http<{ error: { code: string } }>('POST', '/api/v1/commands', {
+  it('the raw live command goes through the broadcast workflow: record, source check, relay link, audit', async () => {
+    const refused = await t.http<{ error: { code: string } }>('POST', '/api/v1/commands', {
       token: t.adminToken,
       body: { name: 'live', target: { type: 'devices', ids: ['loa-1'] }, params: { broadcastId: 'x', streamUrl: `http://127.0.0.1:${port}/`, priority: 'emergency' } },
     });
-    expect(r.status).toBe(400);
-    expect(r.body.error.code).toBe('USE_BROADCAST');
-    const sent = await t.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM commands WHERE name = 'live'`);
-    expect(sent.rows[0]?.n).toBe(0);
-    const audit = await t.app.db.query<{ action: string; result: string }>('SELECT action, result FROM audit_log ORDER BY id DESC LIMIT 1');
-    expect(audit.rows[0]).toEqual({ action: 'command.send', result: 'error' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('ADDRESS_NOT_ALLOWED');
+    expect((await t.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM commands WHERE name = 'live'`)).rows[0]?.n).toBe(0);
+
+    const source = 'http://192.0.2.10/province.mp3';
+    const r = await t.http<{ routedTo: string; broadcastId: string; commandIds: string[] }>('POST', '/api/v1/commands', {
+      token: t.adminToken,
+      body: { name: 'live', target: { type: 'devices', ids: ['loa-1'] }, params: { broadcastId: 'x', streamUrl: source, priority: 'emergency' } },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.routedTo).toBe('broadcast');
+    const b = await t.app.db.query<{ stream_url: string; priority: string; created_by: string }>('SELECT stream_url, priority, created_by FROM broadcasts WHERE id = $1', [r.body.broadcastId]);
+    expect(b.rows[0]).toEqual({ stream_url: source, priority: 'emergency', created_by: 'admin' });
+    // The clusters are sent the service's signed relay link, never the raw source.
+    const cmd = await t.app.db.query<{ params: { streamUrl: string } }>('SELECT params FROM commands WHERE id = $1', [r.body.commandIds[0]]);
+    expect(cmd.rows[0]?.params.streamUrl).toContain(`/api/v1/radio/live/${r.body.broadcastId}/stream`);
+    expect(cmd.rows[0]?.params.streamUrl).not.toContain('192.0.2.10');
+    const audit = await t.app.db.query<{ action: string; target_type: string; target_id: string; result: string }>('SELECT action, target_type, target_id, result FROM audit_log ORDER BY id DESC LIMIT 1');
+    expect(audit.rows[0]).toEqual({ action: 'command.send', target_type: 'broadcast', target_id: r.body.broadcastId, result: 'ok' });
+    // play carries a URL too, and has no such path: refused.
+    const play = await t.http<{ error: { code: string } }>('POST', '/api/v1/commands', {
+      token: t.adminToken,
+      body: { name: 'play', target: { type: 'devices', ids: ['loa-1'] }, params: { broadcastId: 'y', url: source, sha256: null, priority: 'emergency' } },
+    });
+    expect(play.status).toBe(400);
   });
 });

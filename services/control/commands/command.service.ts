@@ -31,6 +31,8 @@ export interface SendResult {
   skipped: number;
 }
 
+export type LiveRoute = (x: { params: Record<string, unknown>; clusterIds: string[] }, origin: Origin) => Promise<{ broadcastId: string; commandIds: string[] }>;
+
 const newId = (): string => `cmd-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
 
 function requestHash(r: SendRequest): string {
@@ -159,6 +161,25 @@ export class CommandService {
    * after this returns (its failures only delay a delivery until its ack timeout), so a ward-wide command answers in
    * the time of one database transaction. `resolved` lets a caller that already resolved the target skip doing it twice.
    */
+  private liveRoute: LiveRoute | undefined;
+
+  /** The radio module takes hand-sent `live` commands and makes broadcasts of them (record, source check, audit). */
+  routeLiveThrough(fn: LiveRoute): void {
+    this.liveRoute = fn;
+  }
+
+  /**
+   * A hand-sent `live` command to loudspeaker clusters becomes a broadcast (null when the command is something else).
+   * `play` is refused in send(): a file broadcast needs an uploaded audio file, not a URL.
+   */
+  async sendAsBroadcast(req: SendRequest, origin: Origin): Promise<{ broadcastId: string; commandIds: string[] } | null> {
+    if (!this.liveRoute || origin.origin !== 'api') return null;
+    const devices = await this.resolve(req);
+    const clusters = devices.filter((d) => getKind(d.kind)?.capabilities?.broadcast?.liveCommand === req.name);
+    if (clusters.length === 0) return null;
+    return this.liveRoute({ params: req.params, clusterIds: clusters.map((d) => d.id) }, origin);
+  }
+
   async send(req: SendRequest, origin: Origin, resolved?: TargetDevice[]): Promise<SendResult> {
     const now = this.clock();
     const hash = requestHash(req);
