@@ -71,7 +71,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
 
   const deviceRepo = new DeviceRepository(db);
   const devices = new DeviceService(deviceRepo, key, config.ward.code, { credentialCache: new CredentialCache(config.authCacheDevices), metrics, log: log.child({ module: 'registry' }) });
-  const auth = new AuthService(new AuthRepository(db), config.tokenTtlHours, log);
+  const auth = new AuthService(new AuthRepository(db), config.tokenTtlHours, log, config.security);
   const firstAdmin = await auth.bootstrapAdmin(config.admin.username, config.admin.password);
   const reads = new TelemetryRepository(db, config.ward.timezone);
   const zones = new ZoneRepository(db);

@@ -6,6 +6,9 @@ import { startBanner, waitForQuiet } from './start-banner.ts';
 /** Entry point: validate config, start everything, print how to connect, stop cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   let config;
+  const demoMode = process.argv.slice(2).includes('--demo');
+  // The demo's simulated cameras listen on loopback, which SW_NETWORKS_CAMERA refuses by default.
+  if (demoMode) process.env.SW_NETWORKS_CAMERA ??= '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8';
   try {
     config = loadConfig();
   } catch (err) {

@@ -69,7 +69,14 @@ async function startCameras(app: App, plan: DemoWardPlan): Promise<CameraFleet |
     return null;
   }
   const fleet = await startCameraFleet({ count: plan.cameras.length, username: CAMERA_USER, password: CAMERA_PASSWORD, discoveryPort: null, namePrefix: 'Demo high-mast' });
-  const issuer = { actor: 'demo', userId: null, role: 'admin' as const, tokenId: '', via: 'api' as const };
+  // Machine tokens have an owner: the first enabled administrator issues the short-lived setup token.
+  const admin = (await app.auth.listUsers()).find((u) => u.role === 'admin' && !u.disabled);
+  if (!admin) {
+    log.warn('demo cameras skipped: no enabled administrator to issue the setup token');
+    await fleet.close();
+    return null;
+  }
+  const issuer = { actor: admin.username, userId: admin.id, role: 'admin' as const, tokenId: '', via: 'session' as const };
   const { token, record } = await app.auth.createApiToken(issuer, 'demo-setup', 'admin', new Date(Date.now() + 10 * 60_000));
   const call = (method: 'POST' | 'PATCH', url: string, payload: object) =>
     app.api.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });

@@ -4,6 +4,8 @@ export type Lang = 'vi' | 'en';
 const VI: Record<string, string> = {
   appTitle: 'Phường thông minh',
   login: 'Đăng nhập', logout: 'Đăng xuất', username: 'Tên đăng nhập', password: 'Mật khẩu', loginFailed: 'Sai tên đăng nhập hoặc mật khẩu',
+  account: 'Tài khoản', changePassword: 'Đổi mật khẩu', currentPassword: 'Mật khẩu hiện tại', newPassword: 'Mật khẩu mới (ít nhất 10 ký tự)',
+  repeatPassword: 'Nhập lại mật khẩu mới', passwordsDiffer: 'Hai mật khẩu mới không giống nhau', passwordChanged: 'Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc',
   overview: 'Tổng quan', map: 'Bản đồ', devices: 'Thiết bị', lighting: 'Chiếu sáng', radio: 'Truyền thanh', cameras: 'Camera',
   alarms: 'Cảnh báo', reports: 'Báo cáo', language: 'English',
   online: 'Trực tuyến', offline: 'Mất kết nối', unknown: 'Chưa rõ', total: 'Tổng', all: 'Tất cả',
@@ -23,6 +25,8 @@ const VI: Record<string, string> = {
 const EN: Record<string, string> = {
   appTitle: 'Smart ward',
   login: 'Log in', logout: 'Log out', username: 'Username', password: 'Password', loginFailed: 'Wrong username or password',
+  account: 'Account', changePassword: 'Change password', currentPassword: 'Current password', newPassword: 'New password (at least 10 characters)',
+  repeatPassword: 'Repeat the new password', passwordsDiffer: 'The two new passwords differ', passwordChanged: 'Password changed; your other sessions have ended',
   overview: 'Overview', map: 'Map', devices: 'Devices', lighting: 'Lighting', radio: 'Radio', cameras: 'Cameras',
   alarms: 'Alarms', reports: 'Reports', language: 'Tiếng Việt',
   online: 'Online', offline: 'Offline', unknown: 'Unknown', total: 'Total', all: 'All',

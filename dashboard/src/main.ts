@@ -34,6 +34,7 @@ function nav(current: string): HTMLElement {
       'div',
       { class: 'user' },
       h('span', { class: 'who', 'data-role': api.me?.role ?? '' }, `${api.me?.actor ?? ''} · ${t(`role_${api.me?.role ?? 'viewer'}`)}`),
+      h('a', { class: 'link', id: 'account', href: '#/account' }, t('changePassword')),
       h('button', { class: 'link', id: 'lang', onclick: () => { setLang(getLang() === 'vi' ? 'en' : 'vi'); void render(); } }, t('language')),
       h('button', { class: 'link', id: 'logout', onclick: () => void api.logout().then(() => { stopLive?.(); stopLive = undefined; location.hash = ''; void render(); }) }, t('logout')),
     ),

@@ -6,6 +6,9 @@ import { AppError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { ApiDeps } from './context.ts';
 import { installSecurity, type RouteEntry } from './security.ts';
+import { installJsonBodyParser, refuseNulInUrl } from './body-limits.ts';
+import { installSecurityHeaders } from './security-headers.ts';
+import { bodyStrictValidators, mapInputError } from './validation.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { deviceRoutes } from './routes/devices.routes.ts';
 import { systemRoutes } from './routes/system.routes.ts';
@@ -22,15 +25,29 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // Unknown fields are an error, not silently dropped: a typo in a request must not look like success.
+    // Query strings and path parameters arrive as text and are coerced to the schema's types; bodies are JSON and are
+    // taken as sent (`"username": false` is an error, not the user "false"): see validation.ts.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator: bodyStrictValidators() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  installJsonBodyParser(app, deps.metrics);
+  installSecurityHeaders(app, deps.config.map.tileUrl);
+  refuseNulInUrl(app, deps.metrics);
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     if (err instanceof AppError) {
+      const retryAfterS = (err.details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+      if (typeof retryAfterS === 'number') void reply.header('retry-after', String(retryAfterS));
       return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
     }
     if ((err as FastifyError).validation) {
       return reply.status(400).send({ error: { code: 'VALIDATION', message: err.message, details: (err as FastifyError).validation } });
+    }
+    const input = mapInputError(err);
+    if (input) {
+      deps.metrics.inc('sw_http_rejected_total', 'HTTP requests refused before any route ran, by reason', { reason: input.reason });
+      req.log.warn({ reason: input.reason, route: req.routeOptions.url, pgCode: (err as { code?: string }).code }, 'request refused: a value the database cannot take');
+      return reply.status(400).send({ error: { code: 'BAD_VALUE', message: input.message } });
     }
     const status = (err as FastifyError).statusCode ?? 500;
     if (status < 500) return reply.status(status).send({ error: { code: (err as FastifyError).code ?? 'BAD_REQUEST', message: err.message } });
@@ -59,7 +76,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
   await app.register(deviceRoutes(deps), { prefix: '/api/v1' });
   await app.register(zoneRoutes(deps), { prefix: '/api/v1' });
   await app.register(telemetryRoutes(deps), { prefix: '/api/v1' });
-  await app.register(liveRoutes(deps.events), { prefix: '/api/v1' });
+  await app.register(liveRoutes(deps.events, deps.auth), { prefix: '/api/v1' });
   for (const plugin of deps.extraRoutes) await app.register(plugin, { prefix: '/api/v1' });
   await app.register(dashboardRoutes(deps.config));
   return { app, routes };

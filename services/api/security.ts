@@ -20,6 +20,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   role: string | null;
+  /** The route's request schemas (body, querystring, params), for tests that walk the table with hostile input. */
+  schema?: RouteOptions['schema'];
 }
 
 export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry[] {
@@ -30,7 +32,7 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
     if (!cfg?.role && !cfg?.public) {
       throw new Error(`route ${String(route.method)} ${route.url} declares neither a role nor public: true`);
     }
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, role: cfg.role ?? null });
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, role: cfg.role ?? null, schema: route.schema });
   });
 
   const isScrapeToken = scrapeTokenCheck(deps.config.metricsToken);

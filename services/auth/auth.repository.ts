@@ -101,9 +101,28 @@ export class AuthRepository {
     return r.rows[0] ? toUser(r.rows[0]) : null;
   }
 
-  /** Disabling or demoting a user also revokes their sessions. */
-  async revokeUserTokens(userId: string): Promise<void> {
-    await this.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL`, [userId]);
+  /** Revokes a user's live tokens (sessions only, or machine tokens they own too); returns the revoked ids. */
+  async revokeUserTokens(userId: string, kinds: readonly ('session' | 'api')[] = ['session']): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = ANY($2::text[]) AND revoked_at IS NULL RETURNING id`,
+      [userId, [...kinds]],
+    );
+    return r.rows.map((x) => x.id);
+  }
+
+  /** A user's sessions other than `keepTokenId` (a password change keeps the session that made it). */
+  async revokeOtherSessions(userId: string, keepTokenId: string): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL AND id::text <> $2 RETURNING id`,
+      [userId, keepTokenId],
+    );
+    return r.rows.map((x) => x.id);
+  }
+
+  async userById(id: string): Promise<(UserRecord & { passwordHash: string }) | null> {
+    const r = await this.db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    const row = r.rows[0];
+    return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
   }
 
   async createToken(t: { userId: string | null; kind: 'session' | 'api'; name: string; role: Role; tokenHash: string; expiresAt: Date | null }): Promise<TokenRecord> {
@@ -130,9 +149,12 @@ export class AuthRepository {
     return { ...toToken(row), username: row.username };
   }
 
-  async listApiTokens(): Promise<TokenRecord[]> {
-    const r = await this.db.query<TokenRow>(`SELECT * FROM api_tokens WHERE kind = 'api' AND revoked_at IS NULL ORDER BY created_at`);
-    return r.rows.map(toToken);
+  async listApiTokens(): Promise<(TokenRecord & { owner: string | null })[]> {
+    const r = await this.db.query<TokenRow & { owner: string | null }>(
+      `SELECT t.*, u.username AS owner FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
+       WHERE t.kind = 'api' AND t.revoked_at IS NULL ORDER BY t.created_at`,
+    );
+    return r.rows.map((row) => ({ ...toToken(row), owner: row.owner }));
   }
 
   async revokeToken(id: string): Promise<boolean> {

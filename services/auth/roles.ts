@@ -13,4 +13,6 @@ export interface Principal {
   role: Role;
   tokenId: string;
   via: 'session' | 'api';
+  /** When the token stops (ISO); live streams end then. Absent for the scrape credential. */
+  expiresAt?: string | null;
 }

@@ -2,6 +2,7 @@
  * The cameras feature module: registry of ONVIF cameras (as devices of the kind whose transport is 'onvif'), health
  * polling into the shared device history, snapshots and PTZ, and their routes. Shared as `ctx.shared.get('cameras')`.
  */
+import { NetGuard } from '../common/net-guard.ts';
 import path from 'node:path';
 import { DEVICE_KINDS } from '../../devices/index.ts';
 import type { DeviceKind } from '../../devices/index.ts';
@@ -61,6 +62,7 @@ export class CameraModule implements FeatureModule {
       owns: () => ctx.jobs.owns('camera-probes'),
     });
     const cameras: CameraService = new CameraService({
+      addressGuard: new NetGuard('camera', (ctx.config as Partial<typeof ctx.config>).security?.networks.camera ?? ['0.0.0.0/0', '::/0']),
       repo, driver, devices: ctx.devices, deviceRepo: ctx.deviceRepo, serviceKey: ctx.serviceKey, kind, settings: current, log,
       healthOf: (id): ReturnType<CameraHealthService['health']> => health.health(id),
       onChanged: () => void health.reload(),

@@ -5,6 +5,7 @@
  * like every device, but the MQTT secret that provisioning generates is discarded unseen: cameras never connect to
  * our broker, and nobody can connect as one.
  */
+import type { NetGuard } from '../common/net-guard.ts';
 import { isIP } from 'node:net';
 import type { DeviceKind } from '../../devices/index.ts';
 import { AppError, badRequest, conflict, notFound } from '../common/errors.ts';
@@ -47,6 +48,8 @@ export interface DiscoveryRequest {
 }
 
 export interface CameraServiceDeps {
+  /** Networks camera addresses may be in (SW_NETWORKS_CAMERA); absent: any. */
+  addressGuard?: NetGuard;
   repo: CameraRepository;
   driver: CameraDriver;
   devices: DeviceService;
@@ -116,7 +119,7 @@ export class CameraService {
     // A new password needs no old one: that is how a camera whose sealed password became unreadable is repaired.
     const old: CameraConnection = { address: current.address, username: current.username, password: patch.password ?? this.decrypted(current).password };
     const next: CameraConnection = {
-      address: patch.address !== undefined ? normaliseAddress(patch.address) : old.address,
+      address: patch.address !== undefined ? this.guarded(normaliseAddress(patch.address)) : old.address,
       username: patch.username ?? old.username,
       password: old.password,
       ...(patch.profileToken === null ? {} : { profileToken: patch.profileToken ?? current.profileToken ?? undefined }),
@@ -188,8 +191,14 @@ export class CameraService {
 
   // ---- internals -----------------------------------------------------------------------------------------------------
 
+  /** A camera address outside SW_NETWORKS_CAMERA is refused before anything connects to it. */
+  private guarded(address: string): string {
+    this.d.addressGuard?.checkHost(new URL(address).hostname);
+    return address;
+  }
+
   private connectionFrom(c: ConnectionInput): CameraConnection {
-    return { address: normaliseAddress(c.address), username: c.username, password: c.password, ...(c.profileToken ? { profileToken: c.profileToken } : {}) };
+    return { address: this.guarded(normaliseAddress(c.address)), username: c.username, password: c.password, ...(c.profileToken ? { profileToken: c.profileToken } : {}) };
   }
 
   private async ensureAddressFree(address: string, self: string | null): Promise<void> {

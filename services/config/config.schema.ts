@@ -99,6 +99,16 @@ export const CONFIG_KEYS = {
   SW_CLUSTER_REDIS_URL: { type: { kind: 'url', protocols: ['redis:', 'rediss:'], allowEmpty: true }, default: '', secret: true, doc: 'Redis for the broker cluster (shared MQTT bus and sessions) and cross-node live events, e.g. redis://redis:6379/0. Empty: one process, nothing shared. Needs SW_DATABASE_URL.' },
   SW_CLUSTER_NODE_ID: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._-]{1,64}$/, hint: '1–64 of A-Z a-z 0-9 . _ -' }, default: '', doc: 'This process\'s name in the cluster (connection ownership, job leases). Empty: host name and process id.' },
   SW_CLUSTER_LEASE_MS: { type: { kind: 'int', min: 1000, max: 120000 }, default: '5000', doc: 'Lifetime of a node\'s and a job\'s lease in PostgreSQL: a dead node\'s jobs and devices move to a survivor after about this long.' },
+  // API security (README "Security"): login throttling, machine tokens, outbound address allow-lists.
+  SW_LOGIN_USER_MAX_FAILURES: { type: { kind: 'int', min: 1, max: 1000 }, default: '10', doc: 'Failed logins for one username (from any address) within SW_LOGIN_LOCKOUT_S before that username is locked for SW_LOGIN_LOCKOUT_S.' },
+  SW_LOGIN_ADDRESS_MAX_FAILURES: { type: { kind: 'int', min: 1, max: 100000 }, default: '30', doc: 'Failed logins from one client address within SW_LOGIN_LOCKOUT_S before that address may not log in for SW_LOGIN_LOCKOUT_S.' },
+  SW_LOGIN_LOCKOUT_S: { type: { kind: 'int', min: 1, max: 86400 }, default: '900', doc: 'Window over which failed logins are counted, and how long a lockout lasts.' },
+  SW_LOGIN_HASH_CONCURRENCY: { type: { kind: 'int', min: 1, max: 64 }, default: '2', doc: 'Password hashes (scrypt, 32 MiB each) computed at once; further logins wait in a queue.' },
+  SW_LOGIN_HASH_QUEUE: { type: { kind: 'int', min: 0, max: 100000 }, default: '64', doc: 'Logins that may wait for a password hash; beyond it a login is refused with 503 and Retry-After.' },
+  SW_API_TOKEN_MAX_DAYS: { type: { kind: 'int', min: 1, max: 3650 }, default: '365', doc: 'Longest lifetime of a machine (API) token; a token created without an expiry gets 90 days (or this, if shorter).' },
+  SW_NETWORKS_LIVE_SOURCE: { type: { kind: 'string', allowEmpty: true, pattern: /^[0-9a-fA-F:./,]*$/, hint: 'comma-separated CIDR blocks, e.g. 0.0.0.0/0,::/0' }, default: '0.0.0.0/0,::/0', doc: 'Networks a live broadcast source URL may point to. Loopback, link-local, unspecified and multicast addresses are refused unless a block listed here is no wider than theirs (e.g. 127.0.0.0/8).' },
+  SW_NETWORKS_CAMERA: { type: { kind: 'string', allowEmpty: true, pattern: /^[0-9a-fA-F:./,]*$/, hint: 'comma-separated CIDR blocks, e.g. 10.20.0.0/16' }, default: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7', doc: 'Networks camera addresses may be in (the camera LAN). Same rule for loopback and link-local as SW_NETWORKS_LIVE_SOURCE.' },
+  SW_NETWORKS_WEBHOOK: { type: { kind: 'string', allowEmpty: true, pattern: /^[0-9a-fA-F:./,]*$/, hint: 'comma-separated CIDR blocks' }, default: '0.0.0.0/0,::/0', doc: 'Networks alarm webhook URLs may point to. Same rule for loopback and link-local as SW_NETWORKS_LIVE_SOURCE.' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

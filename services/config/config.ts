@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CONFIG_KEYS, type ConfigKey, type KeySpec } from './config.schema.ts';
 import { placeholderProblems } from './placeholders.ts';
 import { isValidZone } from '../common/zoned-time.ts';
+import { networkProblems } from '../common/net-guard.ts';
 
 export interface Config {
   dataDir: string;
@@ -77,6 +78,17 @@ export interface Config {
   province: { brokerUrl: string; brokerToken: string; tenant: string; exportIntervalMs: number; retryBaseMs: number; retryMaxMs: number; inboundToken: string; audioHosts: string[] };
   /** Several processes as one service (services/cluster, docs/scale.md); redisUrl empty = a single process. */
   cluster: { redisUrl: string; nodeId: string; leaseMs: number };
+  /** API security (README "Security"). */
+  security: {
+    loginUserMaxFailures: number;
+    loginAddressMaxFailures: number;
+    loginLockoutS: number;
+    hashConcurrency: number;
+    hashQueue: number;
+    apiTokenMaxDays: number;
+    /** Outbound allow-lists per purpose, CIDR blocks (services/common/net-guard.ts). */
+    networks: { liveSource: string[]; camera: string[]; webhook: string[] };
+  };
   /** Keys that were not set anywhere and took their default. */
   defaulted: ConfigKey[];
 }
@@ -167,6 +179,7 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
   }
   problems.push(...placeholderProblems(raw));
   if (raw.SW_CLUSTER_REDIS_URL && !raw.SW_DATABASE_URL) problems.push('SW_CLUSTER_REDIS_URL: a cluster shares one PostgreSQL; set SW_DATABASE_URL too (the embedded store is one process only)');
+  problems.push(...networkProblems({ SW_NETWORKS_LIVE_SOURCE: cidrList(raw.SW_NETWORKS_LIVE_SOURCE ?? ''), SW_NETWORKS_CAMERA: cidrList(raw.SW_NETWORKS_CAMERA ?? ''), SW_NETWORKS_WEBHOOK: cidrList(raw.SW_NETWORKS_WEBHOOK ?? '') }));
   if (problems.length > 0) throw new ConfigError(problems);
   return build(raw, defaulted);
 }
@@ -256,6 +269,21 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       audioHosts: r.SW_PROVINCE_AUDIO_HOSTS ? r.SW_PROVINCE_AUDIO_HOSTS.split(',').map((h) => h.toLowerCase()) : [],
     },
     cluster: { redisUrl: r.SW_CLUSTER_REDIS_URL, nodeId: r.SW_CLUSTER_NODE_ID, leaseMs: int('SW_CLUSTER_LEASE_MS') },
+    security: {
+      loginUserMaxFailures: int('SW_LOGIN_USER_MAX_FAILURES'),
+      loginAddressMaxFailures: int('SW_LOGIN_ADDRESS_MAX_FAILURES'),
+      loginLockoutS: int('SW_LOGIN_LOCKOUT_S'),
+      hashConcurrency: int('SW_LOGIN_HASH_CONCURRENCY'),
+      hashQueue: int('SW_LOGIN_HASH_QUEUE'),
+      apiTokenMaxDays: int('SW_API_TOKEN_MAX_DAYS'),
+      networks: {
+        liveSource: cidrList(r.SW_NETWORKS_LIVE_SOURCE),
+        camera: cidrList(r.SW_NETWORKS_CAMERA),
+        webhook: cidrList(r.SW_NETWORKS_WEBHOOK),
+      },
+    },
     defaulted,
   };
 }
+
+const cidrList = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);

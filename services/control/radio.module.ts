@@ -9,6 +9,7 @@ import type { CommandService } from './commands/command.service.ts';
 import { AudioStore } from './radio/audio-store.ts';
 import { AudioService } from './radio/audio.service.ts';
 import { BroadcastService } from './radio/broadcast.service.ts';
+import { NetGuard } from '../common/net-guard.ts';
 import { LiveRelay } from './radio/live-relay.ts';
 import { RadioReports } from './radio/radio-report.service.ts';
 import { RadioRepository } from './radio/radio.repository.ts';
@@ -35,10 +36,30 @@ export class RadioModule implements FeatureModule {
     const repo = new RadioRepository(ctx.db);
     const signer = new UrlSigner(ctx.serviceKey);
     const audio = new AudioService(repo, new AudioStore(ctx.config.dataDir));
-    const broadcasts = new BroadcastService({ repo, commands, scheduler, signer, log, tz: ctx.config.ward.timezone, events: ctx.events });
+    const sourceGuard = new NetGuard('live-source', ctx.config.security?.networks.liveSource ?? ['0.0.0.0/0', '::/0']);
+    const broadcasts = new BroadcastService({ repo, commands, scheduler, signer, log, tz: ctx.config.ward.timezone, events: ctx.events, sourceGuard });
     const reports = new RadioReports({ repo, broadcasts, log });
-    this.d = { audio, broadcasts, reports, relay: new LiveRelay({ log }), signer, log, publicBaseUrl: (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '' };
+    this.d = { audio, broadcasts, reports, relay: new LiveRelay({ log, guard: sourceGuard }), signer, log, publicBaseUrl: (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '' };
     this.ctx = ctx;
+    const publicBase = (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '';
+    commands.routeLiveThrough(async ({ params, clusterIds }, origin) => {
+      const priority = params.priority === 'emergency' || params.priority === 'priority' ? params.priority : 'normal';
+      const r = await broadcasts.create(
+        {
+          title: 'Phát trực tiếp từ lệnh live / Live relay sent as a command',
+          priority,
+          streamUrl: String(params.streamUrl ?? ''),
+          clusterIds,
+          // A hand-sent live command carries no length; an hour is its planned length for clash checks.
+          ...(priority === 'emergency' ? {} : { durationS: 3600 }),
+        },
+        // The broadcast sends its own commands (as the radio feature, in the operator's name).
+        { actor: origin.actor, role: origin.role, origin: 'radio' },
+        publicBase || origin.baseUrl || null,
+      );
+      log.warn({ broadcastId: r.broadcast.id, actor: origin.actor, priority }, 'a hand-sent live command was made a broadcast');
+      return { broadcastId: r.broadcast.id, commandIds: r.dispatched };
+    });
     ctx.shared.set('broadcasts', broadcasts);
     ctx.shared.set('radioSigner', signer);
     ctx.shared.set('radioAudio', audio);

@@ -1,3 +1,4 @@
+import { NetGuard } from '../common/net-guard.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../common/logger.ts';
 import type { Batch } from '../ingest/batch.ts';
@@ -69,6 +70,8 @@ export class HealthModule implements FeatureModule {
   alarms!: AlarmService;
   alarmRepo!: AlarmRepository;
   webhooks!: WebhookRepository;
+  /** Networks webhook URLs may point to (SW_NETWORKS_WEBHOOK). */
+  webhookGuard!: NetGuard;
   maintenance!: PlannedMaintenanceRepository;
   deviceHealth!: DeviceHealthService;
   statusRepo!: StatusRepository;
@@ -102,12 +105,13 @@ export class HealthModule implements FeatureModule {
     this.uptimeRepo = new UptimeRepository(ctx.db);
     this.alarmRepo = new AlarmRepository(ctx.db);
     this.webhooks = new WebhookRepository(ctx.db);
+    this.webhookGuard = new NetGuard('webhook', (ctx.config as Partial<typeof ctx.config>).security?.networks.webhook ?? ['0.0.0.0/0', '::/0']);
     this.maintenance = new PlannedMaintenanceRepository(ctx.db);
     this.healthMetrics = new HealthMetrics(ctx.metrics, ctx.events);
     this.uptime = new UptimeService({ repo: this.uptimeRepo, timezone: ctx.config.ward.timezone, log: ctx.log, graceMs: this.options.rollupGraceMs, ...(clock ? { clock } : {}) });
     this.deviceHealth = new DeviceHealthService({ alarms: this.alarmRepo, maintenance: this.maintenance, uptime: this.uptime, clock: () => this.now });
     this.dispatcher = new WebhookDispatcher({
-      repo: this.webhooks, serviceKey: ctx.serviceKey, log: this.log, metrics: ctx.metrics,
+      repo: this.webhooks, serviceKey: ctx.serviceKey, log: this.log, metrics: ctx.metrics, guard: this.webhookGuard,
       retryDelaysMs: this.options.webhookRetryDelaysMs, timeoutMs: this.options.webhookTimeoutMs, ...(clock ? { clock } : {}),
       owns: () => ctx.jobs.owns('webhooks'),
     });

@@ -34,6 +34,10 @@ export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: 
     SW_LOG_LEVEL: 'silent',
     SW_INGEST_REPLAY_INTERVAL_MS: '300',
     SW_DATABASE_URL: opts.databaseUrl ?? '',
+    // Simulated cameras, live sources and webhook receivers listen on loopback, which the defaults refuse.
+    SW_NETWORKS_LIVE_SOURCE: '0.0.0.0/0,::/0,127.0.0.0/8',
+    SW_NETWORKS_CAMERA: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8',
+    SW_NETWORKS_WEBHOOK: '0.0.0.0/0,::/0,127.0.0.0/8',
     ...opts.env,
   });
   const app = await startApp(config, silentLogger(), opts.db ? { db: opts.db } : {});

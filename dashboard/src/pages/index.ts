@@ -1,5 +1,6 @@
 import type { Me } from '../api.ts';
 import type { Settings } from '../main.ts';
+import { accountPage } from './account.ts';
 import { alarmsPage } from './alarms.ts';
 import { camerasPage } from './cameras.ts';
 import { deviceListPage, devicePage } from './devices.ts';
@@ -31,4 +32,5 @@ export const routes: Page[] = [
   { path: 'alarms', title: 'alarms', nav: true, render: alarmsPage },
   { path: 'reports', title: 'reports', nav: true, render: reportsPage },
   { path: 'manage', title: 'manage', nav: true, render: managePage },
+  { path: 'account', title: 'account', nav: false, render: accountPage },
 ];

@@ -18,7 +18,7 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) =>
     },
     async (req) => {
       req.auditTarget = { type: 'user', id: req.body.username };
-      const r = await deps.auth.login(req.body.username, req.body.password);
+      const r = await deps.auth.login(req.body.username, req.body.password, req.ip);
       req.principal = { actor: r.user.username, userId: r.user.id, role: r.user.role, tokenId: '', via: 'session' };
       return r;
     },
@@ -28,6 +28,18 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) =>
     return reply.status(204).send();
   });
   app.get('/auth/me', { config: { role: 'viewer' }, schema: { tags: ['auth'] } }, async (req) => req.principal);
+  app.post(
+    '/auth/password',
+    {
+      config: { role: 'viewer', action: 'auth.change-password' },
+      schema: { tags: ['auth'], body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password }, { additionalProperties: false }) },
+    },
+    async (req, reply) => {
+      req.auditTarget = { type: 'user', id: req.principal!.actor };
+      await deps.auth.changeOwnPassword(req.principal!, req.body.currentPassword, req.body.newPassword);
+      return reply.status(204).send();
+    },
+  );
 
   app.get('/users', { config: { role: 'admin' }, schema: { tags: ['users'] } }, async () => ({ items: await deps.auth.listUsers() }));
   app.post(

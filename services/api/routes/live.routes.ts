@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
+import type { AuthService } from '../../auth/auth.service.ts';
 
 /** Events forwarded to dashboards as they happen (modules emit them on the shared bus). */
 export const LIVE_EVENTS = ['device.status', 'command.update', 'command.outcome', 'alarm.update', 'broadcast.update', 'camera.snapshot'] as const;
@@ -8,8 +9,16 @@ export const LIVE_EVENTS = ['device.status', 'command.update', 'command.outcome'
  * Server-sent events for live dashboards. Device reports are folded into one `activity` message per second (ids that
  * reported and their new state keys) so a busy ward does not flood a browser; status changes and control events pass
  * through as they come. A comment line every 15 s keeps proxies from closing an idle stream.
+ * A stream lives no longer than the token that opened it: it ends at the token's expiry, and at once when the token
+ * is revoked (logout, the user disabled or their role changed, the machine token revoked), with a last `revoked` event.
  */
-export const liveRoutes = (events: EventEmitter): FastifyPluginAsync => async (app) => {
+export const liveRoutes = (events: EventEmitter, auth: AuthService): FastifyPluginAsync => async (app) => {
+  const byToken = new Map<string, Set<(why: string) => void>>();
+  const stopListening = auth.onRevoked(({ tokenIds, why }) => {
+    for (const id of tokenIds) for (const end of [...(byToken.get(id) ?? [])]) end(why);
+  });
+  app.addHook('onClose', async () => stopListening());
+
   app.get('/live', { config: { role: 'viewer' }, schema: { tags: ['live'], hide: true } }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -32,9 +41,29 @@ export const liveRoutes = (events: EventEmitter): FastifyPluginAsync => async (a
       send('activity', { items });
     }, 1000);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const tokenId = req.principal?.tokenId ?? '';
+    const end = (why: string): void => {
+      if (!res.writableEnded) {
+        send('revoked', { why });
+        res.end();
+      }
+      close();
+    };
+    const expiresAt = req.principal?.expiresAt ? Date.parse(req.principal.expiresAt) : NaN;
+    // setTimeout holds at most 2^31-1 ms (24.8 days); a longer-lived token is re-armed on reconnect anyway.
+    const expiry = Number.isFinite(expiresAt) ? setTimeout(() => end('expired'), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1)) : undefined;
+    const streams = byToken.get(tokenId) ?? new Set();
+    streams.add(end);
+    byToken.set(tokenId, streams);
+    let closed = false;
     const close = (): void => {
+      if (closed) return;
+      closed = true;
       clearInterval(flush);
       clearInterval(keepAlive);
+      clearTimeout(expiry);
+      streams.delete(end);
+      if (streams.size === 0 && byToken.get(tokenId) === streams) byToken.delete(tokenId);
       events.off('ingest.batch', onBatch);
       for (const [name, fn] of forwarders) events.off(name, fn);
     };

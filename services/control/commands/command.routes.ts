@@ -14,7 +14,14 @@ export const commandRoutes = (commands: CommandService): FastifyPluginAsync => a
   app.post('/commands', { config: { role: 'operator', action: 'command.send' }, schema: { tags: ['commands'], body: CommandBody } }, async (req, reply) => {
     const actor = req.principal?.actor ?? 'anonymous';
     req.auditTarget = { type: 'command', id: req.body.id ?? '(new)', details: { name: req.body.name, target: req.body.target } };
-    const r = await commands.send({ ...req.body, params: req.body.params ?? {} }, { actor, role: req.principal?.role ?? null, origin: 'api' });
+    const origin = { actor, role: req.principal?.role ?? null, origin: 'api' as const, baseUrl: `${req.protocol}://${req.host}` };
+    // A loudspeaker's live command airs through the broadcast workflow: a record, the source's network check, a relay.
+    const routed = await commands.sendAsBroadcast({ ...req.body, params: req.body.params ?? {} }, origin);
+    if (routed) {
+      req.auditTarget = { type: 'broadcast', id: routed.broadcastId, details: { name: req.body.name, target: req.body.target, via: 'command', commands: routed.commandIds } };
+      return reply.status(201).send({ routedTo: 'broadcast', ...routed });
+    }
+    const r = await commands.send({ ...req.body, params: req.body.params ?? {} }, origin);
     req.auditTarget = { type: 'command', id: r.command.id, details: { name: r.command.name, target: r.command.target, devices: r.command.deviceCount, replay: !r.created } };
     return reply.status(r.created ? 201 : 200).send({ ...r.command, skipped: r.skipped, idempotentReplay: !r.created });
   });

@@ -31,6 +31,8 @@ export interface SendResult {
   skipped: number;
 }
 
+export type LiveRoute = (x: { params: Record<string, unknown>; clusterIds: string[] }, origin: Origin) => Promise<{ broadcastId: string; commandIds: string[] }>;
+
 const newId = (): string => `cmd-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
 
 function requestHash(r: SendRequest): string {
@@ -159,6 +161,25 @@ export class CommandService {
    * after this returns (its failures only delay a delivery until its ack timeout), so a ward-wide command answers in
    * the time of one database transaction. `resolved` lets a caller that already resolved the target skip doing it twice.
    */
+  private liveRoute: LiveRoute | undefined;
+
+  /** The radio module takes hand-sent `live` commands and makes broadcasts of them (record, source check, audit). */
+  routeLiveThrough(fn: LiveRoute): void {
+    this.liveRoute = fn;
+  }
+
+  /**
+   * A hand-sent `live` command to loudspeaker clusters becomes a broadcast (null when the command is something else).
+   * `play` is refused in send(): a file broadcast needs an uploaded audio file, not a URL.
+   */
+  async sendAsBroadcast(req: SendRequest, origin: Origin): Promise<{ broadcastId: string; commandIds: string[] } | null> {
+    if (!this.liveRoute || origin.origin !== 'api') return null;
+    const devices = await this.resolve(req);
+    const clusters = devices.filter((d) => getKind(d.kind)?.capabilities?.broadcast?.liveCommand === req.name);
+    if (clusters.length === 0) return null;
+    return this.liveRoute({ params: req.params, clusterIds: clusters.map((d) => d.id) }, origin);
+  }
+
   async send(req: SendRequest, origin: Origin, resolved?: TargetDevice[]): Promise<SendResult> {
     const now = this.clock();
     const hash = requestHash(req);
@@ -168,6 +189,7 @@ export class CommandService {
     }
     const devices = resolved ?? (await this.resolve(req));
     const { capable, paramExpiry } = this.validate(req, devices, now);
+    if (origin.origin === 'api') refuseBroadcastCommands(req.name, capable);
     const maxAttempts = req.maxAttempts ?? this.limits.maxAttempts;
     const row = {
       id: req.id ?? newId(), name: req.name, params: req.params, target: req.target, requestHash: hash, origin: origin.origin, createdBy: origin.actor,
@@ -237,5 +259,22 @@ export class CommandService {
     const changed = await this.repo.cancel(id, by, new Date(this.clock()));
     this.dispatcher.emitOutcomes(changed);
     return { command: await this.get(id), cancelled: changed.length };
+  }
+}
+
+/**
+ * A loudspeaker's play/live commands air whatever URL they carry, at any priority: sent by hand they would put a stream
+ * on air as an emergency with no broadcast record, no clash check, no allow-list check of the source and no relay.
+ * From the API they go through POST /api/v1/radio/broadcasts, which does all of that and is audited as such.
+ */
+function refuseBroadcastCommands(name: string, capable: { kind: string }[]): void {
+  for (const kind of new Set(capable.map((d) => d.kind))) {
+    const cap = getKind(kind)?.capabilities?.broadcast;
+    if (cap && (cap.liveCommand === name || cap.playCommand === name)) {
+      throw badRequest(
+        'USE_BROADCAST',
+        `Lệnh '${name}' chỉ được gửi qua chức năng phát thanh (POST /api/v1/radio/broadcasts) để có bản ghi và nhật ký. / The '${name}' command of ${kind} is sent through a broadcast (POST /api/v1/radio/broadcasts), which keeps its record and audit.`,
+      );
+    }
   }
 }

@@ -33,6 +33,8 @@ export interface Origin {
   actor: string;
   role: string | null;
   origin: 'api' | 'scheduler' | 'lighting' | 'radio';
+  /** The address the caller reached the service at (links the service signs for devices start with it). */
+  baseUrl?: string;
 }
 
 export interface CommandCounts {

@@ -17,6 +17,7 @@ import { occurrencesBetween } from '../scheduler/rrule.ts';
 import type { JobRun, Scheduler } from '../scheduler/scheduler.service.ts';
 import { findClashes, interruptions, type ClashReport, type PlannedItem, type Priority, type Window } from './priority.ts';
 import type { BroadcastRecord, ConflictRecord, RadioRepository } from './radio.repository.ts';
+import type { NetGuard } from '../../common/net-guard.ts';
 import type { UrlSigner } from './url-signer.ts';
 
 export const BROADCAST_JOB = 'broadcast.air';
@@ -94,7 +95,9 @@ export class BroadcastService {
   private readonly clock: () => number;
   private readonly events: EventEmitter | undefined;
 
-  constructor(o: { repo: RadioRepository; commands: CommandService; scheduler: Scheduler; signer: UrlSigner; log: Logger; tz: string; clock?: () => number; events?: EventEmitter }) {
+  private readonly sourceGuard: NetGuard | undefined;
+  constructor(o: { repo: RadioRepository; commands: CommandService; scheduler: Scheduler; signer: UrlSigner; log: Logger; tz: string; clock?: () => number; events?: EventEmitter; sourceGuard?: NetGuard }) {
+    this.sourceGuard = o.sourceGuard;
     this.repo = o.repo;
     this.commands = o.commands;
     this.scheduler = o.scheduler;
@@ -144,6 +147,8 @@ export class BroadcastService {
     const now = this.clock();
     const sources = [input.audioId !== undefined, input.streamUrl !== undefined, input.microphone === true].filter(Boolean).length;
     if (sources !== 1) throw badRequest('SOURCE_REQUIRED', 'give one of audioId (a file), streamUrl (a live relay) or microphone: true');
+    // A source outside SW_NETWORKS_LIVE_SOURCE is refused when stored; names are checked again when the relay connects.
+    if (input.streamUrl !== undefined) this.sourceGuard?.checkUrl(input.streamUrl);
     if (input.microphone && (input.startAt !== undefined || input.rrule !== undefined)) throw badRequest('MICROPHONE_AIRS_NOW', 'a microphone airs now: it takes no start time or recurrence');
     if (input.priority === 'emergency' && (input.startAt !== undefined || input.rrule !== undefined)) {
       throw badRequest('EMERGENCY_AIRS_NOW', 'an emergency airs at once: it takes no start time or recurrence');

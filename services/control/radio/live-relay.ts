@@ -9,6 +9,7 @@ import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import { AppError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
+import type { NetGuard } from '../../common/net-guard.ts';
 
 interface Upstream {
   url: string;
@@ -34,10 +35,12 @@ export interface RelayOptions {
   connectTimeoutMs?: number;
   /** How long a listener of a pushed source (microphone) waits for it to connect. */
   pushWaitMs?: number;
+  /** Networks a source may be fetched from (SW_NETWORKS_LIVE_SOURCE); absent: any. */
+  guard?: NetGuard;
 }
 
 export class LiveRelay {
-  private readonly o: Required<Omit<RelayOptions, 'log'>> & { log: Logger };
+  private readonly o: Required<Omit<RelayOptions, 'log' | 'guard'>> & { log: Logger; guard?: NetGuard };
   private readonly streams = new Map<string, Upstream>();
 
   constructor(o: RelayOptions) {
@@ -82,11 +85,29 @@ export class LiveRelay {
       rejectReady = rej;
     });
     const up: Upstream = { url, listeners: new Set(), contentType: 'audio/mpeg', ready, bytes: 0, idleTimer: undefined };
-    const req = get(url, { timeout: this.o.connectTimeoutMs }, (res) => {
-      if (res.statusCode !== 200) {
+    // One answer for every failure (refused, closed port, timeout, not audio, a redirect): the relay must not tell an
+    // operator which internal ports are open, nor hand them what a non-audio address serves.
+    const unreachable = (): AppError => new AppError('RELAY_SOURCE', 502, 'Không đọc được nguồn phát trực tiếp. / The live source could not be read as an audio stream');
+    try {
+      this.o.guard?.checkHost(new URL(url).hostname);
+    } catch (err) {
+      queueMicrotask(() => {
+        rejectReady(err as Error);
+        this.finish(id, up);
+      });
+      ready.catch(() => undefined);
+      this.streams.set(id, up);
+      return up;
+    }
+    const lookup = this.o.guard?.lookup;
+    const req = get(url, { timeout: this.o.connectTimeoutMs, ...(lookup ? { lookup } : {}) }, (res) => {
+      const type = String(res.headers['content-type'] ?? '');
+      // Redirects are not followed (a 3xx is not 200), and only audio is relayed.
+      if (res.statusCode !== 200 || !/^(audio\/|application\/ogg)/i.test(type)) {
+        this.o.log.warn({ broadcastId: id, status: res.statusCode, contentType: type.slice(0, 60) }, 'live source refused: not a 200 audio answer');
         res.resume();
         this.streams.delete(id);
-        rejectReady(new AppError('RELAY_SOURCE', 502, `the live source answered HTTP ${res.statusCode ?? '?'}`));
+        rejectReady(unreachable());
         return;
       }
       up.contentType = String(res.headers['content-type'] ?? 'audio/mpeg');
@@ -105,7 +126,7 @@ export class LiveRelay {
     req.on('timeout', () => req.destroy(new Error('live source did not answer in time')));
     req.on('error', (err) => {
       this.o.log.warn({ broadcastId: id, err }, 'live source failed');
-      rejectReady(new AppError('RELAY_SOURCE', 502, `the live source cannot be reached: ${err.message}`));
+      rejectReady((err as { code?: string }).code === 'ADDRESS_NOT_ALLOWED' ? (err as Error) : unreachable());
       this.finish(id, up);
     });
     ready.catch(() => undefined);

@@ -134,6 +134,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('BAD_URL', 'A webhook URL must be http or https');
       if (url.username || url.password) throw badRequest('BAD_URL', 'Put no credentials in the URL: requests are signed with the secret');
+      m.webhookGuard.checkHost(url.hostname);
       const secret = req.body.secret ?? randomSecret();
       const w = await m.webhooks.create({ name: req.body.name, url: url.toString(), secretEnc: encryptSecret(m.serviceKey, secret), minSeverity: req.body.minSeverity ?? 'warning', createdBy: req.principal?.actor ?? 'unknown' });
       req.auditTarget = { type: 'alarm-webhook', id: w.id, details: { url: w.url, minSeverity: w.minSeverity } };

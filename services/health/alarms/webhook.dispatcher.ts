@@ -1,3 +1,4 @@
+import type { NetGuard } from '../../common/net-guard.ts';
 import { createHmac } from 'node:crypto';
 import { decryptSecret } from '../../common/crypto.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -5,6 +6,8 @@ import type { Metrics } from '../../common/metrics.ts';
 import type { DueNotification, WebhookRepository } from './webhook.repository.ts';
 
 export interface WebhookDispatcherOptions {
+  /** Networks a webhook may be delivered to (SW_NETWORKS_WEBHOOK); absent: any. */
+  guard?: NetGuard;
   repo: WebhookRepository;
   serviceKey: Buffer;
   log: Logger;
@@ -85,6 +88,9 @@ export class WebhookDispatcher {
     const ts = Math.floor(this.clock() / 1000);
     let error: string;
     try {
+      // fetch has no per-request lookup hook: the name is resolved and every address checked just before sending
+      // (redirects are not followed, and the answer's body is read only to free the socket, never stored or shown).
+      if (this.o.guard) await this.o.guard.checkResolved(n.url);
       const res = await fetch(n.url, {
         method: 'POST',
         headers: {
