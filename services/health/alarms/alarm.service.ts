@@ -45,7 +45,7 @@ export class AlarmService {
         if (d.action === 'raise') await this.raise({ deviceId: d.deviceId, kind: d.rule.kind, rule: d.rule.rule, severity: d.rule.severity, label: d.rule.label, details: d.details, at: d.at });
         else await this.clearByCondition(d.deviceId, d.rule.rule, d.reason ?? 'condition ended', d.at);
       } catch (err) {
-        this.o.log.error({ err: (err as Error).message, deviceId: d.deviceId, rule: d.rule.rule }, 'alarm decision failed');
+        this.o.log.error({ err, deviceId: d.deviceId, rule: d.rule.rule }, 'alarm decision failed');
       }
     }
   }
