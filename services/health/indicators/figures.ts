@@ -68,8 +68,8 @@ const M = {
   },
   remote: { vi: 'Số bộ điều khiển có kết nối với hệ thống trung tâm trong {d} ngày cuối kỳ / tổng số đèn.', en: 'Controllers reachable by the central system during the last {d} days of the period / all streetlights of the system.' },
   energyUsed: {
-    vi: 'Tổng điện năng tiêu thụ = tăng của bộ đếm kWh mỗi đèn trong kỳ (bảng tổng hợp theo giờ; mỗi bước tăng tính vào giờ nó kết thúc; bộ đếm bị đặt lại được tính từ 0).',
-    en: 'Sum over luminaires of the kWh counter increase in the period (hourly rollup; each step counts in the hour it ends; a counter reset counts from zero).',
+    vi: 'Tổng điện năng tiêu thụ = tăng của bộ đếm kWh mỗi đèn trong kỳ, tính theo từng lần đọc (mỗi bước tăng tính vào giờ nó kết thúc; bộ đếm bị đặt lại được tính từ 0, kể cả trong cùng một giờ; bước cách lần đọc trước hơn 7 ngày không tính; gồm cả số liệu mới nhất chưa vào bảng tổng hợp).',
+    en: 'Sum over luminaires of the kWh counter increase in the period, reading by reading (each step counts in the hour it ends; a counter reset counts from zero, also within one hour; a step more than 7 days after the previous reading is not counted; includes the latest readings not yet in the hourly rollup).',
   },
   energyBase: { vi: 'Điện năng nếu đèn chạy 100% công suất định mức trong số giờ sáng thực tế: công suất định mức (tài sản ratedPowerW, mặc định theo loại) × tăng của bộ đếm giờ sáng.', en: 'Energy at full rated power over the actual burning hours: rated power (asset ratedPowerW, else the kind default) × increase of the burning-hours counter.' },
   energySaved: { vi: 'Điện năng tiết kiệm = mức cơ sở (100% công suất) − điện năng tiêu thụ; tỷ lệ = tiết kiệm / mức cơ sở.', en: 'Saved = full-power baseline − energy used; share = saved / baseline.' },
