@@ -62,6 +62,14 @@ describe.each(modes)('a service restart is unknown time, not device downtime, on
       expect(u.body.total.unknownS).toBeGreaterThanOrEqual(gapS);
       expect(u.body.total.availability).toBe(1);
     }
+    // The plan's report: availability 100 %, the gap shown as unknown ("không xác định"), not as downtime.
+    const year = new Date(to + 7 * 3600_000).getUTCFullYear();
+    const r = await t.http<{ figures: { id: string; value: number | null; note?: { vi: string; en: string } }[] }>('GET', `/api/v1/indicators?period=${year}`, { token: t.adminToken });
+    expect(r.status).toBe(200);
+    const av = r.body.figures.find((f) => f.id === 'wifi-ap.availability');
+    expect(av?.value).toBe(100);
+    expect(av?.note?.vi).toMatch(/^Không xác định: /);
+    expect(av?.note?.en).toMatch(/^Unknown: .*service not running/);
     dev2.end(true);
   }, 90_000);
 });

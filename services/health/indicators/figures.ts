@@ -44,23 +44,35 @@ const pct = (num: number, den: number): number | null => (den > 0 ? Math.round((
 const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 const sumMap = (m: Map<string, number> | undefined, ids: string[]): number => ids.reduce((s, id) => s + (m?.get(id) ?? 0), 0);
 
-function sumUptime(f: ScopeFacts, ids: string[]): { upS: number; downS: number } {
+function sumUptime(f: ScopeFacts, ids: string[]): { upS: number; downS: number; unknownS: number } {
   let upS = 0;
   let downS = 0;
+  let unknownS = 0;
   for (const id of ids) {
     const t = f.uptime.get(id);
     upS += t?.upS ?? 0;
     downS += t?.downS ?? 0;
+    unknownS += t?.unknownS ?? 0;
   }
-  return { upS, downS };
+  return { upS, downS, unknownS };
+}
+
+/** The time left out of availability as unknown, in device-hours (issue 10: a service outage is not device downtime). */
+function unknownNote(unknownS: number): Text | undefined {
+  if (unknownS <= 0) return undefined;
+  const h = round(unknownS / 3600, 1);
+  return {
+    vi: `Không xác định: ${h} giờ-thiết bị (dịch vụ không chạy, trước lắp đặt hoặc chưa có dữ liệu), không tính vào độ sẵn sàng.`,
+    en: `Unknown: ${h} device-hours (service not running, before installation or no data yet), left out of availability.`,
+  };
 }
 
 const M = {
   count: { vi: 'Đếm thiết bị thuộc hệ thống đã lắp đặt (ngày lắp đặt, hoặc ngày đăng ký nếu chưa nhập) trước khi kỳ kết thúc.', en: 'Devices of the system installed (installation date, or registration date when none was entered) before the period ends.' },
   online: { vi: 'Số thiết bị đang trực tuyến tại thời điểm lập báo cáo / tổng số thiết bị.', en: 'Devices online when the report was generated / all devices.' },
   availability: {
-    vi: 'Thời gian hoạt động / (thời gian hoạt động + thời gian mất kết nối) trong kỳ, cộng trên mọi thiết bị; không tính thời gian bảo trì theo kế hoạch và thời gian chưa có dữ liệu (trước lắp đặt, trước báo cáo đầu tiên).',
-    en: 'Up time / (up time + down time) over the period, summed over the devices; planned maintenance and time without data (before installation or the first report) are left out.',
+    vi: 'Thời gian hoạt động / (thời gian hoạt động + thời gian mất kết nối) trong kỳ, cộng trên mọi thiết bị; không tính thời gian bảo trì theo kế hoạch và thời gian không xác định (trước lắp đặt, trước báo cáo đầu tiên, khi dịch vụ không chạy và vài phút sau khi dịch vụ khởi động lại cho đến khi thiết bị kết nối lại).',
+    en: 'Up time / (up time + down time) over the period, summed over the devices; planned maintenance and unknown time (before installation or the first report, while the service was not running, and after a service restart until the device reconnects, at most a few minutes) are left out.',
   },
   mttr: {
     vi: 'Trung bình (thời điểm hết cảnh báo − thời điểm phát sinh) của các cảnh báo mức nghiêm trọng được tự động xóa (sự cố đã khắc phục) trong kỳ; không tính cảnh báo chập chờn.',
@@ -103,7 +115,8 @@ export function scopeFigures(f: ScopeFacts, opts: { ward: boolean }): Figure[] {
   const all = f.devices.map((d) => d.id);
   out.push({ id: 'devices.total', system: null, label: { vi: 'Tổng số thiết bị', en: 'All devices' }, value: all.length, unit: '', method: M.count });
   const allUp = sumUptime(f, all);
-  out.push({ id: 'availability.all', system: null, label: { vi: 'Độ sẵn sàng chung', en: 'Overall availability' }, value: pct(allUp.upS, allUp.upS + allUp.downS), unit: '%', method: M.availability });
+  const allNote = unknownNote(allUp.unknownS);
+  out.push({ id: 'availability.all', system: null, label: { vi: 'Độ sẵn sàng chung', en: 'Overall availability' }, value: pct(allUp.upS, allUp.upS + allUp.downS), unit: '%', method: M.availability, ...(allNote ? { note: allNote } : {}) });
   for (const k of DEVICE_KINDS) out.push(...kindFigures(f, k, opts));
   return out;
 }
@@ -119,7 +132,7 @@ function kindFigures(f: ScopeFacts, k: DeviceKind, opts: { ward: boolean }): Fig
   add('onlineNow', 'tỷ lệ trực tuyến hiện tại', 'online now', pct(devs.filter((d) => d.online === true).length, devs.length), '%', M.online);
   const up = sumUptime(f, ids);
   const av = availability(up);
-  add('availability', 'độ sẵn sàng trong kỳ', 'availability over the period', av === null ? null : round(av * 100), '%', M.availability, av === null ? { vi: 'Chưa có dữ liệu trạng thái trong kỳ.', en: 'No status data in the period.' } : undefined);
+  add('availability', 'độ sẵn sàng trong kỳ', 'availability over the period', av === null ? null : round(av * 100), '%', M.availability, av === null ? { vi: 'Chưa có dữ liệu trạng thái trong kỳ.', en: 'No status data in the period.' } : unknownNote(up.unknownS));
   const repairs = f.repairs.filter((r) => ids.includes(r.deviceId));
   const mttr = repairs.length ? repairs.reduce((s, r) => s + (r.clearedAt - r.raisedAt), 0) / repairs.length / 3600_000 : null;
   add('mttr', 'thời gian khắc phục trung bình (MTTR)', 'mean time to repair (MTTR)', mttr === null ? null : round(mttr), 'h', M.mttr,
