@@ -16,7 +16,7 @@ import { openPg } from '../services/db/pg-driver.ts';
 import { openPglite } from '../services/db/pglite-driver.ts';
 import { IndicatorsRepository } from '../services/health/indicators/indicators.repository.ts';
 import { MaintenanceRepository } from '../services/maintenance/maintenance.repository.ts';
-import { counterStepsCte } from '../services/telemetry/counter-steps.ts';
+import { counterCeiling, counterStepsCte } from '../services/telemetry/counter-steps.ts';
 import { createScratchDatabase, PG_ADMIN_URL } from '../tests/helpers/db-modes.ts';
 import { machineLine, table, writeSection } from './lib/report.ts';
 
@@ -99,8 +99,8 @@ async function oldMinMax(db: Db, ids: string[], from: number, to: number): Promi
 
 async function rawOnly(db: Db, ids: string[], from: number, to: number): Promise<Map<string, number>> {
   const r = await db.query<{ device_id: string; v: number }>(
-    `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4' })} SELECT device_id, sum(inc)::float8 AS v FROM cs_steps GROUP BY device_id`,
-    [ids, 'energy', new Date(from), new Date(to)],
+    `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4', max: '$5' })} SELECT device_id, sum(inc)::float8 AS v FROM cs_steps GROUP BY device_id`,
+    [ids, 'energy', new Date(from), new Date(to), counterCeiling('energy')],
   );
   return new Map(r.rows.map((x) => [x.device_id, Number(x.v)]));
 }

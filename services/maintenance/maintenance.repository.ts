@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.ts';
-import { counterStepsCte } from '../telemetry/counter-steps.ts';
+import { counterCeiling, counterStepsCte } from '../telemetry/counter-steps.ts';
 
 /**
  * Storage policies, one per flavour (DESIGN.md "Storage"): TimescaleDB runs them itself; embedded PGlite has the
@@ -55,13 +55,13 @@ export class MaintenanceRepository {
       from = new Date(first.rows[0].t);
     }
     const r = await this.db.query(
-      `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: "date_bin('1 hour', $3::timestamptz, '2000-01-01')", to: "'infinity'" })}
+      `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: "date_bin('1 hour', $3::timestamptz, '2000-01-01')", to: "'infinity'", max: '$4' })}
        INSERT INTO counter_hourly (device_id, metric, bucket, increase, readings, resets)
        SELECT device_id, $2, date_bin('1 hour', time, '2000-01-01'), sum(inc), count(*), count(*) FILTER (WHERE reset)
        FROM cs_steps GROUP BY device_id, 3
        ON CONFLICT (device_id, metric, bucket) DO UPDATE
          SET increase = EXCLUDED.increase, readings = EXCLUDED.readings, resets = EXCLUDED.resets`,
-      [ids, metric, from],
+      [ids, metric, from, counterCeiling(metric)],
     );
     return r.rowCount;
   }

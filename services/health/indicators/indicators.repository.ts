@@ -1,5 +1,5 @@
 import type { Db } from '../../db/db.ts';
-import { counterStepsCte } from '../../telemetry/counter-steps.ts';
+import { counterCeiling, counterStepsCte } from '../../telemetry/counter-steps.ts';
 
 export interface IndicatorDevice {
   id: string;
@@ -97,9 +97,9 @@ export class IndicatorsRepository {
     }
     for (const [a, b] of split.raw) {
       add((await this.db.query<{ device_id: string; v: number }>(
-        `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4' })}
+        `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4', max: '$5' })}
          SELECT device_id, sum(inc)::float8 AS v FROM cs_steps GROUP BY device_id`,
-        [ids, metric, new Date(a), new Date(b)],
+        [ids, metric, new Date(a), new Date(b), counterCeiling(metric)],
       )).rows);
     }
     return out;
