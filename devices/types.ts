@@ -4,7 +4,9 @@ import type { TSchema } from 'typebox';
 export type MetricMeaning = 'gauge' | 'counter';
 
 export type MetricSpec =
-  | { type: 'number' | 'integer'; meaning: MetricMeaning; unit: string; min?: number; max?: number; doc: string }
+  // A declared range for every number (ingest dead-letters a reading outside it as OUT_OF_RANGE): an undeclared one let
+  // a counter take 1e308 and every sum over it turn into nonsense.
+  | { type: 'number' | 'integer'; meaning: MetricMeaning; unit: string; min: number; max: number; doc: string }
   | { type: 'boolean'; meaning: 'gauge'; unit: ''; doc: string }
   // Text/enum fields describe state; they are kept in the latest state, not in the numeric time series.
   | { type: 'enum'; values: readonly string[]; unit: ''; doc: string }

@@ -12,9 +12,9 @@ export const camera = defineKind({
   idPrefix: 'cam',
   telemetry: {
     rttMs: { type: 'number', meaning: 'gauge', unit: 'ms', min: 0, max: 600000, doc: 'GetSystemDateAndTime round trip' },
-    clockOffsetMs: { type: 'number', meaning: 'gauge', unit: 'ms', doc: 'Camera clock minus server clock' },
+    clockOffsetMs: { type: 'number', meaning: 'gauge', unit: 'ms', min: -1e12, max: 1e12, doc: 'Camera clock minus server clock' },
     snapshotOk: { type: 'boolean', meaning: 'gauge', unit: '', doc: 'Last snapshot probe succeeded' },
-    snapshotBytes: { type: 'integer', meaning: 'gauge', unit: 'B', min: 0, doc: 'Size of the last snapshot' },
+    snapshotBytes: { type: 'integer', meaning: 'gauge', unit: 'B', min: 0, max: 1e9, doc: 'Size of the last snapshot' },
   },
   events: {
     unreachable: { severity: 'critical', fault: true, doc: 'Camera does not answer' },

@@ -19,6 +19,7 @@ import { PlannedMaintenanceRepository } from './uptime/planned-maintenance.repos
 import { DeviceHealthService } from './device-health.service.ts';
 import { UptimeRepository } from './uptime/uptime.repository.ts';
 import { UptimeService, windowApplies } from './uptime/uptime.service.ts';
+import { ServiceRunRecorder, ServiceRunRepository } from './uptime/service-runs.ts';
 
 /** Tunables with defaults (config keys proposed in docs/health.md). */
 export interface HealthModuleOptions {
@@ -37,6 +38,10 @@ export interface HealthModuleOptions {
   webhookTimeoutMs: number;
   /** How often the device facts used by alarm rules (kind, asset) are reloaded. */
   factsRefreshMs: number;
+  /** Service-run heartbeat (issue 10): outside the recorded runs, device time is unknown rather than down. */
+  serviceHeartbeatMs: number;
+  /** After a restart, a device's time stays unknown until its first status change, at most this long. */
+  reconnectGraceMs: number;
   clock?: () => number;
 }
 
@@ -50,6 +55,8 @@ export const HEALTH_DEFAULTS: HealthModuleOptions = {
   webhookRetryDelaysMs: [1000, 5000, 30_000, 120_000, 600_000],
   webhookTimeoutMs: 5000,
   factsRefreshMs: 5 * 60_000,
+  serviceHeartbeatMs: 30_000,
+  reconnectGraceMs: 5 * 60_000,
 };
 
 /** Shared under these names in ctx.shared (the indicators module and tests reach them there). */
@@ -79,6 +86,7 @@ export class HealthModule implements FeatureModule {
   private dispatcher!: WebhookDispatcher;
   private healthMetrics!: HealthMetrics;
   private uptimeRepo!: UptimeRepository;
+  private runs!: ServiceRunRecorder;
   private rules: EffectiveRule[] = [];
   private flapRule!: FlappingRule;
   private facts = new Map<string, DeviceFacts>();
@@ -108,7 +116,12 @@ export class HealthModule implements FeatureModule {
     this.webhookGuard = new NetGuard('webhook', (ctx.config as Partial<typeof ctx.config>).security?.networks.webhook ?? ['0.0.0.0/0', '::/0']);
     this.maintenance = new PlannedMaintenanceRepository(ctx.db);
     this.healthMetrics = new HealthMetrics(ctx.metrics, ctx.events);
-    this.uptime = new UptimeService({ repo: this.uptimeRepo, timezone: ctx.config.ward.timezone, log: ctx.log, graceMs: this.options.rollupGraceMs, ...(clock ? { clock } : {}) });
+    const runRepo = new ServiceRunRepository(ctx.db);
+    this.runs = new ServiceRunRecorder({ repo: runRepo, log: ctx.log, heartbeatMs: this.options.serviceHeartbeatMs, ...(clock ? { clock } : {}) });
+    this.uptime = new UptimeService({
+      repo: this.uptimeRepo, timezone: ctx.config.ward.timezone, log: ctx.log, graceMs: this.options.rollupGraceMs, ...(clock ? { clock } : {}),
+      runs: runRepo, runLiveMs: 3 * this.options.serviceHeartbeatMs, reconnectGraceMs: this.options.reconnectGraceMs,
+    });
     this.deviceHealth = new DeviceHealthService({ alarms: this.alarmRepo, maintenance: this.maintenance, uptime: this.uptime, clock: () => this.now });
     this.dispatcher = new WebhookDispatcher({
       repo: this.webhooks, serviceKey: ctx.serviceKey, log: this.log, metrics: ctx.metrics, guard: this.webhookGuard,
@@ -156,6 +169,9 @@ export class HealthModule implements FeatureModule {
   }
 
   async start(): Promise<void> {
+    // Days already rolled up that the gap since the previous run touches are recomputed with it as unknown.
+    const gapFrom = await this.runs.start();
+    if (gapFrom !== null) await this.uptimeRepo.markScopeDirty(this.ctx.db, { type: 'ward', id: this.ctx.config.ward.code }, gapFrom);
     for (const k of await this.alarmRepo.openKeys()) this.evaluator.markOpen(k.deviceId, k.rule, true);
     this.facts = await this.statusRepo.facts();
     this.healthMetrics.start();
@@ -263,6 +279,7 @@ export class HealthModule implements FeatureModule {
     await this.status.stop();
     await this.dispatcher.stop();
     await this.alarms.idle();
+    await this.runs.stop();
   }
 
   /** Runs every periodic job once now (tests and the CLI): sweep with alarms, rollup upkeep, webhook outbox. */

@@ -1,5 +1,6 @@
 import type { DeviceKind, MetricSpec } from '../../devices/index.ts';
 import type { PublishChannel } from '../broker/topics.ts';
+import { FREE_NUMBER_LIMIT, firstHugeNumber, sanitizeJson } from './sanitize.ts';
 
 /** Why ingest refused a message. Stored with the message in dead_letters and counted. */
 export type RejectCode =
@@ -23,7 +24,8 @@ export type Decoded =
 export type AckStatus = 'ok' | 'error' | 'rejected' | 'in_progress';
 const ACK_STATUSES: readonly string[] = ['ok', 'error', 'rejected', 'in_progress'];
 
-export type DecodeResult = { ok: true; value: Decoded } | { ok: false; code: RejectCode; reason: string };
+/** `sanitized`: characters ingest removed or replaced (U+0000, lone surrogates; see sanitize.ts) before decoding. */
+export type DecodeResult = { ok: true; value: Decoded; sanitized: number } | { ok: false; code: RejectCode; reason: string };
 
 export interface DecodeLimits {
   maxPayloadBytes: number;
@@ -88,6 +90,12 @@ function checkMetric(name: string, spec: MetricSpec, v: unknown): { numeric?: nu
   }
 }
 
+/** Free-form parts (event data, status info, ack results) declare no range: only magnitudes a double holds exactly. */
+function boundFree(v: unknown, where: string): void {
+  const huge = firstHugeNumber(v);
+  if (huge) throw new Reject('OUT_OF_RANGE', `'${where}${huge.path ? `.${huge.path}` : ''}' = ${huge.value} is beyond ±${FREE_NUMBER_LIMIT}`);
+}
+
 function decodeTelemetry(kind: DeviceKind, body: Record<string, unknown>, time: Date): Decoded {
   onlyFields(body, ['ts', 'seq', 'metrics'], 'telemetry');
   const metrics = body.metrics;
@@ -116,6 +124,7 @@ function decodeEvent(kind: DeviceKind, body: Record<string, unknown>, time: Date
   if (spec.fault && typeof body.active !== 'boolean') throw new Reject('MISSING_FIELD', `fault '${body.event}' needs 'active' true or false`);
   if (body.active !== undefined && typeof body.active !== 'boolean') throw new Reject('WRONG_TYPE', `'active' must be true or false`);
   if (body.data !== undefined && !isObject(body.data)) throw new Reject('WRONG_TYPE', `'data' must be an object`);
+  boundFree(body.data, 'data');
   const active = typeof body.active === 'boolean' ? body.active : null;
   return { type: 'event', time, event: body.event, active, severity: spec.severity, data: (body.data as Record<string, unknown>) ?? {} };
 }
@@ -124,6 +133,7 @@ function decodeStatus(body: Record<string, unknown>, time: Date): Decoded {
   onlyFields(body, ['ts', 'online', 'firmware', 'ip', 'uptimeS'], 'status');
   if (typeof body.online !== 'boolean') throw new Reject('MISSING_FIELD', `status needs 'online' true or false`);
   const { online, ts: _ts, ...info } = body;
+  boundFree(info, 'status');
   return { type: 'status', time, online, info };
 }
 
@@ -133,6 +143,7 @@ function decodeAck(body: Record<string, unknown>, time: Date): Decoded {
   if (typeof body.status !== 'string' || !ACK_STATUSES.includes(body.status)) throw new Reject('WRONG_TYPE', `'status' must be one of ${ACK_STATUSES.join(', ')}`);
   if (body.result !== undefined && !isObject(body.result)) throw new Reject('WRONG_TYPE', `'result' must be an object`);
   if (body.error !== undefined && typeof body.error !== 'string') throw new Reject('WRONG_TYPE', `'error' must be a string`);
+  boundFree(body.result, 'result');
   return {
     type: 'ack',
     time,
@@ -153,24 +164,26 @@ export function decodeMessage(
 ): DecodeResult {
   if (payload.length > limits.maxPayloadBytes) return fail('PAYLOAD_TOO_LARGE', `payload is ${payload.length} bytes; the limit is ${limits.maxPayloadBytes}`);
   if (!kind) return fail('UNKNOWN_KIND', 'the device has no known kind');
-  let body: unknown;
+  let parsed: unknown;
   try {
-    body = JSON.parse(payload.toString('utf8'));
+    parsed = JSON.parse(payload.toString('utf8'));
   } catch (err) {
     return fail('MALFORMED_JSON', `payload is not JSON: ${(err as Error).message}`);
   }
+  // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message.
+  const { value: body, fixes: sanitized } = sanitizeJson(parsed);
   if (!isObject(body)) return fail('NOT_AN_OBJECT', 'payload must be a JSON object');
   try {
     const time = parseTime(body.ts, receivedAt, limits);
     switch (channel) {
       case 'telemetry':
-        return { ok: true, value: decodeTelemetry(kind, body, time) };
+        return { ok: true, value: decodeTelemetry(kind, body, time), sanitized };
       case 'event':
-        return { ok: true, value: decodeEvent(kind, body, time) };
+        return { ok: true, value: decodeEvent(kind, body, time), sanitized };
       case 'status':
-        return { ok: true, value: decodeStatus(body, time) };
+        return { ok: true, value: decodeStatus(body, time), sanitized };
       case 'ack':
-        return { ok: true, value: decodeAck(body, time) };
+        return { ok: true, value: decodeAck(body, time), sanitized };
     }
   } catch (err) {
     if (err instanceof Reject) return fail(err.code, err.message);

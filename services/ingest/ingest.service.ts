@@ -56,6 +56,7 @@ const emptyPending = (): Pending => ({ batch: emptyBatch(), waiters: [], receive
 const M = {
   messages: ['sw_ingest_messages_total', 'Device messages handled by ingest, by channel and result'],
   rejected: ['sw_ingest_rejected_total', 'Device messages refused by ingest, by reason'],
+  sanitized: ['sw_ingest_sanitized_characters_total', 'Characters ingest removed or replaced (U+0000, lone surrogates) before storing, by channel'],
   batches: ['sw_ingest_batches_total', 'Batches written, by target (db or spool)'],
   duplicates: ['sw_ingest_duplicates_total', 'Telemetry rows ignored as redelivered duplicates'],
   spool: ['sw_ingest_spool_batches', 'Batches waiting in the disk spool'],
@@ -204,6 +205,10 @@ export class IngestService implements InboundSink {
       // Personal data never reaches a dead letter in clear (docs/wifi-marketing.md): scrubbed before it is queued.
       b.deadLetters.push(this.deadLetter({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: redactReason(r.reason), payload: redactPayload(payloadForStorage(msg.payload)), payloadSize: msg.payload.length }));
       return this.enqueue(done, received);
+    }
+    if (r.sanitized > 0) {
+      this.o.metrics.inc(M.sanitized[0], M.sanitized[1], { channel: msg.channel }, r.sanitized);
+      this.logRateLimited(`${msg.deviceId}:sanitized`, { deviceId: msg.deviceId, topic: msg.topic, characters: r.sanitized }, 'message text cleaned: U+0000 removed, lone surrogates replaced by U+FFFD');
     }
     const accepted = this.pending.accepted;
     accepted[msg.channel] = (accepted[msg.channel] ?? 0) + 1;

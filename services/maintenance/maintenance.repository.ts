@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.ts';
+import { counterCeiling, counterStepsCte } from '../telemetry/counter-steps.ts';
 
 /**
  * Storage policies, one per flavour (DESIGN.md "Storage"): TimescaleDB runs them itself; embedded PGlite has the
@@ -38,6 +39,35 @@ export class MaintenanceRepository {
        ON CONFLICT (device_id, bucket) DO UPDATE SET messages = EXCLUDED.messages, stats = EXCLUDED.stats`,
       [since],
     );
+  }
+
+  /**
+   * Recomputes counter_hourly for one counter metric of the given kinds' devices, for the hours from `since` on
+   * (all of the raw history when `since` is null: the first run after the migration). Returns the rows written.
+   */
+  async refreshCounterRollup(metric: string, kinds: readonly string[], since: Date | null): Promise<number> {
+    const ids = (await this.db.query<{ id: string }>('SELECT id FROM devices WHERE kind = ANY($1::text[])', [kinds])).rows.map((r) => r.id);
+    if (!ids.length) return 0;
+    let from = since;
+    if (!from) {
+      const first = await this.db.query<{ t: Date | null }>('SELECT min(time) AS t FROM telemetry WHERE device_id = ANY($1::text[])', [ids]);
+      if (!first.rows[0]?.t) return 0;
+      from = new Date(first.rows[0].t);
+    }
+    const r = await this.db.query(
+      `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: "date_bin('1 hour', $3::timestamptz, '2000-01-01')", to: "'infinity'", max: '$4' })}
+       INSERT INTO counter_hourly (device_id, metric, bucket, increase, readings, resets)
+       SELECT device_id, $2, date_bin('1 hour', time, '2000-01-01'), sum(inc), count(*), count(*) FILTER (WHERE reset)
+       FROM cs_steps GROUP BY device_id, 3
+       ON CONFLICT (device_id, metric, bucket) DO UPDATE
+         SET increase = EXCLUDED.increase, readings = EXCLUDED.readings, resets = EXCLUDED.resets`,
+      [ids, metric, from, counterCeiling(metric)],
+    );
+    return r.rowCount;
+  }
+
+  async counterRollupEmpty(): Promise<boolean> {
+    return (await this.db.query('SELECT 1 FROM counter_hourly LIMIT 1')).rowCount === 0;
   }
 
   async dropPlainRaw(before: Date): Promise<number> {

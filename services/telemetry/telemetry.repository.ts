@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.ts';
+import { counterCeiling } from './counter-steps.ts';
 
 export interface SeriesPoint {
   bucket: string;
@@ -73,13 +74,15 @@ export class TelemetryRepository {
   /**
    * Increase of a counter per bucket. The reading just before the window is the baseline; a value lower than the
    * previous one is a counter reset (node replaced, firmware restart), and then the new value itself is the increase.
+   * Readings outside the kinds' declared range (stored before ingest enforced it) are skipped (counter-steps.ts).
    */
   async counterDeltas(deviceId: string, metric: string, from: Date, to: Date, bucketS: number): Promise<SeriesPoint[]> {
     const r = await this.db.query<{ bucket: Date; value: number | null; count: number }>(
       `WITH pts AS (
          SELECT time, (data->>$2)::float8 AS v FROM telemetry
-         WHERE device_id = $1 AND data ? $2 AND time < $4
-           AND time >= coalesce((SELECT max(time) FROM telemetry WHERE device_id = $1 AND data ? $2 AND time < $3), $3)
+         WHERE device_id = $1 AND data ? $2 AND time < $4 AND (data->>$2)::float8 BETWEEN 0 AND $6::float8
+           AND time >= coalesce((SELECT max(time) FROM telemetry WHERE device_id = $1 AND data ? $2 AND time < $3
+                                   AND (data->>$2)::float8 BETWEEN 0 AND $6::float8), $3)
        ), steps AS (
          SELECT time, v, v - lag(v) OVER (ORDER BY time) AS d FROM pts
        )
@@ -87,7 +90,7 @@ export class TelemetryRepository {
               sum(CASE WHEN d IS NULL THEN 0 WHEN d >= 0 THEN d ELSE v END) AS value, count(*)::int AS count
        FROM steps WHERE time >= $3
        GROUP BY 1 ORDER BY 1`,
-      [deviceId, metric, from, to, bucketS],
+      [deviceId, metric, from, to, bucketS, counterCeiling(metric)],
     );
     return r.rows.map((x) => ({ bucket: new Date(x.bucket).toISOString(), value: x.value, count: x.count }));
   }

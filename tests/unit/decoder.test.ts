@@ -187,3 +187,52 @@ describe('ack', () => {
     expect(code(decode(streetlight, 'ack', body))).toBe(expected);
   });
 });
+
+describe('text PostgreSQL cannot store, and numbers beyond the declared range (issue 10)', () => {
+  // Raw JSON text: JSON.stringify would escape nothing unusual, the device sends the escapes itself.
+  const raw = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+  it('removes U+0000 and replaces lone surrogates in event data (values and keys), and counts what it changed', () => {
+    const r = decodeMessage(streetlight, 'event', raw('{"event":"lampFailure","active":true,"data":{"note":"a\\u0000b","bad\\ud800key":"x\\udc00y","pair":"\\ud83d\\udca1"}}'), RECEIVED, LIMITS);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.sanitized).toBe(3);
+    const v = r.value;
+    if (v.type !== 'event') throw new Error('not an event');
+    expect(v.data).toEqual({ note: 'ab', 'bad\uFFFDkey': 'x\uFFFDy', pair: '💡' });
+    // What is left is storable: no NUL, and JSON text without lone-surrogate escapes.
+    expect(JSON.stringify(v.data)).not.toMatch(/\\u0000|\\ud[89a-f]/i);
+  });
+
+  it('leaves clean messages untouched (sanitized = 0)', () => {
+    const r = decode(streetlight, 'event', { event: 'lampFailure', active: true, data: { note: 'Đèn hỏng 💡' } });
+    expect(r.ok && r.sanitized).toBe(0);
+  });
+
+  it('cleans the status info and the ack error too', () => {
+    const s = decodeMessage(streetlight, 'status', raw('{"online":true,"firmware":"1.0\\u0000"}'), RECEIVED, LIMITS);
+    expect(s.ok && s.sanitized).toBe(1);
+    const a = decodeMessage(streetlight, 'ack', raw('{"id":"c1","status":"error","error":"bad \\udfff"}'), RECEIVED, LIMITS);
+    if (!a.ok || a.value.type !== 'ack') throw new Error('ack refused');
+    expect(a.value.error).toBe('bad \uFFFD');
+  });
+
+  it.each([
+    ['a counter at 1e308', { metrics: { energy: 1e308 } }],
+    ['a counter above its declared maximum', { metrics: { energy: 1_000_001 } }],
+    ['a negative counter', { metrics: { operatingHours: -1 } }],
+  ])('dead-letters %s as OUT_OF_RANGE', (_what, body) => {
+    const r = decode(streetlight, 'telemetry', body);
+    expect(code(r)).toBe('OUT_OF_RANGE');
+    expect(r.ok ? '' : r.reason).toMatch(/outside 0\.\./);
+  });
+
+  it.each([
+    ['event data', 'event', { event: 'lampFailure', active: true, data: { count: 1e308 } }, /data\.count/],
+    ['status info', 'status', { online: true, uptimeS: -1e300 }, /status\.uptimeS/],
+    ['an ack result', 'ack', { id: 'c1', status: 'ok', result: { n: [1, 1e16] } }, /result\.n\[1\]/],
+  ] as const)('dead-letters a huge number in %s as OUT_OF_RANGE with its path', (_what, channel, body, where) => {
+    const r = decode(streetlight, channel, body);
+    expect(code(r)).toBe('OUT_OF_RANGE');
+    expect(r.ok ? '' : r.reason).toMatch(where);
+  });
+});

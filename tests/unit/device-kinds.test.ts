@@ -33,7 +33,9 @@ describe('device kind declarations', () => {
         case 'number':
         case 'integer':
           expect(['gauge', 'counter'], where).toContain(spec.meaning);
-          if (spec.min !== undefined && spec.max !== undefined) expect(spec.min, where).toBeLessThan(spec.max);
+          // Every number has a finite declared range (issue 10: a counter at 1e308 was accepted).
+          expect(Number.isFinite(spec.min) && Number.isFinite(spec.max), where).toBe(true);
+          expect(spec.min, where).toBeLessThan(spec.max);
           // Counters only grow from zero; a negative counter would make server-side deltas meaningless.
           if (spec.meaning === 'counter') expect(spec.min, where).toBe(0);
           break;

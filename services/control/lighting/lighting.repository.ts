@@ -1,6 +1,7 @@
 import type { Db } from '../../db/db.ts';
 import type { CalendarRule } from './calendar.ts';
 import type { ProgramStep } from './program.ts';
+import { counterCeiling } from '../../telemetry/counter-steps.ts';
 
 export interface ProgramRecord {
   id: string;
@@ -217,7 +218,8 @@ export class LightingRepository {
   /**
    * Counter increases per device and local day or month: energy (kWh) and burning hours (h). The reading just before
    * the window is each device's baseline; a value below the previous one is a counter reset, and then the new value
-   * itself is the increase (as in TelemetryRepository.counterDeltas).
+   * itself is the increase (as in TelemetryRepository.counterDeltas). Energy readings outside the declared range
+   * (stored before ingest enforced it) are skipped.
    */
   async energy(ids: string[], m: { energy: string; hours: string }, from: Date, to: Date, unit: 'day' | 'month'): Promise<EnergyRow[]> {
     if (!ids.length) return [];
@@ -227,9 +229,11 @@ export class LightingRepository {
       `WITH base AS (
          SELECT b.device_id, b.time, b.data FROM unnest($1::text[]) AS u(id)
          CROSS JOIN LATERAL (SELECT device_id, time, data FROM telemetry WHERE device_id = u.id AND time < $4::timestamptz AND data ? $2
+                               AND (data->>$2)::float8 BETWEEN 0 AND $6::float8
                              ORDER BY time DESC LIMIT 1) b
        ), pts AS (
          SELECT device_id, time, data FROM telemetry WHERE device_id = ANY($1::text[]) AND time >= $4::timestamptz AND time < $5::timestamptz AND data ? $2
+           AND (data->>$2)::float8 BETWEEN 0 AND $6::float8
          UNION ALL SELECT device_id, time, data FROM base
        ), steps AS (
          SELECT device_id, time, (data->>$2)::float8 AS e, (data->>$3)::float8 AS h,
@@ -240,7 +244,7 @@ export class LightingRepository {
               sum(CASE WHEN pe IS NULL THEN 0 WHEN e >= pe THEN e - pe ELSE e END) AS used,
               sum(CASE WHEN ph IS NULL OR h IS NULL THEN 0 WHEN h >= ph THEN h - ph ELSE h END) AS hours
        FROM steps WHERE time >= $4::timestamptz GROUP BY 1, 2 ORDER BY 1, 2`,
-      [ids, m.energy, m.hours, from.toISOString(), to.toISOString()],
+      [ids, m.energy, m.hours, from.toISOString(), to.toISOString(), counterCeiling(m.energy)],
     );
     return r.rows.map((x) => ({ deviceId: x.device_id, bucket: x.bucket, usedKWh: x.used ?? 0, burningH: x.hours ?? 0 }));
   }

@@ -50,23 +50,35 @@ const pct = (num: number, den: number): number | null => (den > 0 ? Math.round((
 const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 const sumMap = (m: Map<string, number> | undefined, ids: string[]): number => ids.reduce((s, id) => s + (m?.get(id) ?? 0), 0);
 
-function sumUptime(f: ScopeFacts, ids: string[]): { upS: number; downS: number } {
+function sumUptime(f: ScopeFacts, ids: string[]): { upS: number; downS: number; unknownS: number } {
   let upS = 0;
   let downS = 0;
+  let unknownS = 0;
   for (const id of ids) {
     const t = f.uptime.get(id);
     upS += t?.upS ?? 0;
     downS += t?.downS ?? 0;
+    unknownS += t?.unknownS ?? 0;
   }
-  return { upS, downS };
+  return { upS, downS, unknownS };
+}
+
+/** The time left out of availability as unknown, in device-hours (issue 10: a service outage is not device downtime). */
+function unknownNote(unknownS: number): Text | undefined {
+  if (unknownS <= 0) return undefined;
+  const h = round(unknownS / 3600, 1);
+  return {
+    vi: `Không xác định: ${h} giờ-thiết bị (dịch vụ không chạy, trước lắp đặt hoặc chưa có dữ liệu), không tính vào độ sẵn sàng.`,
+    en: `Unknown: ${h} device-hours (service not running, before installation or no data yet), left out of availability.`,
+  };
 }
 
 const M = {
   count: { vi: 'Đếm thiết bị thuộc hệ thống đã lắp đặt (ngày lắp đặt, hoặc ngày đăng ký nếu chưa nhập) trước khi kỳ kết thúc.', en: 'Devices of the system installed (installation date, or registration date when none was entered) before the period ends.' },
   online: { vi: 'Số thiết bị đang trực tuyến tại thời điểm lập báo cáo / tổng số thiết bị.', en: 'Devices online when the report was generated / all devices.' },
   availability: {
-    vi: 'Thời gian thiết bị hoạt động / (thời gian hoạt động + thời gian mất kết nối) trong kỳ, cộng trên mọi thiết bị; không tính thời gian bảo trì theo kế hoạch và thời gian chưa có số liệu (trước khi lắp đặt, trước lần báo cáo đầu tiên).',
-    en: 'Time working / (time working + time unreachable) over the period, summed over the devices; planned maintenance and time without data (before installation or the first report) are left out.',
+    vi: 'Thời gian hoạt động / (thời gian hoạt động + thời gian mất kết nối) trong kỳ, cộng trên mọi thiết bị; không tính thời gian bảo trì theo kế hoạch và thời gian không xác định (trước lắp đặt, trước báo cáo đầu tiên, khi dịch vụ không chạy và vài phút sau khi dịch vụ khởi động lại cho đến khi thiết bị kết nối lại).',
+    en: 'Up time / (up time + down time) over the period, summed over the devices; planned maintenance and unknown time (before installation or the first report, while the service was not running, and after a service restart until the device reconnects, at most a few minutes) are left out.',
   },
   mttr: {
     vi: 'Trung bình thời gian từ khi phát hiện sự cố nghiêm trọng đến khi thiết bị tự báo đã hết sự cố (sự cố đã khắc phục) trong kỳ; không tính thiết bị mất kết nối chập chờn.',
@@ -74,8 +86,8 @@ const M = {
   },
   remote: { vi: 'Số bộ điều khiển có kết nối với hệ thống trung tâm trong {d} ngày cuối kỳ / tổng số đèn.', en: 'Controllers reachable by the central system during the last {d} days of the period / all streetlights of the system.' },
   energyUsed: {
-    vi: 'Tổng điện năng các đèn đã tiêu thụ trong kỳ, đọc từ công tơ điện của từng đèn (số cuối kỳ − số đầu kỳ); khi công tơ được thay hoặc đặt lại về 0 thì tính tiếp từ 0.',
-    en: 'Energy the luminaires used in the period, from each luminaire\'s meter (reading at the end − reading at the start); when a meter is replaced or reset to zero, counting goes on from zero.',
+    vi: 'Tổng điện năng tiêu thụ = tăng của bộ đếm kWh mỗi đèn trong kỳ, tính theo từng lần đọc (mỗi bước tăng tính vào giờ nó kết thúc; bộ đếm bị đặt lại được tính từ 0, kể cả trong cùng một giờ; bước cách lần đọc trước hơn 7 ngày không tính; gồm cả số liệu mới nhất chưa vào bảng tổng hợp).',
+    en: 'Sum over luminaires of the kWh counter increase in the period, reading by reading (each step counts in the hour it ends; a counter reset counts from zero, also within one hour; a step more than 7 days after the previous reading is not counted; includes the latest readings not yet in the hourly rollup).',
   },
   energyBase: { vi: 'Điện năng các đèn sẽ tiêu thụ nếu luôn sáng 100% công suất trong đúng số giờ đã sáng: công suất định mức của đèn (theo hồ sơ thiết bị, hoặc mức mặc định của loại đèn) × số giờ sáng trong kỳ.', en: 'Energy the luminaires would have used at full power over the hours they were actually lit: each luminaire\'s rated power (from its asset record, else the usual rating of its type) × hours lit in the period.' },
   energySaved: { vi: 'Điện năng tiết kiệm = mức cơ sở (100% công suất) − điện năng tiêu thụ; tỷ lệ = tiết kiệm / mức cơ sở.', en: 'Saved = full-power baseline − energy used; share = saved / baseline.' },
@@ -116,7 +128,8 @@ export function scopeFigures(f: ScopeFacts, opts: { ward: boolean }): Figure[] {
   const all = f.devices.map((d) => d.id);
   out.push({ id: 'devices.total', system: null, label: { vi: 'Tổng số thiết bị', en: 'All devices' }, value: all.length, unit: '', method: M.count });
   const allUp = sumUptime(f, all);
-  out.push({ id: 'availability.all', system: null, label: { vi: 'Độ sẵn sàng chung', en: 'Overall availability' }, value: pct(allUp.upS, allUp.upS + allUp.downS), unit: '%', method: M.availability });
+  const allNote = unknownNote(allUp.unknownS);
+  out.push({ id: 'availability.all', system: null, label: { vi: 'Độ sẵn sàng chung', en: 'Overall availability' }, value: pct(allUp.upS, allUp.upS + allUp.downS), unit: '%', method: M.availability, ...(allNote ? { note: allNote } : {}) });
   for (const k of DEVICE_KINDS) out.push(...kindFigures(f, k, opts));
   return out;
 }
@@ -132,7 +145,7 @@ function kindFigures(f: ScopeFacts, k: DeviceKind, opts: { ward: boolean }): Fig
   add('onlineNow', 'tỷ lệ trực tuyến hiện tại', 'online now', pct(devs.filter((d) => d.online === true).length, devs.length), '%', M.online);
   const up = sumUptime(f, ids);
   const av = availability(up);
-  add('availability', 'độ sẵn sàng trong kỳ', 'availability over the period', av === null ? null : round(av * 100), '%', M.availability, av === null ? { vi: 'Chưa có dữ liệu trạng thái trong kỳ.', en: 'No status data in the period.' } : undefined);
+  add('availability', 'độ sẵn sàng trong kỳ', 'availability over the period', av === null ? null : round(av * 100), '%', M.availability, av === null ? { vi: 'Chưa có dữ liệu trạng thái trong kỳ.', en: 'No status data in the period.' } : unknownNote(up.unknownS));
   const repairs = f.repairs.filter((r) => ids.includes(r.deviceId));
   const mttr = repairs.length ? repairs.reduce((s, r) => s + (r.clearedAt - r.raisedAt), 0) / repairs.length / 3600_000 : null;
   const faults = f.faults.filter((x) => ids.includes(x.deviceId));

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/db.ts';
+import { counterCeiling, counterStepsCte } from '../../telemetry/counter-steps.ts';
 
 export interface IndicatorDevice {
   id: string;
@@ -41,12 +42,29 @@ export interface Repair {
 }
 
 const ms = (d: Date | string): number => new Date(d).getTime();
+const HOUR = 3600_000;
+
+/**
+ * Splits [from, to) into whole rollup hours before `mark` and raw ranges: the head up to the first whole hour and
+ * the tail from `mark` (or from the last whole hour before `to`) on. Exported for unit tests.
+ */
+export function splitAtRollup(from: number, to: number, mark: number | null): { rollup: [number, number] | null; raw: [number, number][] } {
+  const first = Math.ceil(from / HOUR) * HOUR;
+  const last = Math.min(mark ?? -Infinity, Math.floor(to / HOUR) * HOUR);
+  if (last <= first) return { rollup: null, raw: [[from, to]] };
+  const raw: [number, number][] = [];
+  if (from < first) raw.push([from, first]);
+  if (last < to) raw.push([last, to]);
+  return { rollup: [first, last], raw };
+}
 
 /** SQL behind the plan's indicators: devices, counter deltas and gauge means from the hourly rollup, play logs, repairs. */
 export class IndicatorsRepository {
   private readonly db: Db;
-  constructor(db: Db) {
+  private readonly now: () => number;
+  constructor(db: Db, now: () => number = Date.now) {
     this.db = db;
+    this.now = now;
   }
 
   async devices(wardCode: string): Promise<IndicatorDevice[]> {
@@ -64,35 +82,78 @@ export class IndicatorsRepository {
   }
 
   /**
-   * Increase of a cumulative counter per device over [from, to), from the hourly rollup's per-hour min and max:
-   * within an hour max − min; each step between hours counts in the hour it ends (so months add up to their
-   * half-year), including the step from a reading at most 7 days before `from`. A drop is a reset (the device was
-   * replaced): the new value counts from zero. A reset inside one hour is not seen.
+   * Increase of a cumulative counter per device over [from, to), by the per-reading rule of
+   * services/telemetry/counter-steps.ts (a reset counts from zero, never a negative or max − min figure): whole hours
+   * from counter_hourly up to its last refreshed hour, the rest (the real-time tail, and an unaligned head) from
+   * the raw readings, so a report "as of" now includes the current hour exactly as the API's energy view does.
    */
   async counterDeltas(ids: readonly string[], metric: string, from: number, to: number): Promise<Map<string, number>> {
-    if (!ids.length) return new Map();
-    const r = await this.db.query<{ device_id: string; delta: number }>(
-      `WITH h AS (
-         SELECT device_id, bucket, (stats->$2->>2)::float8 AS mn, (stats->$2->>3)::float8 AS mx
-         FROM telemetry_hourly
-         WHERE device_id = ANY($1::text[]) AND bucket >= $3::timestamptz - interval '7 days' AND bucket < $4 AND stats ? $2),
-       d AS (SELECT device_id, bucket, mn, mx, mn - lag(mx) OVER (PARTITION BY device_id ORDER BY bucket) AS gap FROM h)
-       SELECT device_id, sum((mx - mn) + CASE WHEN gap IS NULL THEN 0 WHEN gap >= 0 THEN gap ELSE mn END)::float8 AS delta
-       FROM d WHERE bucket >= $3 GROUP BY device_id`,
-      [ids, metric, new Date(from), new Date(to)],
-    );
-    return new Map(r.rows.map((x) => [x.device_id, Number(x.delta)]));
+    const out = new Map<string, number>();
+    if (!ids.length || to <= from) return out;
+    const add = (rows: { device_id: string; v: number | null }[]): void => {
+      for (const r of rows) out.set(r.device_id, (out.get(r.device_id) ?? 0) + Number(r.v ?? 0));
+    };
+    const mark = await this.rollupEnd('SELECT max(bucket) AS m FROM counter_hourly WHERE metric = $1', [metric]);
+    const split = splitAtRollup(from, to, mark);
+    if (split.rollup) {
+      add((await this.db.query<{ device_id: string; v: number }>(
+        `SELECT device_id, sum(increase)::float8 AS v FROM counter_hourly
+         WHERE device_id = ANY($1::text[]) AND metric = $2 AND bucket >= $3 AND bucket < $4 GROUP BY device_id`,
+        [ids, metric, new Date(split.rollup[0]), new Date(split.rollup[1])],
+      )).rows);
+    }
+    for (const [a, b] of split.raw) {
+      add((await this.db.query<{ device_id: string; v: number }>(
+        `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4', max: '$5' })}
+         SELECT device_id, sum(inc)::float8 AS v FROM cs_steps GROUP BY device_id`,
+        [ids, metric, new Date(a), new Date(b), counterCeiling(metric)],
+      )).rows);
+    }
+    return out;
   }
 
-  /** Sum and count of a gauge's readings per device over [from, to) (booleans are 0/1: sum/count = share true). */
+  /**
+   * Sum and count of a gauge's readings per device over [from, to) (booleans are 0/1: sum/count = share true): whole
+   * hours from the hourly rollup up to its last refreshed hour, the real-time tail from the raw readings.
+   */
   async gaugeSums(ids: readonly string[], metric: string, from: number, to: number): Promise<Map<string, { sum: number; count: number }>> {
-    if (!ids.length) return new Map();
-    const r = await this.db.query<{ device_id: string; s: number; n: number }>(
-      `SELECT device_id, sum((stats->$2->>1)::float8)::float8 AS s, sum((stats->$2->>0)::float8)::float8 AS n
-       FROM telemetry_hourly WHERE device_id = ANY($1::text[]) AND bucket >= $3 AND bucket < $4 AND stats ? $2 GROUP BY device_id`,
-      [ids, metric, new Date(from), new Date(to)],
-    );
-    return new Map(r.rows.map((x) => [x.device_id, { sum: Number(x.s), count: Number(x.n) }]));
+    const out = new Map<string, { sum: number; count: number }>();
+    if (!ids.length || to <= from) return out;
+    const add = (rows: { device_id: string; s: number | null; n: number | null }[]): void => {
+      for (const r of rows) {
+        const o = out.get(r.device_id) ?? { sum: 0, count: 0 };
+        out.set(r.device_id, { sum: o.sum + Number(r.s ?? 0), count: o.count + Number(r.n ?? 0) });
+      }
+    };
+    const mark = await this.rollupEnd('SELECT max(bucket) AS m FROM telemetry_hourly', []);
+    const split = splitAtRollup(from, to, mark);
+    if (split.rollup) {
+      add((await this.db.query<{ device_id: string; s: number; n: number }>(
+        `SELECT device_id, sum((stats->$2->>1)::float8)::float8 AS s, sum((stats->$2->>0)::float8)::float8 AS n
+         FROM telemetry_hourly WHERE device_id = ANY($1::text[]) AND bucket >= $3 AND bucket < $4 AND stats ? $2 GROUP BY device_id`,
+        [ids, metric, new Date(split.rollup[0]), new Date(split.rollup[1])],
+      )).rows);
+    }
+    for (const [a, b] of split.raw) {
+      add((await this.db.query<{ device_id: string; s: number; n: number }>(
+        `SELECT device_id, sum((data->>$2)::float8)::float8 AS s, count(*)::float8 AS n FROM telemetry
+         WHERE device_id = ANY($1::text[]) AND time >= $3 AND time < $4 AND jsonb_typeof(data->$2) = 'number' GROUP BY device_id`,
+        [ids, metric, new Date(a), new Date(b)],
+      )).rows);
+    }
+    return out;
+  }
+
+  /**
+   * Where a rollup stops being trusted: its newest hour may still have been filling when it was refreshed (plain
+   * PostgreSQL and the counter rollup refresh up to now), so that hour and everything after come from the raw rows.
+   * Never later than the current hour (a device clock ahead must not hide the tail). null: the rollup is empty.
+   */
+  private async rollupEnd(sql: string, params: unknown[]): Promise<number | null> {
+    const r = await this.db.query<{ m: Date | null }>(sql, params);
+    const m = r.rows[0]?.m;
+    if (!m) return null;
+    return Math.min(ms(m), Math.floor(this.now() / HOUR) * HOUR);
   }
 
   /** Play-log events whose airing started in [from, to); start/end must be ISO times (others are skipped). */

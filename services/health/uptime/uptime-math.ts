@@ -4,6 +4,8 @@
  * - the state changes only at status events (online/offline); between two events it is the earlier one's;
  * - unknown: before the first status event, before `installedAt`, and after `now` (the future is not known);
  * - maintenance: inside a planned window, whatever the device did (unknown wins over maintenance);
+ * - unknown too: while no service process ran (service_runs), and after a restart until the device's first status
+ *   change, at most a reconnect grace (the device had no chance to report);
  * - availability = up / (up + down); unknown and maintenance are left out, so they neither help nor hurt.
  * Times are epoch ms; results are seconds.
  */
@@ -26,6 +28,8 @@ export interface DeviceTimeline {
   installedAt: number | null;
   /** Planned maintenance windows that apply to the device (may overlap each other or the window's edges). */
   maintenance: readonly Span[];
+  /** Times the service was not watching (service gaps and the reconnect grace after them): unknown, never down. */
+  unknown?: readonly Span[];
 }
 
 export interface UptimeTotals {
@@ -119,7 +123,7 @@ function applyMaintenance(segments: Segment[], maintenance: readonly Span[]): Se
 /** The window as labelled pieces, in time order, covering it exactly. */
 export function segments(window: Span, now: number, t: DeviceTimeline): Segment[] {
   if (window.to <= window.from) return [];
-  return applyMaintenance(statusSegments(window, now, t), t.maintenance);
+  return applyUnknown(applyMaintenance(statusSegments(window, now, t), t.maintenance), t.unknown ?? []);
 }
 
 function countChanges(window: Span, now: number, t: DeviceTimeline): number {
@@ -193,6 +197,72 @@ export function endStates(bounds: readonly number[], t: DeviceTimeline): (boolea
     const end = bounds[i] as number;
     while (ci < changes.length && (changes[ci] as StatusChange).at < end) state = (changes[ci++] as StatusChange).online;
     out.push(state);
+  }
+  return out;
+}
+
+// ---- service runs (issue 10) ----------------------------------------------------------------------------------
+
+export interface ServiceRun {
+  startedAt: number;
+  /** The clean stop, or null: still running, or crashed (then the last heartbeat is the end). */
+  stoppedAt: number | null;
+  heartbeatAt: number;
+}
+
+/**
+ * When no service process was running inside [from, to): the gaps between the union of the runs, from the first
+ * recorded start on (before any run was recorded nothing is known about the service, and the old behaviour stays).
+ * A run that has not stopped and whose heartbeat is recent (within `liveMs` of now) is running now.
+ */
+export function serviceGaps(runs: readonly ServiceRun[], window: Span, now: number, liveMs: number): Span[] {
+  if (!runs.length) return [];
+  const spans = runs.map((r) => ({ from: r.startedAt, to: r.stoppedAt ?? (now - r.heartbeatAt <= liveMs ? Math.max(now, r.heartbeatAt) : r.heartbeatAt) }));
+  const first = Math.min(...spans.map((s) => s.from));
+  const merged = mergeSpans(spans);
+  const end = Math.min(window.to, now);
+  const out: Span[] = [];
+  let cursor = Math.max(window.from, first);
+  for (const s of merged) {
+    if (s.from > cursor) out.push({ from: cursor, to: Math.min(s.from, end) });
+    cursor = Math.max(cursor, s.to);
+  }
+  if (cursor < end) out.push({ from: cursor, to: end });
+  return out.filter((s) => s.to > s.from);
+}
+
+/**
+ * A device's unknown time from the service gaps: each gap, plus the time after the service came back until the
+ * device's first status change (it reconnects, or the sweep declares it offline), at most `graceMs`.
+ */
+export function unknownSpans(gaps: readonly Span[], changes: readonly StatusChange[], graceMs: number): Span[] {
+  if (!gaps.length) return [];
+  const at = changes.map((c) => c.at).sort((a, b) => a - b);
+  return gaps.map((g) => {
+    const next = at.find((t) => t >= g.to);
+    return { from: g.from, to: Math.max(g.to, Math.min(g.to + graceMs, next ?? Number.POSITIVE_INFINITY)) };
+  });
+}
+
+/** Turns the parts of up/down/maintenance segments inside `unknown` into unknown (unknown wins over everything). */
+export function applyUnknown(segs: readonly Segment[], unknown: readonly Span[]): Segment[] {
+  const windows = mergeSpans(unknown);
+  if (!windows.length) return [...segs];
+  const out: Segment[] = [];
+  for (const s of segs) {
+    if (s.state === 'unknown') {
+      out.push(s);
+      continue;
+    }
+    let cursor = s.from;
+    for (const w of windows) {
+      if (w.to <= cursor || w.from >= s.to) continue;
+      if (w.from > cursor) out.push({ from: cursor, to: w.from, state: s.state });
+      const uEnd = Math.min(w.to, s.to);
+      out.push({ from: Math.max(w.from, cursor), to: uEnd, state: 'unknown' });
+      cursor = uEnd;
+    }
+    if (cursor < s.to) out.push({ from: cursor, to: s.to, state: s.state });
   }
   return out;
 }

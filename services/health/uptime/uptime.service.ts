@@ -1,7 +1,8 @@
 import type { Logger } from '../../common/logger.ts';
 import type { Queryable } from '../../db/db.ts';
 import { addDaysIso as addDays, ceilDay, dayStart, daysBetween, floorDay, localDay } from '../../common/zoned-time.ts';
-import { addTotals, availability, endStates, tally, tallySlices, zeroTotals, type DeviceTimeline, type Span, type UptimeTotals } from './uptime-math.ts';
+import { addTotals, availability, endStates, serviceGaps, tally, tallySlices, unknownSpans, zeroTotals, type DeviceTimeline, type Span, type UptimeTotals } from './uptime-math.ts';
+import type { ServiceRunRepository } from './service-runs.ts';
 import type { DayRow, MaintenanceWindow, Scope, UptimeDevice, UptimeRepository } from './uptime.repository.ts';
 
 export interface UptimeServiceOptions {
@@ -13,7 +14,15 @@ export interface UptimeServiceOptions {
   batchDevices?: number;
   /** A day is rolled up this long after it ends, so its real-time status events are all in (late ones mark it dirty). */
   graceMs?: number;
+  /** When the service ran (issue 10): outside its runs device time is unknown, not down. Absent = not applied. */
+  runs?: ServiceRunRepository;
+  /** A run whose heartbeat is this recent is running now. */
+  runLiveMs?: number;
+  /** After a restart, a device's time stays unknown until its first status change, at most this long. */
+  reconnectGraceMs?: number;
 }
+
+export const RECONNECT_GRACE_MS = 5 * 60_000;
 
 export interface UptimeResult extends UptimeTotals {
   availability: number | null;
@@ -118,13 +127,16 @@ export class UptimeService {
     const initial = await this.o.repo.statesAt(ids, span.from, q);
     const changes = await this.o.repo.changes(ids, span.from, span.to, q);
     const windows = await this.o.repo.maintenanceOverlapping(span.from, span.to, q);
+    const gaps = await this.serviceGaps(span, q);
     const out = new Map<string, DeviceTimeline>();
     for (const d of devices) {
+      const ch = changes.get(d.id) ?? [];
       out.set(d.id, {
         initial: initial.get(d.id) ?? null,
-        changes: changes.get(d.id) ?? [],
+        changes: ch,
         installedAt: d.installedAt,
         maintenance: windows.filter((w) => windowApplies(w, d)),
+        unknown: unknownSpans(gaps, ch, this.o.reconnectGraceMs ?? RECONNECT_GRACE_MS),
       });
     }
     return out;
@@ -138,6 +150,7 @@ export class UptimeService {
     const base = await this.o.repo.endStates(ids, addDays(localDay(midnight, tz), -1));
     const changes = await this.o.repo.changes(ids, midnight, span.to);
     const windows = await this.o.repo.maintenanceOverlapping(span.from, span.to);
+    const gaps = await this.serviceGaps(span);
     const out = new Map<string, DeviceTimeline>();
     for (const d of devices) {
       let initial = base.get(d.id) ?? null;
@@ -146,9 +159,17 @@ export class UptimeService {
         if (c.at < span.from) initial = c.online;
         else inSpan.push(c);
       }
-      out.set(d.id, { initial, changes: inSpan, installedAt: d.installedAt, maintenance: windows.filter((w) => windowApplies(w, d)) });
+      const unknown = unknownSpans(gaps, inSpan, this.o.reconnectGraceMs ?? RECONNECT_GRACE_MS);
+      out.set(d.id, { initial, changes: inSpan, installedAt: d.installedAt, maintenance: windows.filter((w) => windowApplies(w, d)), unknown });
     }
     return out;
+  }
+
+  /** When no service process ran inside the span (a gap that started before it is cut at its start). */
+  private async serviceGaps(span: Span, q?: Queryable): Promise<Span[]> {
+    if (!this.o.runs) return [];
+    const runs = await this.o.runs.overlapping(span.from, span.to, q);
+    return serviceGaps(runs, span, this.clock(), this.o.runLiveMs ?? 90_000);
   }
 
   // ---- rollup upkeep -------------------------------------------------------------------------------------------
