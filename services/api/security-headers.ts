@@ -33,9 +33,15 @@ export function installSecurityHeaders(app: FastifyInstance, tileUrl: string): v
   const csp = contentSecurityPolicy(tileUrl);
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('x-frame-options', 'DENY');
     void reply.header('referrer-policy', 'no-referrer');
-    if (!req.url.startsWith('/docs')) void reply.header('content-security-policy', csp);
+    // A route that sets a stricter policy of its own keeps it (the report's print view: no script at all, framed only by
+    // the dashboard itself); everything else gets the dashboard's policy and may not be framed.
+    const own = reply.getHeader('content-security-policy');
+    if (typeof own === 'string' && own.includes("frame-ancestors 'self'")) void reply.header('x-frame-options', 'SAMEORIGIN');
+    else {
+      void reply.header('x-frame-options', 'DENY');
+      if (!req.url.startsWith('/docs')) void reply.header('content-security-policy', csp);
+    }
     return payload;
   });
 }

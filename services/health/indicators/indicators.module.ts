@@ -98,7 +98,7 @@ export class IndicatorsModule implements FeatureModule {
             return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}.csv"`).send(reportCsv(r, dialect));
           }
           case 'html':
-            return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(reportHtml(r, lang, header));
+            return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'").send(reportHtml(r, lang, header));
           case 'pdf':
             return reply.type('application/pdf').header('content-disposition', `attachment; filename="${file}.pdf"`).send(await this.pdf.render(reportHtml(r, lang, header)));
         }
