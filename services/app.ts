@@ -104,6 +104,15 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     maxTopicDepth: config.mqtt.maxTopicDepth,
     connectRate: config.mqtt.connectRate,
     connectBurst: config.mqtt.connectBurst,
+    limits: {
+      maxPacketBytes: config.mqtt.maxPacketBytes,
+      pendingPerAddress: config.mqtt.pendingPerAddress,
+      pendingTotal: config.mqtt.pendingTotal,
+      connectTimeoutMs: config.mqtt.connectTimeoutMs,
+      publishRate: config.mqtt.publishRate,
+      publishBurst: config.mqtt.publishBurst,
+      trustedProxies: config.mqtt.trustedProxies,
+    },
     log,
     metrics,
     auth: devices,
@@ -111,6 +120,8 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     fallbackWhenBusy: config.defaulted.includes('SW_MQTT_PORT'),
   });
   await broker.start();
+  // Rights end with the session: rotated or deleted credentials close the device's live MQTT connection at once.
+  devices.onRightsRevoked((deviceId, reason) => broker.disconnectDevice(deviceId, reason));
 
   // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
   const ctx: ModuleContext = {

@@ -17,6 +17,13 @@ export interface Config {
     maxTopicDepth: number;
     connectRate: number;
     connectBurst: number;
+    maxPacketBytes: number;
+    pendingPerAddress: number;
+    pendingTotal: number;
+    connectTimeoutMs: number;
+    publishRate: number;
+    publishBurst: number;
+    trustedProxies: string[];
   };
   ingest: {
     batchRows: number;
@@ -169,6 +176,13 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
       maxTopicDepth: int('SW_MQTT_MAX_TOPIC_DEPTH'),
       connectRate: int('SW_MQTT_CONNECT_RATE'),
       connectBurst: int('SW_MQTT_CONNECT_BURST'),
+      maxPacketBytes: int('SW_MQTT_MAX_PACKET_BYTES'),
+      pendingPerAddress: int('SW_MQTT_PENDING_PER_ADDRESS'),
+      pendingTotal: int('SW_MQTT_PENDING_TOTAL'),
+      connectTimeoutMs: int('SW_MQTT_CONNECT_TIMEOUT_MS'),
+      publishRate: int('SW_MQTT_PUBLISH_RATE'),
+      publishBurst: int('SW_MQTT_PUBLISH_BURST'),
+      trustedProxies: r.SW_MQTT_TRUSTED_PROXIES ? r.SW_MQTT_TRUSTED_PROXIES.split(',') : [],
     },
     ingest: {
       batchRows: int('SW_INGEST_BATCH_ROWS'),
