@@ -22,10 +22,14 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `  Smart-ward backend is running (${app.db.description})`,
-    `  MQTT      ${urls.mqtt}${urls.mqttWs ? `   WebSocket ${urls.mqttWs}` : ''}`,
-    `  HTTP API  ${urls.http}/api/v1     OpenAPI docs ${urls.http}/docs`,
-    `  Dashboard ${urls.http}/`,
   ];
+  if (urls.mqtt) lines.push(`  MQTT      ${urls.mqtt}${urls.mqttWs ? `   WebSocket ${urls.mqttWs}` : ''}`);
+  if (urls.mqtts) lines.push(`  MQTT/TLS  ${urls.mqtts}${urls.mqttWss ? `   secure WebSocket ${urls.mqttWss}` : ''}`);
+  const web = urls.https ?? urls.http;
+  if (urls.http && urls.https) lines.push(`  HTTP API  ${urls.http}/api/v1   HTTPS ${urls.https}/api/v1`);
+  else lines.push(`  HTTP API  ${web}/api/v1`);
+  lines.push(`  OpenAPI   ${web}/docs`, `  Dashboard ${web}/`);
+  if (app.tls?.files.selfSigned) lines.push(`  TLS       self-signed certificate ${app.tls.files.certFile} (devices: --cafile it; set SW_TLS_CERT_FILE for a real one)`);
   if (app.firstAdmin) {
     lines.push(
       `  First administrator: ${app.firstAdmin.username}`,
@@ -52,6 +56,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP: new TLS certificate and key from the same files, without dropping a connection (README "Security").
+  process.on('SIGHUP', () => {
+    const r = app.reloadTls();
+    if (!r.ok) log.warn({ error: r.error }, 'SIGHUP: TLS not reloaded');
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

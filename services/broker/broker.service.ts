@@ -1,9 +1,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../common/logger.ts';
+import type { TlsContext } from '../common/tls.ts';
 import type { Metrics } from '../common/metrics.ts';
 import { authorizeDeviceSubscribe, authorizeDevicePublish, type RefusalCode } from './acl.ts';
 import { clientAddress, normalizeAddress, PendingConnections } from './conn-guard.ts';
@@ -63,7 +66,12 @@ export interface BrokerOptions {
   sink: InboundSink;
   /** When the port was not configured and is taken (e.g. by another broker on 1883), take a free one instead. */
   fallbackWhenBusy?: boolean;
+  /** MQTT over TLS (mqtts) and over secure WebSocket (wss); ports -1 = off. The context follows SIGHUP reloads. */
+  tls?: { context: TlsContext; port: number; wssPort: number; fallbackWhenBusy?: boolean };
 }
+
+/** A TLS handshake must finish within this (pre-login connections are bounded; a stalled handshake is one too). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface BrokerLimits {
   /** Largest MQTT packet after CONNECT (fixed header's remaining length); refused as soon as the header is read. */
@@ -125,6 +133,9 @@ export class BrokerService {
   private tcp: Server | undefined;
   private http: HttpServer | undefined;
   private wss: WebSocketServer | undefined;
+  private tlsServer: TlsServer | undefined;
+  private https: HttpsServer | undefined;
+  private wssSecure: WebSocketServer | undefined;
   private readonly limiter: RateLimiter;
   private readonly publishLimiter: RateLimiter;
   private readonly opts: BrokerOptions;
@@ -159,10 +170,10 @@ export class BrokerService {
     return this.pending.total;
   }
 
-  get address(): { port: number; wsPort: number | null } {
-    const port = (this.tcp?.address() as AddressInfo | null)?.port ?? 0;
-    const wsPort = this.http ? ((this.http.address() as AddressInfo | null)?.port ?? null) : null;
-    return { port, wsPort };
+  /** Listening ports; `port` is 0 and the others null when that listener is off. */
+  get address(): { port: number; wsPort: number | null; tlsPort: number | null; wssPort: number | null } {
+    const portOf = (s: Server | HttpServer | undefined): number | null => (s ? ((s.address() as AddressInfo | null)?.port ?? null) : null);
+    return { port: portOf(this.tcp) ?? 0, wsPort: portOf(this.http), tlsPort: portOf(this.tlsServer), wssPort: portOf(this.https) };
   }
 
   get connectedClients(): number {
@@ -184,28 +195,72 @@ export class BrokerService {
     this.opts.metrics.onCollect(() =>
       this.opts.metrics.set('sw_mqtt_connections', 'Connected MQTT clients', aedes.connectedClients),
     );
-    // noDelay: Nagle's algorithm adds ~40 ms to every QoS1 round trip (DESIGN.md).
-    this.tcp = createServer({ noDelay: true }, (socket) => this.accept(socket, normalizeAddress(socket.remoteAddress)));
-    try {
-      await listen(this.tcp, this.opts.port, this.opts.host);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !this.opts.fallbackWhenBusy) throw err;
-      this.log.warn({ port: this.opts.port }, 'MQTT port is in use (another broker?): listening on a free port instead; set SW_MQTT_PORT to choose');
-      await listen(this.tcp, 0, this.opts.host);
+    if (this.opts.port >= 0) {
+      // noDelay: Nagle's algorithm adds ~40 ms to every QoS1 round trip (DESIGN.md).
+      this.tcp = createServer({ noDelay: true }, (socket) => this.accept(socket, normalizeAddress(socket.remoteAddress)));
+      await this.listenOrFallback(this.tcp, this.opts.port, this.opts.fallbackWhenBusy, 'SW_MQTT_PORT');
     }
     if (this.opts.wsPort >= 0) await this.startWebSocket();
+    if (this.opts.tls) await this.startTls(this.opts.tls);
     this.log.info({ ...this.address }, 'MQTT broker listening');
+  }
+
+  private async listenOrFallback(server: Server | HttpServer, port: number, fallback: boolean | undefined, key: string): Promise<void> {
+    try {
+      await listen(server, port, this.opts.host);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !fallback) throw err;
+      this.log.warn({ port }, `${key}: port is in use (another broker?): listening on a free port instead; set ${key} to choose`);
+      await listen(server, 0, this.opts.host);
+    }
+  }
+
+  private async startTls(t: NonNullable<BrokerOptions['tls']>): Promise<void> {
+    if (t.port >= 0) {
+      const server = createTlsServer({ ...t.context.options, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, noDelay: true });
+      server.on('secureConnection', (socket: TLSSocket) => {
+        socket.setNoDelay(true);
+        this.accept(socket, normalizeAddress(socket.remoteAddress));
+      });
+      this.countTlsErrors(server);
+      t.context.attach(server);
+      this.tlsServer = server;
+      await this.listenOrFallback(server, t.port, t.fallbackWhenBusy, 'SW_MQTT_TLS_PORT');
+    }
+    if (t.wssPort >= 0) {
+      const server = createHttpsServer({ ...t.context.options, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+      this.wssSecure = this.webSocketOn(server);
+      this.countTlsErrors(server as unknown as TlsServer);
+      t.context.attach(server);
+      this.https = server;
+      await this.listenOrFallback(server, t.wssPort, t.fallbackWhenBusy, 'SW_MQTT_WSS_PORT');
+    }
+  }
+
+  /** Failed handshakes (wrong CA, plain MQTT on the TLS port, scanners): counted and logged sparingly, never fatal. */
+  private countTlsErrors(server: TlsServer): void {
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+      const addr = normalizeAddress(socket.remoteAddress);
+      this.opts.metrics.inc(REFUSED, REFUSED_HELP, { action: 'tls', reason: 'HANDSHAKE_FAILED' });
+      this.refusals.warn('tls:HANDSHAKE_FAILED', { action: 'tls', addr, tlsError: err.code ?? err.message }, 'TLS handshake failed');
+    });
   }
 
   private async startWebSocket(): Promise<void> {
     this.http = createHttpServer();
-    this.wss = new WebSocketServer({ server: this.http, path: '/mqtt' });
-    this.wss.on('connection', (ws, req) => {
+    this.wss = this.webSocketOn(this.http);
+    await listen(this.http, this.opts.wsPort, this.opts.host);
+  }
+
+  private webSocketOn(server: HttpServer): WebSocketServer {
+    // maxPayload: one WebSocket frame never needs more than the largest MQTT packet (ws buffers a frame whole).
+    const wss = new WebSocketServer({ server, path: '/mqtt', maxPayload: this.frameLimits.packetMaxBytes + 8 });
+    wss.on('connection', (ws, req) => {
       const stream = createWebSocketStream(ws);
       // Keyed by the real sender: the TCP peer, or X-Forwarded-For when the peer is a trusted proxy.
       this.accept(stream, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted), req);
     });
-    await listen(this.http, this.opts.wsPort, this.opts.host);
+    return wss;
   }
 
   /**
@@ -415,8 +470,11 @@ export class BrokerService {
   async stop(): Promise<void> {
     const aedes = this.aedes;
     // Stop accepting first, then let aedes end the open device connections, then wait for the servers to finish.
-    const closing = Promise.all([closeServer(this.tcp), closeServer(this.http)]);
+    const closing = Promise.all([closeServer(this.tcp), closeServer(this.http), closeServer(this.tlsServer), closeServer(this.https)]);
     this.wss?.close();
+    this.wssSecure?.close();
+    if (this.tlsServer) this.opts.tls?.context.detach(this.tlsServer);
+    if (this.https) this.opts.tls?.context.detach(this.https);
     if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
     await closing;
   }
