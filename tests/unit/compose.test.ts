@@ -18,6 +18,7 @@ interface Service {
   entrypoint?: string[];
   command?: string[];
   volumes?: string[];
+  ports?: string[];
   secrets?: string[];
   read_only?: boolean;
 }
