@@ -1,4 +1,5 @@
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closesWithin, connackCode, deviceConnect, fixedHeader, qos1Publish, rawConnect, sleep, subscribeMany,
@@ -150,5 +151,45 @@ describe(`broker limits against hostile clients (${mode.name})`, () => {
     again.end(true);
     expect(t.app.broker.isConnected('sl-rights')).toBe(false);
     expect(await t.app.metrics.value('sw_mqtt_sessions_revoked_total')).toBe(2);
+  });
+});
+
+// Behind a reverse proxy every WebSocket comes from the proxy's address: limits must follow X-Forwarded-For, from it only.
+describe(`MQTT over WebSocket keyed by the real client address (${mode.name})`, () => {
+  let t: TestApp;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    const opened = await mode.open();
+    drop = opened.drop;
+    t = await startTestApp({ db: opened.db, env: { SW_MQTT_WS_PORT: '0', SW_MQTT_TRUSTED_PROXIES: '127.0.0.1', SW_MQTT_PENDING_PER_ADDRESS: '2' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await drop?.();
+  });
+
+  const open = (forwardedFor: string): Promise<{ ws: WebSocket; frames: Buffer[]; closed: Promise<void> }> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(t.app.urls().mqttWs!, 'mqtt', { headers: { 'x-forwarded-for': forwardedFor } });
+      const frames: Buffer[] = [];
+      const closed = new Promise<void>((r) => ws.once('close', () => r()));
+      ws.on('message', (d: Buffer) => frames.push(d));
+      ws.once('open', () => resolve({ ws, frames, closed }));
+      ws.once('error', reject);
+    });
+
+  it('refuses the third waiting login of one forwarded address, not another address behind the same proxy', async () => {
+    const idle = [await open('10.9.9.9'), await open('203.0.113.5, 10.9.9.9')];
+    await waitFor(async () => t.app.broker.pendingConnections >= 2, 3000);
+    const extra = await open('10.9.9.9');
+    await extra.closed;
+    expect(extra.frames.map((f) => [...f])).toEqual([[0x20, 0x02, 0x00, 0x03]]);
+    const creds = await t.provision('streetlight', 'sl-ws-real');
+    const dev = await mqtt.connectAsync(t.app.urls().mqttWs!, {
+      clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0,
+      wsOptions: { headers: { 'x-forwarded-for': '10.8.8.8' } },
+    });
+    await dev.endAsync();
+    for (const c of idle) c.ws.terminate();
   });
 });
