@@ -224,7 +224,7 @@ async function measure(kind: 'postgres' | 'embedded', a: Args): Promise<Measured
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sw-bench-'));
   const config = loadConfig({}, {
     SW_DATA_DIR: dataDir, SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: '0', SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: '0', SW_ADMIN_PASSWORD: PASSWORD,
-    SW_LOG_LEVEL: 'warn', SW_MQTT_CONNECT_RATE: '100000', SW_MQTT_CONNECT_BURST: '100000',
+    SW_LOG_LEVEL: 'warn', SW_MQTT_CONNECT_RATE: '100000', SW_MQTT_CONNECT_BURST: '100000', SW_MQTT_PENDING_PER_ADDRESS: '100000', SW_MQTT_PENDING_TOTAL: '100000',
   });
   const app = await startApp(config, silentLogger(), { db });
   let child: ChildProcess | undefined;

@@ -61,7 +61,7 @@ async function startService(dbUrl: string, dir: string): Promise<{ pid: number; 
       ...process.env, SW_DATABASE_URL: dbUrl, SW_DATA_DIR: path.join(dir, 'data'), SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: String(http),
       SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: String(mqtt), SW_ADMIN_PASSWORD: password, SW_LOG_LEVEL: 'warn',
       // A real ward's devices connect from thousands of addresses; here all come from 127.0.0.1.
-      SW_MQTT_CONNECT_RATE: '2000', SW_MQTT_CONNECT_BURST: '5000',
+      SW_MQTT_CONNECT_RATE: '2000', SW_MQTT_CONNECT_BURST: '5000', SW_MQTT_PENDING_PER_ADDRESS: '5000', SW_MQTT_PENDING_TOTAL: '5000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,7 +5,10 @@ import https from 'node:https';
 
 const env = process.env;
 const local = (host) => (!host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-const httpPort = Number(env.SW_HTTP_PORT ?? 8080);
+// Plain HTTP is on as the service decides it (SW_PLAIN_LISTENERS): auto = off in production unless SW_HTTP_PORT is set.
+const plainMode = env.SW_PLAIN_LISTENERS ?? 'auto';
+const plainOn = plainMode === 'on' || (plainMode === 'auto' && (env.NODE_ENV !== 'production' || env.SW_HTTP_PORT !== undefined));
+const httpPort = plainOn ? Number(env.SW_HTTP_PORT ?? 8080) : -1;
 // With plain HTTP switched off (-1), ask the HTTPS listener; its certificate names the public host, not 127.0.0.1.
 const target = httpPort > 0
   ? { lib: http, port: httpPort, rejectUnauthorized: undefined }

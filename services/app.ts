@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +16,7 @@ import { loadServiceKey } from './common/crypto.ts';
 import { lockDataDir } from './common/data-dir-lock.ts';
 import type { Logger } from './common/logger.ts';
 import { Metrics } from './common/metrics.ts';
+import { resolveTlsFiles, TlsContext } from './common/tls.ts';
 import type { Config } from './config/config.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrator.ts';
@@ -49,7 +51,12 @@ export interface App {
   ctx: ModuleContext;
   /** Set when the first administrator was created by this start with a generated password (print it once). */
   firstAdmin: { username: string; password: string | null } | null;
-  urls(): { mqtt: string; mqttWs: string | null; http: string };
+  /** Listener addresses; `mqtt` and `http` are '' when that plain listener is off (SW_PLAIN_LISTENERS). */
+  urls(): { mqtt: string; mqttWs: string | null; http: string; mqtts: string | null; mqttWss: string | null; https: string | null };
+  /** The certificate every TLS listener serves (null when all are off). */
+  tls: TlsContext | null;
+  /** SIGHUP: re-read the TLS certificate and key; open connections stay, new ones get the new pair. */
+  reloadTls(): { ok: boolean; error?: string };
   stop(): Promise<void>;
 }
 
@@ -103,6 +110,10 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
   });
   await maintenance.start();
 
+  // One certificate for MQTT/TLS, MQTT/WSS and HTTPS: the operator's files, or a self-signed pair made at first start.
+  const tlsWanted = config.mqtt.tlsPort >= 0 || config.mqtt.wssPort >= 0 || config.http.httpsPort >= 0;
+  const tls = tlsWanted ? new TlsContext(resolveTlsFiles({ ...config.tls, dataDir: config.dataDir, log }), log) : null;
+
   const broker = new BrokerService({
     host: config.mqtt.host,
     port: config.mqtt.port,
@@ -112,15 +123,27 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     maxTopicDepth: config.mqtt.maxTopicDepth,
     connectRate: config.mqtt.connectRate,
     connectBurst: config.mqtt.connectBurst,
+    limits: {
+      maxPacketBytes: config.mqtt.maxPacketBytes,
+      pendingPerAddress: config.mqtt.pendingPerAddress,
+      pendingTotal: config.mqtt.pendingTotal,
+      connectTimeoutMs: config.mqtt.connectTimeoutMs,
+      publishRate: config.mqtt.publishRate,
+      publishBurst: config.mqtt.publishBurst,
+      trustedProxies: config.mqtt.trustedProxies,
+    },
     log,
     metrics,
     auth: devices,
     sink: cluster ? cluster.wrapSink(ingest) : ingest,
     fallbackWhenBusy: config.defaulted.includes('SW_MQTT_PORT'),
     ...(cluster ? { cluster: cluster.broker } : {}),
+    ...(tls ? { tls: { context: tls, port: config.mqtt.tlsPort, wssPort: config.mqtt.wssPort, fallbackWhenBusy: config.defaulted.includes('SW_MQTT_TLS_PORT') } } : {}),
   });
   if (cluster) cluster.isLocal = (id) => broker.isConnected(id);
   await broker.start();
+  // Rights end with the session: rotated or deleted credentials close the device's live MQTT connection at once.
+  devices.onRightsRevoked((deviceId, reason) => broker.disconnectDevice(deviceId, reason));
 
   // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
   const ctx: ModuleContext = {
@@ -164,16 +187,22 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     },
     log,
   );
-  try {
-    await api.listen({ host: config.http.host, port: config.http.port });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !config.defaulted.includes('SW_HTTP_PORT')) throw err;
-    log.warn({ port: config.http.port }, 'HTTP port is in use: listening on a free port instead; set SW_HTTP_PORT to choose');
-    await api.listen({ host: config.http.host, port: 0 });
+  if (config.http.port >= 0) {
+    try {
+      await api.listen({ host: config.http.host, port: config.http.port });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !config.defaulted.includes('SW_HTTP_PORT')) throw err;
+      log.warn({ port: config.http.port }, 'HTTP port is in use: listening on a free port instead; set SW_HTTP_PORT to choose');
+      await api.listen({ host: config.http.host, port: 0 });
+    }
+  } else {
+    await api.ready();
   }
+  const httpsServer = tls && config.http.httpsPort >= 0 ? await listenHttps(api, tls, config, log) : null;
 
   for (const m of modules) await m.start?.();
-  const httpPort = (api.server.address() as AddressInfo).port;
+  const httpPort = (api.server.address() as AddressInfo | null)?.port ?? 0;
+  const httpsPort = (httpsServer?.address() as AddressInfo | null)?.port ?? 0;
   const shown = (h: string): string => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
   let stopped = false;
   return {
@@ -189,14 +218,28 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
     maintenance,
     ctx,
     firstAdmin,
-    urls: () => ({
-      mqtt: `mqtt://${shown(config.mqtt.host)}:${broker.address.port}`,
-      mqttWs: broker.address.wsPort ? `ws://${shown(config.mqtt.host)}:${broker.address.wsPort}/mqtt` : null,
-      http: `http://${shown(config.http.host)}:${httpPort}`,
-    }),
+    tls,
+    urls: () => {
+      const a = broker.address;
+      const m = shown(config.mqtt.host);
+      return {
+        mqtt: a.port ? `mqtt://${m}:${a.port}` : '',
+        mqttWs: a.wsPort ? `ws://${m}:${a.wsPort}/mqtt` : null,
+        http: httpPort ? `http://${shown(config.http.host)}:${httpPort}` : '',
+        mqtts: a.tlsPort ? `mqtts://${m}:${a.tlsPort}` : null,
+        mqttWss: a.wssPort ? `wss://${m}:${a.wssPort}/mqtt` : null,
+        https: httpsPort ? `https://${shown(config.http.host)}:${httpsPort}` : null,
+      };
+    },
+    reloadTls: () => (tls ? tls.reload() : { ok: false, error: 'no TLS listener is configured' }),
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (httpsServer) {
+        tls?.detach(httpsServer);
+        httpsServer.closeAllConnections();
+        await new Promise<void>((r) => httpsServer.close(() => r()));
+      }
       await api.close();
       for (const m of [...modules].reverse()) await m.stop?.();
       await broker.stop();
@@ -207,4 +250,31 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
       lock.release();
     },
   };
+}
+
+/**
+ * HTTPS for the API: the same Fastify instance behind a TLS listener (fastify.routing), so routes, hooks and limits are
+ * identical on both; WebSocket upgrades (the microphone) are handed to the API's own upgrade listeners.
+ */
+async function listenHttps(api: FastifyInstance, tls: TlsContext, config: Config, log: Logger): Promise<HttpsServer> {
+  const server = createHttpsServer({ ...tls.options, handshakeTimeout: 10_000 }, (req, res) => api.routing(req, res));
+  server.on('upgrade', (req, socket, head) => api.server.emit('upgrade', req, socket, head));
+  server.on('tlsClientError', (err: Error & { code?: string }) => log.debug({ tlsError: err.code ?? err.message }, 'HTTPS handshake failed'));
+  tls.attach(server);
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.http.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  try {
+    await listen(config.http.httpsPort);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !config.defaulted.includes('SW_HTTPS_PORT')) throw err;
+    log.warn({ port: config.http.httpsPort }, 'HTTPS port is in use: listening on a free port instead; set SW_HTTPS_PORT to choose');
+    await listen(0);
+  }
+  return server;
 }

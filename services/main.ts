@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     database: app.db.description,
     urls: app.urls(),
     firstAdmin: app.firstAdmin,
+    selfSignedCert: app.tls?.files.selfSigned ? app.tls.files.certFile : null,
     demo: demo ? `${demo.devices} simulated MQTT devices and ${demo.cameras} cameras reporting (stop with Ctrl-C)` : null,
   }));
 
@@ -45,6 +46,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP: new TLS certificate and key from the same files, without dropping a connection (README "Security").
+  process.on('SIGHUP', () => {
+    const r = app.reloadTls();
+    if (!r.ok) log.warn({ error: r.error }, 'SIGHUP: TLS not reloaded');
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

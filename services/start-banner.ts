@@ -5,18 +5,23 @@
  */
 export interface BannerFacts {
   database: string;
-  urls: { mqtt: string; mqttWs: string | null; http: string };
+  /** Plain listeners may be off (empty or null) in production; the TLS ones are null when off. */
+  urls: { mqtt: string | null; mqttWs: string | null; http: string | null; mqtts?: string | null; mqttWss?: string | null; https?: string | null };
   firstAdmin: { username: string; password: string | null } | null;
+  /** The self-signed certificate made at first start (devices need it as their CA file), or null. */
+  selfSignedCert?: string | null;
   demo: string | null;
 }
 
 export function startBanner(f: BannerFacts): string {
-  const lines = [
-    `Smart-ward backend is running (${f.database})`,
-    `MQTT      ${f.urls.mqtt}${f.urls.mqttWs ? `   WebSocket ${f.urls.mqttWs}` : ''}`,
-    `HTTP API  ${f.urls.http}/api/v1     OpenAPI docs ${f.urls.http}/docs`,
-    `Dashboard ${f.urls.http}/`,
-  ];
+  const u = f.urls;
+  const web = u.https || u.http;
+  const lines = [`Smart-ward backend is running (${f.database})`];
+  if (u.mqtt) lines.push(`MQTT      ${u.mqtt}${u.mqttWs ? `   WebSocket ${u.mqttWs}` : ''}`);
+  if (u.mqtts) lines.push(`MQTT/TLS  ${u.mqtts}${u.mqttWss ? `   secure WebSocket ${u.mqttWss}` : ''}`);
+  if (u.http && u.https) lines.push(`HTTP      ${u.http}   HTTPS ${u.https}`);
+  lines.push(`HTTP API  ${web}/api/v1     OpenAPI docs ${web}/docs`, `Dashboard ${web}/`);
+  if (f.selfSignedCert) lines.push(`TLS       self-signed certificate ${f.selfSignedCert} (devices: --cafile it; set SW_TLS_CERT_FILE for a real one)`);
   if (f.firstAdmin) {
     lines.push(`First administrator: ${f.firstAdmin.username}`);
     if (f.firstAdmin.password) {

@@ -81,6 +81,8 @@ async function startService(dbUrl: string, plan: PlannedDevice[]): Promise<{ por
   const config = loadConfig({}, {
     SW_DATA_DIR: dataDir, SW_DATABASE_URL: dbUrl, SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: '0', SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: '0',
     SW_ADMIN_PASSWORD: 'bench-admin-password', SW_LOG_LEVEL: 'warn', SW_MQTT_CONNECT_RATE: '100000', SW_MQTT_CONNECT_BURST: '100000',
+    // Benchmarks load one process from loopback: lift the per-address pre-login and per-device publish limits.
+    SW_MQTT_PENDING_PER_ADDRESS: '100000', SW_MQTT_PENDING_TOTAL: '100000', SW_MQTT_PUBLISH_RATE: '100000', SW_MQTT_PUBLISH_BURST: '100000',
   });
   const started = await startApp(config, createLogger({ level: 'warn' }));
   app = started;

@@ -12,7 +12,14 @@ export type RefusalCode =
   | 'FOREIGN_TOPIC'
   | 'UNKNOWN_TOPIC'
   | 'TOPIC_TOO_DEEP'
-  | 'QOS2_NOT_SUPPORTED';
+  | 'QOS2_NOT_SUPPORTED'
+  // Hostile-network limits (services/broker/frame-guard.ts, conn-guard.ts, broker.service.ts).
+  | 'TOO_MANY_PENDING'
+  | 'PACKET_TOO_LARGE'
+  | 'MALFORMED_PACKET'
+  | 'PRELOGIN_TOO_MUCH'
+  | 'SUBSCRIBE_FLOOD'
+  | 'CREDENTIALS_REVOKED';
 
 export type AclDecision<T> = { ok: true; value: T } | { ok: false; code: RefusalCode; reason: string };
 

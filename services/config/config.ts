@@ -10,15 +10,27 @@ export interface Config {
   databaseUrl: string;
   dbPoolSize: number;
   logLevel: string;
-  http: { host: string; port: number; publicBaseUrl: string };
+  /** `port` is -1 when plain HTTP is off (SW_PLAIN_LISTENERS); `httpsPort` -1 when HTTPS is off. */
+  http: { host: string; port: number; publicBaseUrl: string; httpsPort: number };
+  /** Certificate and key for every TLS listener; both empty = self-signed in dataDir/tls (services/common/tls.ts). */
+  tls: { certFile: string; keyFile: string };
   mqtt: {
     host: string;
     port: number;
     wsPort: number;
+    tlsPort: number;
+    wssPort: number;
     maxPayloadBytes: number;
     maxTopicDepth: number;
     connectRate: number;
     connectBurst: number;
+    maxPacketBytes: number;
+    pendingPerAddress: number;
+    pendingTotal: number;
+    connectTimeoutMs: number;
+    publishRate: number;
+    publishBurst: number;
+    trustedProxies: string[];
   };
   ingest: {
     batchRows: number;
@@ -180,26 +192,40 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
   problems.push(...placeholderProblems(raw));
   if (raw.SW_CLUSTER_REDIS_URL && !raw.SW_DATABASE_URL) problems.push('SW_CLUSTER_REDIS_URL: a cluster shares one PostgreSQL; set SW_DATABASE_URL too (the embedded store is one process only)');
   problems.push(...networkProblems({ SW_NETWORKS_LIVE_SOURCE: cidrList(raw.SW_NETWORKS_LIVE_SOURCE ?? ''), SW_NETWORKS_CAMERA: cidrList(raw.SW_NETWORKS_CAMERA ?? ''), SW_NETWORKS_WEBHOOK: cidrList(raw.SW_NETWORKS_WEBHOOK ?? '') }));
+  if (Boolean(raw.SW_TLS_CERT_FILE) !== Boolean(raw.SW_TLS_KEY_FILE)) problems.push('SW_TLS_CERT_FILE and SW_TLS_KEY_FILE: set both or neither');
   if (problems.length > 0) throw new ConfigError(problems);
-  return build(raw, defaulted);
+  return build(raw, defaulted, env.NODE_ENV === 'production');
 }
 
-function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[]): Config {
+function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[], production: boolean): Config {
   const int = (k: ConfigKey): number => Number(r[k]);
+  // Plain listeners are off in production unless their port was set on purpose (README "Security").
+  const mode = r.SW_PLAIN_LISTENERS;
+  const plain = (k: ConfigKey): number => (mode === 'on' || (mode === 'auto' && (!production || !defaulted.includes(k))) ? int(k) : -1);
   return {
     dataDir: path.resolve(r.SW_DATA_DIR),
     databaseUrl: r.SW_DATABASE_URL,
     dbPoolSize: int('SW_DB_POOL_SIZE'),
     logLevel: r.SW_LOG_LEVEL,
-    http: { host: r.SW_HTTP_HOST, port: int('SW_HTTP_PORT'), publicBaseUrl: r.SW_PUBLIC_BASE_URL.replace(/\/+$/, '') },
+    http: { host: r.SW_HTTP_HOST, port: plain('SW_HTTP_PORT'), publicBaseUrl: r.SW_PUBLIC_BASE_URL.replace(/\/+$/, ''), httpsPort: int('SW_HTTPS_PORT') },
+    tls: { certFile: r.SW_TLS_CERT_FILE, keyFile: r.SW_TLS_KEY_FILE },
     mqtt: {
       host: r.SW_MQTT_HOST,
-      port: int('SW_MQTT_PORT'),
-      wsPort: int('SW_MQTT_WS_PORT'),
+      port: plain('SW_MQTT_PORT'),
+      wsPort: plain('SW_MQTT_WS_PORT'),
+      tlsPort: int('SW_MQTT_TLS_PORT'),
+      wssPort: int('SW_MQTT_WSS_PORT'),
       maxPayloadBytes: int('SW_MQTT_MAX_PAYLOAD_BYTES'),
       maxTopicDepth: int('SW_MQTT_MAX_TOPIC_DEPTH'),
       connectRate: int('SW_MQTT_CONNECT_RATE'),
       connectBurst: int('SW_MQTT_CONNECT_BURST'),
+      maxPacketBytes: int('SW_MQTT_MAX_PACKET_BYTES'),
+      pendingPerAddress: int('SW_MQTT_PENDING_PER_ADDRESS'),
+      pendingTotal: int('SW_MQTT_PENDING_TOTAL'),
+      connectTimeoutMs: int('SW_MQTT_CONNECT_TIMEOUT_MS'),
+      publishRate: int('SW_MQTT_PUBLISH_RATE'),
+      publishBurst: int('SW_MQTT_PUBLISH_BURST'),
+      trustedProxies: r.SW_MQTT_TRUSTED_PROXIES ? r.SW_MQTT_TRUSTED_PROXIES.split(',') : [],
     },
     ingest: {
       batchRows: int('SW_INGEST_BATCH_ROWS'),

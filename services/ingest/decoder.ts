@@ -1,11 +1,13 @@
 import type { DeviceKind, MetricSpec } from '../../devices/index.ts';
 import type { PublishChannel } from '../broker/topics.ts';
 import { FREE_NUMBER_LIMIT, firstHugeNumber, sanitizeJson } from './sanitize.ts';
+import { parseJsonBounded } from '../common/safe-json.ts';
 
 /** Why ingest refused a message. Stored with the message in dead_letters and counted. */
 export type RejectCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'MALFORMED_JSON'
+  | 'JSON_TOO_DEEP'
   | 'NOT_AN_OBJECT'
   | 'UNKNOWN_FIELD'
   | 'MISSING_FIELD'
@@ -33,7 +35,15 @@ export interface DecodeLimits {
   maxFutureSkewMs: number;
   /** Timestamps older than this are refused (they would fall outside retention). */
   maxAgeMs: number;
+  /** Most nested objects/arrays in a payload (default MQTT_JSON_MAX_DEPTH). */
+  maxJsonDepth?: number;
 }
+
+/**
+ * Every device payload is at most 3 levels deep by contract ({ data: { key: value } }); 8 leaves room for a nested
+ * `result` or event `data` while keeping downstream recursion (jsonb, JSON.stringify) trivially safe.
+ */
+export const MQTT_JSON_MAX_DEPTH = 8;
 
 const fail = (code: RejectCode, reason: string): DecodeResult => ({ ok: false, code, reason });
 
@@ -164,14 +174,14 @@ export function decodeMessage(
 ): DecodeResult {
   if (payload.length > limits.maxPayloadBytes) return fail('PAYLOAD_TOO_LARGE', `payload is ${payload.length} bytes; the limit is ${limits.maxPayloadBytes}`);
   if (!kind) return fail('UNKNOWN_KIND', 'the device has no known kind');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    return fail('MALFORMED_JSON', `payload is not JSON: ${(err as Error).message}`);
+  // Depth is checked by an iterative scan before parsing: a deeply nested payload must never reach recursive code.
+  const parsed = parseJsonBounded(payload, { maxBytes: limits.maxPayloadBytes, maxDepth: limits.maxJsonDepth ?? MQTT_JSON_MAX_DEPTH });
+  if (!parsed.ok) {
+    if (parsed.code === 'TOO_DEEP') return fail('JSON_TOO_DEEP', `payload ${parsed.reason}`);
+    return fail('MALFORMED_JSON', `payload is ${parsed.reason}`);
   }
   // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message.
-  const { value: body, fixes: sanitized } = sanitizeJson(parsed);
+  const { value: body, fixes: sanitized } = sanitizeJson(parsed.value);
   if (!isObject(body)) return fail('NOT_AN_OBJECT', 'payload must be a JSON object');
   try {
     const time = parseTime(body.ts, receivedAt, limits);

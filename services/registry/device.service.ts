@@ -48,6 +48,7 @@ export class DeviceService implements DeviceAuthenticator {
   private readonly cache: CredentialCache;
   private readonly o: DeviceServiceOptions;
   private servingFromCache = false;
+  private readonly revokedListeners: ((deviceId: string, reason: 'rotated' | 'deleted') => void)[] = [];
 
   constructor(repo: DeviceRepository, serviceKey: Buffer, defaultWard: string, opts: DeviceServiceOptions = {}) {
     this.repo = repo;
@@ -158,14 +159,30 @@ export class DeviceService implements DeviceAuthenticator {
     return d;
   }
 
+  /** Called once a device's credentials stopped being valid (the broker ends its live session). */
+  onRightsRevoked(fn: (deviceId: string, reason: 'rotated' | 'deleted') => void): void {
+    this.revokedListeners.push(fn);
+  }
+
+  private revoked(id: string, reason: 'rotated' | 'deleted'): void {
+    for (const fn of this.revokedListeners) {
+      try {
+        fn(id, reason);
+      } catch (err) {
+        this.o.log?.error({ err, deviceId: id }, 'rights-revoked listener failed');
+      }
+    }
+  }
+
   async remove(id: string): Promise<void> {
     this.cache.forget(id);
     const done = await this.repo.delete(id);
     this.cache.forget(id);
     if (!done) throw notFound('Device', id);
+    this.revoked(id, 'deleted');
   }
 
-  /** New secret; the old one stops working at the device's next CONNECT. */
+  /** New secret; the old one stops working at once (the broker closes the live session through onRightsRevoked). */
   async rotate(id: string): Promise<Credentials> {
     const secret = randomSecret();
     this.cache.forget(id);
@@ -173,6 +190,7 @@ export class DeviceService implements DeviceAuthenticator {
     // Again once committed: a lookup that read the old hash meanwhile must not have put it back.
     this.cache.forget(id);
     if (!done) throw notFound('Device', id);
+    this.revoked(id, 'rotated');
     return { clientId: id, username: id, password: secret };
   }
 }

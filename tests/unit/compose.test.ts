@@ -18,6 +18,7 @@ interface Service {
   entrypoint?: string[];
   command?: string[];
   volumes?: string[];
+  ports?: string[];
   secrets?: string[];
   read_only?: boolean;
 }
@@ -153,11 +154,16 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('mounts the TLS folder read-only; TLS keys are present but commented out until issue 11 lands', () => {
+  it('mounts the TLS folder read-only and publishes the MQTT/TLS and HTTPS ports; the certificate paths are opt-in', () => {
     expect(services.smartward?.volumes).toContain('./deploy/tls:/etc/smartward/tls:ro');
-    const tlsLines = raw.split('\n').filter((l) => /SW_TLS_|SW_MQTT_TLS_PORT|SW_HTTPS_PORT|8883:8883|8443:8443/.test(l));
-    expect(tlsLines.length).toBeGreaterThanOrEqual(6);
-    for (const l of tlsLines) expect(l.trim(), l).toMatch(/^# TLS \(issue 11\): /);
+    const env = services.smartward?.environment as Record<string, string> | undefined;
+    expect(env?.SW_MQTT_TLS_PORT).toBe('8883');
+    expect(env?.SW_HTTPS_PORT).toBe('8443');
+    expect(services.smartward?.ports).toEqual(expect.arrayContaining(['8883:8883', '8443:8443']));
+    // Set together or not at all (the service refuses one without the other).
+    const certLines = raw.split('\n').filter((l) => /SW_TLS_(CERT|KEY)_FILE/.test(l));
+    expect(certLines).toHaveLength(2);
+    expect(new Set(certLines.map((l) => l.trim().startsWith('#'))).size).toBe(1);
   });
 
   it('hands Prometheus the scrape token as a secret file, not in its config', () => {

@@ -28,7 +28,7 @@ function problemsOf(load: () => unknown): string[] {
 describe('loadConfig', () => {
   it('loads the documented defaults from an empty environment', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ host: '0.0.0.0', port: 8080, publicBaseUrl: '' });
+    expect(c.http).toEqual({ host: '0.0.0.0', port: 8080, publicBaseUrl: '', httpsPort: 8443 });
     expect(c.health).toMatchObject({ sweepMaxMs: 30_000, flapMaxChanges: 6, webhookRetryDelaysMs: [1000, 5000, 30_000, 120_000, 600_000] });
     expect(c.cameras).toMatchObject({ probeIntervalMs: 30_000, snapshotKeepLast: 700, discoveryBindAddresses: ['127.0.0.1'] });
     expect(c.reports).toEqual({
@@ -70,7 +70,7 @@ describe('loadConfig', () => {
 
   it('refuses out-of-range integers and wrong URL schemes', () => {
     const problems = problemsOf(() => loadConfig({ SW_MQTT_PORT: '70000', SW_DATABASE_URL: 'mysql://x@y/db' }));
-    expect(problems.join('\n')).toMatch(/SW_MQTT_PORT: .*0\.\.65535/);
+    expect(problems.join('\n')).toMatch(/SW_MQTT_PORT: .*-1\.\.65535/);
     expect(problems.join('\n')).toMatch(/SW_DATABASE_URL: .*postgres/);
   });
 
@@ -106,5 +106,23 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ SW_CONFIG_FILE: writeJson('broken.json', '{not json') }))[0]).toMatch(/^SW_CONFIG_FILE: cannot read/);
     expect(problemsOf(() => loadConfig({ SW_CONFIG_FILE: writeJson('array.json', [1, 2]) }))[0]).toMatch(/must hold a JSON object/);
     expect(problemsOf(() => loadConfig({ SW_CONFIG_FILE: path.join(dir, 'missing.json') }))[0]).toMatch(/^SW_CONFIG_FILE:/);
+  });
+});
+
+describe('plain (unencrypted) listeners', () => {
+  it('are off by default in production, on when their port is set explicitly or SW_PLAIN_LISTENERS=on', () => {
+    const dev = loadConfig({});
+    expect([dev.mqtt.port, dev.http.port, dev.mqtt.tlsPort, dev.http.httpsPort]).toEqual([1883, 8080, 8883, 8443]);
+    const prod = loadConfig({ NODE_ENV: 'production', SW_MQTT_WS_PORT: '8083' });
+    expect([prod.mqtt.port, prod.http.port, prod.mqtt.wsPort]).toEqual([-1, -1, 8083]);
+    expect([prod.mqtt.tlsPort, prod.http.httpsPort]).toEqual([8883, 8443]);
+    expect(loadConfig({ NODE_ENV: 'production', SW_HTTP_PORT: '8080' }).http.port).toBe(8080);
+    expect(loadConfig({ NODE_ENV: 'production', SW_PLAIN_LISTENERS: 'on' }).mqtt.port).toBe(1883);
+    const off = loadConfig({ SW_PLAIN_LISTENERS: 'off', SW_MQTT_PORT: '1883' });
+    expect([off.mqtt.port, off.http.port]).toEqual([-1, -1]);
+  });
+
+  it('needs the TLS certificate and key together', () => {
+    expect(problemsOf(() => loadConfig({ SW_TLS_CERT_FILE: '/etc/x.crt' }))).toContain('SW_TLS_CERT_FILE and SW_TLS_KEY_FILE: set both or neither');
   });
 });

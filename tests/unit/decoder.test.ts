@@ -117,6 +117,22 @@ describe('telemetry', () => {
     expect(code(decode(undefined, 'telemetry', { metrics: { level: 1 } }))).toBe('UNKNOWN_KIND');
   });
 
+  // A 14 KB ack nested 7,000 levels deep once overflowed the stack downstream and stalled every command ack of the ward.
+  it('refuses an ack or event nested deeper than the JSON depth limit, and accepts one at the limit', () => {
+    const deep = `{"id":"c1","status":"ok","result":${'['.repeat(7000)}${']'.repeat(7000)}}`;
+    expect(code(decode(streetlight, 'ack', deep))).toBe('PAYLOAD_TOO_LARGE'); // 14 KB is over the 1 KB limit of LIMITS
+    const big = { ...LIMITS, maxPayloadBytes: 16_384 };
+    const r = decodeMessage(streetlight, 'ack', Buffer.from(deep), RECEIVED, big);
+    expect(r).toMatchObject({ ok: false, code: 'JSON_TOO_DEEP' });
+    const ev = `{"event":"lampFailure","active":true,"data":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`;
+    expect(decodeMessage(streetlight, 'event', Buffer.from(ev), RECEIVED, big)).toMatchObject({ ok: false, code: 'JSON_TOO_DEEP' });
+    // 8 levels: the top-level object and 7 from `result` down.
+    const atLimit = `{"id":"c1","status":"ok","result":${'{"a":'.repeat(7)}1${'}'.repeat(7)}}`;
+    expect(decodeMessage(streetlight, 'ack', Buffer.from(atLimit), RECEIVED, big).ok).toBe(true);
+    const overLimit = `{"id":"c1","status":"ok","result":${'{"a":'.repeat(8)}1${'}'.repeat(8)}}`;
+    expect(decodeMessage(streetlight, 'ack', Buffer.from(overLimit), RECEIVED, big)).toMatchObject({ ok: false, code: 'JSON_TOO_DEEP' });
+  });
+
   // These names used to find Object.prototype's members and make the decoder throw inside the broker (a crash).
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('refuses a metric named %s as unknown instead of throwing', (name) => {
     expect(code(decode(streetlight, 'telemetry', `{"metrics":{"${name}":1}}`))).toBe('UNKNOWN_FIELD');

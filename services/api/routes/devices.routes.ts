@@ -97,6 +97,6 @@ export const deviceRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) 
 
   app.post('/devices/:id/credentials/rotate', { config: { role: 'admin', action: 'device.rotate-credentials' }, schema: { tags: ['devices'], params: IdParams } }, async (req) => {
     req.auditTarget = { type: 'device', id: req.params.id };
-    return { credentials: await deps.devices.rotate(req.params.id), note: 'The new password is shown only now. The old one stops working at the next connect.' };
+    return { credentials: await deps.devices.rotate(req.params.id), note: 'The new password is shown only now. The old one stopped working at once: the device\'s live MQTT session was closed.' };
   });
 };
