@@ -33,4 +33,11 @@ export default tseslint.config(
     files: ['tests/**', 'simulators/**', 'bench/**', 'services/cli/**', 'services/main.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['tests/**'],
+    rules: {
+      // Playwright evaluates a waitForFunction predicate with eval in the page, which the dashboard's CSP refuses.
+      'no-restricted-properties': ['error', { property: 'waitForFunction', message: 'Use waitInPage from tests/helpers/browser.ts: the dashboard CSP refuses eval.' }],
+    },
+  },
 );

@@ -220,7 +220,7 @@ export class ClusterStack {
       const onData = (d: Buffer): void => {
         log.write(d);
         if (out.length < 20_000) out += d.toString();
-        if (/HTTP API\s+http:\/\//.test(out)) {
+        if (/HTTP API\s+https?:\/\//.test(out)) {
           clearTimeout(timer);
           resolve();
         }

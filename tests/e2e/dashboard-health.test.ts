@@ -10,7 +10,7 @@ import { openPglite } from '../../services/db/pglite-driver.ts';
 import { SimulatedDevice } from '../../simulators/mqtt/index.ts';
 import { startCameraFleet, type CameraFleet } from '../../simulators/onvif/index.ts';
 import { currentHalfYear } from '../../dashboard/src/ui/report-period.ts';
-import { browserMissing, launch, shot } from '../helpers/browser.ts';
+import { browserMissing, launch, shot, waitInPage } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 
 const missing = browserMissing();
@@ -23,7 +23,7 @@ const WAIT = { timeout: 60_000 };
 
 interface AlarmRow { id: number; deviceId: string; rule: string; state: string; acknowledgedBy: string | null; ackNote: string | null }
 
-/** A string expression for waitForFunction (the root tsconfig has no DOM types): an <img> that decoded. */
+/** A string expression for waitInPage (the root tsconfig has no DOM types): an <img> that decoded. */
 const imageShown = (selector: string): string => `(() => { const i = document.querySelector(${JSON.stringify(selector)}); return !!i && i.complete && i.naturalWidth > 0; })()`;
 
 describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
@@ -81,20 +81,20 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     await login(page, 'admin', ADMIN_PASSWORD);
 
     await page.click('a[data-nav="cameras"]');
-    await page.waitForFunction(imageShown('[data-camera="cam-01"] img.snap'), undefined, WAIT);
+    await waitInPage(page, imageShown('[data-camera="cam-01"] img.snap'), undefined, WAIT);
     expect(await page.textContent('[data-camera="cam-01"]')).toContain('Camera ngã tư chợ');
     await page.screenshot({ path: shot('cameras') });
 
     // Detail: the full image, then "take snapshot now" shows the new on-demand snapshot.
     await page.click('[data-camera="cam-01"]');
-    await page.waitForFunction(imageShown('#cam-full'), undefined, WAIT);
+    await waitInPage(page, imageShown('#cam-full'), undefined, WAIT);
     const snapshots = async (): Promise<{ id: string; trigger: string; requestedBy: string | null }[]> =>
       (await t.http<{ items: { id: string; trigger: string; requestedBy: string | null }[] }>('GET', '/api/v1/cameras/cam-01/snapshots?limit=50', { token: t.adminToken })).body.items;
     const known = new Set((await snapshots()).map((s) => s.id));
     await page.click('#snap-now');
     const taken = await waitFor(async () => (await snapshots()).find((s) => !known.has(s.id) && s.trigger === 'on-demand' && s.requestedBy === 'admin'), 60_000, 200);
     await page.waitForSelector(`#cam-full[data-snapshot-id="${taken.id}"]`, WAIT);
-    await page.waitForFunction(imageShown('#cam-full'), undefined, WAIT);
+    await waitInPage(page, imageShown('#cam-full'), undefined, WAIT);
 
     // PTZ: hold "pan right", release; the simulated head has turned right and stopped.
     const sim = cams.camera('cam-01');
@@ -116,7 +116,7 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     known.add(taken.id);
     const afterMove = await waitFor(async () => (await snapshots()).find((s) => !known.has(s.id) && s.trigger === 'on-demand'), 60_000, 200);
     await page.waitForSelector(`#cam-full[data-snapshot-id="${afterMove.id}"]`, WAIT);
-    await page.waitForFunction(imageShown('#cam-full'), undefined, WAIT);
+    await waitInPage(page, imageShown('#cam-full'), undefined, WAIT);
 
     // Presets: save the current position under a Vietnamese name; it is listed with a go-to button.
     await page.fill('#preset-save input[name="preset-name"]', 'Cổng chợ');
@@ -201,7 +201,7 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     const page = await browser.newPage();
     await login(page, me.body.actor, 'a-long-password-1');
     await page.goto(`${base}/#/cameras/cam-01`);
-    await page.waitForFunction(imageShown('#cam-full'), undefined, WAIT);
+    await waitInPage(page, imageShown('#cam-full'), undefined, WAIT);
     await page.waitForSelector('#ptz-presets li', WAIT);
     expect(await page.$$('[data-role-min="operator"]')).toHaveLength(0);
     expect(await page.$('#snap-now')).toBeNull();

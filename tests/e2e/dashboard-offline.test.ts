@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedDevice } from '../../simulators/mqtt/index.ts';
 import { openPglite } from '../../services/db/pglite-driver.ts';
 import { silentLogger } from '../../services/common/logger.ts';
-import { browserMissing, launch, shot } from '../helpers/browser.ts';
+import { browserMissing, launch, shot, waitInPage } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 
 const missing = browserMissing();
@@ -88,7 +88,7 @@ describe('operators’ dashboard without Internet access, and what each role see
     await page.waitForSelector('#map[data-markers="10"]', { timeout: 60_000 });
     await page.waitForSelector('#map-offline:visible', { timeout: 60_000 });
     expect(await page.textContent('#map-offline')).toContain('Không tải được nền bản đồ');
-    await page.waitForFunction(`${PAINTED} > 0`, undefined, { timeout: 60_000 });
+    await waitInPage(page, `${PAINTED} > 0`, undefined, { timeout: 60_000 });
     expect(await page.getAttribute('#map', 'class')).toContain('offline');
     await page.screenshot({ path: shot('map-offline') });
     // Filters redraw from the same markers.
@@ -146,7 +146,7 @@ describe('operators’ dashboard without Internet access, and what each role see
     await opPage.fill('#dev-light-level', '65');
     await opPage.click('#dev-light-apply');
     await opPage.waitForSelector('#cmd-result.ok', { timeout: 60_000 });
-    await opPage.waitForFunction(`document.querySelectorAll('#device-commands tr[data-state="acknowledged"]').length >= 2`, undefined, { timeout: 60_000 });
+    await waitInPage(opPage, `document.querySelectorAll('#device-commands tr[data-state="acknowledged"]').length >= 2`, undefined, { timeout: 60_000 });
     await opCtx.close();
 
     const viewer = await t.userToken('viewer');

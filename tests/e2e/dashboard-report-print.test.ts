@@ -7,7 +7,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../services/common/logger.ts';
 import { openPglite } from '../../services/db/pglite-driver.ts';
-import { browserMissing, launch, shot } from '../helpers/browser.ts';
+import { browserMissing, launch, shot, waitInPage } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const missing = browserMissing();
@@ -62,7 +62,7 @@ describe('dashboard: the report print view on a service without Chromium', () =>
     // Cut-off: data up to the end of 20/06/2026.
     await page.fill('#r-asof', '2026-06-20');
     await page.dispatchEvent('#r-asof', 'change');
-    await page.waitForFunction(`document.querySelector('#report-head')?.textContent?.includes('20/06/2026')`, undefined, WAIT);
+    await waitInPage(page, `document.querySelector('#report-head')?.textContent?.includes('20/06/2026')`, undefined, WAIT);
 
     await page.click('#print-view');
     const handle = await page.waitForSelector('#report-frame', WAIT);
@@ -80,7 +80,7 @@ describe('dashboard: the report print view on a service without Chromium', () =>
 
     // PDF needs Chromium on the server: the operator is told, the page stays usable.
     await page.click('#dl-pdf');
-    await page.waitForFunction(`document.body.textContent.includes('Chromium')`, undefined, WAIT);
+    await waitInPage(page, `document.body.textContent.includes('Chromium')`, undefined, WAIT);
     expect(await page.isVisible('#report-frame')).toBe(true);
     expect(errors).toEqual([]);
     await page.close();

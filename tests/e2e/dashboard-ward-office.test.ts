@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedDevice } from '../../simulators/mqtt/index.ts';
 import { openPglite } from '../../services/db/pglite-driver.ts';
 import { silentLogger } from '../../services/common/logger.ts';
-import { browserMissing, launch, shot } from '../helpers/browser.ts';
+import { browserMissing, launch, shot, waitInPage } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 
 const missing = browserMissing();
@@ -202,7 +202,7 @@ describe('the dashboard as a ward office uses it', () => {
     await page.fill('#lt-level', '60');
     await page.click('#lt-apply');
     await page.waitForSelector('#lt-acks[data-total="6"]', WAIT);
-    await page.waitForFunction(`Number(document.querySelector('#lt-acks').dataset.acked) >= 3`, undefined, WAIT);
+    await waitInPage(page, `Number(document.querySelector('#lt-acks').dataset.acked) >= 3`, undefined, WAIT);
     await page.waitForSelector('#lt-override-table tr[data-lights="6"]', WAIT);
     await page.click('#lt-override-table tr[data-lights="6"] button.end-override');
     await page.waitForSelector('#lt-no-overrides', WAIT);
@@ -212,7 +212,7 @@ describe('the dashboard as a ward office uses it', () => {
     await page.selectOption('#assignment-form select[name=what]', 'prog:dem');
     await page.click('#assignment-form button[type=submit]');
     await page.waitForSelector('#lt-assignments tr[data-assignment^="ward:"]', WAIT);
-    await page.waitForFunction(`(document.querySelector('#lt-ack-label')?.textContent ?? '').includes('Gửi chương trình')`, undefined, WAIT);
+    await waitInPage(page, `(document.querySelector('#lt-ack-label')?.textContent ?? '').includes('Gửi chương trình')`, undefined, WAIT);
     await page.waitForSelector('#lt-acks[data-total="6"]', WAIT);
     await page.waitForSelector('#lt-energy-kpis [data-kpi="saved"]', WAIT);
     expect(errors).toEqual([]);
@@ -297,7 +297,7 @@ describe('the dashboard as a ward office uses it', () => {
     const reader = res.body!.getReader();
     const first = await reader.read();
     expect(Buffer.from(first.value!.subarray(0, 4)).toString('hex')).toBe('1a45dfa3');
-    await page.waitForFunction(`Number(document.querySelector('#em-on-air').dataset.bytes ?? 0) > 1000`, undefined, WAIT);
+    await waitInPage(page, `Number(document.querySelector('#em-on-air').dataset.bytes ?? 0) > 1000`, undefined, WAIT);
     await page.click('#em-mic-stop');
     await page.waitForSelector('#em-on-air[data-mic="off"]', { ...WAIT, state: 'attached' });
     await reader.cancel();

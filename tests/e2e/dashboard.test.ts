@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedDevice } from '../../simulators/mqtt/index.ts';
 import { openPglite } from '../../services/db/pglite-driver.ts';
 import { silentLogger } from '../../services/common/logger.ts';
-import { browserMissing, launch, shot, type PageGlobals } from '../helpers/browser.ts';
+import { browserMissing, launch, shot, type PageGlobals, waitInPage } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const missing = browserMissing();
@@ -54,7 +54,7 @@ describe('operators’ dashboard in headless Chromium', () => {
     await page.screenshot({ path: shot('overview-before') });
     // Three devices connect over real MQTT: the overview turns them online without a reload.
     for (const s of sims) await s.connect();
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-kind="streetlight"] .legend')?.textContent?.includes('Trực tuyến 3'), undefined, { timeout: 15_000 });
+    await waitInPage(page, () => (globalThis as unknown as PageGlobals).document.querySelector('[data-kind="streetlight"] .legend')?.textContent?.includes('Trực tuyến 3'), undefined, { timeout: 15_000 });
     await page.screenshot({ path: shot('overview') });
 
     await page.click('a[data-nav="map"]');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.SW_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.artifacts');
@@ -30,4 +30,41 @@ export const shot = (name: string): string => path.join(ARTIFACTS, `${name}.png`
 export interface PageGlobals {
   document: { querySelector(selector: string): { textContent: string | null } | null };
   sessionStorage: { getItem(key: string): string | null };
+}
+
+/**
+ * Waits until `predicate` is truthy in the page, polling `page.evaluate` every `interval` ms.
+ *
+ * Playwright's own `page.waitForFunction` runs its predicate through `eval` inside the page — even when given a function —
+ * so the dashboard's Content-Security-Policy (`script-src 'self'`, no 'unsafe-eval') refuses it. `page.evaluate` goes through
+ * the DevTools protocol, which the page's CSP does not govern, so polling with it tests the page under its real policy.
+ * A string predicate is an expression evaluated in the page (the root tsconfig has no DOM types).
+ */
+export async function waitInPage<A>(
+  page: Page,
+  predicate: string | ((arg: A) => unknown),
+  arg?: A,
+  opts: { timeout?: number; interval?: number } = {},
+): Promise<void> {
+  const timeout = opts.timeout ?? 30_000;
+  const interval = opts.interval ?? 100;
+  const deadline = Date.now() + timeout;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const ok = typeof predicate === 'string' ? await page.evaluate(predicate) : await page.evaluate(predicate as (a: unknown) => unknown, arg as unknown);
+      if (ok) return;
+      last = ok;
+    } catch (err) {
+      // A navigation in progress destroys the execution context: try again on the next tick.
+      const msg = err instanceof Error ? err.message : String(err);
+      if (!/Execution context was destroyed|navigat|Cannot find context/i.test(msg)) throw err;
+      last = msg;
+    }
+    if (Date.now() > deadline) {
+      const what = typeof predicate === 'string' ? predicate : predicate.toString();
+      throw new Error(`waitInPage: not true within ${timeout} ms (last value ${JSON.stringify(last)}): ${what.slice(0, 300)}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
 }

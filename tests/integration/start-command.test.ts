@@ -29,11 +29,12 @@ function start(cwd: string, logLevel = 'warn'): Promise<Started> {
     const timer = setTimeout(() => reject(new Error(`no start banner within 60 s:\n${out}`)), 60_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
-      const m = /MQTT\s+(mqtt:\/\/\S+)[\s\S]*HTTP API\s+(http:\/\/\S+)\/api\/v1/.exec(out);
-      if (m && /(Log in:|First administrator)[^\n]*\n(.*\n)?/.test(out) && out.includes('\n\n', out.indexOf('HTTP API'))) {
+      // With HTTPS on (the self-signed first start) the plain URL is on the "HTTP … HTTPS …" line; otherwise on "HTTP API".
+      const m = /MQTT\s+(mqtt:\/\/\S+)[\s\S]*?(?:\nHTTP\s+(http:\/\/\S+)\s+HTTPS|HTTP API\s+(http:\/\/\S+)\/api\/v1)/.exec(out);
+      if (m && out.includes('HTTP API') && /(Log in:|First administrator)[^\n]*\n(.*\n)?/.test(out) && out.includes('\n\n', out.indexOf('HTTP API'))) {
         clearTimeout(timer);
         const pw = /Password \(shown once, change it\): (\S+)/.exec(out);
-        resolve({ proc, mqtt: m[1]!, http: m[2]!, password: pw?.[1] ?? null, out });
+        resolve({ proc, mqtt: m[1]!, http: (m[2] ?? m[3])!, password: pw?.[1] ?? null, out });
       }
     };
     proc.stdout!.on('data', onData);
