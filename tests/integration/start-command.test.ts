@@ -30,7 +30,7 @@ function start(cwd: string, logLevel = 'warn'): Promise<Started> {
     const onData = (d: Buffer): void => {
       out += d.toString();
       // With HTTPS on (the self-signed first start) the plain URL is on the "HTTP … HTTPS …" line; otherwise on "HTTP API".
-      const m = /MQTT\s+(mqtt:\/\/\S+)[\s\S]*?(?:\nHTTP\s+(http:\/\/\S+)\s+HTTPS|HTTP API\s+(http:\/\/\S+)\/api\/v1)/.exec(out);
+      const m = /MQTT\s+(mqtt:\/\/\S+)[\s\S]*?(?:HTTP\s+(http:\/\/\S+)\s+HTTPS|HTTP API\s+(http:\/\/\S+)\/api\/v1)/.exec(out);
       if (m && out.includes('HTTP API') && /(Log in:|First administrator)[^\n]*\n(.*\n)?/.test(out) && out.includes('\n\n', out.indexOf('HTTP API'))) {
         clearTimeout(timer);
         const pw = /Password \(shown once, change it\): (\S+)/.exec(out);
