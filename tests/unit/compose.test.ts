@@ -261,7 +261,7 @@ describe('docker compose config (every profile)', () => {
   }
   const cmd = composeCommand();
 
-  it.each([[[]], [['sim']], [['monitoring']], [['sim', 'monitoring']]])('validates with profiles %j', (profiles: string[]) => {
+  it.each([[[]], [['sim']], [['monitoring']], [['cluster']], [['sim', 'monitoring', 'cluster']]])('validates with profiles %j', (profiles: string[]) => {
     if (!cmd) {
       console.warn('[compose] SKIPPED `docker compose config`: no Compose v2 here (docker client without the compose plugin, no docker-compose v2)');
       return;
