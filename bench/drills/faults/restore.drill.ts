@@ -24,8 +24,11 @@ async function reportAll(url: string, creds: { username: string; password: strin
   const c = await mqtt.connectAsync(url, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0 });
   const t0 = Date.now() - MESSAGES * 1000;
   let acked = 0;
+  // A refused publish closes the connection and leaves publishAsync pending: fail fast with the reason instead of hanging.
+  const closed = new Promise<never>((_, reject) => c.once('close', () => reject(new Error(`the service closed the device's connection after ${acked} acknowledged messages`))));
+  closed.catch(() => undefined);
   for (let i = 0; i < MESSAGES; i++) {
-    await c.publishAsync(`sw/v1/${creds.username}/telemetry`, JSON.stringify({ ts: new Date(t0 + i * 1000).toISOString(), metrics: { level: 70, power: 80 + (i % 10) } }), { qos: 1 });
+    await Promise.race([closed, c.publishAsync(`sw/v1/${creds.username}/telemetry`, JSON.stringify({ ts: new Date(t0 + i * 1000).toISOString(), metrics: { level: 70, power: 80 + (i % 10) } }), { qos: 1 })]);
     acked++;
   }
   await c.endAsync();
@@ -37,7 +40,10 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
   const pass = path.join(work, 'passphrase');
   writeFileSync(pass, 'restore drill passphrase 1', { mode: 0o600 });
   mkdirSync(path.join(work, 'live'));
-  const svc = await startService({ dataDir: path.join(work, 'live'), readyTimeoutMs: 180_000 });
+  // The device sends its 500 readings back to back, past the default per-device burst (SW_MQTT_PUBLISH_BURST 300), which
+  // would cut it off: this drill is about restore, so the limit is raised for it.
+  const limits = { SW_MQTT_PUBLISH_RATE: '10000', SW_MQTT_PUBLISH_BURST: '10000' };
+  const svc = await startService({ dataDir: path.join(work, 'live'), readyTimeoutMs: 180_000, env: limits });
   try {
     const token = await adminToken(svc.httpUrl);
     const r = await fetch(`${svc.httpUrl}/api/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'sl-drill-1', kind: 'streetlight', name: 'sl-drill-1' }) });
@@ -58,7 +64,7 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
     const telemetry = Number(/public\.telemetry\s+\d+\s+(\d+)/.exec(restore.out)?.[1] ?? -1);
     if (restore.code !== 0) return { passed: false, detail: `restore failed: ${restore.out.trim().slice(-500)}`, counts: { acked, telemetry } };
 
-    const again = await startService({ dataDir: restoredDir, readyTimeoutMs: 180_000 });
+    const again = await startService({ dataDir: restoredDir, readyTimeoutMs: 180_000, env: limits });
     try {
       const c = await mqtt.connectAsync(again.mqttUrl, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0 });
       await c.endAsync();
