@@ -1,6 +1,7 @@
 /**
- * Read-only WiFi figures for the dashboard's "WiFi công cộng" page that name nobody: portal logins counted by method,
- * consent version and purpose, and the personal-data retention in force. Viewers may read both (no hash leaves them).
+ * Read-only WiFi figures for the dashboard's "WiFi công cộng" page that name nobody: sessions in progress per point,
+ * portal logins counted by method, consent version and purpose, and the personal-data retention in force. Viewers may
+ * read them (no hash leaves them).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +24,14 @@ const LoginSummary = Type.Object({
   byPurpose: Type.Array(Type.Object({ purpose: Type.String(), logins: Count })),
   byLanguage: Type.Array(Type.Object({ language: Type.String(), logins: Count })),
 });
+/** A session with no stop record and no news for this long is not counted as in progress (its stop was lost). */
+export const OPEN_SESSION_STALE_MS = 24 * 3_600_000;
+const OpenNow = Type.Object({
+  at: Type.String(),
+  staleAfterS: Type.Integer({ description: 'a session silent for longer is not counted (its stop record was lost)' }),
+  total: Count,
+  items: Type.Array(Type.Object({ deviceId: Type.String(), open: Count })),
+});
 const Retention = Type.Object({
   personalRetentionDays: Type.Integer({ description: 'SW_WIFI_PERSONAL_RETENTION_DAYS: sessions and portal logins are removed after this' }),
   rawEventKeepDays: Type.Integer({ description: 'raw session/login events (the fold input) are removed after this' }),
@@ -43,6 +52,15 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
         const to = Date.parse(req.query.to);
         if (!(from < to)) throw badRequest('BAD_PERIOD', "'from' must be before 'to'");
         return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...(await d.repo.loginSummary(new Date(from), new Date(to))) };
+      },
+    );
+    app.get(
+      '/wifi/sessions/open',
+      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'Sessions in progress now, per access point (counts only).', response: { 200: OpenNow } } },
+      async () => {
+        const now = new Date();
+        const items = await d.repo.openByDevice(now, OPEN_SESSION_STALE_MS);
+        return { at: now.toISOString(), staleAfterS: OPEN_SESSION_STALE_MS / 1000, total: items.reduce((n, x) => n + x.open, 0), items };
       },
     );
     app.get(

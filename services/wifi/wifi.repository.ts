@@ -243,6 +243,20 @@ export class WifiRepository {
   }
 
   /**
+   * Sessions in progress per access point: started, no stop record yet, and active within `staleMs` (an AP that lost
+   * a session's stop would otherwise keep it open for ever). Counts only.
+   */
+  async openByDevice(now: Date, staleMs: number): Promise<{ deviceId: string; open: number }[]> {
+    const r = await this.db.query<{ device_id: string; n: number }>(
+      `SELECT device_id, count(*)::int AS n FROM wifi_sessions
+        WHERE ended_at IS NULL AND last_update >= $1::timestamptz - make_interval(secs => $2::float8 / 1000) AND last_update <= $1
+        GROUP BY device_id ORDER BY device_id`,
+      [now, staleMs],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, open: x.n }));
+  }
+
+  /**
    * Portal logins of [from, to) counted by method, consent version (and whether it was published here), purpose and
    * language. Counts only: no hash leaves this query, so viewers may read it.
    */

@@ -50,7 +50,7 @@ describe.each(modes)('dashboard feeds of the WiFi and province pages on $name', 
 
   const get = <T>(url: string, token = viewer) => t.http<T>('GET', `/api/v1${url}`, { token });
 
-  it('counts portal logins by method, consent version and purpose without a hash, and states the retention', async () => {
+  it('counts portal logins by method, consent version and purpose without a hash, sessions in progress, and states the retention', async () => {
     const now = Date.now();
     const logins = [
       { mac: '02:11:22:33:44:01', phone: '0912345001', method: 'sms', consentVersion: '2026-01', consentPurposes: ['terms', 'marketing'], language: 'vi' },
@@ -91,6 +91,19 @@ describe.each(modes)('dashboard feeds of the WiFi and province pages on $name', 
     // The listing itself (hashes) stays an operator's.
     expect((await get(`/wifi/portal-logins?from=${from}&to=${to}`)).status).toBe(403);
     expect((await get(`/wifi/portal-logins/summary?from=${to}&to=${from}`)).status).toBe(400);
+    // The WiFi figure's id is camelCase like every figure id: a plan target can be set for it (the page shows it).
+    const target = await t.http('PUT', '/api/v1/plan-targets/wifi-ap.uniqueUsers/2026', { token: t.adminToken, body: { comparator: '>=', target: 100, source: 'Kế hoạch 2026' } });
+    expect(target.status).toBe(200);
+    // Sessions in progress: started, not stopped, heard of within a day; a session whose stop was lost is not counted.
+    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 120_000, event: 'sessionStart', data: { sessionId: 'o-1', mac: '02:11:22:33:44:01', ssid: 'x' } }));
+    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 110_000, event: 'sessionStart', data: { sessionId: 'o-2', mac: '02:11:22:33:44:02', ssid: 'x' } }));
+    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 100_000, event: 'sessionStop', data: { sessionId: 'o-2', bytesIn: 10, bytesOut: 5, durationS: 10 } }));
+    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 2 * 86_400_000, event: 'sessionStart', data: { sessionId: 'o-3', mac: '02:11:22:33:44:03', ssid: 'x' } }));
+    await waitFor(async () => (await rowCount(t, `SELECT 1 FROM wifi_sessions WHERE session_id LIKE 'o-%' AND (session_id <> 'o-2' OR ended_at IS NOT NULL)`)) === 3, 15_000);
+    const o = await get<{ total: number; items: { deviceId: string; open: number }[] }>('/wifi/sessions/open');
+    expect(o.status).toBe(200);
+    expect(o.body.total).toBe(1);
+    expect(o.body.items).toEqual([{ deviceId: 'ap-f1', open: 1 }]);
     const r = await get<Record<string, unknown>>('/wifi/retention');
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ personalRetentionDays: 30, rawEventKeepDays: 7, intervalMs: 3_600_000 });

@@ -13,6 +13,7 @@ export interface LoginSummary {
   byLanguage: { language: string; logins: number }[];
 }
 export interface ConsentVersion { version: string; purposes: string[]; publishedAt: string }
+export interface OpenNow { total: number; items: { deviceId: string; open: number }[] }
 export interface Retention { personalRetentionDays: number; rawEventKeepDays: number; intervalMs: number }
 
 export type PeriodChoice = '24h' | '7d' | '30d' | 'month' | 'half';
