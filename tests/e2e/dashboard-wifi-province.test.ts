@@ -314,6 +314,34 @@ describe('the WiFi and province-link pages', () => {
     await page.close();
   }, 60_000);
 
+  it('on a phone (390×844) neither page scrolls sideways', async () => {
+    if (missing) return;
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base);
+    await page.evaluate(`localStorage.setItem('sw.lang', 'vi')`);
+    await page.goto(base);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', ADMIN_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#kind-cards .card', WAIT);
+    for (const [name, hash, ready] of [
+      ['wifi', '#/wifi', '#wf-session-table tbody tr'],
+      ['province', '#/province', '#pv-inbox-table tr[data-bulletin="flood-7"]'],
+    ] as const) {
+      await page.evaluate(`location.hash = '${hash}'`);
+      await page.waitForSelector(ready, WAIT);
+      await page.waitForSelector('#pv-backlog .kpis, #wf-consent-table', WAIT);
+      const [scroll, client] = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.clientWidth]')) as [number, number];
+      expect(scroll, `${name}: ${scroll}px wide on a ${client}px screen`).toBeLessThanOrEqual(client);
+      await page.waitForTimeout(250);
+      await page.screenshot({ path: SHOTS ? path.join(SHOTS, `${name}-phone.png`) : shot(`${name}-phone`), fullPage: true });
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('a viewer sees the figures but no action, and no session list', async () => {
     if (missing) return;
     const { page, errors } = await open(VIEWER);

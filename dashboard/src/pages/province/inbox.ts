@@ -77,8 +77,9 @@ export function inboxPanel(alive: () => boolean): { el: HTMLElement; load: () =>
     return h('tr', { 'data-bulletin': b.id, 'data-priority': b.priority, 'data-status': b.status },
       h('td', {}, fmtTime(b.receivedAt)),
       h('td', { class: 'wrap' }, b.title),
-      h('td', {}, h('span', { class: `badge prio-${b.priority}`, title: t(`pv.ph_${b.priority}`) }, t(`pv.p_${b.priority}`)), h('div', { class: 'small muted' }, t(`pv.ph_${b.priority}`))),
-      h('td', {}, h('span', { class: `badge st-${b.status}` }, t(`pv.s_${b.status}`)), b.decidedBy ? h('div', { class: 'small muted' }, `${b.decidedBy} · ${fmtTime(b.decidedAt)}${b.note ? ` · ${b.note}` : ''}`) : null),
+      // One block per cell: a phone's card layout lays a cell's children side by side.
+      h('td', {}, h('div', {}, h('span', { class: `badge prio-${b.priority}`, title: t(`pv.ph_${b.priority}`) }, t(`pv.p_${b.priority}`)), h('div', { class: 'small muted' }, t(`pv.ph_${b.priority}`)))),
+      h('td', {}, h('div', {}, h('span', { class: `badge st-${b.status}` }, t(`pv.s_${b.status}`)), b.decidedBy ? h('div', { class: 'small muted' }, `${b.decidedBy} · ${fmtTime(b.decidedAt)}${b.note ? ` · ${b.note}` : ''}`) : null)),
       h('td', {}, detail?.aired ?? '—'),
       h('td', {}, detail?.reported ?? '—'),
       h('td', { class: 'actions' }, actions));

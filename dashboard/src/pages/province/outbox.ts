@@ -36,7 +36,7 @@ export function outboxPanel(alive: () => boolean): { el: HTMLElement; load: () =
     panel('pv-recent', t('pv.messages'), h('div', { class: 'filters' }, h('label', {}, t('status'), status)), list));
 
   const loadMessages = async (): Promise<void> => {
-    const r = await api.get<{ items: Message[] }>(`/api/v1/province/outbox/messages?limit=50${status.value ? `&status=${status.value}` : ''}`);
+    const r = await api.get<{ items: Message[] }>(`/api/v1/province/outbox/messages?limit=25${status.value ? `&status=${status.value}` : ''}`);
     if (!alive()) return;
     list.replaceChildren(r.items.length
       ? dataTable(r.items, [

@@ -36,7 +36,7 @@ export async function wifiPage(root: HTMLElement, params: string[], settings: Se
   root.append(
     h('h1', {}, t('wifi')),
     h('div', { class: 'filters' }, h('label', {}, t('wf.period'), choose)),
-    h('div', { class: 'two' }, ...usage.el),
+    ...usage.el,
     sessions.el,
     consent.el,
     retention.el,
