@@ -359,6 +359,12 @@ describe('the WiFi and province-link pages', () => {
     for (const sel of ['#pv-retry', '#pv-export', 'button.pv-accept', 'button.pv-decline']) expect(await page.isVisible(sel), sel).toBe(false);
     const shown = (await page.evaluate(`[...document.querySelectorAll('[data-role-min]')].filter((e) => e.offsetParent !== null).length`)) as number;
     expect(shown).toBe(0);
+    // English is a click away.
+    await page.click('#lang');
+    await waitInPage(page, `document.querySelector('main h1')?.textContent === 'Province link'`, undefined, WAIT);
+    await page.waitForSelector('#pv-inbox-table tr[data-bulletin="flood-7"]', WAIT);
+    expect(await text(page, '#pv-inbox-table tr[data-bulletin="flood-7"]')).toContain('Emergency');
+    expect(await text(page, 'a[data-nav="wifi"]')).toBe('Public WiFi');
     // And the API refuses them anyway.
     const token = (await page.evaluate(`sessionStorage.getItem('sw.token')`)) as string;
     expect((await t.http('POST', '/api/v1/province/outbox/retry', { token })).status).toBe(403);
