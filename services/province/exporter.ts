@@ -75,6 +75,14 @@ export class OutboxExporter {
     this.o.metrics.set(M.backlog[0], M.backlog[1], b.pending);
   }
 
+  /** Messages waiting out a backoff are tried now (the admin's "retry now"); returns how many were rescheduled. */
+  async retryNow(): Promise<number> {
+    const n = await this.o.repo.retryNow(new Date(this.clock()));
+    this.o.log.info({ rescheduled: n, upstream: this.o.upstream.description }, 'province outbox: retry now');
+    this.kick();
+    return n;
+  }
+
   start(): void {
     this.stopped = false;
     this.kick();

@@ -10,6 +10,7 @@ import type { Batch } from '../ingest/batch.ts';
 import type { FeatureModule, ModuleContext } from '../modules/module.ts';
 import { OutboxExporter } from './exporter.ts';
 import { ProvinceRepository } from './province.repository.ts';
+import { outboxRoutes } from './outbox.routes.ts';
 import { provinceRoutes } from './province.routes.ts';
 import { ProvinceService, type IndicatorSource } from './province.service.ts';
 import { NgsiLdUpstream } from './upstream.ts';
@@ -36,6 +37,7 @@ export class ProvinceModule implements FeatureModule {
   private cfg: ProvinceConfig = DEFAULTS;
   exporter: OutboxExporter | null = null;
   service: ProvinceService | undefined;
+  private repo: ProvinceRepository | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly onBatch = (b: Batch): void => {
@@ -51,6 +53,7 @@ export class ProvinceModule implements FeatureModule {
     this.cfg = { ...DEFAULTS, ...(ctx.config as Partial<typeof ctx.config>).province };
     const log = ctx.log.child({ module: 'province' });
     const repo = new ProvinceRepository(ctx.db);
+    this.repo = repo;
     if (this.cfg.brokerUrl) {
       this.exporter = new OutboxExporter({
         repo,
@@ -78,14 +81,19 @@ export class ProvinceModule implements FeatureModule {
   }
 
   routes(): FastifyPluginAsync {
-    if (!this.service) throw new Error('province module used before init');
-    return provinceRoutes({
+    if (!this.service || !this.repo) throw new Error('province module used before init');
+    const outbox = outboxRoutes({ repo: this.repo, exporter: this.exporter });
+    const main = provinceRoutes({
       service: this.service,
       exporter: this.exporter,
       inboundToken: this.cfg.inboundToken,
       publicBaseUrl: (this.ctx?.config as Partial<ModuleContext['config']> | undefined)?.http?.publicBaseUrl ?? '',
       exportNow: () => this.exportNow(),
     });
+    return async (app, opts) => {
+      await main(app, opts);
+      await outbox(app, opts);
+    };
   }
 
   /** One export pass (devices + indicators → outbox), serialized with the others. */

@@ -20,6 +20,20 @@ export interface Backlog {
   lastError: string | null;
 }
 
+export interface OutboxMessage {
+  id: string;
+  entityId: string;
+  entityType: string;
+  status: 'pending' | 'delivered' | 'rejected' | 'superseded';
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  /** A BroadcastPlayLog's content: the province bulletin id, the cluster's entity id, the result. */
+  playLog?: { broadcast: string; device: string | null; result: string | null };
+}
+
 export interface ProvinceBroadcast {
   id: string;
   broadcastId: string;
@@ -214,6 +228,51 @@ export class ProvinceRepository {
       nextAttemptAt: p?.next?.toISOString() ?? null,
       lastError: e.rows[0]?.last_error ?? null,
     };
+  }
+
+  /**
+   * Recent outbox messages, newest first, as the dashboard shows them: what, its state, attempts, and for a play log the
+   * bulletin, cluster and result it reports (`broadcast` filters play logs of one province bulletin).
+   */
+  async messages(f: { type?: string; status?: string; broadcast?: string; limit: number }): Promise<OutboxMessage[]> {
+    const r = await this.db.query<{
+      id: string;
+      entity_id: string;
+      entity_type: string;
+      status: OutboxMessage['status'];
+      created_at: Date;
+      attempts: number;
+      next_attempt_at: Date;
+      last_error: string | null;
+      delivered_at: Date | null;
+      ref_broadcast: string | null;
+      ref_device: string | null;
+      result: string | null;
+    }>(
+      `SELECT id, entity_id, entity_type, status, created_at, attempts, next_attempt_at, last_error, delivered_at,
+              body->'refBroadcast'->>'value' AS ref_broadcast, body->'refDevice'->>'object' AS ref_device, body->'result'->>'value' AS result
+         FROM province_outbox
+        WHERE ($1::text IS NULL OR entity_type = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR body->'refBroadcast'->>'value' = $3)
+        ORDER BY created_at DESC, id LIMIT $4`,
+      [f.type ?? null, f.status ?? null, f.broadcast ?? null, f.limit],
+    );
+    return r.rows.map((x) => ({
+      id: x.id,
+      entityId: x.entity_id,
+      entityType: x.entity_type,
+      status: x.status,
+      createdAt: x.created_at.toISOString(),
+      attempts: x.attempts,
+      nextAttemptAt: x.status === 'pending' ? x.next_attempt_at.toISOString() : null,
+      lastError: x.last_error,
+      deliveredAt: x.delivered_at?.toISOString() ?? null,
+      ...(x.ref_broadcast !== null ? { playLog: { broadcast: x.ref_broadcast, device: x.ref_device, result: x.result } } : {}),
+    }));
+  }
+
+  /** Pending messages waiting out a backoff become due now (an operator's "retry now"); returns how many. */
+  async retryNow(now: Date): Promise<number> {
+    return (await this.db.query(`UPDATE province_outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1`, [now])).rowCount;
   }
 
   /** Delivered, rejected and superseded messages older than the cut-off are removed (pending ones never are). */

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Batch } from '../ingest/batch.ts';
 import type { FeatureModule, ModuleContext } from '../modules/module.ts';
 import { WifiRepository } from './wifi.repository.ts';
+import { wifiOverviewRoutes } from './wifi-overview.routes.ts';
 import { wifiRoutes } from './wifi.routes.ts';
 import { WIFI_USERS_SOURCE, WifiService } from './wifi.service.ts';
 
@@ -43,7 +44,16 @@ export class WifiModule implements FeatureModule {
 
   routes(): FastifyPluginAsync {
     if (!this.service || !this.repo) throw new Error('wifi module used before init');
-    return wifiRoutes({ service: this.service, repo: this.repo });
+    const main = wifiRoutes({ service: this.service, repo: this.repo });
+    const overview = wifiOverviewRoutes({
+      service: this.service,
+      repo: this.repo,
+      retentionIntervalMs: (this.ctx?.config as Partial<ModuleContext['config']> | undefined)?.wifi?.retentionIntervalMs ?? 3_600_000,
+    });
+    return async (app, opts) => {
+      await main(app, opts);
+      await overview(app, opts);
+    };
   }
 
   async start(): Promise<void> {

@@ -49,6 +49,16 @@ export interface ConsentVersion {
   publishedBy: string;
 }
 
+export interface LoginSummary {
+  logins: number;
+  distinctClients: number;
+  withPhone: number;
+  byMethod: { method: string; logins: number }[];
+  byConsentVersion: { version: string; known: boolean; logins: number }[];
+  byPurpose: { purpose: string; logins: number }[];
+  byLanguage: { language: string; logins: number }[];
+}
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export class WifiRepository {
@@ -230,6 +240,55 @@ export class WifiRepository {
       consentPurposes: x.consent_purposes,
       language: x.language,
     }));
+  }
+
+  /**
+   * Sessions in progress per access point: started, no stop record yet, and active within `staleMs` (an AP that lost
+   * a session's stop would otherwise keep it open for ever). Counts only.
+   */
+  async openByDevice(now: Date, staleMs: number): Promise<{ deviceId: string; open: number }[]> {
+    const r = await this.db.query<{ device_id: string; n: number }>(
+      `SELECT device_id, count(*)::int AS n FROM wifi_sessions
+        WHERE ended_at IS NULL AND last_update >= $1::timestamptz - make_interval(secs => $2::float8 / 1000) AND last_update <= $1
+        GROUP BY device_id ORDER BY device_id`,
+      [now, staleMs],
+    );
+    return r.rows.map((x) => ({ deviceId: x.device_id, open: x.n }));
+  }
+
+  /**
+   * Portal logins of [from, to) counted by method, consent version (and whether it was published here), purpose and
+   * language. Counts only: no hash leaves this query, so viewers may read it.
+   */
+  async loginSummary(from: Date, to: Date): Promise<LoginSummary> {
+    const q = async (col: string): Promise<{ key: string; known: boolean | null; n: number }[]> =>
+      (
+        await this.db.query<{ key: string; known: boolean | null; n: number }>(
+          `SELECT ${col} AS key, ${col === 'consent_version' ? 'bool_and(consent_known)' : 'NULL::boolean'} AS known, count(*)::int AS n
+             FROM wifi_portal_logins WHERE at >= $1 AND at < $2 GROUP BY 1 ORDER BY 3 DESC, 1`,
+          [from, to],
+        )
+      ).rows;
+    const totals = await this.db.query<{ n: number; users: number; phones: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT client_hash)::int AS users, count(phone_hash)::int AS phones
+         FROM wifi_portal_logins WHERE at >= $1 AND at < $2`,
+      [from, to],
+    );
+    const purposes = await this.db.query<{ key: string; n: number }>(
+      `SELECT p AS key, count(*)::int AS n FROM wifi_portal_logins, unnest(consent_purposes) AS p
+        WHERE at >= $1 AND at < $2 GROUP BY 1 ORDER BY 2 DESC, 1`,
+      [from, to],
+    );
+    const t = totals.rows[0];
+    return {
+      logins: t?.n ?? 0,
+      distinctClients: t?.users ?? 0,
+      withPhone: t?.phones ?? 0,
+      byMethod: (await q('method')).map((r) => ({ method: r.key, logins: r.n })),
+      byConsentVersion: (await q('consent_version')).map((r) => ({ version: r.key, known: r.known === true, logins: r.n })),
+      byPurpose: purposes.rows.map((r) => ({ purpose: r.key, logins: r.n })),
+      byLanguage: (await q('language')).map((r) => ({ language: r.key, logins: r.n })),
+    };
   }
 
   async consentVersions(): Promise<ConsentVersion[]> {

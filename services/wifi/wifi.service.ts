@@ -146,6 +146,11 @@ export class WifiService implements UniqueUsersSource {
     return { sessions: t.sessions, uniqueUsers: t.users, bytes: t.bytes, durationS: t.durationS };
   }
 
+  /** What the retention job keeps, for the dashboard: personal records in days, raw session/login events in days. */
+  retention(): { personalRetentionDays: number; rawEventKeepDays: number } {
+    return { personalRetentionDays: this.o.retentionDays, rawEventKeepDays: Math.min(RAW_EVENT_KEEP_DAYS, this.o.retentionDays) };
+  }
+
   /** The retention job: personal records older than the configured days are removed. */
   async purge(): Promise<{ sessions: number; logins: number; events: number; cutoff: string }> {
     const cutoff = new Date(this.clock() - this.o.retentionDays * 86_400_000);

@@ -7,9 +7,11 @@ import { deviceListPage, devicePage } from './devices.ts';
 import { lightingPage } from './lighting/index.ts';
 import { managePage } from './manage/index.ts';
 import { mapPage } from './map.ts';
+import { provincePage } from './province/index.ts';
 import { radioPage } from './radio/index.ts';
 import { reportsPage } from './reports.ts';
 import { overviewPage } from './overview.ts';
+import { wifiPage } from './wifi/index.ts';
 
 export interface Page {
   path: string;
@@ -29,6 +31,8 @@ export const routes: Page[] = [
   { path: 'lighting', title: 'lighting', nav: true, render: lightingPage },
   { path: 'radio', title: 'radio', nav: true, render: radioPage },
   { path: 'cameras', title: 'cameras', nav: true, render: camerasPage },
+  { path: 'wifi', title: 'wifi', nav: true, render: wifiPage },
+  { path: 'province', title: 'province', nav: true, render: provincePage },
   { path: 'alarms', title: 'alarms', nav: true, render: alarmsPage },
   { path: 'reports', title: 'reports', nav: true, render: reportsPage },
   { path: 'manage', title: 'manage', nav: true, render: managePage },

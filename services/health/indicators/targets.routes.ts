@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { TargetsService } from './targets.service.ts';
 
 const PeriodCode = Type.String({ pattern: '^\\d{4}(-(0[1-9]|1[0-2]|H[12]))?$', description: 'YYYY, YYYY-H1, YYYY-H2 or YYYY-MM' });
-const Params = Type.Object({ indicator: Type.String({ pattern: '^[a-z0-9.-]{3,80}$', description: 'A figure id of the indicator report, e.g. wifi-ap.groupsServedPeriod' }), period: PeriodCode });
+const Params = Type.Object({ indicator: Type.String({ pattern: '^[A-Za-z0-9.-]{3,80}$', description: 'A figure id of the indicator report, e.g. wifi-ap.groupsServedPeriod' }), period: PeriodCode });
 const Body = Type.Object(
   {
     comparator: Type.Union([Type.Literal('>='), Type.Literal('>'), Type.Literal('<='), Type.Literal('<')]),
