@@ -15,6 +15,8 @@ const MetricInfo = Type.Object({
   min: Type.Optional(Type.Number()),
   max: Type.Optional(Type.Number()),
   values: Type.Optional(Type.Array(Type.String())),
+  /** Longest value of a `string` metric. */
+  maxLength: Type.Optional(Type.Number()),
   doc: Type.String(),
   label: TextSchema,
   /** Labels of enum values. */

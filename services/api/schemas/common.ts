@@ -15,6 +15,11 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 export const Bag = Type.Record(Type.String(), Type.Unknown());
 
 export const Iso = Type.String({ format: 'date-time' });
+/**
+ * A time the handler holds as a `Date`: on the wire an ISO string like `Iso` (fast-json-stringify writes a Date in a
+ * date-time string as `toISOString()`), typed `string | Date` on the server side of the contract.
+ */
+export const IsoDate = Type.Unsafe<string | Date>(Type.String({ format: 'date-time' }));
 
 /** Every error: `{ error: { code, message, details? } }` (services/api/app.ts, the error handler). */
 export const ErrorBody = Type.Object(
