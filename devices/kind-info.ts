@@ -77,7 +77,7 @@ export function kindInfo(k: DeviceKind): KindInfo {
         return [n, { ...m, values: 'values' in m ? [...m.values] : undefined, label: ui.telemetry[n] ?? fallback(n), ...(valueLabels ? { valueLabels } : {}) }];
       }),
     ),
-    events: Object.fromEntries(Object.entries(k.events).map(([n, e]) => [n, { ...e, ...(e.personal ? { personal: [...e.personal] } : {}), label: ui.events[n] ?? fallback(n) }])),
+    events: Object.fromEntries(Object.entries(k.events).map(([n, { personal, ...e }]) => [n, { ...e, ...(personal ? { personal: [...personal] } : {}), label: ui.events[n] ?? fallback(n) }])),
     commands: Object.fromEntries(
       Object.entries(k.commands).map(([n, c]) => {
         const cu = ui.commands[n];
