@@ -11,6 +11,9 @@ export const Text = Type.Object({ vi: Type.String(), en: Type.String() });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+/** One of the given strings (`anyOf` of constants), typed as their union. */
+export const OneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
+
 /** A free-form JSON object (device state, asset details, command parameters): every key kept as it is. */
 export const Bag = Type.Record(Type.String(), Type.Unknown());
 
