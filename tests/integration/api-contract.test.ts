@@ -19,6 +19,7 @@ import { Value } from 'typebox/value';
 import { dbModes } from '../helpers/db-modes.ts';
 import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 import { startDemo, type Demo } from '../../simulators/demo.ts';
+import { wav } from './control-audio-fixtures.ts';
 
 interface Captured { url: string; payload: unknown }
 
@@ -123,6 +124,73 @@ describe('API contract: real responses match the declared response schemas', () 
     await demo?.stop();
     await t?.close();
     await drop?.();
+  });
+
+  it('representative writes answer with bodies their schemas describe', { timeout: 120_000 }, async () => {
+    const first = async (url: string): Promise<Record<string, unknown>> => {
+      const r = await t.app.api.inject({ method: 'GET', url, headers: { authorization: `Bearer ${t.adminToken}` } });
+      return ((JSON.parse(r.body) as { items?: Record<string, unknown>[] }).items ?? [])[0] ?? {};
+    };
+    const light = String((await first('/api/v1/devices?kind=streetlight')).id);
+    const ap = String((await first('/api/v1/devices?kind=wifi-ap')).id);
+    const camera = String((await first('/api/v1/cameras')).id ?? '');
+    const alarm = (await first('/api/v1/alarms?state=active')).id;
+    const indicator = String(((await t.http<{ items: string[] }>('GET', '/api/v1/plan-targets/indicators', { token: t.adminToken })).body.items ?? [])[0]);
+    const soon = (min: number): string => new Date(Date.now() + min * 60_000).toISOString();
+    const expect2xx: string[] = [];
+    const write = async (method: string, route: string, path: string, body: unknown, want: number): Promise<unknown> => {
+      const r = await call(method, route, path, body);
+      if (r.status !== want) expect2xx.push(`${method} ${path} → ${r.status} (wanted ${want}): ${JSON.stringify(r.body).slice(0, 200)}`);
+      return r.body;
+    };
+    await write('POST', '/api/v1/zones', '/api/v1/zones', { id: 'contract-z', name: 'Contract zone', kind: 'lighting_zone' }, 201);
+    await write('PATCH', '/api/v1/zones/:id', '/api/v1/zones/contract-z', { name: 'Contract zone 2' }, 200);
+    await write('PUT', '/api/v1/zones/:id/devices', '/api/v1/zones/contract-z/devices', { deviceIds: [light] }, 200);
+    await write('POST', '/api/v1/devices', '/api/v1/devices', { id: 'contract-sl', kind: 'streetlight', name: 'Contract light', tags: ['contract'], asset: { ratedPowerW: 90 } }, 201);
+    await write('PATCH', '/api/v1/devices/:id', '/api/v1/devices/contract-sl', { address: 'Somewhere' }, 200);
+    await write('POST', '/api/v1/devices/:id/credentials/rotate', '/api/v1/devices/contract-sl/credentials/rotate', undefined, 200);
+    await write('POST', '/api/v1/users', '/api/v1/users', { username: 'contract-op', role: 'operator', password: 'a-long-password-1' }, 201);
+    await write('PATCH', '/api/v1/users/:username', '/api/v1/users/contract-op', { displayName: 'Contract operator' }, 200);
+    const token = (await write('POST', '/api/v1/tokens', '/api/v1/tokens', { name: 'contract', role: 'viewer', expiresAt: soon(60) }, 201)) as { id?: string };
+    await write('POST', '/api/v1/auth/login', '/api/v1/auth/login', { username: 'contract-op', password: 'a-long-password-1' }, 200);
+    await write('POST', '/api/v1/commands', '/api/v1/commands', { id: 'contract-cmd', name: 'reboot', target: { type: 'device', id: ap } }, 201);
+    await write('POST', '/api/v1/commands', '/api/v1/commands', { id: 'contract-cmd', name: 'reboot', target: { type: 'device', id: ap } }, 200);
+    await write('POST', '/api/v1/commands', '/api/v1/commands', { id: 'contract-cmd-2', name: 'setLevel', params: { level: 40, expiresAt: soon(30) }, target: { type: 'device', id: light } }, 201);
+    await write('POST', '/api/v1/commands/:id/cancel', '/api/v1/commands/contract-cmd-2/cancel', undefined, 200);
+    await write('PUT', '/api/v1/lighting/site', '/api/v1/lighting/site', { lat: 12.22, lon: 109.19 }, 200);
+    await write('PUT', '/api/v1/lighting/programs/:id', '/api/v1/lighting/programs/contract-p', { name: 'Contract', steps: [{ at: 'sunset', level: 100 }, { at: '23:00', level: 50, rampS: 60 }, { at: 'sunrise', offsetMin: 10, level: 0 }] }, 201);
+    await write('PUT', '/api/v1/lighting/calendars/:id', '/api/v1/lighting/calendars/contract-c', { name: 'Contract', defaultProgramId: 'contract-p', rules: [{ name: 'Tết', from: '02-01', to: '02-05', weekdays: [6, 7], programId: 'contract-p' }] }, 201);
+    await write('PUT', '/api/v1/lighting/assignments', '/api/v1/lighting/assignments', { targetType: 'zone', targetId: 'contract-z', calendarId: 'contract-c' }, 200);
+    await write('POST', '/api/v1/lighting/override', '/api/v1/lighting/override', { target: { type: 'zone', id: 'contract-z' }, level: 60, durationS: 900 }, 201);
+    await write('POST', '/api/v1/lighting/resume', '/api/v1/lighting/resume', { target: { type: 'zone', id: 'contract-z' } }, 201);
+    await write('POST', '/api/v1/lighting/push', '/api/v1/lighting/push', { deviceIds: [light] }, 200);
+    await write('POST', '/api/v1/schedules', '/api/v1/schedules', { id: 'contract-s', command: { name: 'reboot', target: { type: 'device', id: ap } }, startAt: soon(60), rrule: 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=3;BYMINUTE=0' }, 201);
+    await write('POST', '/api/v1/maintenance-windows', '/api/v1/maintenance-windows', { title: 'Contract', scope: { type: 'device', id: light }, from: soon(10), to: soon(70) }, 201);
+    await write('PUT', '/api/v1/health/rules/:kind', '/api/v1/health/rules/streetlight', { reportIntervalS: 20 }, 200);
+    await write('DELETE', '/api/v1/health/rules/:kind', '/api/v1/health/rules/streetlight', undefined, 204);
+    if (alarm !== undefined) await write('POST', '/api/v1/alarms/:id/ack', `/api/v1/alarms/${String(alarm)}/ack`, { note: 'seen' }, 200);
+    await write('PUT', '/api/v1/alarm-rules/:kind/:rule', '/api/v1/alarm-rules/streetlight/dayBurner', { severity: 'info' }, 200);
+    await write('POST', '/api/v1/alarm-webhooks', '/api/v1/alarm-webhooks', { name: 'Contract', url: 'http://127.0.0.1:9/hook' }, 201);
+    await write('PUT', '/api/v1/plan-targets/:indicator/:period', `/api/v1/plan-targets/${indicator}/${month}`, { comparator: '>=', target: 90, source: 'Kế hoạch (contract test)' }, 200);
+    const speaker = String((await first('/api/v1/devices?kind=speaker')).id);
+    const audio = (await write('POST', '/api/v1/radio/audio', '/api/v1/radio/audio?title=Contract', wav(2), 201)) as { id?: string };
+    const bulletin = { title: 'Contract', priority: 'normal', audioId: audio.id, clusterIds: [speaker], startAt: soon(30) };
+    await write('POST', '/api/v1/radio/broadcasts/check', '/api/v1/radio/broadcasts/check', bulletin, 200);
+    await write('POST', '/api/v1/radio/broadcasts', '/api/v1/radio/broadcasts', { ...bulletin, id: 'contract-b' }, 201);
+    await write('POST', '/api/v1/wifi/consent-versions', '/api/v1/wifi/consent-versions', { version: 'contract-1', textVi: 'Đồng ý', textEn: 'Agree', purposes: ['service'] }, 201);
+    await write('POST', '/api/v1/wifi/retention/run', '/api/v1/wifi/retention/run', undefined, 200);
+    await write('POST', '/api/v1/province/export/run', '/api/v1/province/export/run', undefined, 200);
+    if (camera) {
+      await write('POST', '/api/v1/cameras/:id/snapshots', `/api/v1/cameras/${camera}/snapshots`, undefined, 201);
+      await write('POST', '/api/v1/cameras/:id/ptz/stop', `/api/v1/cameras/${camera}/ptz/stop`, undefined, 200);
+      await write('POST', '/api/v1/cameras/:id/ptz/presets', `/api/v1/cameras/${camera}/ptz/presets`, { name: 'contract' }, 201);
+    }
+    if (token.id) await write('DELETE', '/api/v1/tokens/:id', `/api/v1/tokens/${token.id}`, undefined, 204);
+    // Errors are answers too: a missing thing and a refused body have the error body.
+    await write('GET', '/api/v1/devices/:id', '/api/v1/devices/no-such-device', undefined, 404);
+    await write('POST', '/api/v1/zones', '/api/v1/zones', { id: 'x', name: 'y', kind: 'nonsense' }, 400);
+    expect(expect2xx, expect2xx.join('\n')).toEqual([]);
+    expect(problems, problems.join('\n')).toEqual([]);
   });
 
   it('every GET answers with a body its schema describes, unchanged by serialization', { timeout: 300_000 }, async () => {
