@@ -8,16 +8,11 @@ import { withAvailability } from './uptime/uptime.service.ts';
 import { addTotals, zeroTotals, type UptimeTotals } from './uptime/uptime-math.ts';
 import type { Scope, ScopeType, UptimeDevice } from './uptime/uptime.repository.ts';
 import { Items, NoContent, replies } from '../api/schemas/common.ts';
-import { HealthRule, HealthSummary, MaintenanceWindow, NewMaintenanceWindow, Uptime } from '../api/schemas/health.ts';
+import { DeviceHealthList, HealthRule, HealthSummary, MaintenanceWindow, NewMaintenanceWindow, Uptime } from '../api/schemas/health.ts';
 
 const KindParams = Type.Object({ kind: Type.String({ maxLength: 64 }) });
 const ScopeTypeSchema = Type.Union([Type.Literal('ward'), Type.Literal('kind'), Type.Literal('zone'), Type.Literal('device')]);
 const Positive = Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86400 });
-const Severity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical'), Type.Null()]);
-const DeviceHealthList = Type.Object({
-  at: Type.String({ format: 'date-time' }),
-  items: Type.Array(Type.Object({ deviceId: Type.String(), health: Type.Union([Type.Literal('fault'), Type.Literal('maintenance')]), severity: Severity, rules: Type.Array(Type.String()), maintenance: Type.Array(Type.String()) })),
-});
 const MAX_WINDOW_MS = 3 * 366 * 86400_000;
 
 /** Checks that a scope names something that exists (a typo must not answer "0 devices, no data"). */

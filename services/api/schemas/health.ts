@@ -5,6 +5,17 @@ import { Bag, Iso, Nullable, Paged, Text } from './common.ts';
 export const AlarmSeverity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
 export const AlarmState = Type.Union([Type.Literal('active'), Type.Literal('acknowledged'), Type.Literal('cleared')]);
 
+/** `GET /health/devices`: devices in fault (an open fault, metric or deviation alarm) or under planned maintenance. */
+export const DeviceHealth = Type.Object({
+  deviceId: Type.String(),
+  health: Type.Union([Type.Literal('fault'), Type.Literal('maintenance')]),
+  severity: Nullable(AlarmSeverity),
+  rules: Type.Array(Type.String()),
+  maintenance: Type.Array(Type.String()),
+});
+export type DeviceHealth = Static<typeof DeviceHealth>;
+export const DeviceHealthList = Type.Object({ at: Iso, items: Type.Array(DeviceHealth) });
+
 const HealthSpecFields = { reportIntervalS: Type.Number(), maxReportIntervalS: Type.Number(), missedReportsOffline: Type.Number() };
 export const HealthRule = Type.Object({
   kind: Type.String(),
@@ -83,7 +94,7 @@ export const WebhookDelivery = Type.Object({
 export const AlarmWithDeliveries = Type.Object({ ...Alarm.properties, deliveries: Type.Array(WebhookDelivery) });
 
 /** A kind's alarm trigger: its `type` and the numbers an operator may tune (free-form beyond `type`). */
-const Trigger = Type.Object({ type: Type.String() }, { additionalProperties: true });
+const Trigger = Type.Unsafe<{ type: string; [param: string]: unknown }>(Type.Object({ type: Type.String() }, { additionalProperties: true }));
 export const AlarmRule = Type.Object({
   kind: Type.String(),
   rule: Type.String(),
