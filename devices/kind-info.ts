@@ -15,13 +15,22 @@ const MetricInfo = Type.Object({
   min: Type.Optional(Type.Number()),
   max: Type.Optional(Type.Number()),
   values: Type.Optional(Type.Array(Type.String())),
+  /** Longest value of a `string` metric. */
+  maxLength: Type.Optional(Type.Number()),
   doc: Type.String(),
   label: TextSchema,
   /** Labels of enum values. */
   valueLabels: Type.Optional(Type.Record(Type.String(), TextSchema)),
 });
 
-const EventInfo = Type.Object({ severity: Type.String(), fault: Type.Boolean(), doc: Type.String(), label: TextSchema });
+const EventInfo = Type.Object({
+  severity: Type.String(),
+  fault: Type.Boolean(),
+  doc: Type.String(),
+  /** Fields of the event's data that ingest replaces by keyed hashes (personal data). */
+  personal: Type.Optional(Type.Array(Type.String())),
+  label: TextSchema,
+});
 
 const CommandInfo = Type.Object({
   doc: Type.String(),
@@ -68,7 +77,7 @@ export function kindInfo(k: DeviceKind): KindInfo {
         return [n, { ...m, values: 'values' in m ? [...m.values] : undefined, label: ui.telemetry[n] ?? fallback(n), ...(valueLabels ? { valueLabels } : {}) }];
       }),
     ),
-    events: Object.fromEntries(Object.entries(k.events).map(([n, e]) => [n, { ...e, label: ui.events[n] ?? fallback(n) }])),
+    events: Object.fromEntries(Object.entries(k.events).map(([n, { personal, ...e }]) => [n, { ...e, ...(personal ? { personal: [...personal] } : {}), label: ui.events[n] ?? fallback(n) }])),
     commands: Object.fromEntries(
       Object.entries(k.commands).map(([n, c]) => {
         const cu = ui.commands[n];

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.ts';
 import type { RouteEntry } from './api/security.ts';
+import type { ApiDeps } from './api/context.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { AuthRepository } from './auth/auth.repository.ts';
 import { AuthService } from './auth/auth.service.ts';
@@ -64,7 +65,7 @@ export interface App {
  * Wiring in dependency order: database → migrations → repositories → services → broker → API.
  * Shutdown runs in reverse and drains ingest batches before the database closes.
  */
-export async function startApp(config: Config, log: Logger, opts: { db?: Db } = {}): Promise<App> {
+export async function startApp(config: Config, log: Logger, opts: { db?: Db; instrumentApi?: ApiDeps['instrument'] } = {}): Promise<App> {
   // Before anything touches the data folder (embedded database, spool, secret key): one process per folder.
   const lock = lockDataDir(config.dataDir, log);
   const metrics = new Metrics({ process: true });
@@ -175,6 +176,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db } = 
       audit,
       events: liveEvents,
       extraRoutes: modules.flatMap((m) => (m.routes ? [m.routes()] : [])),
+      instrument: opts.instrumentApi,
       ready: () => readiness(db, broker, ingest),
       status: () => ({
         database: db.description,

@@ -1,8 +1,7 @@
 /** The API as the page sees it: bearer token in sessionStorage, coded errors, and the live event stream. */
-export interface Me {
-  actor: string;
-  role: 'viewer' | 'operator' | 'admin';
-}
+import type { Me } from './contract.ts';
+
+export type { Me };
 
 export class ApiError extends Error {
   readonly status: number;

@@ -1,4 +1,5 @@
 import { api } from './api.ts';
+import type { DeviceHealth as Item } from './contract.ts';
 import { fleet, type FleetDevice } from './fleet.ts';
 
 /** What the map and lists colour a device by (issue 14): not only whether it talks, but whether it works. */
@@ -6,7 +7,6 @@ export type Health = 'fault' | 'offline' | 'maintenance' | 'ok' | 'unknown';
 export const HEALTHS: readonly Health[] = ['fault', 'offline', 'maintenance', 'ok', 'unknown'];
 export const HEALTH_COLOURS: Record<Health, string> = { fault: '#d73027', offline: '#4d4d4d', maintenance: '#2c7fb8', ok: '#1a9850', unknown: '#bdbdbd' };
 
-interface Item { deviceId: string; health: 'fault' | 'maintenance'; severity: string | null; rules: string[]; maintenance: string[] }
 
 /**
  * Faults and maintenance from `GET /health/devices`, refreshed after alarm changes (live) and every minute (windows

@@ -1,13 +1,7 @@
 import { api } from './api.ts';
+import type { Zone } from './contract.ts';
 
-export interface Zone {
-  id: string;
-  name: string;
-  kind: 'residential_group' | 'lighting_zone' | 'broadcast_zone' | 'area' | string;
-  parentId: string | null;
-  wardCode?: string;
-  deviceCount?: number;
-}
+export type { Zone };
 
 /** Zones and residential groups, loaded once per session and again after an edit; pages show names, not ids. */
 class Zones {

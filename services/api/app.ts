@@ -71,6 +71,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const routes = installSecurity(app, deps);
+  deps.instrument?.(app);
   await app.register(systemRoutes(deps));
   await app.register(authRoutes(deps), { prefix: '/api/v1' });
   await app.register(deviceRoutes(deps), { prefix: '/api/v1' });

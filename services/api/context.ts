@@ -31,6 +31,8 @@ export interface ApiDeps {
   events: EventEmitter;
   /** Feature modules' route plugins, mounted under /api/v1. */
   extraRoutes: FastifyPluginAsync[];
+  /** Tests only: called on the root instance before any route is registered (the contract test adds hooks here). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 export type Api = FastifyInstance & { withTypeProvider: () => unknown };

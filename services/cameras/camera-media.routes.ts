@@ -11,6 +11,10 @@ import { IdParams, Paging } from '../api/routes/schemas.ts';
 import { badRequest } from '../common/errors.ts';
 import type { CameraFeature } from './camera.module.ts';
 import type { SnapshotImage } from './camera-snapshot.service.ts';
+import { binary, replies } from '../api/schemas/common.ts';
+import { PresetList, PresetSet, PtzDone, PtzStatus, Snapshot, SnapshotList } from '../api/schemas/cameras.ts';
+
+const Image = replies({ 200: binary(['image/jpeg', 'image/webp'], 'The snapshot image (JPEG or WebP); x-snapshot-id and x-snapshot-taken-at name it') });
 
 const Size = Type.Object({ size: Type.Optional(Type.Union([Type.Literal('thumb'), Type.Literal('full')], { default: 'full' })) }, { additionalProperties: false });
 const SnapshotParams = Type.Object({ id: IdParams.properties.id, snapshotId: Type.String({ format: 'uuid' }) });
@@ -50,7 +54,7 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
   const actor = (req: FastifyRequest): string | null => req.principal?.actor ?? null;
 
   // ---- snapshots -----------------------------------------------------------------------------------------------------
-  app.post('/cameras/:id/snapshots', { config: { role: 'operator', action: 'camera.snapshot' }, schema: { tags, params: IdParams } }, async (req, reply) => {
+  app.post('/cameras/:id/snapshots', { config: { role: 'operator', action: 'camera.snapshot' }, schema: { tags, params: IdParams, response: replies({ 201: Snapshot }) } }, async (req, reply) => {
     req.auditTarget = { type: 'camera', id: req.params.id };
     const snapshot = await f.snapshots.takeNow(req.params.id, actor(req));
     req.auditTarget.details = { snapshotId: snapshot.id };
@@ -59,15 +63,15 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
 
   app.get(
     '/cameras/:id/snapshots',
-    { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Type.Object({ ...Paging }, { additionalProperties: false }) } },
+    { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Type.Object({ ...Paging }, { additionalProperties: false }), response: replies({ 200: SnapshotList }) } },
     async (req) => f.snapshots.list(req.params.id, req.query.limit ?? 100, req.query.offset ?? 0),
   );
 
-  app.get('/cameras/:id/snapshots/latest', { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Size } }, async (req, reply) =>
+  app.get('/cameras/:id/snapshots/latest', { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Size, response: Image } }, async (req, reply) =>
     sendImage(reply, await f.snapshots.image(req.params.id, undefined, req.query.size ?? 'full'), 'private, no-cache'),
   );
 
-  app.get('/cameras/:id/snapshots/:snapshotId', { config: { role: 'viewer' }, schema: { tags, params: SnapshotParams, querystring: Size } }, async (req, reply) =>
+  app.get('/cameras/:id/snapshots/:snapshotId', { config: { role: 'viewer' }, schema: { tags, params: SnapshotParams, querystring: Size, response: Image } }, async (req, reply) =>
     // A stored snapshot never changes: browsers may keep it.
     sendImage(reply, await f.snapshots.image(req.params.id, req.params.snapshotId, req.query.size ?? 'full'), 'private, max-age=86400, immutable'),
   );
@@ -76,7 +80,7 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
   const ptz = { role: 'operator' as const };
   app.post(
     '/cameras/:id/ptz/move',
-    { config: { ...ptz, action: 'camera.ptz.move' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzContinuousMove') } },
+    { config: { ...ptz, action: 'camera.ptz.move' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzContinuousMove'), response: replies({ 200: PtzDone }) } },
     async (req) => {
       const body = req.body as { pan: number; tilt: number; zoom?: number; timeoutS: number };
       req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'continuous-move', ...body } };
@@ -86,7 +90,7 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
     },
   );
 
-  app.post('/cameras/:id/ptz/stop', { config: { ...ptz, action: 'camera.ptz.stop' }, schema: { tags, params: IdParams } }, async (req) => {
+  app.post('/cameras/:id/ptz/stop', { config: { ...ptz, action: 'camera.ptz.stop' }, schema: { tags, params: IdParams, response: replies({ 200: PtzDone }) } }, async (req) => {
     req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'stop' } };
     await f.ptz.stop(req.params.id);
     return { ok: true };
@@ -94,7 +98,7 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
 
   app.post(
     '/cameras/:id/ptz/absolute',
-    { config: { ...ptz, action: 'camera.ptz.absolute-move' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzAbsoluteMove') } },
+    { config: { ...ptz, action: 'camera.ptz.absolute-move' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzAbsoluteMove'), response: replies({ 200: PtzDone }) } },
     async (req) => {
       const body = req.body as { pan: number; tilt: number; zoom: number };
       req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'absolute-move', ...body } };
@@ -104,13 +108,13 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
     },
   );
 
-  app.get('/cameras/:id/ptz/status', { config: { role: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => f.ptz.status(req.params.id));
+  app.get('/cameras/:id/ptz/status', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: PtzStatus }) } }, async (req) => f.ptz.status(req.params.id));
 
-  app.get('/cameras/:id/ptz/presets', { config: { role: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => f.ptz.presets(req.params.id));
+  app.get('/cameras/:id/ptz/presets', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: PresetList }) } }, async (req) => f.ptz.presets(req.params.id));
 
   app.post(
     '/cameras/:id/ptz/presets',
-    { config: { ...ptz, action: 'camera.ptz.set-preset' }, schema: { tags, params: IdParams, body: PresetBody } },
+    { config: { ...ptz, action: 'camera.ptz.set-preset' }, schema: { tags, params: IdParams, body: PresetBody, response: replies({ 201: PresetSet }) } },
     async (req, reply) => {
       req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'set-preset', ...req.body } };
       const token = await f.ptz.setPreset(req.params.id, req.body.name, req.body.token);
@@ -120,7 +124,7 @@ export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async
 
   app.post(
     '/cameras/:id/ptz/goto',
-    { config: { ...ptz, action: 'camera.ptz.goto-preset' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzGotoPreset') } },
+    { config: { ...ptz, action: 'camera.ptz.goto-preset' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzGotoPreset'), response: replies({ 200: PtzDone }) } },
     async (req) => {
       const body = req.body as { preset: string };
       req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'goto-preset', preset: body.preset } };

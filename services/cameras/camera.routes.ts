@@ -9,6 +9,8 @@ import { Type } from 'typebox';
 import { Id, IdParams, IsoTime, Paging } from '../api/routes/schemas.ts';
 import type { CameraFeature } from './camera.module.ts';
 import { cameraMediaRoutes } from './camera-media.routes.ts';
+import { replies } from '../api/schemas/common.ts';
+import { Camera, CameraList, Discovery, RegisteredCamera } from '../api/schemas/cameras.ts';
 
 const Lat = Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()]);
 const Lon = Type.Union([Type.Number({ minimum: -180, maximum: 180 }), Type.Null()]);
@@ -70,7 +72,7 @@ export const cameraRoutes = (f: CameraFeature): FastifyPluginAsync => async (bas
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['cameras'];
 
-  app.post('/cameras', { config: { role: 'admin', action: 'camera.register' }, schema: { tags, body: RegisterBody } }, async (req, reply) => {
+  app.post('/cameras', { config: { role: 'admin', action: 'camera.register' }, schema: { tags, body: RegisterBody, response: replies({ 201: RegisteredCamera }) } }, async (req, reply) => {
     const camera = await f.cameras.register(req.body);
     req.auditTarget = { type: 'camera', id: camera.id, details: { onvifAddress: camera.onvif.address, model: camera.onvif.deviceInfo.model } };
     return reply.status(201).send({ camera, note: NOTE });
@@ -80,16 +82,16 @@ export const cameraRoutes = (f: CameraFeature): FastifyPluginAsync => async (bas
     '/cameras',
     {
       config: { role: 'viewer' },
-      schema: { tags, querystring: Type.Object({ group: Type.Optional(Id), q: Type.Optional(Type.String({ maxLength: 64 })), ...Paging }, { additionalProperties: false }) },
+      schema: { tags, querystring: Type.Object({ group: Type.Optional(Id), q: Type.Optional(Type.String({ maxLength: 64 })), ...Paging }, { additionalProperties: false }), response: replies({ 200: CameraList }) },
     },
     async (req) => f.cameras.list({ groupId: req.query.group, q: req.query.q, limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }),
   );
 
-  app.get('/cameras/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => f.cameras.get(req.params.id));
+  app.get('/cameras/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: Camera }) } }, async (req) => f.cameras.get(req.params.id));
 
   app.patch(
     '/cameras/:id/connection',
-    { config: { role: 'admin', action: 'camera.update-connection' }, schema: { tags, params: IdParams, body: ConnectionPatch } },
+    { config: { role: 'admin', action: 'camera.update-connection' }, schema: { tags, params: IdParams, body: ConnectionPatch, response: replies({ 200: Camera }) } },
     async (req) => {
       // Field names only: the audit log must never hold the password.
       req.auditTarget = { type: 'camera', id: req.params.id, details: { fields: Object.keys(req.body) } };
@@ -97,7 +99,7 @@ export const cameraRoutes = (f: CameraFeature): FastifyPluginAsync => async (bas
     },
   );
 
-  app.post('/cameras/discover', { config: { role: 'admin', action: 'camera.discover' }, schema: { tags, body: DiscoverBody } }, async (req) => {
+  app.post('/cameras/discover', { config: { role: 'admin', action: 'camera.discover' }, schema: { tags, body: DiscoverBody, response: replies({ 200: Discovery }) } }, async (req) => {
     const r = await f.cameras.discover(req.body ?? {});
     req.auditTarget = { type: 'network', id: r.bindAddress, details: { found: r.items.length, target: req.body?.targetAddress ?? 'multicast' } };
     return r;

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config/config.ts';
 import { buildDashboard, type DashboardBundle } from './dashboard.bundle.ts';
+import { binary } from '../api/schemas/common.ts';
+import { DashboardSettings } from '../api/schemas/wifi-province.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -18,10 +20,10 @@ export const dashboardRoutes = (config: Config): FastifyPluginAsync => async (ap
   const html = readFileSync(path.join(ROOT, 'dashboard/index.html'), 'utf8');
   const cacheHeaders = { 'cache-control': 'no-cache' };
 
-  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.headers(cacheHeaders).type('text/html; charset=utf-8').send(html));
-  app.get('/app.js', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.headers(cacheHeaders).type('text/javascript; charset=utf-8').send((await get()).js));
-  app.get('/app.css', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.headers(cacheHeaders).type('text/css; charset=utf-8').send((await get()).css));
-  app.get('/settings.json', { config: { public: true }, schema: { hide: true } }, async () => ({
+  app.get('/', { config: { public: true }, schema: { hide: true, response: { 200: binary(['text/html'], 'The dashboard page') } } }, async (_req, reply) => reply.headers(cacheHeaders).type('text/html; charset=utf-8').send(html));
+  app.get('/app.js', { config: { public: true }, schema: { hide: true, response: { 200: binary(['text/javascript'], 'The dashboard bundle') } } }, async (_req, reply) => reply.headers(cacheHeaders).type('text/javascript; charset=utf-8').send((await get()).js));
+  app.get('/app.css', { config: { public: true }, schema: { hide: true, response: { 200: binary(['text/css'], 'The dashboard styles') } } }, async (_req, reply) => reply.headers(cacheHeaders).type('text/css; charset=utf-8').send((await get()).css));
+  app.get('/settings.json', { config: { public: true }, schema: { hide: true, response: { 200: DashboardSettings } } }, async () => ({
     ward: config.ward,
     map: config.map,
   }));

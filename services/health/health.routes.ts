@@ -1,21 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { getKind } from '../../devices/index.ts';
 import { badRequest, notFound } from '../common/errors.ts';
 import type { HealthModule } from './health.module.ts';
 import { withAvailability } from './uptime/uptime.service.ts';
 import { addTotals, zeroTotals, type UptimeTotals } from './uptime/uptime-math.ts';
 import type { Scope, ScopeType, UptimeDevice } from './uptime/uptime.repository.ts';
+import { Items, NoContent, replies } from '../api/schemas/common.ts';
+import { DeviceHealthList, HealthRule, HealthSummary, MaintenanceWindow, NewMaintenanceWindow, Uptime } from '../api/schemas/health.ts';
 
 const KindParams = Type.Object({ kind: Type.String({ maxLength: 64 }) });
 const ScopeTypeSchema = Type.Union([Type.Literal('ward'), Type.Literal('kind'), Type.Literal('zone'), Type.Literal('device')]);
 const Positive = Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86400 });
-const Severity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical'), Type.Null()]);
-const DeviceHealthList = Type.Object({
-  at: Type.String({ format: 'date-time' }),
-  items: Type.Array(Type.Object({ deviceId: Type.String(), health: Type.Union([Type.Literal('fault'), Type.Literal('maintenance')]), severity: Severity, rules: Type.Array(Type.String()), maintenance: Type.Array(Type.String()) })),
-});
 const MAX_WINDOW_MS = 3 * 366 * 86400_000;
 
 /** Checks that a scope names something that exists (a typo must not answer "0 devices, no data"). */
@@ -39,7 +36,7 @@ function parseWindow(from: string | undefined, to: string | undefined, now: numb
 export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/health/rules', { config: { role: 'viewer' }, schema: { tags: ['health'] } }, async () => ({ items: m.status.rules }));
+  app.get('/health/rules', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: Items(HealthRule) }) } }, async () => ({ items: m.status.rules }));
 
   app.put(
     '/health/rules/:kind',
@@ -49,6 +46,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
         tags: ['health'],
         params: KindParams,
         body: Type.Object({ reportIntervalS: Type.Optional(Positive), maxReportIntervalS: Type.Optional(Positive), missedReportsOffline: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })) }, { additionalProperties: false, minProperties: 1 }),
+        response: replies({ 200: HealthRule }),
       },
     },
     async (req) => {
@@ -61,14 +59,14 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
     },
   );
 
-  app.delete('/health/rules/:kind', { config: { role: 'admin', action: 'health.rules.reset' }, schema: { tags: ['health'], params: KindParams } }, async (req, reply) => {
+  app.delete('/health/rules/:kind', { config: { role: 'admin', action: 'health.rules.reset' }, schema: { tags: ['health'], params: KindParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'device-kind', id: req.params.kind };
     if (!(await m.statusRepo.deleteKindOverride(req.params.kind))) throw notFound('Health rule override', req.params.kind);
     await m.status.reloadRules();
     return reply.status(204).send();
   });
 
-  app.get('/health/summary', { config: { role: 'viewer' }, schema: { tags: ['health'] } }, async () => ({
+  app.get('/health/summary', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: HealthSummary }) } }, async () => ({
     kinds: await m.statusRepo.countsByKind(),
     flapping: m.status.flapping(),
     openAlarms: await m.alarmRepo.counts(),
@@ -82,7 +80,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
       schema: {
         tags: ['health'],
         description: 'Devices that are not simply online or offline now: fault (an open fault, metric or deviation alarm) or maintenance (a planned window covers it). Others are ok, offline or unknown by their status.',
-        response: { 200: DeviceHealthList },
+        response: replies({ 200: DeviceHealthList }),
       },
     },
     async () => m.deviceHealth.items(),
@@ -105,6 +103,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
           },
           { additionalProperties: false },
         ),
+        response: replies({ 200: Uptime }),
       },
     },
     async (req) => {
@@ -122,7 +121,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
 
   app.get(
     '/maintenance-windows',
-    { config: { role: 'viewer' }, schema: { tags: ['health'], querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }) } },
+    { config: { role: 'viewer' }, schema: { tags: ['health'], querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }), response: replies({ 200: Items(MaintenanceWindow) }) } },
     async (req) => {
       const w = parseWindow(req.query.from, req.query.to ?? new Date(m.clockNow() + 366 * 86400_000).toISOString(), m.clockNow(), 366 + 90);
       const items = await m.maintenance.list(w.from, w.to);
@@ -145,6 +144,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
           },
           { additionalProperties: false },
         ),
+        response: replies({ 201: NewMaintenanceWindow }),
       },
     },
     async (req, reply) => {
@@ -159,7 +159,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
 
   app.delete(
     '/maintenance-windows/:id',
-    { config: { role: 'operator', action: 'maintenance-window.delete' }, schema: { tags: ['health'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
+    { config: { role: 'operator', action: 'maintenance-window.delete' }, schema: { tags: ['health'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: replies({ 204: NoContent }) } },
     async (req, reply) => {
       req.auditTarget = { type: 'maintenance-window', id: req.params.id };
       if (!(await m.maintenance.delete(req.params.id))) throw notFound('Maintenance window', req.params.id);
@@ -168,7 +168,7 @@ export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base
   );
 };
 
-export function shapeUptime(scope: Scope, window: { from: number; to: number }, devices: UptimeDevice[], per: Map<string, UptimeTotals>, withDevices: boolean): Record<string, unknown> {
+export function shapeUptime(scope: Scope, window: { from: number; to: number }, devices: UptimeDevice[], per: Map<string, UptimeTotals>, withDevices: boolean): Static<typeof Uptime> {
   let total = zeroTotals();
   const byKind = new Map<string, UptimeTotals>();
   for (const d of devices) {

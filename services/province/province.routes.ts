@@ -7,6 +7,8 @@ import { AppError, notFound, unauthorized } from '../common/errors.ts';
 import type { Origin } from '../control/commands/command.types.ts';
 import type { OutboxExporter } from './exporter.ts';
 import type { ProvinceService } from './province.service.ts';
+import { Items, replies } from '../api/schemas/common.ts';
+import { ProvinceBroadcast, ProvinceBroadcastBody, ProvinceExportRun, ProvinceOutbox, ProvinceReceived } from '../api/schemas/wifi-province.ts';
 
 const ProvinceBody = Type.Object(
   {
@@ -62,7 +64,7 @@ export function provinceRoutes(d: {
       {
         config: { public: true, action: 'province.broadcast.receive' },
         onRequest: async (req) => auth(req),
-        schema: { tags: ['province'], body: ProvinceBody },
+        schema: { tags: ['province'], body: ProvinceBody, response: replies({ 200: ProvinceReceived, 201: ProvinceReceived }) },
       },
       async (req, reply) => {
         req.auditTarget = { type: 'province-broadcast', id: req.body.id, details: { priority: req.body.priority, title: req.body.title } };
@@ -87,7 +89,7 @@ export function provinceRoutes(d: {
       {
         config: { public: true },
         onRequest: async (req) => auth(req),
-        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }) },
+        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), response: replies({ 200: ProvinceBroadcastBody }) },
       },
       async (req) => {
         const b = await d.service.get(req.params.id);
@@ -98,24 +100,24 @@ export function provinceRoutes(d: {
     // Ward side.
     app.get(
       '/province/inbox',
-      { config: { role: 'viewer' }, schema: { tags: ['province'], querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }) } },
+      { config: { role: 'viewer' }, schema: { tags: ['province'], querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }), response: replies({ 200: Items(ProvinceBroadcast) }) } },
       async (req) => ({ items: await d.service.list(req.query.status ?? null, 500) }),
     );
     app.post(
       '/province/inbox/:id/decision',
       {
         config: { role: 'operator', action: 'province.broadcast.decide' },
-        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), body: Decision },
+        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), body: Decision, response: replies({ 200: ProvinceBroadcastBody }) },
       },
       async (req) => {
         req.auditTarget = { type: 'province-broadcast', id: req.params.id, details: { accept: req.body.accept, startAt: req.body.startAt ?? null } };
         return { broadcast: await d.service.decide(req.params.id, req.body, origin(req), baseUrlOf(d.publicBaseUrl, req)) };
       },
     );
-    app.get('/province/outbox', { config: { role: 'viewer' }, schema: { tags: ['province'] } }, async () => {
+    app.get('/province/outbox', { config: { role: 'viewer' }, schema: { tags: ['province'], response: replies({ 200: ProvinceOutbox }) } }, async () => {
       if (!d.exporter) return { enabled: false };
       return { enabled: true, ...(await d.exporter.backlog()) };
     });
-    app.post('/province/export/run', { config: { role: 'admin', action: 'province.export.run' }, schema: { tags: ['province'] } }, async () => d.exportNow());
+    app.post('/province/export/run', { config: { role: 'admin', action: 'province.export.run' }, schema: { tags: ['province'], response: replies({ 200: ProvinceExportRun }) } }, async () => d.exportNow());
   };
 }

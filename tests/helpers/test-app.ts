@@ -6,6 +6,7 @@ import { startApp, type App } from '../../services/app.ts';
 import { silentLogger } from '../../services/common/logger.ts';
 import { loadConfig } from '../../services/config/config.ts';
 import type { Db } from '../../services/db/db.ts';
+import type { ApiDeps } from '../../services/api/context.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -22,7 +23,7 @@ export interface TestApp {
 }
 
 /** Starts the whole service (broker on an ephemeral port, API via inject) on the given database. */
-export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: Record<string, string>; instrumentApi?: ApiDeps['instrument'] } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sw-test-'));
   const config = loadConfig({}, {
     SW_DATA_DIR: dataDir,
@@ -40,7 +41,7 @@ export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: 
     SW_NETWORKS_WEBHOOK: '0.0.0.0/0,::/0,127.0.0.0/8',
     ...opts.env,
   });
-  const app = await startApp(config, silentLogger(), opts.db ? { db: opts.db } : {});
+  const app = await startApp(config, silentLogger(), { ...(opts.db ? { db: opts.db } : {}), ...(opts.instrumentApi ? { instrumentApi: opts.instrumentApi } : {}) });
   const http: TestApp['http'] = async (method, url, o = {}) => {
     const r = await app.api.inject({
       method: method as 'GET',

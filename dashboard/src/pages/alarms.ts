@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import type { Alarm } from '../contract.ts';
 import { clear, fmtTime, h, type Child } from '../dom.ts';
 import { fleet } from '../fleet.ts';
 import { addStrings, getLang, t } from '../i18n.ts';
@@ -24,24 +25,7 @@ addStrings(
   },
 );
 
-export interface Alarm {
-  id: number;
-  deviceId: string;
-  kind: string;
-  rule: string;
-  severity: 'info' | 'warning' | 'critical';
-  state: 'active' | 'acknowledged' | 'cleared';
-  message: { vi: string; en: string };
-  raisedAt: string;
-  lastRaisedAt: string;
-  occurrences: number;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  ackNote: string | null;
-  clearedAt: string | null;
-  clearedBy: string | null;
-  clearReason: string | null;
-}
+export type { Alarm };
 
 /** The payload of the `alarm.update` live event (services/health emits it after each committed change). */
 export interface AlarmUpdate {

@@ -54,13 +54,13 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
   root.append(h('div', { class: 'filters' }, h('label', {}, t('kind'), fKind), h('label', {}, t('zone'), fZone), h('label', {}, t('health'), fStatus), count), notice, box);
 
   // Zones: residential groups and other zones by name; the ids the fleet uses when the zone list is not readable.
-  const fillZones = (list: Zone[]): void => {
+  const fillZones = (list: Pick<Zone, 'id' | 'name'>[]): void => {
     if (!alive) return;
     const keep = fZone.value;
     fZone.replaceChildren(h('option', { value: '' }, t('all')), ...list.map((z) => h('option', { value: z.id, selected: z.id === keep }, z.name)));
   };
   const fleetZones = [...new Set(all.flatMap((d) => [d.groupId, ...d.zoneIds]).filter((z): z is string => !!z))].sort();
-  fillZones(zones.items.length ? zones.items : fleetZones.map((id) => ({ id, name: id, kind: '', parentId: null })));
+  fillZones(zones.items.length ? zones.items : fleetZones.map((id) => ({ id, name: id })));
 
   // The first view is the devices' extent (fitted before any marker exists, so no marker is projected twice).
   performance.mark('map:start');

@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import type { Figure } from '../contract.ts';
 import { clear, fmtTime, h } from '../dom.ts';
 import { fleet, statusOf } from '../fleet.ts';
 import { addStrings, getLang, t } from '../i18n.ts';
@@ -10,7 +11,6 @@ import { fmtFigure, txt } from './reports.ts';
 
 addStrings({ 'ovw.recent': 'Hoạt động gần đây', 'ovw.allAlarms': 'Xem tất cả cảnh báo', 'ovw.fullReport': 'Xem báo cáo đầy đủ' }, { 'ovw.recent': 'Recent activity', 'ovw.allAlarms': 'All alarms', 'ovw.fullReport': 'Full report' });
 
-interface Figure { id: string; system: string | null; label: { vi: string; en: string }; value: number | null; unit: string }
 
 /** The figures the overview shows: totals and availability per system; the rest is on the Reports page. */
 const OVERVIEW_FIGURE = /^(devices\.total|availability\.all|[\w-]+\.availability)$/;

@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import type { Figure } from '../contract.ts';
 import { clear, fmtNum, fmtTime, h } from '../dom.ts';
 import { addStrings, getLang, t } from '../i18n.ts';
 import { kindLabel } from '../kinds.ts';
@@ -33,8 +34,6 @@ addStrings(
 );
 
 interface Text { vi: string; en: string }
-interface Target { period: string; comparator: '>=' | '>' | '<=' | '<'; value: number; met: boolean | null }
-interface Figure { id: string; system: string | null; label: Text; value: number | null; unit: string; note?: Text; method: Text; target?: Target }
 const CMP = { '>=': '≥', '>': '>', '<=': '≤', '<': '<' } as const;
 interface IndicatorReport {
   ward: { code: string; name: string };

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../../auth/auth.service.ts';
+import { binary, replies } from '../schemas/common.ts';
 
 /** Events forwarded to dashboards as they happen (modules emit them on the shared bus). */
 export const LIVE_EVENTS = ['device.status', 'command.update', 'command.outcome', 'alarm.update', 'broadcast.update', 'camera.snapshot'] as const;
@@ -19,7 +20,7 @@ export const liveRoutes = (events: EventEmitter, auth: AuthService): FastifyPlug
   });
   app.addHook('onClose', async () => stopListening());
 
-  app.get('/live', { config: { role: 'viewer' }, schema: { tags: ['live'], hide: true } }, async (req, reply) => {
+  app.get('/live', { config: { role: 'viewer' }, schema: { tags: ['live'], hide: true, response: replies({ 200: binary(['text/event-stream'], 'Server-sent events: hello, activity, device.status, command.*, alarm.update, broadcast.update, camera.snapshot, revoked') }) } }, async (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });

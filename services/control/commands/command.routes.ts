@@ -5,13 +5,15 @@ import { Id, IsoTime, Paging } from '../../api/routes/schemas.ts';
 import { DELIVERY_STATES } from './command.types.ts';
 import type { CommandService } from './command.service.ts';
 import { CommandBody, CommandId } from './command.schemas.ts';
+import { Items, replies } from '../../api/schemas/common.ts';
+import { CommandCancelled, CommandFollow, CommandListItem, CommandRoutedToBroadcast, CommandSent } from '../../api/schemas/control.ts';
 
 const State = Type.Union(DELIVERY_STATES.map((s) => Type.Literal(s)));
 
 export const commandRoutes = (commands: CommandService): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/commands', { config: { role: 'operator', action: 'command.send' }, schema: { tags: ['commands'], body: CommandBody } }, async (req, reply) => {
+  app.post('/commands', { config: { role: 'operator', action: 'command.send' }, schema: { tags: ['commands'], body: CommandBody, response: replies({ 200: CommandSent, 201: Type.Union([CommandSent, CommandRoutedToBroadcast]) }) } }, async (req, reply) => {
     const actor = req.principal?.actor ?? 'anonymous';
     req.auditTarget = { type: 'command', id: req.body.id ?? '(new)', details: { name: req.body.name, target: req.body.target } };
     const origin = { actor, role: req.principal?.role ?? null, origin: 'api' as const, baseUrl: `${req.protocol}://${req.host}` };
@@ -30,7 +32,7 @@ export const commandRoutes = (commands: CommandService): FastifyPluginAsync => a
     '/commands',
     {
       config: { role: 'viewer' },
-      schema: { tags: ['commands'], querystring: Type.Object({ name: Type.Optional(Type.String()), device: Type.Optional(Id), origin: Type.Optional(Type.String()), since: Type.Optional(IsoTime), ...Paging }, { additionalProperties: false }) },
+      schema: { tags: ['commands'], querystring: Type.Object({ name: Type.Optional(Type.String()), device: Type.Optional(Id), origin: Type.Optional(Type.String()), since: Type.Optional(IsoTime), ...Paging }, { additionalProperties: false }), response: replies({ 200: Items(CommandListItem) }) },
     },
     async (req) => {
       const q = req.query;
@@ -42,12 +44,12 @@ export const commandRoutes = (commands: CommandService): FastifyPluginAsync => a
     '/commands/:id',
     {
       config: { role: 'viewer' },
-      schema: { tags: ['commands'], params: Type.Object({ id: CommandId }), querystring: Type.Object({ state: Type.Optional(State), ...Paging }, { additionalProperties: false }) },
+      schema: { tags: ['commands'], params: Type.Object({ id: CommandId }), querystring: Type.Object({ state: Type.Optional(State), ...Paging }, { additionalProperties: false }), response: replies({ 200: CommandFollow }) },
     },
     async (req) => commands.follow(req.params.id, { state: req.query.state, limit: req.query.limit ?? 1000, offset: req.query.offset ?? 0 }),
   );
 
-  app.post('/commands/:id/cancel', { config: { role: 'operator', action: 'command.cancel' }, schema: { tags: ['commands'], params: Type.Object({ id: CommandId }) } }, async (req) => {
+  app.post('/commands/:id/cancel', { config: { role: 'operator', action: 'command.cancel' }, schema: { tags: ['commands'], params: Type.Object({ id: CommandId }), response: replies({ 200: CommandCancelled }) } }, async (req) => {
     req.auditTarget = { type: 'command', id: req.params.id };
     return commands.cancel(req.params.id, req.principal?.actor ?? 'anonymous');
   });

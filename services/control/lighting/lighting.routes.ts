@@ -7,6 +7,8 @@ import { CommandId, TargetSchema } from '../commands/command.schemas.ts';
 import type { Origin, Target } from '../commands/command.types.ts';
 import type { LightingReports } from './lighting-report.service.ts';
 import type { LightingService } from './lighting.service.ts';
+import { Items, NoContent, replies } from '../../api/schemas/common.ts';
+import { Assigned, Assignment, Drift, Energy, LightingCalendar, LightingCommands, LightingPush, Program, SavedCalendar, SavedProgram, Site } from '../../api/schemas/control.ts';
 
 const Step = Type.Object(
   {
@@ -55,20 +57,20 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['lighting'];
 
-  app.get('/lighting/site', { config: { role: 'viewer' }, schema: { tags } }, async () => lighting.site());
+  app.get('/lighting/site', { config: { role: 'viewer' }, schema: { tags, response: replies({ 200: Site }) } }, async () => lighting.site());
   app.put(
     '/lighting/site',
-    { config: { role: 'admin', action: 'lighting.site' }, schema: { tags, body: Type.Object({ lat: Type.Number({ minimum: -66, maximum: 66 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }) } },
+    { config: { role: 'admin', action: 'lighting.site' }, schema: { tags, body: Type.Object({ lat: Type.Number({ minimum: -66, maximum: 66 }), lon: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }), response: replies({ 200: Site }) } },
     async (req) => {
       req.auditTarget = { type: 'lighting-site', id: 'ward', details: req.body };
       return lighting.setSite(req.body.lat, req.body.lon);
     },
   );
 
-  app.get('/lighting/programs', { config: { role: 'viewer' }, schema: { tags } }, async () => ({ items: await lighting.programs() }));
+  app.get('/lighting/programs', { config: { role: 'viewer' }, schema: { tags, response: replies({ 200: Items(Program) }) } }, async () => ({ items: await lighting.programs() }));
   app.put(
     '/lighting/programs/:id',
-    { config: { role: 'operator', action: 'lighting.program.save' }, schema: { tags, params: IdParams, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), steps: Type.Array(Step, { minItems: 1, maxItems: 24 }) }, { additionalProperties: false }) } },
+    { config: { role: 'operator', action: 'lighting.program.save' }, schema: { tags, params: IdParams, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), steps: Type.Array(Step, { minItems: 1, maxItems: 24 }) }, { additionalProperties: false }), response: replies({ 200: SavedProgram, 201: SavedProgram }) } },
     async (req, reply) => {
       req.auditTarget = { type: 'lighting-program', id: req.params.id, details: { steps: req.body.steps.length } };
       const r = await lighting.saveProgram({ id: req.params.id, ...req.body });
@@ -76,18 +78,18 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
       return reply.status(r.created ? 201 : 200).send({ ...r.program, pushed: { commands: pushed.commands.map((c) => c.id), lights: pushed.lights } });
     },
   );
-  app.delete('/lighting/programs/:id', { config: { role: 'operator', action: 'lighting.program.delete' }, schema: { tags, params: IdParams } }, async (req, reply) => {
+  app.delete('/lighting/programs/:id', { config: { role: 'operator', action: 'lighting.program.delete' }, schema: { tags, params: IdParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'lighting-program', id: req.params.id };
     await lighting.deleteProgram(req.params.id);
     return reply.status(204).send();
   });
 
-  app.get('/lighting/calendars', { config: { role: 'viewer' }, schema: { tags } }, async () => ({ items: await lighting.calendars() }));
+  app.get('/lighting/calendars', { config: { role: 'viewer' }, schema: { tags, response: replies({ 200: Items(LightingCalendar) }) } }, async () => ({ items: await lighting.calendars() }));
   app.put(
     '/lighting/calendars/:id',
     {
       config: { role: 'operator', action: 'lighting.calendar.save' },
-      schema: { tags, params: IdParams, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), defaultProgramId: Id, rules: Type.Array(Rule, { maxItems: 200 }) }, { additionalProperties: false }) },
+      schema: { tags, params: IdParams, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), defaultProgramId: Id, rules: Type.Array(Rule, { maxItems: 200 }) }, { additionalProperties: false }), response: replies({ 200: SavedCalendar, 201: SavedCalendar }) },
     },
     async (req, reply) => {
       req.auditTarget = { type: 'lighting-calendar', id: req.params.id, details: { rules: req.body.rules.length } };
@@ -96,19 +98,19 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
       return reply.status(r.created ? 201 : 200).send({ ...r.calendar, pushed: { commands: pushed.commands.map((c) => c.id), lights: pushed.lights } });
     },
   );
-  app.delete('/lighting/calendars/:id', { config: { role: 'operator', action: 'lighting.calendar.delete' }, schema: { tags, params: IdParams } }, async (req, reply) => {
+  app.delete('/lighting/calendars/:id', { config: { role: 'operator', action: 'lighting.calendar.delete' }, schema: { tags, params: IdParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'lighting-calendar', id: req.params.id };
     await lighting.deleteCalendar(req.params.id);
     return reply.status(204).send();
   });
 
-  app.get('/lighting/assignments', { config: { role: 'viewer' }, schema: { tags } }, async () => ({ items: await lighting.assignments() }));
+  app.get('/lighting/assignments', { config: { role: 'viewer' }, schema: { tags, response: replies({ 200: Items(Assignment) }) } }, async () => ({ items: await lighting.assignments() }));
   const AssignTarget = Type.Union([Type.Literal('zone'), Type.Literal('device'), Type.Literal('ward')], { description: "'ward' (id = the ward code): the default for lights without a device or zone assignment" });
   app.put(
     '/lighting/assignments',
     {
       config: { role: 'operator', action: 'lighting.assign' },
-      schema: { tags, body: Type.Object({ targetType: AssignTarget, targetId: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), calendarId: Type.Optional(Id), programId: Type.Optional(Id) }, { additionalProperties: false }) },
+      schema: { tags, body: Type.Object({ targetType: AssignTarget, targetId: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), calendarId: Type.Optional(Id), programId: Type.Optional(Id) }, { additionalProperties: false }), response: replies({ 200: Assigned }) },
     },
     async (req) => {
       req.auditTarget = { type: req.body.targetType, id: req.body.targetId, details: { calendarId: req.body.calendarId, programId: req.body.programId } };
@@ -119,7 +121,7 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
   );
   app.delete(
     '/lighting/assignments/:targetType/:targetId',
-    { config: { role: 'operator', action: 'lighting.unassign' }, schema: { tags, params: Type.Object({ targetType: AssignTarget, targetId: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }) }) } },
+    { config: { role: 'operator', action: 'lighting.unassign' }, schema: { tags, params: Type.Object({ targetType: AssignTarget, targetId: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }) }), response: replies({ 204: NoContent }) } },
     async (req, reply) => {
       req.auditTarget = { type: req.params.targetType, id: req.params.targetId };
       await lighting.unassign(req.params.targetType, req.params.targetId);
@@ -129,7 +131,7 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
 
   app.get(
     '/lighting/overrides',
-    { config: { role: 'viewer' }, schema: { tags, description: 'Manual overrides in force now, one row per light, soonest end first.', response: { 200: OverrideList } } },
+    { config: { role: 'viewer' }, schema: { tags, description: 'Manual overrides in force now, one row per light, soonest end first.', response: replies({ 200: OverrideList }) } },
     async () => ({
       items: (await lighting.activeOverrides()).map((o) => ({ deviceId: o.deviceId, level: o.level, rampS: o.rampS, startsAt: o.startsAt.toISOString(), expiresAt: o.expiresAt.toISOString(), commandId: o.commandId, setBy: o.setBy })),
     }),
@@ -138,7 +140,7 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
     '/lighting/sun',
     {
       config: { role: 'viewer' },
-      schema: { tags, description: "Sunrise and sunset at the ward's lighting site, from today (the times programs' sun steps follow).", querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 31 })) }, { additionalProperties: false }), response: { 200: SunList } },
+      schema: { tags, description: "Sunrise and sunset at the ward's lighting site, from today (the times programs' sun steps follow).", querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 31 })) }, { additionalProperties: false }), response: replies({ 200: SunList }) },
     },
     async (req) => lighting.sunTimes(req.query.days ?? 7),
   );
@@ -157,6 +159,7 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
           },
           { additionalProperties: false },
         ),
+        response: replies({ 201: LightingCommands }),
       },
     },
     async (req, reply) => {
@@ -165,13 +168,13 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
       return reply.status(201).send(r);
     },
   );
-  app.post('/lighting/resume', { config: { role: 'operator', action: 'lighting.resume' }, schema: { tags, body: Type.Object({ target: TargetSchema }, { additionalProperties: false }) } }, async (req, reply) => {
+  app.post('/lighting/resume', { config: { role: 'operator', action: 'lighting.resume' }, schema: { tags, body: Type.Object({ target: TargetSchema }, { additionalProperties: false }), response: replies({ 201: LightingCommands }) } }, async (req, reply) => {
     req.auditTarget = { type: 'lighting', id: JSON.stringify(req.body.target).slice(0, 120) };
     return reply.status(201).send(await lighting.resume(req.body, origin(req)));
   });
   app.post(
     '/lighting/push',
-    { config: { role: 'operator', action: 'lighting.push' }, schema: { tags, body: Type.Object({ deviceIds: Type.Optional(Type.Array(Id, { maxItems: 50_000 })), force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } },
+    { config: { role: 'operator', action: 'lighting.push' }, schema: { tags, body: Type.Object({ deviceIds: Type.Optional(Type.Array(Id, { maxItems: 50_000 })), force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: replies({ 200: LightingPush }) } },
     async (req) => {
       req.auditTarget = { type: 'lighting', id: 'programs', details: { force: req.body.force ?? false } };
       return lighting.push(req.body, origin(req));
@@ -180,14 +183,14 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
 
   app.get(
     '/lighting/drift',
-    { config: { role: 'viewer' }, schema: { tags, querystring: Type.Object({ ...Scope.properties, problems: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } },
+    { config: { role: 'viewer' }, schema: { tags, querystring: Type.Object({ ...Scope.properties, problems: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: replies({ 200: Drift }) } },
     async (req) => reports.drift(scopeTarget(req.query), req.query.problems ?? false),
   );
   app.get(
     '/lighting/energy',
     {
       config: { role: 'viewer' },
-      schema: { tags, description: 'kWh used and saved against full rated power; no scope = the whole ward', querystring: Type.Object({ ...Scope.properties, from: IsoTime, to: IsoTime, bucket: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('month')])) }, { additionalProperties: false }) },
+      schema: { tags, description: 'kWh used and saved against full rated power; no scope = the whole ward', querystring: Type.Object({ ...Scope.properties, from: IsoTime, to: IsoTime, bucket: Type.Optional(Type.Union([Type.Literal('day'), Type.Literal('month')])) }, { additionalProperties: false }), response: replies({ 200: Energy }) },
     },
     async (req) => {
       const from = new Date(req.query.from);

@@ -82,7 +82,7 @@ export const microphoneRoutes = (d: MicrophoneDeps): FastifyPluginAsync => async
         tags: ['radio'],
         description: 'WebSocket (Upgrade: websocket) for the microphone of a broadcast created with microphone: true; binary messages are the recorder\'s chunks; needs the signed link from the creation answer (exp, sig) and the recorder\'s type.',
         params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,47}$' }) }),
-        response: { 426: Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }) },
+        response: { 101: { description: 'Switching Protocols: the microphone WebSocket (over an Upgrade request)' }, 426: Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }) },
       },
     },
     async (_req, reply) => reply.status(426).header('upgrade', 'websocket').send({ error: { code: 'UPGRADE_REQUIRED', message: 'open this address as a WebSocket' } }),

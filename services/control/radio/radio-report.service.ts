@@ -7,6 +7,8 @@ import type { Batch } from '../../ingest/batch.ts';
 import type { Logger } from '../../common/logger.ts';
 import { broadcastKinds, type BroadcastService } from './broadcast.service.ts';
 import type { PlayLogRow, RadioRepository } from './radio.repository.ts';
+import type { Static } from 'typebox';
+import type { BroadcastReport } from '../../api/schemas/radio.ts';
 
 export interface ClusterAirtime {
   clusterId: string;
@@ -60,7 +62,7 @@ export class RadioReports {
   }
 
   /** Per cluster: what was sent (command state) and what it aired (play logs), for one broadcast. */
-  async report(id: string): Promise<Record<string, unknown>> {
+  async report(id: string): Promise<Static<typeof BroadcastReport>> {
     const b = await this.broadcasts.get(id);
     const airings = await this.repo.airings(id);
     const logs = await this.playLogs({ broadcastId: id, from: new Date(Date.parse(b.requestedAt) - 86_400_000), to: FAR_FUTURE, limit: 10_000 });

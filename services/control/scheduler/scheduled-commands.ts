@@ -13,6 +13,8 @@ import type { CommandService } from '../commands/command.service.ts';
 import { TargetSchema } from '../commands/command.schemas.ts';
 import type { SendRequest } from '../commands/command.types.ts';
 import type { JobRun, Scheduler } from './scheduler.service.ts';
+import { Items, NoContent, replies } from '../../api/schemas/common.ts';
+import { Schedule, ScheduleWithRuns } from '../../api/schemas/control.ts';
 
 export const SCHEDULED_COMMAND_JOB = 'command.send';
 
@@ -64,7 +66,7 @@ export const scheduleRoutes = (scheduler: Scheduler, commands: CommandService): 
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['schedules'];
 
-  app.post('/schedules', { config: { role: 'operator', action: 'schedule.create' }, schema: { tags, body: Body } }, async (req, reply) => {
+  app.post('/schedules', { config: { role: 'operator', action: 'schedule.create' }, schema: { tags, body: Body, response: replies({ 201: Schedule }) } }, async (req, reply) => {
     const b = req.body;
     const id = b.id ?? `sc-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     req.auditTarget = { type: 'schedule', id, details: { command: b.command.name, target: b.command.target, rrule: b.rrule } };
@@ -79,17 +81,17 @@ export const scheduleRoutes = (scheduler: Scheduler, commands: CommandService): 
     return reply.status(201).send(s);
   });
 
-  app.get('/schedules', { config: { role: 'viewer' }, schema: { tags, querystring: Type.Object({ job: Type.Optional(Type.String()), ...Paging }, { additionalProperties: false }) } }, async (req) => ({
+  app.get('/schedules', { config: { role: 'viewer' }, schema: { tags, querystring: Type.Object({ job: Type.Optional(Type.String()), ...Paging }, { additionalProperties: false }), response: replies({ 200: Items(Schedule) }) } }, async (req) => ({
     items: await scheduler.list({ job: req.query.job, limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }),
   }));
 
-  app.get('/schedules/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams } }, async (req) => {
+  app.get('/schedules/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: ScheduleWithRuns }) } }, async (req) => {
     const s = await scheduler.get(req.params.id);
     if (!s) throw notFound('Schedule', req.params.id);
     return { ...s, runs: await scheduler.runs({ scheduleId: s.id, limit: 100 }) };
   });
 
-  app.delete('/schedules/:id', { config: { role: 'operator', action: 'schedule.cancel' }, schema: { tags, params: IdParams } }, async (req, reply) => {
+  app.delete('/schedules/:id', { config: { role: 'operator', action: 'schedule.cancel' }, schema: { tags, params: IdParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'schedule', id: req.params.id };
     if (!(await scheduler.cancel(req.params.id))) throw notFound('Schedule', req.params.id);
     return reply.status(204).send();

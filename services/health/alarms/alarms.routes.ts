@@ -5,6 +5,8 @@ import { encryptSecret, randomSecret } from '../../common/crypto.ts';
 import { badRequest, notFound } from '../../common/errors.ts';
 import type { HealthModule } from '../health.module.ts';
 import { validateOverride } from './alarm-rules.ts';
+import { Items, NoContent, replies } from '../../api/schemas/common.ts';
+import { Alarm, AlarmList, AlarmRule, AlarmRules, AlarmWithDeliveries, FlappingRule, NewWebhook, Webhook, WebhookDelivery } from '../../api/schemas/health.ts';
 
 const Severity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
 const AlarmId = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -34,6 +36,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
           },
           { additionalProperties: false },
         ),
+        response: replies({ 200: AlarmList }),
       },
     },
     async (req) => {
@@ -45,7 +48,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
     },
   );
 
-  app.get('/alarms/:id', { config: { role: 'viewer' }, schema: { tags: ['alarms'], params: AlarmId } }, async (req) => {
+  app.get('/alarms/:id', { config: { role: 'viewer' }, schema: { tags: ['alarms'], params: AlarmId, response: replies({ 200: AlarmWithDeliveries }) } }, async (req) => {
     const a = await m.alarmRepo.get(req.params.id);
     if (!a) throw notFound('Alarm', String(req.params.id));
     return { ...a, deliveries: await m.webhooks.deliveries({ alarmId: a.id, limit: 50 }) };
@@ -53,7 +56,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
 
   app.post(
     '/alarms/:id/ack',
-    { config: { role: 'operator', action: 'alarm.acknowledge' }, schema: { tags: ['alarms'], params: AlarmId, body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })) } },
+    { config: { role: 'operator', action: 'alarm.acknowledge' }, schema: { tags: ['alarms'], params: AlarmId, body: Type.Optional(Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })), response: replies({ 200: Alarm }) } },
     async (req) => {
       req.auditTarget = { type: 'alarm', id: String(req.params.id) };
       return m.alarms.acknowledge(req.params.id, req.principal?.actor ?? 'unknown', req.body?.note ?? null);
@@ -62,14 +65,14 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
 
   app.post(
     '/alarms/:id/clear',
-    { config: { role: 'operator', action: 'alarm.clear' }, schema: { tags: ['alarms'], params: AlarmId, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })) } },
+    { config: { role: 'operator', action: 'alarm.clear' }, schema: { tags: ['alarms'], params: AlarmId, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })), response: replies({ 200: Alarm }) } },
     async (req) => {
       req.auditTarget = { type: 'alarm', id: String(req.params.id) };
       return m.alarms.clear(req.params.id, req.principal?.actor ?? 'unknown', req.body?.reason ?? null);
     },
   );
 
-  app.get('/alarm-rules', { config: { role: 'viewer' }, schema: { tags: ['alarms'] } }, async () => {
+  app.get('/alarm-rules', { config: { role: 'viewer' }, schema: { tags: ['alarms'], response: replies({ 200: AlarmRules }) } }, async () => {
     const r = m.effectiveRules;
     return { items: r.rules, flapping: r.flapping };
   });
@@ -85,6 +88,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
           { enabled: Type.Optional(Type.Boolean()), severity: Type.Optional(Severity), params: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Number())) },
           { additionalProperties: false, minProperties: 1 },
         ),
+        response: replies({ 200: Type.Union([AlarmRule, FlappingRule]) }),
       },
     },
     async (req) => {
@@ -99,14 +103,14 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
     },
   );
 
-  app.delete('/alarm-rules/:kind/:rule', { config: { role: 'admin', action: 'alarm-rule.reset' }, schema: { tags: ['alarms'], params: RuleParams } }, async (req, reply) => {
+  app.delete('/alarm-rules/:kind/:rule', { config: { role: 'admin', action: 'alarm-rule.reset' }, schema: { tags: ['alarms'], params: RuleParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'alarm-rule', id: `${req.params.kind}/${req.params.rule}` };
     if (!(await m.alarmRepo.deleteOverride(req.params.kind, req.params.rule))) throw notFound('Alarm rule override', `${req.params.kind}/${req.params.rule}`);
     await m.reloadRules();
     return reply.status(204).send();
   });
 
-  app.get('/alarm-webhooks', { config: { role: 'admin' }, schema: { tags: ['alarms'] } }, async () => ({ items: await m.webhooks.list() }));
+  app.get('/alarm-webhooks', { config: { role: 'admin' }, schema: { tags: ['alarms'], response: replies({ 200: Items(Webhook) }) } }, async () => ({ items: await m.webhooks.list() }));
 
   app.post(
     '/alarm-webhooks',
@@ -123,6 +127,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
           },
           { additionalProperties: false },
         ),
+        response: replies({ 201: NewWebhook }),
       },
     },
     async (req, reply) => {
@@ -142,7 +147,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
     },
   );
 
-  app.delete('/alarm-webhooks/:id', { config: { role: 'admin', action: 'alarm-webhook.delete' }, schema: { tags: ['alarms'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } }, async (req, reply) => {
+  app.delete('/alarm-webhooks/:id', { config: { role: 'admin', action: 'alarm-webhook.delete' }, schema: { tags: ['alarms'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'alarm-webhook', id: req.params.id };
     if (!(await m.webhooks.delete(req.params.id))) throw notFound('Webhook', req.params.id);
     return reply.status(204).send();
@@ -150,7 +155,7 @@ export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base)
 
   app.get(
     '/alarm-webhooks/:id/deliveries',
-    { config: { role: 'admin' }, schema: { tags: ['alarms'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
+    { config: { role: 'admin' }, schema: { tags: ['alarms'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: replies({ 200: Items(WebhookDelivery) }) } },
     async (req) => ({ items: await m.webhooks.deliveries({ webhookId: req.params.id, limit: 200 }) }),
   );
 };

@@ -12,6 +12,14 @@ import { reportCsv, reportHtml, type CsvDialect, type Lang, type OfficialHeader 
 import { TargetsRepository } from './targets.repository.ts';
 import { targetRoutes } from './targets.routes.ts';
 import { TargetsService } from './targets.service.ts';
+import { replies } from '../../api/schemas/common.ts';
+import { IndicatorReport } from '../../api/schemas/indicators.ts';
+
+/** The report in the format asked for: JSON (the same body as GET /indicators), CSV, print-view HTML or PDF. */
+const ReportFormats = {
+  description: 'The report: JSON, CSV (?csv= dialect), the print view (HTML) or PDF, by ?format=',
+  content: { 'application/json': { schema: IndicatorReport as unknown }, 'text/csv': { schema: Type.String() as unknown }, 'text/html': { schema: Type.String() as unknown }, 'application/pdf': { schema: Type.String({ format: 'binary' }) as unknown } },
+};
 
 type ReportsConfig = Config['reports'];
 
@@ -84,8 +92,8 @@ export class IndicatorsModule implements FeatureModule {
   routes(): FastifyPluginAsync {
     return async (base) => {
       const app = base.withTypeProvider<TypeBoxTypeProvider>();
-      app.get('/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query } }, async (req) => this.service.compute(req.query.period, { asOf: req.query.asOf }));
-      app.get('/reports/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query } }, async (req, reply) => {
+      app.get('/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query, response: replies({ 200: IndicatorReport }) } }, async (req) => this.service.compute(req.query.period, { asOf: req.query.asOf }));
+      app.get('/reports/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query, response: replies({ 200: ReportFormats }) } }, async (req, reply) => {
         const r = await this.service.compute(req.query.period, { asOf: req.query.asOf });
         const lang: Lang = req.query.lang ?? 'vi';
         const file = `bao-cao-${r.ward.code}-${r.period.code}`;

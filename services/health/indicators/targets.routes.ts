@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { TargetsService } from './targets.service.ts';
+import { Items, NoContent, replies } from '../../api/schemas/common.ts';
+import { PlanTarget } from '../../api/schemas/indicators.ts';
 
 const PeriodCode = Type.String({ pattern: '^\\d{4}(-(0[1-9]|1[0-2]|H[12]))?$', description: 'YYYY, YYYY-H1, YYYY-H2 or YYYY-MM' });
 const Params = Type.Object({ indicator: Type.String({ pattern: '^[A-Za-z0-9.-]{3,80}$', description: 'A figure id of the indicator report, e.g. wifi-ap.groupsServedPeriod' }), period: PeriodCode });
@@ -18,16 +20,16 @@ const Body = Type.Object(
 /** Plan targets per indicator and period: anyone may read them, an administrator sets them (audited). */
 export const targetRoutes = (targets: TargetsService): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/plan-targets', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Type.Object({ period: Type.Optional(PeriodCode) }, { additionalProperties: false }) } }, async (req) => ({
+  app.get('/plan-targets', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Type.Object({ period: Type.Optional(PeriodCode) }, { additionalProperties: false }), response: replies({ 200: Items(PlanTarget) }) } }, async (req) => ({
     items: await targets.list(req.query.period),
   }));
-  app.get('/plan-targets/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'] } }, async () => ({ items: targets.indicators() }));
-  app.put('/plan-targets/:indicator/:period', { config: { role: 'admin', action: 'plan-target.set' }, schema: { tags: ['indicators'], params: Params, body: Body } }, async (req) => {
+  app.get('/plan-targets/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], response: replies({ 200: Items(Type.String()) }) } }, async () => ({ items: targets.indicators() }));
+  app.put('/plan-targets/:indicator/:period', { config: { role: 'admin', action: 'plan-target.set' }, schema: { tags: ['indicators'], params: Params, body: Body, response: replies({ 200: PlanTarget }) } }, async (req) => {
     const t = await targets.set(req.params.indicator, req.params.period, { comparator: req.body.comparator, target: req.body.target, source: req.body.source, basis: req.body.basis ?? 'plan' }, req.principal?.actor ?? 'unknown');
     req.auditTarget = { type: 'plan-target', id: `${t.indicator}@${t.period}`, details: { comparator: t.comparator, target: t.target, basis: t.basis } };
     return t;
   });
-  app.delete('/plan-targets/:indicator/:period', { config: { role: 'admin', action: 'plan-target.delete' }, schema: { tags: ['indicators'], params: Params } }, async (req, reply) => {
+  app.delete('/plan-targets/:indicator/:period', { config: { role: 'admin', action: 'plan-target.delete' }, schema: { tags: ['indicators'], params: Params, response: replies({ 204: NoContent }) } }, async (req, reply) => {
     req.auditTarget = { type: 'plan-target', id: `${req.params.indicator}@${req.params.period}` };
     await targets.remove(req.params.indicator, req.params.period);
     return reply.status(204).send();

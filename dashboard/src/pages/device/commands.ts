@@ -1,4 +1,5 @@
 import { api, ApiError } from '../../api.ts';
+import type { CommandListItem as CommandItem } from '../../contract.ts';
 import { fmtTime, h } from '../../dom.ts';
 import { t } from '../../i18n.ts';
 import { text, type KindInfo } from '../../kinds.ts';
@@ -8,8 +9,6 @@ import { schemaForm } from '../../ui/schema-form.ts';
 import { dataTable } from '../../ui/table.ts';
 import './words.ts';
 
-interface Delivery { state: string; attempts: number; sentAt: string | null; ackedAt: string | null; finishedAt: string | null; ackStatus: string | null; result: Record<string, unknown> | null; error: string | null }
-interface CommandItem { id: string; name: string; params: Record<string, unknown>; origin: string; createdBy: string; createdAt: string; state: string; stateLabel: { vi: string; en: string }; delivery?: Delivery }
 
 const ORIGIN_PAGE: Record<string, string> = { lighting: 'lighting', radio: 'radio' };
 

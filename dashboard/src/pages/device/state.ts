@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { Device as DeviceDetail } from '../../contract.ts';
 import { clear, fmtNum, fmtTime, h } from '../../dom.ts';
 import { statusOf, type FleetDevice } from '../../fleet.ts';
 import { deviceHealth, HEALTH_COLOURS } from '../../health.ts';
@@ -35,7 +36,6 @@ export function statePanel(d: FleetDevice): { el: HTMLElement; paint: () => void
   return { el, paint };
 }
 
-interface DeviceDetail { id: string; kind: string; name: string; groupId: string | null; zoneIds: string[]; lat: number | null; lon: number | null; address: string | null; asset: Record<string, unknown>; tags: string[]; installedAt: string | null }
 
 const ASSET_WORDS: Record<string, { vi: string; en: string }> = {
   manufacturer: { vi: 'Hãng sản xuất', en: 'Manufacturer' }, model: { vi: 'Mẫu', en: 'Model' }, serial: { vi: 'Số sê-ri', en: 'Serial number' },

@@ -1,11 +1,11 @@
 import { api } from '../../api.ts';
+import type { Series as SeriesResponse } from '../../contract.ts';
 import { getLang, t } from '../../i18n.ts';
 import { h } from '../../dom.ts';
 import { metricLabel, type KindInfo } from '../../kinds.ts';
 import { lineChart, type ChartBand, type ChartPoint } from '../../ui/chart.ts';
 import './words.ts';
 
-interface SeriesResponse { unit: string; meaning: 'gauge' | 'counter'; agg: string; bucket: string; points: { bucket: string; value: number | null; count: number }[] }
 
 /** Window choices of the telemetry chart: hours and the bucket that gives ~100–170 points. */
 const WINDOWS = [

@@ -1,12 +1,14 @@
 import { api } from '../../api.ts';
+import type { Command, Delivery as ApiDelivery } from '../../contract.ts';
 import { fmtTime, h } from '../../dom.ts';
 import { fleet } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
 import './words.ts';
 
-interface CommandView { id: string; state: string; deviceCount: number; counts: Record<string, number> }
-interface Delivery { deviceId: string; state: string; attempts: number; error: string | null; ackedAt: string | null; finishedAt: string | null }
 /** `command.outcome` (final states) and `command.update` (any change, when the service sends it). */
+type CommandView = Pick<Command, 'id' | 'state' | 'deviceCount' | 'counts'>;
+/** A row of the table: a delivery as the API reports it, or as a live event moved it on (its state as the event says). */
+type Delivery = Pick<ApiDelivery, 'deviceId' | 'attempts' | 'error' | 'ackedAt' | 'finishedAt'> & { state: string };
 interface CommandEvent { commandId: string; deviceId: string; status?: string; state?: string }
 
 const FINAL = new Set(['acknowledged', 'failed', 'expired', 'cancelled']);

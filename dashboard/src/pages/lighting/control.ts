@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { Command as CommandView } from '../../contract.ts';
 import { clear, h } from '../../dom.ts';
 import { statusOf, type FleetDevice } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
@@ -9,7 +10,6 @@ import type { Zone } from '../../zones.ts';
 import type { AckPanel } from './acks.ts';
 import './words.ts';
 
-interface CommandView { id: string; state: string; deviceCount: number; counts: Record<string, number> }
 
 export interface ControlDeps {
   lights: () => FleetDevice[];

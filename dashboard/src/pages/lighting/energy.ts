@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { DriftItem, EnergyPoint } from '../../contract.ts';
 import { fmtNum, h } from '../../dom.ts';
 import { formatDate } from '../../format.ts';
 import { getLang, t } from '../../i18n.ts';
@@ -7,8 +8,6 @@ import { errorText } from '../../ui/notice.ts';
 import { dataTable } from '../../ui/table.ts';
 import './words.ts';
 
-interface EnergyPoint { bucket: string; usedKWh: number; baselineKWh: number; savedKWh: number; savedPct: number | null; burningHours: number; lights: number }
-interface DriftItem { deviceId: string; expectedLevel: number | null; reportedLevel: number | null; status: string; statusLabel: { vi: string; en: string } }
 
 const kwh = (n: number): string => `${fmtNum(n, 1)} kWh`;
 

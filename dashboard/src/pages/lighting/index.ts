@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { Command as CommandView } from '../../contract.ts';
 import { h } from '../../dom.ts';
 import { formatClock, formatDate } from '../../format.ts';
 import { fleet, type FleetDevice } from '../../fleet.ts';
@@ -13,7 +14,6 @@ import { overridesPanel } from './overrides.ts';
 import { programsPanels } from './programs.ts';
 import './words.ts';
 
-interface CommandView { id: string; state: string; deviceCount: number; counts: Record<string, number> }
 
 /** Today's sunrise and sunset at the ward's site, and the next days' (what programs' sun steps follow). */
 function sunLine(alive: () => boolean): HTMLElement {

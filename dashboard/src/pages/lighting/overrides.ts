@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { Override } from '../../contract.ts';
 import { fmtTime, h } from '../../dom.ts';
 import { fleet } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
@@ -6,9 +7,9 @@ import { gated } from '../../ui/gated.ts';
 import { errorText } from '../../ui/notice.ts';
 import { dataTable, panel } from '../../ui/table.ts';
 import type { AckPanel } from './acks.ts';
+import type { Command } from '../../contract.ts';
 import './words.ts';
 
-interface Override { deviceId: string; level: number; rampS: number; startsAt: string; expiresAt: string; commandId: string; setBy: string }
 interface Group { commandId: string; level: number; expiresAt: string; startsAt: string; setBy: string; deviceIds: string[] }
 
 /**
@@ -45,7 +46,7 @@ export function overridesPanel(acks: AckPanel, alive: () => boolean): { el: HTML
   };
   const end = async (g: Group): Promise<void> => {
     try {
-      const r = await api.request<{ commands: { id: string; state: string; deviceCount: number; counts: Record<string, number> }[] }>('POST', '/api/v1/lighting/resume', { target: { type: 'devices', ids: g.deviceIds } });
+      const r = await api.request<{ commands: Command[] }>('POST', '/api/v1/lighting/resume', { target: { type: 'devices', ids: g.deviceIds } });
       await load();
       await acks.follow(r.commands, `${t('resume')} · ${g.deviceIds.length} ${t('lights')}`);
     } catch (e) {

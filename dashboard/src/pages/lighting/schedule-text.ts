@@ -1,11 +1,9 @@
 import { t } from '../../i18n.ts';
+import type { Assignment, CalendarRule as Rule, LightingCalendar as Calendar, Program, ProgramStep as Step } from '../../contract.ts';
 import './words.ts';
 
-export interface Step { at: string; offsetMin?: number; level: number; rampS?: number }
-export interface Program { id: string; name: string; steps: Step[]; updatedAt: string }
-export interface Rule { name?: string; from: string; to: string; weekdays?: number[]; programId: string }
-export interface Calendar { id: string; name: string; defaultProgramId: string; rules: Rule[]; updatedAt: string }
-export interface Assignment { targetType: 'zone' | 'device' | 'ward'; targetId: string; calendarId: string | null; programId: string | null; assignedBy: string; assignedAt: string }
+/** The lighting resources, as the API answers them (services/api/schemas/control.ts). */
+export type { Assignment, Calendar, Program, Rule, Step };
 
 /** "Hoàng hôn → 100% · 22:00 → 70% (60s)": a program step as the operator reads it. */
 export const stepText = (s: Step): string => {

@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { Device as DeviceDetail, Provisioned } from '../../contract.ts';
 import { h } from '../../dom.ts';
 import { fleet } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
@@ -13,8 +14,6 @@ import { zones } from '../../zones.ts';
 import { importRows, type ImportRow } from './device-import.ts';
 import './words.ts';
 
-interface Provisioned { device: { id: string; kind: string; name: string }; credentials: { username: string; password: string } }
-interface DeviceDetail { id: string; kind: string; name: string; groupId: string | null; zoneIds: string[]; lat: number | null; lon: number | null; address: string | null; asset: Record<string, unknown>; tags: string[] }
 
 const groupOptions = (selected: string | null): HTMLOptionElement[] => [h('option', { value: '' }, '—'), ...zones.items.filter((z) => z.kind === 'residential_group').map((z) => h('option', { value: z.id, selected: z.id === selected }, z.name))];
 

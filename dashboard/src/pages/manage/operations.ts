@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { AlarmRule as Rule, Camera as CameraView, MaintenanceWindow as Window, Webhook as Hook } from '../../contract.ts';
 import { fmtNum, fmtTime, h } from '../../dom.ts';
 import { fleet } from '../../fleet.ts';
 import { getZone } from '../../format.ts';
@@ -14,7 +15,6 @@ import './words.ts';
 
 const groupSelect = (): HTMLSelectElement => h('select', { name: 'groupId' }, h('option', { value: '' }, '—'), zones.items.filter((z) => z.kind === 'residential_group').map((z) => h('option', { value: z.id }, z.name)));
 
-interface CameraView { id: string; name: string; groupId: string | null; onvif: { address: string; deviceInfo: { manufacturer?: string; model?: string } }; status: { online: boolean | null } }
 
 /** Cameras: register one (the service contacts it over ONVIF first), change its connection, discover on the camera LAN. */
 export function camerasTab(): HTMLElement {
@@ -68,7 +68,6 @@ export function camerasTab(): HTMLElement {
   return h('div', {}, gated(panel('mg-cam', t('mg_cameras'), form, msg.el, h('button', { type: 'button', id: 'mg-cam-discover', onclick: discover }, t('mg_discover')), found), 'admin'), panel('mg-cam-list', t('cameras'), body));
 }
 
-interface Window { id: string; title: string; scope: { type: string; id: string }; from: string; to: string; createdBy: string }
 
 /** Planned maintenance: the devices it covers count as planned downtime, raise no offline alarm, show blue on the map. */
 export function maintenanceTab(wardCode: string): HTMLElement {
@@ -115,8 +114,6 @@ export function maintenanceTab(wardCode: string): HTMLElement {
   return panel('mg-maintenance', t('mg_maintenance'), gated(form), msg.el, body);
 }
 
-interface Rule { kind: string; rule: string; label: { vi: string; en: string }; severity: string; enabled: boolean; trigger: Record<string, unknown>; overridden: boolean }
-interface Hook { id: string; name: string; url: string; minSeverity: string; createdAt: string }
 const SEVERITIES = ['info', 'warning', 'critical'] as const;
 
 /** Alarm rules per kind (on/off, severity, thresholds; reset to the kind's default) and webhooks that receive alarms. */

@@ -1,4 +1,5 @@
 import { api } from '../../api.ts';
+import type { User } from '../../contract.ts';
 import { fmtTime, h } from '../../dom.ts';
 import { fleet } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
@@ -64,7 +65,6 @@ export function zonesTab(): HTMLElement {
   return panel('mg-zones', t('mg_zones'), gated(h('button', { type: 'button', id: 'mg-zone-new', onclick: () => holder.replaceChildren(form(null)) }, t('mg_add')), 'admin'), holder, msg.el, body);
 }
 
-interface User { id: string; username: string; displayName: string; role: 'viewer' | 'operator' | 'admin'; disabled: boolean; createdAt: string }
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 
 /** People who log in: add with a role and a password, change role, disable, set a new password. Admin only (the API says so too). */
