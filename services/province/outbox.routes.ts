@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { replies } from '../api/schemas/common.ts';
 import { conflict } from '../common/errors.ts';
 import type { OutboxExporter } from './exporter.ts';
 import type { ProvinceRepository } from './province.repository.ts';
@@ -45,7 +46,7 @@ export function outboxRoutes(d: { repo: ProvinceRepository; exporter: OutboxExpo
           tags: ['province'],
           description: 'Recent outbox messages, newest first (device entities, indicators and play logs; no personal data).',
           querystring: Query,
-          response: { 200: Type.Object({ enabled: Type.Boolean(), items: Type.Array(Message) }) },
+          response: replies({ 200: Type.Object({ enabled: Type.Boolean(), items: Type.Array(Message) }) }),
         },
       },
       async (req) => ({
@@ -65,7 +66,7 @@ export function outboxRoutes(d: { repo: ProvinceRepository; exporter: OutboxExpo
         schema: {
           tags: ['province'],
           description: 'Messages waiting out a backoff are pushed now (after the province fixed its side).',
-          response: { 200: Type.Object({ rescheduled: Type.Integer({ minimum: 0 }) }) },
+          response: replies({ 200: Type.Object({ rescheduled: Type.Integer({ minimum: 0 }) }) }),
         },
       },
       async (req) => {

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { replies } from '../api/schemas/common.ts';
 import { IsoTime } from '../api/routes/schemas.ts';
 import { badRequest } from '../common/errors.ts';
 import type { WifiRepository } from './wifi.repository.ts';
@@ -45,7 +46,7 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
       '/wifi/portal-logins/summary',
       {
         config: { role: 'viewer' },
-        schema: { tags: ['wifi'], description: 'Portal logins of a period counted by method, consent version, purpose and language (no hashes).', querystring: Period, response: { 200: LoginSummary } },
+        schema: { tags: ['wifi'], description: 'Portal logins of a period counted by method, consent version, purpose and language (no hashes).', querystring: Period, response: replies({ 200: LoginSummary }) },
       },
       async (req) => {
         const from = Date.parse(req.query.from);
@@ -56,7 +57,7 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
     );
     app.get(
       '/wifi/sessions/open',
-      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'Sessions in progress now, per access point (counts only).', response: { 200: OpenNow } } },
+      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'Sessions in progress now, per access point (counts only).', response: replies({ 200: OpenNow }) } },
       async () => {
         const now = new Date();
         const items = await d.repo.openByDevice(now, OPEN_SESSION_STALE_MS);
@@ -65,7 +66,7 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
     );
     app.get(
       '/wifi/retention',
-      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'The personal-data retention in force (docs/wifi-marketing.md).', response: { 200: Retention } } },
+      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'The personal-data retention in force (docs/wifi-marketing.md).', response: replies({ 200: Retention }) } },
       async () => ({ ...d.service.retention(), intervalMs: d.retentionIntervalMs }),
     );
   };

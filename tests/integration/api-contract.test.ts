@@ -43,6 +43,7 @@ const QUERIES: Record<string, string[]> = {
   '/api/v1/wifi/points': [window],
   '/api/v1/wifi/sessions': [window],
   '/api/v1/wifi/portal-logins': [window],
+  '/api/v1/wifi/portal-logins/summary': [window],
   '/api/v1/cameras/:id/snapshots/latest': ['', 'size=thumb'],
 };
 /** Where the list route above a parameter is not the right source of its value. */
