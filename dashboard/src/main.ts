@@ -8,11 +8,8 @@ import { stackTables } from './ui/table.ts';
 import { getLang, setLang, t } from './i18n.ts';
 import { routes, type Page } from './pages/index.ts';
 import { loginPage } from './pages/login.ts';
+import type { Settings } from './settings.ts';
 
-export interface Settings {
-  ward: { code: string; name: string; timezone: string };
-  map: { tileUrl: string; attribution: string };
-}
 
 let settings: Settings;
 let stopLive: (() => void) | undefined;

@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import type { TSchema } from 'typebox';
 import { IdParams, Paging } from '../api/routes/schemas.ts';
 import { badRequest } from '../common/errors.ts';
-import type { CameraFeature } from './camera.module.ts';
+import type { CameraFeature } from './camera-feature.ts';
 import type { SnapshotImage } from './camera-snapshot.service.ts';
 import { binary, replies } from '../api/schemas/common.ts';
 import { PresetList, PresetSet, PtzDone, PtzStatus, Snapshot, SnapshotList } from '../api/schemas/cameras.ts';

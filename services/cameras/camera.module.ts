@@ -5,10 +5,10 @@
 import { NetGuard } from '../common/net-guard.ts';
 import path from 'node:path';
 import { DEVICE_KINDS } from '../../devices/index.ts';
-import type { DeviceKind } from '../../devices/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { IngestRepository } from '../ingest/ingest.repository.ts';
 import type { FeatureModule, ModuleContext } from '../modules/module.ts';
+import type { CameraFeature } from './camera-feature.ts';
 import { CameraHealthService } from './camera-health.service.ts';
 import { CameraPtzService } from './camera-ptz.service.ts';
 import { cameraSettings } from './camera-settings.ts';
@@ -20,16 +20,6 @@ import { CameraService } from './camera.service.ts';
 import { OnvifCameraDriver } from './onvif-camera.driver.ts';
 
 /** What the routes (and tests, through ctx.shared) use. */
-export interface CameraFeature {
-  kind: DeviceKind;
-  cameras: CameraService;
-  ptz: CameraPtzService;
-  snapshots: CameraSnapshotService;
-  health: CameraHealthService;
-  settings(): CameraSettings;
-  /** Changes tunables at run time (e.g. shorter intervals in tests) and restarts health polling with them. */
-  applySettings(patch: Partial<CameraSettings>): Promise<void>;
-}
 
 /** Snapshot-file retention also runs on its own for cameras that stopped producing snapshots. */
 const RETENTION_EVERY_MS = 3600_000;

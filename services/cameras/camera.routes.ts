@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Id, IdParams, IsoTime, Paging } from '../api/routes/schemas.ts';
-import type { CameraFeature } from './camera.module.ts';
+import type { CameraFeature } from './camera-feature.ts';
 import { cameraMediaRoutes } from './camera-media.routes.ts';
 import { replies } from '../api/schemas/common.ts';
 import { Camera, CameraList, Discovery, RegisteredCamera } from '../api/schemas/cameras.ts';

@@ -1,4 +1,5 @@
 import { NetGuard } from '../common/net-guard.ts';
+import type { HealthRouteDeps } from './health-route-deps.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../common/logger.ts';
 import type { Batch } from '../ingest/batch.ts';
@@ -66,7 +67,7 @@ export const SHARED = { uptime: 'health.uptime', alarms: 'health.alarms', module
  * Device health: status beyond MQTT (missed reports, flapping), uptime with planned maintenance and a daily rollup,
  * alarms with rules per kind, lifecycle and webhooks, and operator metrics.
  */
-export class HealthModule implements FeatureModule {
+export class HealthModule implements FeatureModule, HealthRouteDeps {
   readonly name = 'health';
   options: HealthModuleOptions;
   private readonly given: Partial<HealthModuleOptions>;

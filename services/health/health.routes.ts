@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { getKind } from '../../devices/index.ts';
 import { badRequest, notFound } from '../common/errors.ts';
-import type { HealthModule } from './health.module.ts';
+import type { HealthRouteDeps } from './health-route-deps.ts';
 import { withAvailability } from './uptime/uptime.service.ts';
 import { addTotals, zeroTotals, type UptimeTotals } from './uptime/uptime-math.ts';
 import type { Scope, ScopeType, UptimeDevice } from './uptime/uptime.repository.ts';
@@ -16,7 +16,7 @@ const Positive = Type.Number({ exclusiveMinimum: 0, maximum: 7 * 86400 });
 const MAX_WINDOW_MS = 3 * 366 * 86400_000;
 
 /** Checks that a scope names something that exists (a typo must not answer "0 devices, no data"). */
-async function checkScope(m: HealthModule, scope: Scope): Promise<void> {
+async function checkScope(m: HealthRouteDeps, scope: Scope): Promise<void> {
   if (scope.type === 'kind' && !getKind(scope.id)) throw notFound('Device kind', scope.id);
   if (scope.type === 'ward' && !/^\d{5}$/.test(scope.id)) throw badRequest('BAD_SCOPE', 'A ward scope needs a 5-digit ward code (mã ĐVHC)');
   if (scope.type === 'device' || scope.type === 'zone') {
@@ -33,7 +33,7 @@ function parseWindow(from: string | undefined, to: string | undefined, now: numb
   return { from: f, to: t };
 }
 
-export const healthRoutes = (m: HealthModule): FastifyPluginAsync => async (base) => {
+export const healthRoutes = (m: HealthRouteDeps): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/health/rules', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: Items(HealthRule) }) } }, async () => ({ items: m.status.rules }));

@@ -4,7 +4,7 @@
  * assertions leave wide margins, so a loaded two-core machine still passes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CameraFeature } from '../../services/cameras/camera.module.ts';
+import type { CameraFeature } from '../../services/cameras/camera-feature.ts';
 import { startCameraFleet } from '../../simulators/onvif/index.ts';
 import type { CameraFleet } from '../../simulators/onvif/index.ts';
 import { dbModes } from '../helpers/db-modes.ts';

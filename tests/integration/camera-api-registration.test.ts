@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptSecret, encryptSecret } from '../../services/common/crypto.ts';
-import type { CameraFeature } from '../../services/cameras/camera.module.ts';
+import type { CameraFeature } from '../../services/cameras/camera-feature.ts';
 import { startCameraFleet } from '../../simulators/onvif/index.ts';
 import type { CameraFleet } from '../../simulators/onvif/index.ts';
 import { dbModes } from '../helpers/db-modes.ts';

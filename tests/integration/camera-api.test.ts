@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../services/common/logger.ts';
 import { openPglite } from '../../services/db/pglite-driver.ts';
 import type { Db } from '../../services/db/db.ts';
-import type { CameraFeature } from '../../services/cameras/camera.module.ts';
+import type { CameraFeature } from '../../services/cameras/camera-feature.ts';
 import { startCameraFleet } from '../../simulators/onvif/index.ts';
 import type { CameraFleet, SimulatedCamera } from '../../simulators/onvif/index.ts';
 import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';

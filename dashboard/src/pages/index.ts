@@ -1,5 +1,5 @@
 import type { Me } from '../api.ts';
-import type { Settings } from '../main.ts';
+import type { Settings } from '../settings.ts';
 import { accountPage } from './account.ts';
 import { alarmsPage } from './alarms.ts';
 import { camerasPage } from './cameras.ts';

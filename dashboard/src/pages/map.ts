@@ -5,7 +5,7 @@ import { fleet, type FleetDevice } from '../fleet.ts';
 import { deviceHealth, HEALTH_COLOURS, HEALTHS, type Health } from '../health.ts';
 import { addStrings, t } from '../i18n.ts';
 import { kindLabel, kinds, text } from '../kinds.ts';
-import type { Settings } from '../main.ts';
+import type { Settings } from '../settings.ts';
 
 addStrings(
   {

@@ -4,7 +4,7 @@ import { clear, fmtTime, h } from '../dom.ts';
 import { fleet, statusOf } from '../fleet.ts';
 import { addStrings, getLang, t } from '../i18n.ts';
 import { kindLabel } from '../kinds.ts';
-import type { Settings } from '../main.ts';
+import type { Settings } from '../settings.ts';
 import { alarmText, deviceName, onAlarmUpdates, type Alarm } from './alarms.ts';
 import { currentHalfYear } from '../ui/report-period.ts';
 import { fmtFigure, txt } from './reports.ts';

@@ -3,7 +3,7 @@ import type { Figure } from '../contract.ts';
 import { clear, fmtNum, fmtTime, h } from '../dom.ts';
 import { addStrings, getLang, t } from '../i18n.ts';
 import { kindLabel } from '../kinds.ts';
-import type { Settings } from '../main.ts';
+import type { Settings } from '../settings.ts';
 import { fetchBlob, saveBlob } from '../ui/authed-media.ts';
 import { errorText, toast } from '../ui/notice.ts';
 import { currentHalfYear, reportFileName } from '../ui/report-period.ts';

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { encryptSecret, randomSecret } from '../../common/crypto.ts';
 import { badRequest, notFound } from '../../common/errors.ts';
-import type { HealthModule } from '../health.module.ts';
+import type { HealthRouteDeps } from '../health-route-deps.ts';
 import { validateOverride } from './alarm-rules.ts';
 import { Items, NoContent, replies } from '../../api/schemas/common.ts';
 import { Alarm, AlarmList, AlarmRule, AlarmRules, AlarmWithDeliveries, FlappingRule, NewWebhook, Webhook, WebhookDelivery } from '../../api/schemas/health.ts';
@@ -12,7 +12,7 @@ const Severity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type
 const AlarmId = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const RuleParams = Type.Object({ kind: Type.String({ maxLength: 64 }), rule: Type.String({ maxLength: 64 }) });
 
-export const alarmRoutes = (m: HealthModule): FastifyPluginAsync => async (base) => {
+export const alarmRoutes = (m: HealthRouteDeps): FastifyPluginAsync => async (base) => {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(

@@ -5,7 +5,7 @@ import { formatClock, formatDate } from '../../format.ts';
 import { fleet, type FleetDevice } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
 import { kinds } from '../../kinds.ts';
-import type { Settings } from '../../main.ts';
+import type { Settings } from '../../settings.ts';
 import { zones } from '../../zones.ts';
 import { ackPanel } from './acks.ts';
 import { controlPanel } from './control.ts';

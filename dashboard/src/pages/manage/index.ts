@@ -3,7 +3,7 @@ import { h } from '../../dom.ts';
 import { fleet } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
 import { kinds } from '../../kinds.ts';
-import type { Settings } from '../../main.ts';
+import type { Settings } from '../../settings.ts';
 import { zones } from '../../zones.ts';
 import { devicesTab } from './devices.ts';
 import { alarmRulesTab, camerasTab, maintenanceTab } from './operations.ts';

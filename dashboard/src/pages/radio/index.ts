@@ -3,7 +3,7 @@ import { clear, fmtTime, h } from '../../dom.ts';
 import { fleet, statusOf, type FleetDevice } from '../../fleet.ts';
 import { getLang, t } from '../../i18n.ts';
 import { kinds } from '../../kinds.ts';
-import type { Settings } from '../../main.ts';
+import type { Settings } from '../../settings.ts';
 import { gated } from '../../ui/gated.ts';
 import { errorText } from '../../ui/notice.ts';
 import { rruleText } from '../../ui/rrule-text.ts';

@@ -1,6 +1,6 @@
 import { h } from '../../dom.ts';
 import { t } from '../../i18n.ts';
-import type { Settings } from '../../main.ts';
+import type { Settings } from '../../settings.ts';
 import { zones } from '../../zones.ts';
 import { consentPanel, retentionPanel } from './consent-panels.ts';
 import { PERIODS, periodOf, type PeriodChoice } from './model.ts';
