@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { ModuleEventMap } from './modules/events.ts';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -149,7 +150,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
   // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
   const ctx: ModuleContext = {
     config, log, db, metrics, serviceKey: key, broker, ingest, auth, devices, deviceRepo, zones, reads, audit,
-    events: new EventEmitter(), shared: new Map(), jobs: cluster?.jobs ?? SOLO_JOBS,
+    events: new EventEmitter<ModuleEventMap>(), shared: new Map(), jobs: cluster?.jobs ?? SOLO_JOBS,
   };
   ctx.events.setMaxListeners(50);
   // Durable device data, for modules: `ingest.batch` (Batch), `ingest.ack` (CommandAck), `device.status` per status row.

@@ -28,6 +28,7 @@ export interface ApiDeps {
   ready: () => Promise<{ ready: boolean; status?: string; checks: Record<string, string> }>;
   status: () => Record<string, unknown>;
   /** The shared event bus (services/modules/module.ts), for live updates. */
+  /** The live stream's events (this node's bus, or the cluster's live bridge: payloads as JSON from other nodes). */
   events: EventEmitter;
   /** Feature modules' route plugins, mounted under /api/v1. */
   extraRoutes: FastifyPluginAsync[];

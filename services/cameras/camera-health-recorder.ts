@@ -6,7 +6,7 @@
  * `camera.probe`) are emitted only after their rows are committed, like ingest does for MQTT devices, so alarm rules
  * on camera faults and metrics work exactly as for MQTT devices.
  */
-import type { EventEmitter } from 'node:events';
+import { emitEvent, type CameraProbeEvent, type DeviceStatusEvent, type ModuleEvents } from '../modules/events.ts';
 import type { Logger } from '../common/logger.ts';
 import { batchSize, emptyBatch } from '../ingest/batch.ts';
 import type { Batch, StateRow } from '../ingest/batch.ts';
@@ -14,7 +14,7 @@ import type { IngestRepository } from '../ingest/ingest.repository.ts';
 
 export interface RecorderDeps {
   ingest: Pick<IngestRepository, 'writeBatch'>;
-  events: EventEmitter;
+  events: ModuleEvents;
   /** Severity of a fault event, from the device kind; undefined = the kind does not declare it (not written). */
   severity: (event: string) => string | undefined;
   log: Logger;
@@ -25,7 +25,7 @@ export interface RecorderDeps {
 /** Retries of rows that happen once (statuses, faults) before they are dropped: ~10 minutes at the default delay. */
 const MAX_RETRIES = 300;
 
-type Notice = { name: 'device.status' | 'camera.probe'; payload: Record<string, unknown> };
+type Notice = { name: 'device.status'; payload: DeviceStatusEvent } | { name: 'camera.probe'; payload: CameraProbeEvent };
 
 export class CameraHealthRecorder {
   private batch: Batch = emptyBatch();
@@ -78,7 +78,7 @@ export class CameraHealthRecorder {
     return this.active.get(deviceId)?.has(event) ?? false;
   }
 
-  probe(payload: { cameraId: string; kind: string; ok: boolean; durationMs: number; at: Date; errorCode?: string }): void {
+  probe(payload: CameraProbeEvent): void {
     this.notices.push({ name: 'camera.probe', payload });
     this.soon();
   }
@@ -160,10 +160,10 @@ export class CameraHealthRecorder {
       }
     }
     // Same order as MQTT ingest: the durable batch first (alarm rules and the status monitor read it), then statuses.
-    const all: { name: string; payload: unknown }[] = batchSize(b) > 0 ? [{ name: 'ingest.batch', payload: b }, ...notes] : notes;
+    const all: (Notice | { name: 'ingest.batch'; payload: Batch })[] = batchSize(b) > 0 ? [{ name: 'ingest.batch', payload: b }, ...notes] : notes;
     for (const n of all) {
       try {
-        this.d.events.emit(n.name, n.payload);
+        emitEvent(this.d.events, n.name, n.payload);
       } catch (err) {
         this.d.log.error({ err, event: n.name }, 'a listener of a camera event threw');
       }

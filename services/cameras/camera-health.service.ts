@@ -4,7 +4,7 @@
  * faults (unreachable while offline, authFailed, snapshotFailed) and scheduled snapshots from the snapshot probe.
  * The set of cameras is re-read on every registration change and periodically (devices deleted through /devices).
  */
-import type { EventEmitter } from 'node:events';
+import type { ModuleEvents } from '../modules/events.ts';
 import type { DeviceKind } from '../../devices/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
@@ -26,7 +26,7 @@ export interface HealthDeps {
   ingest: Pick<IngestRepository, 'writeBatch'>;
   repo: CameraRepository;
   snapshots: CameraSnapshotService;
-  events: EventEmitter;
+  events: ModuleEvents;
   metrics: Metrics;
   kind: DeviceKind;
   settings: () => CameraSettings;

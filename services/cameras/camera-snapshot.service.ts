@@ -4,7 +4,7 @@
  * camera_snapshots. The files are the truth for retention: after every save (and hourly) rows whose files the store
  * pruned are deleted. Saves of one camera are serialised so that sync never races a concurrent save.
  */
-import type { EventEmitter } from 'node:events';
+import type { ModuleEvents } from '../modules/events.ts';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, notFound } from '../common/errors.ts';
@@ -33,7 +33,7 @@ interface SnapshotDeps {
   settings: () => CameraSettings;
   log: Logger;
   /** Shared bus: `camera.snapshot` is emitted for every stored snapshot (live dashboards refresh their image). */
-  events?: EventEmitter;
+  events?: ModuleEvents;
 }
 
 const CONTENT_TYPE = { jpeg: 'image/jpeg', webp: 'image/webp' } as const;

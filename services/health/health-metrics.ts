@@ -1,6 +1,6 @@
 import type { Batch } from '../ingest/batch.ts';
 import type { Metrics } from '../common/metrics.ts';
-import type { ModuleEvents } from '../modules/module.ts';
+import { onEvent, type ModuleEventName, type ModuleEventPayload, type ModuleEvents } from '../modules/events.ts';
 
 const M = {
   lag: ['sw_ingest_lag_seconds', 'Age of the oldest message in the last durable ingest batch (broker receipt to commit or spool)'],
@@ -24,7 +24,7 @@ export class HealthMetrics {
   private readonly metrics: Metrics;
   private readonly events: ModuleEvents;
   private lagWindow: { at: number; lag: number }[] = [];
-  private readonly handlers: [string, (x: never) => void][] = [];
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(metrics: Metrics, events: ModuleEvents) {
     this.metrics = metrics;
@@ -33,8 +33,8 @@ export class HealthMetrics {
 
   start(): void {
     this.on('ingest.batch', (b: Batch) => this.onBatch(b));
-    this.on('command.outcome', (o: { status?: string }) => this.metrics.inc(M.outcomes[0], M.outcomes[1], { status: String(o.status ?? 'unknown') }));
-    this.on('camera.probe', (p: { kind?: string; ok?: boolean; durationMs?: number }) => {
+    this.on('command.outcome', (o) => this.metrics.inc(M.outcomes[0], M.outcomes[1], { status: String(o.status ?? 'unknown') }));
+    this.on('camera.probe', (p) => {
       const kind = String(p.kind ?? 'probe');
       this.metrics.inc(M.probes[0], M.probes[1], { kind, result: p.ok ? 'ok' : 'error' });
       if (typeof p.durationMs === 'number') this.metrics.inc(M.probeSeconds[0], M.probeSeconds[1], { kind }, p.durationMs / 1000);
@@ -44,9 +44,8 @@ export class HealthMetrics {
     this.metrics.inc(M.probes[0], M.probes[1], { kind: 'probe', result: 'ok' }, 0);
   }
 
-  private on<T>(name: string, fn: (x: T) => void): void {
-    this.events.on(name, fn);
-    this.handlers.push([name, fn as (x: never) => void]);
+  private on<K extends ModuleEventName>(name: K, fn: (x: ModuleEventPayload<K>) => void): void {
+    this.unsubscribe.push(onEvent(this.events, name, fn));
   }
 
   private onBatch(b: Batch): void {
@@ -80,6 +79,6 @@ export class HealthMetrics {
   }
 
   stop(): void {
-    for (const [name, fn] of this.handlers) this.events.off(name, fn as (x: unknown) => void);
+    for (const off of this.unsubscribe.splice(0)) off();
   }
 }

@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { AuthService } from '../auth/auth.service.ts';
@@ -14,18 +13,9 @@ import type { DeviceService } from '../registry/device.service.ts';
 import type { ZoneRepository } from '../registry/zone.repository.ts';
 import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
 
-/**
- * Events modules publish for each other (names and payloads are the contract; see docs/architecture.md).
- * - `ingest.batch`    Batch (services/ingest/batch.ts)                 device data that just became durable
- * - `ingest.ack`      CommandAck (services/ingest/ingest.service.ts)   a device acknowledged a command (durably received; for
- *                                                                      listeners that may miss one — recording acks uses
- *                                                                      ctx.ingest.consumeAcks, which survives a crash)
- * - `device.status`   {deviceId, online, reason, at: Date}             status report from MQTT (connect, disconnect, birth, will);
- *                                                                      other sources (camera probes, missed reports) emit it too
- * - `command.outcome` {commandId, deviceId, status, at: Date}         a command reached a final state
- * - `camera.probe`    {cameraId, kind, ok, durationMs, at: Date}      a camera health probe finished
- */
-export type ModuleEvents = EventEmitter;
+/** The shared event bus, typed by its event map (services/modules/events.ts: every name and its payload). */
+export type { ModuleEvents } from './events.ts';
+import type { ModuleEvents } from './events.ts';
 
 /** What the core gives every feature module. */
 export interface ModuleContext {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { onEvent, type ModuleEventMap } from '../../services/modules/events.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../services/common/logger.ts';
 import { CameraHealthRecorder } from '../../services/cameras/camera-health-recorder.ts';
@@ -11,8 +12,8 @@ const SEVERITY: Record<string, string> = { unreachable: 'critical', authFailed: 
 function setup(fail: () => boolean = () => false) {
   const written: Batch[] = [];
   const emitted: { name: string; payload: unknown; batchesWritten: number }[] = [];
-  const events = new EventEmitter();
-  for (const name of ['ingest.batch', 'device.status', 'camera.probe']) events.on(name, (payload) => emitted.push({ name, payload, batchesWritten: written.length }));
+  const events = new EventEmitter<ModuleEventMap>();
+  for (const name of ['ingest.batch', 'device.status', 'camera.probe'] as const) onEvent(events, name, (payload) => emitted.push({ name, payload, batchesWritten: written.length }));
   const writeBatch = vi.fn(async (b: Batch) => {
     if (fail()) throw new Error('database down');
     written.push(structuredClone(b));

@@ -1,10 +1,15 @@
 import type { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../../auth/auth.service.ts';
+import type { ModuleEventName } from '../../modules/events.ts';
 import { binary, replies } from '../schemas/common.ts';
 
-/** Events forwarded to dashboards as they happen (modules emit them on the shared bus). */
-export const LIVE_EVENTS = ['device.status', 'command.update', 'command.outcome', 'alarm.update', 'broadcast.update', 'camera.snapshot'] as const;
+/**
+ * Events forwarded to dashboards as they happen (modules emit them on the shared bus; names from its event map,
+ * services/modules/events.ts). The stream's emitter is the cluster's live bridge when there is one: other nodes' events
+ * arrive there as JSON (dates as text), so it is an untyped emitter, not the modules' typed bus.
+ */
+export const LIVE_EVENTS = ['device.status', 'command.outcome', 'alarm.update', 'broadcast.update', 'camera.snapshot'] as const satisfies readonly ModuleEventName[];
 
 /**
  * Server-sent events for live dashboards. Device reports are folded into one `activity` message per second (ids that

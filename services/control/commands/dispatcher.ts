@@ -7,7 +7,7 @@
  * With several processes, the process that holds a device's MQTT connection is the one that sends to it; claims are
  * conditional UPDATEs (queued → sent), so a delivery is sent by one process per attempt.
  */
-import type { EventEmitter } from 'node:events';
+import type { ModuleEvents } from '../../modules/events.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Metrics } from '../../common/metrics.ts';
 import type { AckConsumer, CommandAck } from '../../ingest/ingest.service.ts';
@@ -29,7 +29,7 @@ export interface DispatcherOptions {
   /** Durable acks (stored with their batch before the PUBACK). Without it, acks come from the `ingest.ack` event (memory only). */
   acks?: DurableAcks;
   broker: CommandLink;
-  events: EventEmitter;
+  events: ModuleEvents;
   log: Logger;
   metrics: Metrics;
   /** How often timeouts, expiry and the queue are checked (ms). */

@@ -6,7 +6,7 @@
  * stop the bulletin; each cluster fetches the file from a signed URL and checks its sha256.
  */
 import { randomBytes } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
+import type { ModuleEvents } from '../../modules/events.ts';
 import { DEVICE_KINDS } from '../../../devices/index.ts';
 import type { BroadcastCapability } from '../../../devices/index.ts';
 import { badRequest, conflict, notFound } from '../../common/errors.ts';
@@ -44,15 +44,9 @@ const PLAY_LOG_SKEW_MS = 60_000;
 const UNAIRED = new Set(['failed', 'expired', 'cancelled']);
 
 /** Published on the event bus (and to dashboards) whenever a broadcast changes: created, dispatched, cancelled, done. */
-export interface BroadcastUpdate {
-  broadcastId: string;
-  title: string;
-  priority: Priority;
-  status: BroadcastRecord['status'];
-  change: 'created' | 'dispatched' | 'cancelled' | 'done';
-  at: string;
-  commands?: string[];
-}
+/** Declared once, with the other bus events (services/modules/events.ts). */
+export type { BroadcastUpdate } from '../../modules/events.ts';
+import type { BroadcastUpdate } from '../../modules/events.ts';
 
 export interface BroadcastInput {
   id?: string;
@@ -93,10 +87,10 @@ export class BroadcastService {
   private readonly log: Logger;
   private readonly tz: string;
   private readonly clock: () => number;
-  private readonly events: EventEmitter | undefined;
+  private readonly events: ModuleEvents | undefined;
 
   private readonly sourceGuard: NetGuard | undefined;
-  constructor(o: { repo: RadioRepository; commands: CommandService; scheduler: Scheduler; signer: UrlSigner; log: Logger; tz: string; clock?: () => number; events?: EventEmitter; sourceGuard?: NetGuard }) {
+  constructor(o: { repo: RadioRepository; commands: CommandService; scheduler: Scheduler; signer: UrlSigner; log: Logger; tz: string; clock?: () => number; events?: ModuleEvents; sourceGuard?: NetGuard }) {
     this.sourceGuard = o.sourceGuard;
     this.repo = o.repo;
     this.commands = o.commands;

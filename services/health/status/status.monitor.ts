@@ -6,12 +6,9 @@ import { FlapDetector, type FlapOptions } from './flapping.ts';
 import { effectiveHealth, type EffectiveHealth } from './kind-health.ts';
 import type { StatusRepository } from './status.repository.ts';
 
-export interface DeviceStatusEvent {
-  deviceId: string;
-  online: boolean;
-  reason: string;
-  at: Date;
-}
+/** Declared once, with the other bus events (services/modules/events.ts). */
+export type { DeviceStatusEvent } from '../../modules/events.ts';
+import type { DeviceStatusEvent } from '../../modules/events.ts';
 
 export interface StatusMonitorOptions {
   repo: StatusRepository;

@@ -5,7 +5,7 @@ import { fleet } from '../../fleet.ts';
 import { t } from '../../i18n.ts';
 import './words.ts';
 
-/** `command.outcome` (final states) and `command.update` (any change, when the service sends it). */
+/** A command as the lighting page follows it (`command.outcome` events carry each device's final state). */
 type CommandView = Pick<Command, 'id' | 'state' | 'deviceCount' | 'counts'>;
 /** A row of the table: a delivery as the API reports it, or as a live event moved it on (its state as the event says). */
 type Delivery = Pick<ApiDelivery, 'deviceId' | 'attempts' | 'error' | 'ackedAt' | 'finishedAt'> & { state: string };
@@ -115,7 +115,7 @@ export function ackPanel(alive: () => boolean): AckPanel {
     // Failure details (the device's message) come with the command's record.
     if (state === 'failed') void poll();
   };
-  const unsubs = [fleet.on('command.outcome', onEvent), fleet.on('command.update', onEvent)];
+  const unsubs = [fleet.on('command.outcome', onEvent)];
 
   const expect = (prefix: string, label: string): void => {
     clearTimeout(f?.timer);
