@@ -45,6 +45,9 @@ export interface DecodeLimits {
  */
 export const MQTT_JSON_MAX_DEPTH = 8;
 
+/** The start of a JSON `\uXXXX` escape. */
+const UNICODE_ESCAPE = Buffer.from('\\u');
+
 const fail = (code: RejectCode, reason: string): DecodeResult => ({ ok: false, code, reason });
 
 class Reject extends Error {
@@ -180,8 +183,10 @@ export function decodeMessage(
     if (parsed.code === 'TOO_DEEP') return fail('JSON_TOO_DEEP', `payload ${parsed.reason}`);
     return fail('MALFORMED_JSON', `payload is ${parsed.reason}`);
   }
-  // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message.
-  const { value: body, fixes: sanitized } = sanitizeJson(parsed.value);
+  // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message. JSON text yields U+0000 or
+  // a lone surrogate only through a `\u` escape (raw control characters are not JSON; bytes that are not UTF-8, encoded
+  // surrogates included, decode to U+FFFD), so a payload without one is clean as parsed and skips the walk.
+  const { value: body, fixes: sanitized } = payload.includes(UNICODE_ESCAPE) ? sanitizeJson(parsed.value) : { value: parsed.value, fixes: 0 };
   if (!isObject(body)) return fail('NOT_AN_OBJECT', 'payload must be a JSON object');
   try {
     const time = parseTime(body.ts, receivedAt, limits);
