@@ -27,15 +27,18 @@ interface TelemetryDocRow extends TelemetryRow {
  * telemetry does not store.
  */
 function extrasOf(data: Record<string, number>, state: Record<string, unknown>): Record<string, unknown> | null {
-  for (const k of Object.keys(data)) {
+  for (const k in data) {
     if (!Object.hasOwn(state, k)) return null;
     const v = state[k];
     if (v !== data[k] && !(typeof v === 'boolean' && data[k] === (v ? 1 : 0))) return null;
   }
   const extras: Record<string, unknown> = {};
-  for (const k of Object.keys(state)) {
+  for (const k in state) {
     const v = state[k];
-    if (!Object.hasOwn(data, k) || data[k] !== v) Object.defineProperty(extras, k, { value: v, enumerable: true, writable: true, configurable: true });
+    if (typeof v === 'number' && Object.hasOwn(data, k)) continue;
+    // `__proto__` as a key must stay an own property, as it is in the state it comes from.
+    if (k === '__proto__') Object.defineProperty(extras, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else extras[k] = v;
   }
   return extras;
 }

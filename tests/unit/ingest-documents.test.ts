@@ -34,4 +34,13 @@ describe('batch documents: latest state carried in telemetry rows (issue 12)', (
     expect(rows.map((r) => r.x ?? null)).toEqual([null, { power: 5 }]);
     expect(b).toEqual(copy);
   });
+
+  it('keeps a `__proto__` key of a state as data', () => {
+    const b = emptyBatch();
+    const state = JSON.parse('{"level":1,"__proto__":{"x":1}}') as Record<string, unknown>;
+    b.telemetry.push({ time: t(1).toISOString(), deviceId: 'sl-5', data: { level: 1 } });
+    b.states.push({ deviceId: 'sl-5', state, stateAt: t(1).toISOString(), lastSeen: t(1).toISOString() });
+    const rows = JSON.parse(batchDocuments(b).telemetry) as { x?: unknown }[];
+    expect(JSON.stringify(rows[0]!.x)).toBe('{"__proto__":{"x":1}}');
+  });
 });
