@@ -45,8 +45,8 @@ export interface DecodeLimits {
  */
 export const MQTT_JSON_MAX_DEPTH = 8;
 
-/** The start of a JSON `\uXXXX` escape. */
-const UNICODE_ESCAPE = Buffer.from('\\u');
+/** A backslash: every JSON escape starts with one. */
+const BACKSLASH = 0x5c;
 
 const fail = (code: RejectCode, reason: string): DecodeResult => ({ ok: false, code, reason });
 
@@ -190,10 +190,10 @@ export function decodeMessage(
   }
   // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message. JSON text yields U+0000 or
   // a lone surrogate only through a `\u` escape (raw control characters are not JSON; bytes that are not UTF-8, encoded
-  // surrogates included, decode to U+FFFD), so a payload without one is clean as parsed and skips the walk.
+  // surrogates included, decode to U+FFFD), so a payload without a backslash is clean as parsed and skips the walk.
   let body = parsed.value;
   let sanitized = 0;
-  if (payload.includes(UNICODE_ESCAPE)) ({ value: body, fixes: sanitized } = sanitizeJson(body));
+  if (payload.indexOf(BACKSLASH) !== -1) ({ value: body, fixes: sanitized } = sanitizeJson(body));
   if (!isObject(body)) return fail('NOT_AN_OBJECT', 'payload must be a JSON object');
   try {
     const time = parseTime(body.ts, receivedAt, limits);
