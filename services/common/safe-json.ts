@@ -28,6 +28,7 @@ const CLOSE_ARR = 0x5d; // ]
 const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c; // \
 const COMMA = 0x2c; // ,
+const OPENINGS = [OPEN_OBJ, OPEN_ARR] as const;
 
 /**
  * Scans the bytes for nesting depth and element count, skipping string contents (escapes included). Brackets inside
@@ -57,14 +58,27 @@ function scan(buf: Uint8Array, limits: JsonLimits): BoundedJson | null {
   return null;
 }
 
+/**
+ * True when `buf` holds at most `max` opening brackets, wherever they are (inside strings too): then no nesting can go
+ * deeper than `max`, and the byte-by-byte scan has nothing to find. Native searches, a few per small device payload.
+ */
+function fewOpenings(buf: Buffer, max: number): boolean {
+  let n = 0;
+  for (const c of OPENINGS) {
+    for (let i = buf.indexOf(c); i !== -1; i = buf.indexOf(c, i + 1)) if (++n > max) return false;
+  }
+  return true;
+}
+
 /** Parses `input` (bytes or text) if it is within `limits`; otherwise says which limit it broke. Never throws. */
 export function parseJsonBounded(input: Uint8Array | string, limits: JsonLimits): BoundedJson {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (buf.length > limits.maxBytes) return { ok: false, code: 'TOO_LARGE', reason: `JSON is ${buf.length} bytes; the limit is ${limits.maxBytes}` };
-  const refused = scan(buf, limits);
+  // The full scan is needed for an element limit, or when there are enough brackets to nest too deep.
+  const refused = (limits.maxNodes ?? 0) === 0 && fewOpenings(buf, limits.maxDepth) ? null : scan(buf, limits);
   if (refused) return refused;
   try {
-    const text = typeof input === 'string' ? input : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
+    const text = typeof input === 'string' ? input : buf.toString('utf8');
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
     return { ok: false, code: 'MALFORMED', reason: `not JSON: ${(err as Error).message}` };

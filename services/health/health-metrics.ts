@@ -51,7 +51,10 @@ export class HealthMetrics {
   private onBatch(b: Batch): void {
     const now = Date.now();
     let oldest = now;
-    for (const s of b.states) oldest = Math.min(oldest, Date.parse(s.lastSeen));
+    // Receipt times are ISO-8601 UTC of one length (isoTime), so the oldest is the smallest string: one parse per batch.
+    let oldestSeen: string | undefined;
+    for (const s of b.states) if (oldestSeen === undefined || s.lastSeen < oldestSeen) oldestSeen = s.lastSeen;
+    if (oldestSeen !== undefined) oldest = Math.min(oldest, Date.parse(oldestSeen));
     for (const d of b.deadLetters) oldest = Math.min(oldest, Date.parse(d.receivedAt));
     const lag = Math.max(0, (now - oldest) / 1000);
     this.metrics.set(M.lag[0], M.lag[1], lag);

@@ -45,6 +45,9 @@ export interface DecodeLimits {
  */
 export const MQTT_JSON_MAX_DEPTH = 8;
 
+/** A backslash: every JSON escape starts with one. */
+const BACKSLASH = 0x5c;
+
 const fail = (code: RejectCode, reason: string): DecodeResult => ({ ok: false, code, reason });
 
 class Reject extends Error {
@@ -76,7 +79,11 @@ function parseTime(raw: unknown, receivedAt: Date, limits: DecodeLimits): Date {
   return t;
 }
 
-function checkMetric(name: string, spec: MetricSpec, v: unknown): { numeric?: number; state: unknown } {
+/**
+ * Checks one reading against its declaration and records it: in `state` as sent, in `numeric` as the number stored in
+ * telemetry (booleans as 1/0; enums and strings are state only). Writes in place: no object per reading.
+ */
+function checkMetric(name: string, spec: MetricSpec, v: unknown, numeric: Record<string, number>, state: Record<string, unknown>): void {
   switch (spec.type) {
     case 'number':
     case 'integer': {
@@ -85,19 +92,22 @@ function checkMetric(name: string, spec: MetricSpec, v: unknown): { numeric?: nu
       if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
         throw new Reject('OUT_OF_RANGE', `'${name}' = ${v} is outside ${spec.min ?? '-∞'}..${spec.max ?? '∞'} ${spec.unit}`.trim());
       }
-      return { numeric: v, state: v };
+      numeric[name] = v;
+      break;
     }
     case 'boolean':
       if (typeof v !== 'boolean') throw new Reject('WRONG_TYPE', `'${name}' must be true or false`);
-      return { numeric: v ? 1 : 0, state: v };
+      numeric[name] = v ? 1 : 0;
+      break;
     case 'enum':
       if (typeof v !== 'string' || !spec.values.includes(v)) throw new Reject('OUT_OF_RANGE', `'${name}' must be one of ${spec.values.join(', ')}`);
-      return { state: v };
+      break;
     case 'string':
       if (typeof v !== 'string') throw new Reject('WRONG_TYPE', `'${name}' must be a string`);
       if (v.length > spec.maxLength) throw new Reject('OUT_OF_RANGE', `'${name}' is longer than ${spec.maxLength} characters`);
-      return { state: v };
+      break;
   }
+  state[name] = v;
 }
 
 /** Free-form parts (event data, status info, ack results) declare no range: only magnitudes a double holds exactly. */
@@ -119,9 +129,7 @@ function decodeTelemetry(kind: DeviceKind, body: Record<string, unknown>, time: 
     // Own properties only: a metric named `constructor` or `__proto__` must not find Object.prototype's members.
     const spec = Object.hasOwn(kind.telemetry, name) ? kind.telemetry[name] : undefined;
     if (!spec) throw new Reject('UNKNOWN_FIELD', `'${name}' is not a ${kind.name} metric`);
-    const r = checkMetric(name, spec, metrics[name]);
-    if (r.numeric !== undefined) numeric[name] = r.numeric;
-    state[name] = r.state;
+    checkMetric(name, spec, metrics[name], numeric, state);
   }
   return { type: 'telemetry', time, numeric, state };
 }
@@ -180,8 +188,12 @@ export function decodeMessage(
     if (parsed.code === 'TOO_DEEP') return fail('JSON_TOO_DEEP', `payload ${parsed.reason}`);
     return fail('MALFORMED_JSON', `payload is ${parsed.reason}`);
   }
-  // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message.
-  const { value: body, fixes: sanitized } = sanitizeJson(parsed.value);
+  // Once, here, before any consumer (batch writer, alarms, state, webhooks) sees the message. JSON text yields U+0000 or
+  // a lone surrogate only through a `\u` escape (raw control characters are not JSON; bytes that are not UTF-8, encoded
+  // surrogates included, decode to U+FFFD), so a payload without a backslash is clean as parsed and skips the walk.
+  let body = parsed.value;
+  let sanitized = 0;
+  if (payload.indexOf(BACKSLASH) !== -1) ({ value: body, fixes: sanitized } = sanitizeJson(body));
   if (!isObject(body)) return fail('NOT_AN_OBJECT', 'payload must be a JSON object');
   try {
     const time = parseTime(body.ts, receivedAt, limits);

@@ -359,7 +359,7 @@ export class IngestService implements InboundSink {
 
   private settle(p: Pending, target: 'db' | 'spool'): void {
     const now = Date.now();
-    for (const t of p.receivedAt) this.o.metrics.observe(M.ack[0], M.ack[1], Math.max(0, now - t) / 1000, { target });
+    this.o.metrics.observeEach(M.ack[0], M.ack[1], p.receivedAt.map((t) => Math.max(0, now - t) / 1000), { target });
     for (const w of p.waiters) this.safely(w);
     if (this.ackListeners.length) for (const a of p.batch.acks ?? []) for (const fn of this.ackListeners) this.safely(() => fn(toCommandAck(a)));
     for (const fn of this.batchListeners) this.safely(() => fn(p.batch));

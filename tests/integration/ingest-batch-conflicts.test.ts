@@ -64,6 +64,60 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
     expect(r.rows[0]!.last_seen.toISOString()).toBe('2026-11-20T10:00:04.000Z');
   });
 
+  it('stores the latest state carried inside telemetry rows exactly as a separate state row would be (issue 12)', async () => {
+    // The writer sends a device's merged state inside its telemetry row (readings once, plus what telemetry does not
+    // store) when it can be rebuilt from it, else separately: every mix of the two must give the same stored state.
+    const [a, b2, c, d, e] = DEVICES.slice(30, 35) as [string, string, string, string, string];
+    const at = (s: number): string => new Date(Date.parse('2026-11-25T10:00:00Z') + s * 1000).toISOString();
+    // e already holds a newer reading (a replayed, older message must not hide it).
+    const before: Batch = emptyBatch();
+    before.telemetry.push({ time: at(9), deviceId: e, data: { level: 90 } });
+    before.states.push({ deviceId: e, state: { level: 90, reason: 'sensor' }, stateAt: at(9), lastSeen: at(9) });
+    await repo.writeBatch(before);
+
+    const batch: Batch = emptyBatch();
+    const tel = (deviceId: string, s: number, data: Record<string, number>, state: Record<string, unknown>, seen = s): void => {
+      batch.telemetry.push({ time: at(s), deviceId, data });
+      batch.states.push({ deviceId, state, stateAt: at(s), lastSeen: at(seen) });
+    };
+    // a: two messages, the later one without `power`, then an event (moves last_seen only).
+    tel(a, 1, { level: 10, power: 5 }, { level: 10, power: 5, reason: 'program' });
+    tel(a, 2, { level: 20 }, { level: 20, reason: 'override' });
+    batch.events.push({ time: at(3), deviceId: a, event: 'lampFailure', active: true, severity: 'critical', data: {} });
+    batch.states.push({ deviceId: a, state: {}, stateAt: null, lastSeen: at(3) });
+    // b: a boolean reading (telemetry 1, state true) and a redelivered copy of the same message.
+    tel(b2, 1, { on: 1, level: 3 }, { on: true, level: 3 });
+    tel(b2, 1, { on: 1, level: 3 }, { on: true, level: 3 });
+    // c: status info at the same instant as a reading: the state holds more than the telemetry row.
+    tel(c, 1, { level: 5 }, { level: 5 });
+    batch.states.push({ deviceId: c, state: { status: { firmware: '1.2' } }, stateAt: at(1), lastSeen: at(1) });
+    // d: a state whose values differ from the readings of the same instant (not rebuildable from them: sent on its own).
+    batch.telemetry.push({ time: at(1), deviceId: d, data: { level: 7 } });
+    batch.states.push({ deviceId: d, state: { level: 8 }, stateAt: at(1), lastSeen: at(1) });
+    // e: older than what is stored.
+    tel(e, 1, { level: 1, power: 2 }, { level: 1, power: 2, reason: 'program' });
+    const r = await repo.writeBatch(batch);
+    expect(r.telemetryInserted).toBe(6);
+
+    const rows = await db.query<{ device_id: string; state: Record<string, unknown>; state_at: Date; last_seen: Date }>(
+      `SELECT device_id, state, state_at, last_seen FROM device_state WHERE device_id = ANY($1) ORDER BY device_id`, [[a, b2, c, d, e]]);
+    const got = Object.fromEntries(rows.rows.map((x) => [x.device_id, { state: x.state, stateAt: x.state_at.toISOString(), lastSeen: x.last_seen.toISOString() }]));
+    expect(got).toEqual({
+      [a]: { state: { level: 20, power: 5, reason: 'override' }, stateAt: at(2), lastSeen: at(3) },
+      [b2]: { state: { on: true, level: 3 }, stateAt: at(1), lastSeen: at(1) },
+      [c]: { state: { level: 5, status: { firmware: '1.2' } }, stateAt: at(1), lastSeen: at(1) },
+      [d]: { state: { level: 8 }, stateAt: at(1), lastSeen: at(1) },
+      [e]: { state: { level: 90, power: 2, reason: 'sensor' }, stateAt: at(9), lastSeen: at(9) },
+    });
+    const t = await db.query<{ device_id: string; data: Record<string, number> }>(
+      `SELECT device_id, data FROM telemetry WHERE device_id = ANY($1) AND time >= '2026-11-25T10:00:00Z' AND time < '2026-11-25T10:00:05Z' ORDER BY device_id, time`, [[a, b2, c, d, e]]);
+    expect(t.rows.map((x) => [x.device_id, x.data])).toEqual([[a, { level: 10, power: 5 }], [a, { level: 20 }], [b2, { on: 1, level: 3 }], [c, { level: 5 }], [d, { level: 7 }], [e, { level: 1, power: 2 }]]);
+    // Written again (a replay of the same batch): nothing new, nothing changed.
+    expect((await repo.writeBatch(batch)).telemetryInserted).toBe(0);
+    const again = await db.query(`SELECT device_id, state, state_at, last_seen FROM device_state WHERE device_id = ANY($1) ORDER BY device_id`, [[a, b2, c, d, e]]);
+    expect(again.rows).toEqual(rows.rows);
+  });
+
   it('stores text with NUL characters (escaped) instead of refusing the batch', async () => {
     const b: Batch = emptyBatch();
     const id = DEVICES[1]!;

@@ -224,6 +224,22 @@ describe('text PostgreSQL cannot store, and numbers beyond the declared range (i
     expect(r.ok && r.sanitized).toBe(0);
   });
 
+  it('needs no \\u escape to be clean: raw NUL is not JSON, encoded surrogates and invalid UTF-8 arrive as U+FFFD', () => {
+    // The walk runs only for payloads with a `\u` escape (the hot path skips it); these are the other ways in.
+    const nul = Buffer.concat([raw('{"online":true,"firmware":"1.0'), Buffer.from([0]), raw('"}')]);
+    expect(decodeMessage(streetlight, 'status', nul, RECEIVED, LIMITS)).toMatchObject({ ok: false, code: 'MALFORMED_JSON' });
+    // ED A0 80 is U+D800 encoded as if it were a character (CESU-8); FF is never UTF-8.
+    const surrogate = Buffer.concat([raw('{"id":"c1","status":"error","error":"bad '), Buffer.from([0xed, 0xa0, 0x80, 0xff]), raw('"}')]);
+    const a = decodeMessage(streetlight, 'ack', surrogate, RECEIVED, LIMITS);
+    if (!a.ok || a.value.type !== 'ack') throw new Error('ack refused');
+    expect(a.value.error).toMatch(/^bad \uFFFD+$/);
+    expect(JSON.stringify(a.value)).not.toMatch(/\\ud[89a-f]/i);
+    // An escaped backslash before a `u` is text, not an escape: kept as sent (the walk may run, and changes nothing).
+    const text = decodeMessage(streetlight, 'status', raw('{"online":true,"firmware":"C:\\\\u0000"}'), RECEIVED, LIMITS);
+    expect(text.ok && text.sanitized).toBe(0);
+    if (text.ok && text.value.type === 'status') expect(text.value.info.firmware).toBe('C:\\u0000');
+  });
+
   it('cleans the status info and the ack error too', () => {
     const s = decodeMessage(streetlight, 'status', raw('{"online":true,"firmware":"1.0\\u0000"}'), RECEIVED, LIMITS);
     expect(s.ok && s.sanitized).toBe(1);

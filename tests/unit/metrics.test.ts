@@ -22,6 +22,16 @@ describe('Metrics (prom-client registry)', () => {
     expect(text).toContain('sw_latency_seconds_count 2');
   });
 
+  it('observes a list of values into one histogram series as observe() would one by one', async () => {
+    const m = new Metrics();
+    m.observeEach('sw_ack_seconds', 'Ack', [0.001, 0.02, 3], { target: 'db' });
+    m.observe('sw_ack_seconds', 'Ack', 0.5, { target: 'db' });
+    m.observeEach('sw_ack_seconds', 'Ack', [], { target: 'spool' });
+    expect(await m.histogram('sw_ack_seconds', { target: 'db' })).toEqual({ count: 4, sum: 3.521 });
+    expect(await m.value('sw_metrics_errors_total', { metric: 'sw_ack_seconds' })).toBe(0);
+    expect(await m.render()).toContain('sw_ack_seconds_bucket{le="0.025",target="db"} 2');
+  });
+
   it('runs collectors at scrape time and exports process metrics only when asked', async () => {
     let depth = 0;
     const m = new Metrics({ process: true });

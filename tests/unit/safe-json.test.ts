@@ -18,6 +18,18 @@ describe('parseJsonBounded', () => {
     expect(parseJsonBounded('['.repeat(100_000), L)).toMatchObject({ ok: false, code: 'TOO_DEEP' });
   });
 
+  it('decides depth the same way whether or not the payload has few brackets (the fast path)', () => {
+    // At most maxDepth openings: nothing can nest deeper, the scan is skipped; one more: the scan decides.
+    expect(parseJsonBounded('[[[[1]]]]', L)).toEqual({ ok: true, value: [[[[1]]]] });
+    expect(parseJsonBounded('[[[[[1]]]]]', L)).toMatchObject({ ok: false, code: 'TOO_DEEP' });
+    expect(parseJsonBounded('{"a":[1],"b":{"c":[2]},"d":[3]}', L)).toEqual({ ok: true, value: { a: [1], b: { c: [2] }, d: [3] } });
+    expect(parseJsonBounded(Buffer.from('{"s":"[[[[[[","t":{"u":{"v":{"w":{}}}}}'), L)).toMatchObject({ ok: false, code: 'TOO_DEEP' });
+    // A Uint8Array that is not a Buffer, and a view into a larger buffer, are read as their own bytes only.
+    const backing = Buffer.from('xx[[1]]yy');
+    expect(parseJsonBounded(new Uint8Array(backing.buffer, backing.byteOffset + 2, 5), L)).toEqual({ ok: true, value: [[1]] });
+    expect(parseJsonBounded(backing.subarray(2, 7), L)).toEqual({ ok: true, value: [[1]] });
+  });
+
   it('does not count brackets inside strings, escaped quotes included', () => {
     const text = JSON.stringify({ s: '[[[[[[{{{{{"\\"[[[[[', t: ['\\'] });
     expect(parseJsonBounded(text, L)).toEqual({ ok: true, value: JSON.parse(text) });

@@ -153,8 +153,9 @@ export class StatusMonitor {
     const revive = new Map<string, number>();
     for (const st of b.states) {
       const since = this.offlineSince.get(st.deviceId);
+      if (since === undefined) continue;
       const seen = Date.parse(st.lastSeen);
-      if (since !== undefined && seen > since) revive.set(st.deviceId, Math.max(seen, revive.get(st.deviceId) ?? 0));
+      if (seen > since) revive.set(st.deviceId, Math.max(seen, revive.get(st.deviceId) ?? 0));
     }
     if (!revive.size) return;
     const rows = [...revive].map(([deviceId, at]) => ({ time: new Date(at).toISOString(), deviceId, online: true, reason: REPORT_RESUMED }));
