@@ -76,7 +76,7 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
         targetType: req.auditTarget?.type ?? null,
         targetId: req.auditTarget?.id ?? params.id ?? params.username ?? null,
         result: ok ? 'ok' : 'error',
-        details: { status: reply.statusCode, ...(req.auditTarget?.details ?? {}), ...(wards ? { wards } : {}) },
+        details: { status: reply.statusCode, ...(req.auditTarget?.details ?? {}), ...(wards ? { touchedWards: wards } : {}) },
         ip: req.ip,
         wardCode: ward,
       });

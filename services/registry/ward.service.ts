@@ -3,6 +3,13 @@ import type { Logger } from '../common/logger.ts';
 import { requireWard, scopedWards } from '../auth/ward-scope.ts';
 import type { WardRecord, WardRepository } from './ward.repository.ts';
 
+export interface ReportScope {
+  kind: 'ward' | 'province';
+  code: string;
+  name: string;
+  wards: { code: string; name: string }[];
+}
+
 /** The wards of a deployment (province tenancy, docs/scale.md): listing in scope, creation, membership, the default ward. */
 export class WardService {
   private readonly repo: WardRepository;
@@ -55,6 +62,25 @@ export class WardService {
     const visible = scopedWards() ?? (await this.repo.codes());
     if (visible.length === 1) return visible[0] as string;
     throw badRequest('WARD_REQUIRED', `This deployment has ${visible.length} wards: say which one (wardCode)`);
+  }
+
+  /**
+   * Whose report a request asks for (province tenancy): `ward` names one (403 outside the caller's scope, 404 unknown);
+   * `province` asks for the aggregate of every ward (province-wide callers only); neither: the configured ward when the
+   * caller sees it, else the caller's only ward.
+   */
+  async reportScope(q: { ward?: string | undefined; province?: boolean | undefined }, configured: string): Promise<ReportScope> {
+    if (q.province) {
+      if (scopedWards()) throw new AppError('WARD_FORBIDDEN', 403, 'The province report needs a province-wide account (admin, or a user with province scope)');
+      const all = await this.repo.list(null);
+      const province = all.find((w) => w.provinceCode)?.provinceCode ?? '';
+      return { kind: 'province', code: province || 'province', name: province ? `Tỉnh (mã ${province})` : 'Toàn tỉnh', wards: all.map((w) => ({ code: w.code, name: w.name })) };
+    }
+    const scope = scopedWards();
+    const code = q.ward ?? (scope === null || scope.includes(configured) ? configured : scope.length === 1 ? scope[0] : undefined);
+    if (code === undefined) throw badRequest('WARD_REQUIRED', `You see ${scope?.length ?? 0} wards: say which one (ward=…)`);
+    const w = await this.get(code);
+    return { kind: 'ward', code: w.code, name: w.name, wards: [{ code: w.code, name: w.name }] };
   }
 
   /** A ward named by an update: it must exist and be in scope. */

@@ -17,8 +17,9 @@ export class TargetsService {
     return this.repo.list(this.wardCode, period ? [period] : undefined);
   }
 
-  forPeriods(periods: readonly string[]): Promise<PlanTarget[]> {
-    return this.repo.list(this.wardCode, periods);
+  /** Targets of these periods, for the configured ward or the one given (province tenancy). */
+  forPeriods(periods: readonly string[], wardCode = this.wardCode): Promise<PlanTarget[]> {
+    return this.repo.list(wardCode, periods);
   }
 
   indicators(): string[] {
