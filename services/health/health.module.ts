@@ -1,3 +1,4 @@
+import { scopedWards } from '../auth/ward-scope.ts';
 import { NetGuard } from '../common/net-guard.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../common/logger.ts';
@@ -293,8 +294,10 @@ export class HealthModule implements FeatureModule {
     return (await this.ctx.zones.get(id)) !== null;
   }
 
+  /** The ward a request means when it names none: the configured one, or the caller's only ward (province tenancy). */
   get wardCode(): string {
-    return this.ctx.config.ward.code;
+    const scope = scopedWards();
+    return scope && scope.length === 1 && !scope.includes(this.ctx.config.ward.code) ? (scope[0] as string) : this.ctx.config.ward.code;
   }
 
   get serviceKey(): Buffer {
