@@ -3,11 +3,15 @@ import type { Logger } from '../common/logger.ts';
 import { requireWard, scopedWards } from '../auth/ward-scope.ts';
 import type { WardRecord, WardRepository } from './ward.repository.ts';
 
+/** Whose report: one ward, or the province aggregate over several (docs/scale.md "Province tenancy"). */
 export interface ReportScope {
   kind: 'ward' | 'province';
+  /** The ward's code, or the province's (mã tỉnh; 'province' when not known). */
   code: string;
   name: string;
   wards: { code: string; name: string }[];
+  /** The scope holds every ward of the deployment (the province, or a deployment of one ward). */
+  everyWard: boolean;
 }
 
 /** The wards of a deployment (province tenancy, docs/scale.md): listing in scope, creation, membership, the default ward. */
@@ -25,6 +29,11 @@ export class WardService {
     await this.repo.ensure(ward.code, ward.name);
     const members = await this.repo.backfillMembers(ward.code);
     if (members) log.info({ module: 'registry', ward: ward.code, members }, 'existing users made members of the configured ward');
+  }
+
+  /** Whether a ward exists, whoever asks. */
+  async exists(code: string): Promise<boolean> {
+    return (await this.repo.get(code)) !== null;
   }
 
   /** The wards the caller sees. */
@@ -74,13 +83,13 @@ export class WardService {
       if (scopedWards()) throw new AppError('WARD_FORBIDDEN', 403, 'The province report needs a province-wide account (admin, or a user with province scope)');
       const all = await this.repo.list(null);
       const province = all.find((w) => w.provinceCode)?.provinceCode ?? '';
-      return { kind: 'province', code: province || 'province', name: province ? `Tỉnh (mã ${province})` : 'Toàn tỉnh', wards: all.map((w) => ({ code: w.code, name: w.name })) };
+      return { kind: 'province', code: province || 'province', name: province ? `Tỉnh (mã ${province})` : 'Toàn tỉnh', wards: all.map((w) => ({ code: w.code, name: w.name })), everyWard: true };
     }
     const scope = scopedWards();
     const code = q.ward ?? (scope === null || scope.includes(configured) ? configured : scope.length === 1 ? scope[0] : undefined);
     if (code === undefined) throw badRequest('WARD_REQUIRED', `You see ${scope?.length ?? 0} wards: say which one (ward=…)`);
     const w = await this.get(code);
-    return { kind: 'ward', code: w.code, name: w.name, wards: [{ code: w.code, name: w.name }] };
+    return { kind: 'ward', code: w.code, name: w.name, wards: [{ code: w.code, name: w.name }], everyWard: (await this.repo.codes()).length === 1 };
   }
 
   /** A ward named by an update: it must exist and be in scope. */

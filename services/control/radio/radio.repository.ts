@@ -1,3 +1,4 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db } from '../../db/db.ts';
 import type { Priority } from './priority.ts';
 
@@ -90,6 +91,14 @@ const toConflict = (r: Row): ConflictRecord => ({
 });
 
 /** All SQL of the radio: audio assets, broadcasts, airings, preemptions, conflicts, play-log reports. */
+/**
+ * Province tenancy: a broadcast `b` is in the caller's scope when one of its clusters or zones is in their wards
+ * (parameter `p`, null: every ward); a province bulletin to several wards is seen by each of them.
+ */
+const inWards = (p: string): string =>
+  `(${p}::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = ANY(b.cluster_ids) AND wd.ward_code = ANY(${p}::text[]))
+    OR EXISTS (SELECT 1 FROM zones wz WHERE wz.id = ANY(b.zone_ids) AND wz.ward_code = ANY(${p}::text[])))`;
+
 export class RadioRepository {
   private readonly db: Db;
   constructor(db: Db) {
@@ -140,14 +149,15 @@ export class RadioRepository {
   }
 
   async broadcast(id: string): Promise<BroadcastRecord | null> {
-    const r = await this.db.query<Row>('SELECT * FROM broadcasts WHERE id = $1', [id]);
+    const r = await this.db.query<Row>(`SELECT * FROM broadcasts b WHERE id = $1 AND ${inWards('$2')}`, [id, scopedWards()]);
     return r.rows[0] ? toBroadcast(r.rows[0]) : null;
   }
 
   async broadcasts(f: { status?: string; priority?: string; limit: number; offset: number }): Promise<BroadcastRecord[]> {
     const r = await this.db.query<Row>(
-      `SELECT * FROM broadcasts WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR priority = $2) ORDER BY requested_at DESC, id LIMIT $3 OFFSET $4`,
-      [f.status ?? null, f.priority ?? null, f.limit, f.offset],
+      `SELECT * FROM broadcasts b WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR priority = $2) AND ${inWards('$5')}
+       ORDER BY requested_at DESC, id LIMIT $3 OFFSET $4`,
+      [f.status ?? null, f.priority ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map(toBroadcast);
   }

@@ -179,16 +179,20 @@ export class IndicatorsRepository {
   }
 
   /** Emergency broadcasts requested in [from, to) and the first moment any cluster aired them. */
-  /** Emergency bulletins requested in [from, to) that went to at least one cluster of these wards. */
-  async emergencies(event: string, from: number, to: number, wardCodes: readonly string[]): Promise<Emergency[]> {
+  /**
+   * Emergency bulletins requested in [from, to); with `wardCodes`, only those addressed to or aired on a cluster of
+   * these wards (null: every bulletin of the deployment).
+   */
+  async emergencies(event: string, from: number, to: number, wardCodes: readonly string[] | null): Promise<Emergency[]> {
     const r = await this.db.query<{ id: string; title: string; requested_at: Date; first_air: Date | null }>(
       `SELECT b.id, b.title, b.requested_at,
               (SELECT min((e.data->>'start')::timestamptz) FROM device_events e
                WHERE e.event = $3 AND e.data->>'broadcastId' = b.id AND e.data->>'start' ~ '^\\d{4}-\\d{2}-\\d{2}T'
                  AND coalesce(e.data->>'result', 'ok') <> 'failed' AND e.time >= b.requested_at - interval '1 hour') AS first_air
        FROM broadcasts b WHERE b.priority = 'emergency' AND b.requested_at >= $1 AND b.requested_at < $2
-         AND EXISTS (SELECT 1 FROM devices d WHERE d.ward_code = ANY($4::text[])
-                     AND (d.id = ANY(b.cluster_ids) OR EXISTS (SELECT 1 FROM broadcast_airings a WHERE a.broadcast_id = b.id AND a.cluster_id = d.id)))
+         AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM devices d WHERE d.ward_code = ANY($4::text[])
+                     AND (d.id = ANY(b.cluster_ids) OR EXISTS (SELECT 1 FROM broadcast_airings a WHERE a.broadcast_id = b.id AND a.cluster_id = d.id)
+                          OR EXISTS (SELECT 1 FROM device_events e WHERE e.device_id = d.id AND e.event = $3 AND e.data->>'broadcastId' = b.id))))
        ORDER BY b.requested_at`,
       [new Date(from), new Date(to), event, wardCodes],
     );

@@ -5,6 +5,7 @@ import { EMERGENCY_METHOD, scopeFigures, type Figure, type ScopeFacts, type Text
 import type { IndicatorDevice, IndicatorsRepository } from './indicators.repository.ts';
 import { cutoffDay, monthsOf, parsePeriod, type Period } from './periods.ts';
 import { addDaysIso as addDays, dayStart } from '../../common/zoned-time.ts';
+import type { ReportScope } from '../../registry/ward.service.ts';
 import type { TargetsService } from './targets.service.ts';
 import { targetPeriods, withTargets } from './targets.ts';
 
@@ -25,14 +26,7 @@ export interface IndicatorOptions {
   usersSource?: (name: string) => { usersByDevice(deviceIds: string[], from: number, to: number): Promise<Map<string, string[]>> } | undefined;
 }
 
-/** Whose report: one ward, or the province aggregate over several (docs/scale.md "Province tenancy"). */
-export interface ReportScope {
-  kind: 'ward' | 'province';
-  /** The ward's code, or the province's (mã tỉnh; 'province' when not known). */
-  code: string;
-  name: string;
-  wards: { code: string; name: string }[];
-}
+export type { ReportScope };
 
 export interface IndicatorReport {
   /** The ward, or for a province report the province (code and name), as the report's header shows it. */
@@ -71,7 +65,7 @@ export class IndicatorsService {
 
   /** The report of one ward or of the province (`scope`; default: the configured ward). */
   async compute(code: string, opts: { asOf?: string | undefined; scope?: ReportScope } = {}): Promise<IndicatorReport> {
-    const scope: ReportScope = opts.scope ?? { kind: 'ward', code: this.o.ward.code, name: this.o.ward.name, wards: [{ code: this.o.ward.code, name: this.o.ward.name }] };
+    const scope: ReportScope = opts.scope ?? { kind: 'ward', code: this.o.ward.code, name: this.o.ward.name, wards: [{ code: this.o.ward.code, name: this.o.ward.name }], everyWard: true };
     const wardCodes = scope.wards.map((w) => w.code);
     const whole = this.period(code);
     const cut = cutoffDay(whole, { asOf: opts.asOf, halfYear: this.o.halfYearCutoff ?? null });
@@ -82,7 +76,7 @@ export class IndicatorsService {
     const devices = (await this.o.repo.devices(wardCodes)).filter((d) => d.since < p.to);
     const groups = await this.o.repo.groups(wardCodes);
     const facts = await this.gather(devices, groups, p, asOf, wardCodes);
-    const emergencies = await this.emergencies(p, wardCodes);
+    const emergencies = await this.emergencies(p, scope.everyWard ? null : wardCodes);
     // Plan targets are a ward's own; the province aggregate sets none.
     const targets = this.o.targets && scope.kind === 'ward' ? await this.o.targets.forPeriods(targetPeriods(whole.code), scope.code) : [];
     const wardFigures = withTargets([...scopeFigures(facts, { ward: true }), emergencies.figure], targets, whole.code);
@@ -160,7 +154,7 @@ export class IndicatorsService {
     };
   }
 
-  private async emergencies(p: Period, wardCodes: readonly string[]): Promise<{ figure: Figure; list: IndicatorReport['emergencies'] }> {
+  private async emergencies(p: Period, wardCodes: readonly string[] | null): Promise<{ figure: Figure; list: IndicatorReport['emergencies'] }> {
     const event = DEVICE_KINDS.map((k) => k.capabilities?.broadcast?.playLogEvent).find((e) => e !== undefined);
     const base = { id: 'radio.emergencyTimeToAirS', system: null, label: { vi: 'Thời gian từ yêu cầu đến khi phát bản tin khẩn cấp (trung bình)', en: 'Emergency bulletins: mean time to air' }, unit: 's', method: EMERGENCY_METHOD };
     if (!event || !(await this.o.repo.hasBroadcasts())) {
