@@ -78,7 +78,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
   await app.register(zoneRoutes(deps), { prefix: '/api/v1' });
   await app.register(wardRoutes(deps), { prefix: '/api/v1' });
   await app.register(telemetryRoutes(deps), { prefix: '/api/v1' });
-  await app.register(liveRoutes(deps.events, deps.auth), { prefix: '/api/v1' });
+  await app.register(liveRoutes(deps.events, deps.auth, (wards) => deps.wards.deviceIds(wards)), { prefix: '/api/v1' });
   for (const plugin of deps.extraRoutes) await app.register(plugin, { prefix: '/api/v1' });
   await app.register(dashboardRoutes(deps.config));
   return { app, routes };

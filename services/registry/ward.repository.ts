@@ -40,6 +40,10 @@ export class WardRepository {
     return r.rows[0] ? toWard(r.rows[0]) : null;
   }
 
+  async deviceIds(wards: readonly string[]): Promise<string[]> {
+    return (await this.db.query<{ id: string }>('SELECT id FROM devices WHERE ward_code = ANY($1::text[])', [wards])).rows.map((r) => r.id);
+  }
+
   async codes(): Promise<string[]> {
     return (await this.db.query<{ code: string }>('SELECT code FROM wards ORDER BY code')).rows.map((r) => r.code);
   }

@@ -36,6 +36,11 @@ export class WardService {
     return (await this.repo.get(code)) !== null;
   }
 
+  /** Ids of every device of these wards (the live stream's filter). */
+  async deviceIds(wards: readonly string[]): Promise<Set<string>> {
+    return new Set(await this.repo.deviceIds(wards));
+  }
+
   /** The wards the caller sees. */
   async list(): Promise<WardRecord[]> {
     return this.repo.list(scopedWards());

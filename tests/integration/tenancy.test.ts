@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CameraFeature } from '../../services/cameras/camera.module.ts';
 import { startCameraFleet, type CameraFleet } from '../../simulators/onvif/index.ts';
 import { dbModes } from '../helpers/db-modes.ts';
-import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 
 const { modes } = await dbModes();
 const A = '22330';
@@ -160,6 +160,40 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     expect((await t.http('GET', '/api/v1/devices/sl-b1', { token: provinceViewer })).status).toBe(200);
     // A province viewer is still a viewer.
     expect((await t.http('PATCH', '/api/v1/devices/sl-b1', { token: provinceViewer, body: { name: 'x' } })).status).toBe(403);
+  });
+
+  it("a ward operator's live stream carries only their ward's device events", async () => {
+    const base = t.app.urls().http;
+    const open = async (token: string) => {
+      const ctrl = new AbortController();
+      const r = await fetch(`${base}/api/v1/live`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
+      expect(r.status).toBe(200);
+      let text = '';
+      const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
+      void (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            text += value;
+          }
+        } catch {
+          /* aborted */
+        }
+      })();
+      await waitFor(async () => text.includes('event: hello'));
+      return { text: () => text, abort: () => ctrl.abort() };
+    };
+    const ward = await open(opA);
+    const province = await open(provinceViewer);
+    // The stream reads its ward's device list when it opens.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const deviceId of ['sl-b1', 'sl-a1']) t.app.ctx.events.emit('device.status', { deviceId, online: true, reason: 'test', at: new Date() });
+    await waitFor(async () => province.text().includes('sl-a1') && ward.text().includes('sl-a1'));
+    expect(province.text()).toContain('sl-b1');
+    expect(ward.text()).not.toContain('sl-b1');
+    ward.abort();
+    province.abort();
   });
 
   it('membership changes apply to the next request; an unknown ward is refused', async () => {
