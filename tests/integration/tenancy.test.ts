@@ -136,6 +136,27 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     expect(listed.body.items.map((c) => c.id)).toEqual([all.body.id]);
   });
 
+  it("schedules: A's operator sees only schedules reaching A, and a kind-wide schedule of theirs fires only on A's devices", async () => {
+    const body = (target: Record<string, unknown>, startInMs: number) => ({ command: { name: 'setLevel', kind: 'streetlight', params: { level: 30, reason: 'program' }, target }, startAt: new Date(Date.now() + startInMs).toISOString() });
+    const theirs = await t.http<{ id: string }>('POST', '/api/v1/schedules', { token: t.adminToken, body: body({ type: 'ward', code: B }, 3600_000) });
+    expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
+    expect((await t.http('POST', '/api/v1/schedules', { token: opA, body: body({ type: 'ward', code: B }, 3600_000) })).status).toBe(403);
+    const mine = await t.http<{ id: string }>('POST', '/api/v1/schedules', { token: opA, body: body({ type: 'kind', kind: 'streetlight' }, 1500) });
+    expect(mine.status, JSON.stringify(mine.body)).toBe(201);
+    const listed = await t.http<{ items: { id: string }[] }>('GET', '/api/v1/schedules', { token: opA });
+    expect(listed.body.items.map((x) => x.id)).toEqual([mine.body.id]);
+    expect((await t.http('GET', `/api/v1/schedules/${theirs.body.id}`, { token: opA })).status).toBe(404);
+    expect((await t.http('DELETE', `/api/v1/schedules/${theirs.body.id}`, { token: opA })).status).toBe(404);
+    expect((await t.http('GET', `/api/v1/schedules/${theirs.body.id}`, { token: provinceViewer })).status).toBe(200);
+    // The firing runs in its creator's scope, long after the request: ward B's lights are not in it.
+    const fired = await waitFor(async () => {
+      const r = await t.app.db.query<{ id: string }>(`SELECT id FROM commands WHERE id LIKE $1`, [`sch:${mine.body.id}:%`]);
+      return r.rows[0]?.id;
+    }, 15_000);
+    const deliveries = await t.app.db.query<{ device_id: string }>('SELECT device_id FROM command_deliveries WHERE command_id = $1 ORDER BY device_id', [fired]);
+    expect(deliveries.rows.map((r) => r.device_id)).toEqual(['sl-a1']);
+  });
+
   it("reports: A's operator gets A's and 403 for B's or the province's; a province viewer gets each and the aggregate", async () => {
     const own = await t.http<Report>('GET', `/api/v1/indicators?period=${month}`, { token: opA });
     expect(own.status, JSON.stringify(own.body)).toBe(200);

@@ -5,6 +5,8 @@ import type { CommandCounts, DeliveryState, DeliveryView, Target } from './comma
 export interface TargetDevice {
   id: string;
   kind: string;
+  /** The device's ward (province tenancy). */
+  wardCode?: string;
 }
 
 export interface CommandRow {
@@ -121,7 +123,7 @@ export class CommandRepository {
 
   /** The target's devices, only those in the caller's ward scope (a command from the API never reaches another ward). */
   async resolveTarget(t: Target, kind: string | null): Promise<TargetDevice[]> {
-    const sel = 'SELECT d.id, d.kind FROM devices d';
+    const sel = 'SELECT d.id, d.kind, d.ward_code AS "wardCode" FROM devices d';
     const k = 'AND ($2::text IS NULL OR d.kind = $2) AND ($3::text[] IS NULL OR d.ward_code = ANY($3::text[]))';
     const scope = scopedWards();
     let r;
