@@ -98,6 +98,9 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     expect((await t.http('GET', '/api/v1/devices/sl-b1', { token: opA })).status).toBe(404);
     expect((await t.http('PATCH', '/api/v1/devices/sl-b1', { token: opA, body: { name: 'mine now' } })).status).toBe(404);
     expect((await t.http('PATCH', '/api/v1/devices/sl-a1', { token: opA, body: { wardCode: B } })).status).toBe(403);
+    // Another ward's zone is as unknown as a zone that does not exist.
+    const intoB = await t.http<{ error: { code: string } }>('PATCH', '/api/v1/devices/sl-a1', { token: opA, body: { zoneIds: ['z-b'] } });
+    expect([intoB.status, intoB.body.error.code]).toEqual([400, 'UNKNOWN_ZONE']);
     expect((await t.http('GET', '/api/v1/devices/sl-b1/state', { token: opA })).status).toBe(404);
     const zones = await t.http<{ items: { id: string }[] }>('GET', '/api/v1/zones', { token: opA });
     expect(zones.body.items.map((z) => z.id)).toEqual(['z-a']);
