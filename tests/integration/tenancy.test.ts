@@ -220,6 +220,19 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     province.abort();
   });
 
+  it("plan targets are a ward's own: set for B, read for B, invisible from A", async () => {
+    const year = month.slice(0, 4);
+    const set = await t.http('PUT', `/api/v1/plan-targets/devices.total/${year}?ward=${B}`, { token: t.adminToken, body: { comparator: '>=', target: 3, source: 'Kế hoạch phường Ba Ngòi' } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const ofB = await t.http<{ items: { wardCode: string; indicator: string }[] }>('GET', `/api/v1/plan-targets?ward=${B}`, { token: provinceViewer });
+    expect(ofB.body.items.map((x) => [x.wardCode, x.indicator])).toEqual([[B, 'devices.total']]);
+    expect((await t.http('GET', `/api/v1/plan-targets?ward=${B}`, { token: opA })).status).toBe(403);
+    const ofA = await t.http<{ items: { indicator: string }[] }>('GET', '/api/v1/plan-targets', { token: opA });
+    expect(ofA.body.items.some((x) => x.indicator === 'devices.total')).toBe(false);
+    const report = await t.http<{ figures: { id: string; target?: { value: number } }[] }>('GET', `/api/v1/indicators?period=${month}&ward=${B}`, { token: provinceViewer });
+    expect(report.body.figures.find((f) => f.id === 'devices.total')?.target?.value).toBe(3);
+  });
+
   it('membership changes apply to the next request; an unknown ward is refused', async () => {
     expect((await t.http('PUT', '/api/v1/users/op-a/wards', { token: t.adminToken, body: { wards: ['99999'] } })).status).toBe(400);
     expect((await t.http('PUT', '/api/v1/users/op-a/wards', { token: opA, body: { wards: [A, B] } })).status).toBe(403);

@@ -67,7 +67,7 @@ export class IndicatorsModule implements FeatureModule {
     this.options = { ...INDICATOR_DEFAULTS, ...(ctx.config as Partial<typeof ctx.config>).reports, ...this.given };
     const uptime = ctx.shared.get(SHARED.uptime) as UptimeService | undefined;
     if (!uptime) throw new Error('the indicators module needs the health module (register HealthModule before IndicatorsModule)');
-    this.targets = new TargetsService(new TargetsRepository(ctx.db), ctx.config.ward.code);
+    this.targets = new TargetsService(new TargetsRepository(ctx.db), ctx.config.ward.code, async (ward) => (await ctx.wards.reportScope({ ward }, ctx.config.ward.code)).code);
     this.service = new IndicatorsService({
       repo: new IndicatorsRepository(ctx.db), uptime, ward: ctx.config.ward, targets: this.targets,
       remoteControlDays: this.options.remoteControlDays, servedAvailability: this.options.servedAvailability, halfYearCutoff: this.options.halfYearCutoff,
