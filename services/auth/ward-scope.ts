@@ -80,3 +80,9 @@ export function visibleOrNull<T extends { wardCode: string }>(o: T | null): T | 
   noteWard(o.wardCode);
   return o;
 }
+
+/** The ward a request means when it names none: the configured one when the caller sees it, else their only ward. */
+export function defaultWard(configured: string): string {
+  const w = scopedWards();
+  return w && w.length === 1 && !w.includes(configured) ? (w[0] as string) : configured;
+}

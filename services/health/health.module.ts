@@ -1,4 +1,4 @@
-import { scopedWards } from '../auth/ward-scope.ts';
+import { defaultWard } from '../auth/ward-scope.ts';
 import { NetGuard } from '../common/net-guard.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../common/logger.ts';
@@ -296,8 +296,7 @@ export class HealthModule implements FeatureModule {
 
   /** The ward a request means when it names none: the configured one, or the caller's only ward (province tenancy). */
   get wardCode(): string {
-    const scope = scopedWards();
-    return scope && scope.length === 1 && !scope.includes(this.ctx.config.ward.code) ? (scope[0] as string) : this.ctx.config.ward.code;
+    return defaultWard(this.ctx.config.ward.code);
   }
 
   get serviceKey(): Buffer {
