@@ -220,6 +220,23 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     province.abort();
   });
 
+  it("maintenance windows: A's operator plans A's, sees no window of B's, and may not plan a kind-wide one", async () => {
+    const from = new Date(Date.now() + 3600_000).toISOString();
+    const to = new Date(Date.now() + 7200_000).toISOString();
+    const win = (scope: Record<string, string>, token: string) => t.http<{ id: string }>('POST', '/api/v1/maintenance-windows', { token, body: { title: 'Thay đèn', scope, from, to } });
+    const bWindow = await win({ type: 'device', id: 'sl-b1' }, t.adminToken);
+    expect(bWindow.status).toBe(201);
+    expect((await win({ type: 'device', id: 'sl-b1' }, opA)).status).toBe(404);
+    expect((await win({ type: 'ward', id: B }, opA)).status).toBe(403);
+    expect((await win({ type: 'kind', id: 'streetlight' }, opA)).status).toBe(403);
+    const aWindow = await win({ type: 'zone', id: 'z-a' }, opA);
+    expect(aWindow.status, JSON.stringify(aWindow.body)).toBe(201);
+    const listed = await t.http<{ items: { id: string }[] }>('GET', '/api/v1/maintenance-windows', { token: opA });
+    expect(listed.body.items.map((w) => w.id)).toEqual([aWindow.body.id]);
+    expect((await t.http('DELETE', `/api/v1/maintenance-windows/${bWindow.body.id}`, { token: opA })).status).toBe(404);
+    expect((await t.http<{ items: unknown[] }>('GET', '/api/v1/maintenance-windows', { token: provinceViewer })).body.items).toHaveLength(2);
+  });
+
   it("plan targets are a ward's own: set for B, read for B, invisible from A", async () => {
     const year = month.slice(0, 4);
     const set = await t.http('PUT', `/api/v1/plan-targets/devices.total/${year}?ward=${B}`, { token: t.adminToken, body: { comparator: '>=', target: 3, source: 'Kế hoạch phường Ba Ngòi' } });
