@@ -45,12 +45,12 @@ export class AuditRepository {
     );
   }
 
-  async list(f: { actor?: string; action?: string; targetId?: string; since?: string; limit: number }): Promise<AuditRecord[]> {
+  async list(f: { actor?: string; action?: string; targetId?: string; wardCode?: string | undefined; since?: string; limit: number }): Promise<AuditRecord[]> {
     const r = await this.db.query<Row>(
       `SELECT * FROM audit_log WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action = $2)
-         AND ($3::text IS NULL OR target_id = $3) AND ($4::timestamptz IS NULL OR at >= $4)
+         AND ($3::text IS NULL OR target_id = $3) AND ($4::timestamptz IS NULL OR at >= $4) AND ($6::text IS NULL OR ward_code = $6)
        ORDER BY id DESC LIMIT $5`,
-      [f.actor ?? null, f.action ?? null, f.targetId ?? null, f.since ?? null, f.limit],
+      [f.actor ?? null, f.action ?? null, f.targetId ?? null, f.since ?? null, f.limit, f.wardCode ?? null],
     );
     return r.rows.map((x) => ({
       id: Number(x.id),

@@ -131,10 +131,14 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     expect(sent.body.deliveries.map((d) => d.deviceId)).toEqual(['sl-a1']);
     const audit = await t.app.db.query<{ ward_code: string | null; result: string }>(`SELECT ward_code, result FROM audit_log WHERE action = 'command.send' AND actor = 'op-a' ORDER BY id`);
     expect(audit.rows.map((r) => [r.result, r.ward_code])).toEqual([['error', A], ['error', A], ['error', A], ['error', A], ['ok', A]]);
+    const viaApi = await t.http<{ items: { actor: string; wardCode: string | null }[] }>('GET', `/api/v1/audit?ward=${A}&action=command.send`, { token: t.adminToken });
+    expect(viaApi.body.items.map((x) => [x.actor, x.wardCode])).toEqual(Array.from({ length: 5 }, () => ['op-a', A]));
     // A's operator does not see a command of the province's that reached only B.
     const onlyB = await t.http<{ id: string }>('POST', '/api/v1/commands', { token: t.adminToken, body: { name: 'setLevel', kind: 'streetlight', params: { level: 10, reason: 'override', expiresAt: new Date(Date.now() + 3600_000).toISOString() }, target: { type: 'ward', code: B } } });
     expect(onlyB.status).toBe(201);
     expect((await t.http('GET', `/api/v1/commands/${onlyB.body.id}`, { token: opA })).status).toBe(404);
+    const adminRow = await t.app.db.query<{ ward_code: string | null }>(`SELECT ward_code FROM audit_log WHERE action = 'command.send' AND target_id = $1`, [onlyB.body.id]);
+    expect(adminRow.rows.map((r) => r.ward_code)).toEqual([B]);
     const listed = await t.http<{ items: { id: string }[] }>('GET', '/api/v1/commands', { token: opA });
     expect(listed.body.items.map((c) => c.id)).toEqual([all.body.id]);
   });

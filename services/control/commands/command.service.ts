@@ -8,7 +8,7 @@ import { getKind } from '../../../devices/index.ts';
 import type { CommandSpec } from '../../../devices/index.ts';
 import type { AuditRepository } from '../../audit/audit.repository.ts';
 import { AppError, badRequest, conflict, notFound } from '../../common/errors.ts';
-import { scopedWards } from '../../auth/ward-scope.ts';
+import { noteWard, scopedWards } from '../../auth/ward-scope.ts';
 import type { CommandRepository, CommandRow, NewDelivery, Outgoing, TargetDevice } from './command.repository.ts';
 import { overallState, STATE_LABELS, type CommandView, type DeliveryState, type DeliveryView, type Origin, type SendRequest } from './command.types.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -102,6 +102,8 @@ export class CommandService {
       const missing = t.ids.filter((id) => !found.has(id));
       if (missing.length) throw badRequest('UNKNOWN_DEVICE', `device(s) ${missing.slice(0, 20).join(', ')} do not exist${req.kind ? ` or are not ${req.kind}` : ''}`);
     }
+    // The audit row of the request names the ward(s) the command reaches.
+    for (const w of new Set(devices.map((d) => d.wardCode))) if (w) noteWard(w);
     if (devices.length > this.limits.maxDevices) throw badRequest('TOO_MANY_DEVICES', `the target holds ${devices.length} devices; one command may address at most ${this.limits.maxDevices}`);
     return devices;
   }
