@@ -59,12 +59,9 @@ export class WardRepository {
     return r.rowCount > 0;
   }
 
-  /** The configured ward at start: created if missing, its name filled in if blank. */
+  /** The configured ward at start: created if missing; its name follows SW_WARD_NAME, as reports did before tenancy. */
   async ensure(code: string, name: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO wards (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = CASE WHEN wards.name = '' THEN EXCLUDED.name ELSE wards.name END`,
-      [code, name],
-    );
+    await this.db.query(`INSERT INTO wards (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name`, [code, name]);
   }
 
   /** Makes every user without a membership a member of this ward, once per deployment (a settings flag). */
