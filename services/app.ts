@@ -34,6 +34,8 @@ import { readiness } from './readiness.ts';
 import { CredentialCache } from './registry/credential-cache.ts';
 import { DeviceRepository } from './registry/device.repository.ts';
 import { DeviceService } from './registry/device.service.ts';
+import { WardRepository } from './registry/ward.repository.ts';
+import { WardService } from './registry/ward.service.ts';
 import { ZoneRepository } from './registry/zone.repository.ts';
 import { TelemetryRepository } from './telemetry/telemetry.repository.ts';
 import { TelemetryService } from './telemetry/telemetry.service.ts';
@@ -73,13 +75,16 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
   const db = opts.db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, log }));
   log.info({ database: db.description }, 'database opened');
   await migrate(db, log);
+  // Province tenancy: the configured ward exists before any user, device or zone is read.
+  const wards = new WardService(new WardRepository(db));
+  await wards.start(config.ward, log);
   const key = loadServiceKey(config.secretKey, config.dataDir);
   // Cluster mode (SW_CLUSTER_REDIS_URL): job leases and this node's row exist before any job or device connection.
   const cluster = config.cluster.redisUrl ? new Cluster(config, db, log, metrics) : null;
   await cluster?.start();
 
   const deviceRepo = new DeviceRepository(db);
-  const devices = new DeviceService(deviceRepo, key, config.ward.code, { credentialCache: new CredentialCache(config.authCacheDevices), metrics, log: log.child({ module: 'registry' }) });
+  const devices = new DeviceService(deviceRepo, key, wards, { credentialCache: new CredentialCache(config.authCacheDevices), metrics, log: log.child({ module: 'registry' }) });
   const auth = new AuthService(new AuthRepository(db), config.tokenTtlHours, log, config.security);
   const firstAdmin = await auth.bootstrapAdmin(config.admin.username, config.admin.password);
   const reads = new TelemetryRepository(db, config.ward.timezone);
@@ -149,7 +154,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
 
   // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
   const ctx: ModuleContext = {
-    config, log, db, metrics, serviceKey: key, broker, ingest, auth, devices, deviceRepo, zones, reads, audit,
+    config, log, db, metrics, serviceKey: key, broker, ingest, auth, devices, deviceRepo, zones, wards, reads, audit,
     events: new EventEmitter<ModuleEventMap>(), shared: new Map(), jobs: cluster?.jobs ?? SOLO_JOBS,
   };
   ctx.events.setMaxListeners(50);
@@ -172,6 +177,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
       auth,
       devices,
       zones,
+      wards,
       telemetry: new TelemetryService(reads, deviceRepo),
       reads,
       audit,

@@ -3,6 +3,12 @@ import type { Me } from './contract.ts';
 
 export type { Me };
 
+export interface Ward {
+  code: string;
+  name: string;
+  provinceCode: string;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -18,6 +24,10 @@ const RANK = { viewer: 1, operator: 2, admin: 3 } as const;
 export class Api {
   token: string | null = sessionStorage.getItem('sw.token');
   me: Me | null = null;
+  /** The wards the user sees (GET /api/v1/wards). */
+  wards: Ward[] = [];
+  /** The ward the user is looking at; '' = every ward they see (the province, for a province-wide user). */
+  ward: string = sessionStorage.getItem('sw.ward') ?? '';
 
   can(role: Me['role']): boolean {
     return this.me !== null && RANK[this.me.role] >= RANK[role];
@@ -54,10 +64,30 @@ export class Api {
     if (!this.token) return null;
     try {
       this.me = await this.get<Me>('/api/v1/auth/me');
+      this.wards = (await this.get<{ items: Ward[] }>('/api/v1/wards')).items;
+      if (this.ward && !this.wards.some((w) => w.code === this.ward)) this.chooseWard('');
+      if (!this.ward && !this.province()) this.chooseWard(this.wards[0]?.code ?? '');
     } catch {
       this.forget();
     }
     return this.me;
+  }
+
+  /** Whether the user may look at the province as a whole (several wards, province-wide scope). */
+  province(): boolean {
+    return this.wards.length > 1 && this.me?.scope?.all !== false;
+  }
+
+  chooseWard(code: string): void {
+    this.ward = code;
+    if (code) sessionStorage.setItem('sw.ward', code);
+    else sessionStorage.removeItem('sw.ward');
+  }
+
+  /** Query parameters of a report for the chosen ward (or the province aggregate). */
+  reportQuery(): string {
+    if (this.ward) return `&ward=${encodeURIComponent(this.ward)}`;
+    return this.province() ? '&scope=province' : '';
   }
 
   async logout(): Promise<void> {
@@ -68,6 +98,7 @@ export class Api {
   forget(): void {
     this.token = null;
     this.me = null;
+    this.wards = [];
     sessionStorage.removeItem('sw.token');
   }
 

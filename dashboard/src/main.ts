@@ -24,7 +24,7 @@ function nav(current: string): HTMLElement {
     toggle.setAttribute('aria-expanded', String(open));
   } }, `☰ ${t(routes.find((r) => r.path === current)?.title ?? 'menu')}`);
   header.append(
-    h('div', { class: 'brand' }, h('strong', {}, t('appTitle')), h('span', { class: 'ward' }, settings.ward.name)),
+    h('div', { class: 'brand' }, h('strong', {}, t('appTitle')), wardPicker()),
     toggle,
     h('nav', { id: 'main-nav' }, items.map((r) => h('a', { href: `#/${r.path}`, class: current === r.path ? 'active' : '', 'data-nav': r.path, onclick: () => header.classList.remove('open') }, t(r.title)))),
     h(
@@ -37,6 +37,19 @@ function nav(current: string): HTMLElement {
     ),
   );
   return header;
+}
+
+/**
+ * The ward shown in the header. A user who sees several wards picks one (or, province-wide, the whole province);
+ * reports follow the choice. The server enforces the scope whatever is chosen here.
+ */
+function wardPicker(): HTMLElement {
+  if (api.wards.length <= 1) return h('span', { class: 'ward', id: 'ward-name', 'data-ward': api.wards[0]?.code ?? settings.ward.code }, api.wards[0]?.name || settings.ward.name);
+  const select = h('select', { class: 'ward', id: 'ward-select', 'aria-label': t('ward'), onchange: () => { api.chooseWard(select.value); void render(); } },
+    api.province() ? h('option', { value: '', selected: api.ward === '' }, t('wholeProvince')) : null,
+    api.wards.map((w) => h('option', { value: w.code, selected: api.ward === w.code }, w.name || w.code)),
+  );
+  return select;
 }
 
 function match(hash: string): { page: Page; params: string[]; path: string } {

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { ApiDeps } from './context.ts';
+import { wardRoutes } from './routes/wards.routes.ts';
 import { installSecurity, type RouteEntry } from './security.ts';
 import { installJsonBodyParser, refuseNulInUrl } from './body-limits.ts';
 import { installSecurityHeaders } from './security-headers.ts';
@@ -76,8 +77,9 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
   await app.register(authRoutes(deps), { prefix: '/api/v1' });
   await app.register(deviceRoutes(deps), { prefix: '/api/v1' });
   await app.register(zoneRoutes(deps), { prefix: '/api/v1' });
+  await app.register(wardRoutes(deps), { prefix: '/api/v1' });
   await app.register(telemetryRoutes(deps), { prefix: '/api/v1' });
-  await app.register(liveRoutes(deps.events, deps.auth), { prefix: '/api/v1' });
+  await app.register(liveRoutes(deps.events, deps.auth, (wards) => deps.wards.deviceIds(wards)), { prefix: '/api/v1' });
   for (const plugin of deps.extraRoutes) await app.register(plugin, { prefix: '/api/v1' });
   await app.register(dashboardRoutes(deps.config));
   return { app, routes };

@@ -4,9 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuditRepository } from '../audit/audit.repository.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Principal, Role } from '../auth/roles.ts';
+import type { ScopeHandle } from '../auth/ward-scope.ts';
 import type { Metrics } from '../common/metrics.ts';
 import type { Config } from '../config/config.ts';
 import type { DeviceService } from '../registry/device.service.ts';
+import type { WardService } from '../registry/ward.service.ts';
 import type { ZoneRepository } from '../registry/zone.repository.ts';
 import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
 import type { TelemetryService } from '../telemetry/telemetry.service.ts';
@@ -20,6 +22,8 @@ export interface ApiDeps {
   auth: AuthService;
   devices: DeviceService;
   zones: ZoneRepository;
+  /** Province tenancy: the deployment's wards, the default ward of a new device or zone. */
+  wards: WardService;
   telemetry: TelemetryService;
   reads: TelemetryRepository;
   audit: AuditRepository;
@@ -42,6 +46,8 @@ export type TypedApi = ReturnType<FastifyInstance['withTypeProvider']> & Fastify
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The caller's ward scope, entered after authentication (services/auth/ward-scope.ts). */
+    wardScope?: ScopeHandle;
     /** Set by a route to name what it changed, for the audit row. */
     auditTarget?: { type: string; id: string; details?: Record<string, unknown> };
   }

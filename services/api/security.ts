@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { forbidden } from '../common/errors.ts';
 import { roleAtLeast } from '../auth/roles.ts';
+import { ALL_WARDS, openScope } from '../auth/ward-scope.ts';
 import type { ApiDeps } from './context.ts';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -48,12 +49,25 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
     if (!roleAtLeast(principal.role, cfg.role)) throw forbidden(`This action needs the '${cfg.role}' role; you are '${principal.role}'`);
   });
 
+  // Province tenancy: the rest of the request (handler, services, repositories) runs in the caller's ward scope.
+  // A callback hook, so the handler runs inside the scope's async context; the scope ends when the response has gone.
+  app.addHook('preHandler', (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    if (!req.principal) return done();
+    const scope = req.principal.role === 'admin' ? ALL_WARDS : (req.principal.scope ?? ALL_WARDS);
+    req.wardScope = openScope(scope);
+    req.wardScope.run(done);
+  });
+  app.addHook('onResponse', async (req: FastifyRequest) => {
+    req.wardScope?.end();
+  });
+
   // onSend runs before the response leaves, so once a client sees the answer its audit row exists.
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
     if (!MUTATING.has(req.method) || req.routeOptions.url === undefined) return payload;
     const cfg = req.routeOptions.config;
     const ok = reply.statusCode < 400;
     const params = (req.params ?? {}) as Record<string, string>;
+    const { ward, wards } = auditWard(req);
     try {
       await deps.audit.insert({
         actor: req.principal?.actor ?? 'anonymous',
@@ -62,8 +76,9 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
         targetType: req.auditTarget?.type ?? null,
         targetId: req.auditTarget?.id ?? params.id ?? params.username ?? null,
         result: ok ? 'ok' : 'error',
-        details: { status: reply.statusCode, ...(req.auditTarget?.details ?? {}) },
+        details: { status: reply.statusCode, ...(req.auditTarget?.details ?? {}), ...(wards ? { touchedWards: wards } : {}) },
         ip: req.ip,
+        wardCode: ward,
       });
     } catch (err) {
       req.log.error({ err }, 'audit row could not be written');
@@ -71,6 +86,16 @@ export function installSecurity(app: FastifyInstance, deps: ApiDeps): RouteEntry
     return payload;
   });
   return table;
+}
+
+/** The ward of an audit row: the one ward the request's objects belonged to, else the caller's only ward. */
+function auditWard(req: FastifyRequest): { ward: string | null; wards?: string[] } {
+  const touched = req.wardScope?.touched() ?? [];
+  const scope = req.wardScope?.scope;
+  const own = scope && !scope.all && scope.wards.length === 1 ? scope.wards[0] : undefined;
+  if (touched.length === 1) return { ward: touched[0] ?? null };
+  if (touched.length === 0) return { ward: own ?? null };
+  return { ward: null, wards: touched.sort() };
 }
 
 /**

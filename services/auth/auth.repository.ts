@@ -88,7 +88,10 @@ export class AuthRepository {
       'INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *',
       [u.username, u.displayName, u.role, u.passwordHash],
     );
-    return toUser(r.rows[0] as UserRow);
+    const row = r.rows[0] as UserRow;
+    // A deployment of one ward stays as it was before tenancy: a new user belongs to that ward (docs/scale.md).
+    await this.db.query(`INSERT INTO user_wards (user_id, ward_code) SELECT $1, code FROM wards WHERE (SELECT count(*) FROM wards) = 1`, [row.id]);
+    return toUser(row);
   }
 
   async updateUser(username: string, p: { displayName?: string; role?: Role; disabled?: boolean; passwordHash?: string }): Promise<UserRecord | null> {
@@ -134,9 +137,11 @@ export class AuthRepository {
   }
 
   /** A live token and, for sessions, its enabled user. Touches last_used_at at most once a minute. */
-  async findLiveToken(tokenHash: string): Promise<(TokenRecord & { username: string | null }) | null> {
-    const r = await this.db.query<TokenRow & { username: string | null }>(
-      `SELECT t.*, u.username FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
+  async findLiveToken(tokenHash: string): Promise<(TokenRecord & { username: string | null; province: boolean; wards: string[] }) | null> {
+    const r = await this.db.query<TokenRow & { username: string | null; province_scope: boolean | null; wards: string[] }>(
+      `SELECT t.*, u.username, u.province_scope,
+              ARRAY(SELECT m.ward_code FROM user_wards m WHERE m.user_id = t.user_id ORDER BY m.ward_code) AS wards
+       FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
          AND (t.user_id IS NULL OR NOT u.disabled)`,
       [tokenHash],
@@ -146,7 +151,7 @@ export class AuthRepository {
     if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
       await this.db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]);
     }
-    return { ...toToken(row), username: row.username };
+    return { ...toToken(row), username: row.username, province: row.user_id === null || row.province_scope === true, wards: row.wards };
   }
 
   async listApiTokens(): Promise<(TokenRecord & { owner: string | null })[]> {

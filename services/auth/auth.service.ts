@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger.ts';
 import { hashPassword, randomSecret, sha256Hex, verifyPassword } from '../common/crypto.ts';
 import type { AuthRepository, TokenRecord, UserRecord } from './auth.repository.ts';
 import { roleAtLeast, type Principal, type Role } from './roles.ts';
+import { ALL_WARDS, type WardScope } from './ward-scope.ts';
 import { HashGate, LoginThrottle } from './login-guard.ts';
 
 const TOKEN_PREFIX = { session: 'sws_', api: 'swa_' } as const;
@@ -113,7 +114,9 @@ export class AuthService {
     if (!bearer) throw unauthorized();
     const t = await this.repo.findLiveToken(sha256Hex(bearer));
     if (!t) throw unauthorized('Token is unknown, expired or revoked: log in again');
-    return { actor: t.kind === 'api' ? `token:${t.name}` : (t.username ?? 'unknown'), userId: t.userId, role: t.role, tokenId: t.id, via: t.kind, expiresAt: t.expiresAt };
+    // Admins see every ward; a token without an owner is the service's own (made by an admin tool); others see their memberships.
+    const scope: WardScope = t.role === 'admin' || t.province ? ALL_WARDS : { all: false, wards: t.wards };
+    return { actor: t.kind === 'api' ? `token:${t.name}` : (t.username ?? 'unknown'), userId: t.userId, role: t.role, tokenId: t.id, via: t.kind, expiresAt: t.expiresAt, scope };
   }
 
   async logout(p: Principal): Promise<void> {
@@ -151,6 +154,14 @@ export class AuthService {
     this.throttle.clearUser(username);
     this.revoked(ids, 'admin-reset');
     return { created: false, revokedTokens: ids.length };
+  }
+
+  /** A user by name, without the password hash. */
+  async findUser(username: string): Promise<UserRecord> {
+    const u = await this.repo.userWithHash(username);
+    if (!u) throw notFound('User', username);
+    const { passwordHash: _ph, ...publicUser } = u;
+    return publicUser;
   }
 
   async createUser(input: { username: string; displayName?: string; role: Role; password: string }): Promise<UserRecord> {

@@ -6,6 +6,8 @@ const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 /** viewer reads; operator also controls devices and edits device details; admin also provisions and manages people. */
 export const roleAtLeast = (have: Role, need: Role): boolean => RANK[have] >= RANK[need];
 
+import type { WardScope } from './ward-scope.ts';
+
 export interface Principal {
   /** Username, or `token:<name>` for a machine token. */
   actor: string;
@@ -15,4 +17,6 @@ export interface Principal {
   via: 'session' | 'api';
   /** When the token stops (ISO); live streams end then. Absent for the scrape credential. */
   expiresAt?: string | null;
+  /** The wards this caller sees (services/auth/ward-scope.ts); absent: every ward (the province link, the scraper). */
+  scope?: WardScope;
 }

@@ -1,4 +1,6 @@
 /** All SQL of the camera feature: ONVIF connections, the snapshot index, and the camera view of devices. */
+import { noteWard, scopedWards } from '../auth/ward-scope.ts';
+import { notFound } from '../common/errors.ts';
 import type { Db } from '../db/db.ts';
 import type { DeviceInfo, MediaProfile, PtzPreset } from './camera-driver.ts';
 
@@ -156,7 +158,22 @@ export class CameraRepository {
     return r.rowCount > 0;
   }
 
+  /**
+   * Province tenancy: in a caller's ward scope (services/auth/ward-scope.ts), another ward's camera reads as absent.
+   * Free outside a scope (the health poller, probes).
+   */
+  private async visible(deviceId: string): Promise<boolean> {
+    const scope = scopedWards();
+    if (!scope) return true;
+    const r = await this.db.query<{ ward_code: string }>('SELECT ward_code FROM devices WHERE id = $1', [deviceId]);
+    const ward = r.rows[0]?.ward_code;
+    if (ward === undefined || !scope.includes(ward)) return false;
+    noteWard(ward);
+    return true;
+  }
+
   async connection(deviceId: string): Promise<(StoredConnection & { hasPtz: boolean }) | null> {
+    if (!(await this.visible(deviceId))) return null;
     const r = await this.db.query<Row>(
       'SELECT device_id, address, username, password_sealed, profile_token, has_ptz FROM camera_connections WHERE device_id = $1',
       [deviceId],
@@ -186,6 +203,7 @@ export class CameraRepository {
   }
 
   async get(deviceId: string): Promise<CameraRecord | null> {
+    if (!(await this.visible(deviceId))) return null;
     const r = await this.db.query<Row>(`${CAMERA_SELECT} WHERE c.device_id = $1`, [deviceId]);
     return r.rows[0] ? toCamera(r.rows[0]) : null;
   }
@@ -200,6 +218,11 @@ export class CameraRepository {
     if (f.q) {
       params.push(`%${f.q}%`);
       where.push(`(d.id ILIKE $${params.length} OR d.name ILIKE $${params.length})`);
+    }
+    const scope = scopedWards();
+    if (scope) {
+      params.push(scope);
+      where.push(`d.ward_code = ANY($${params.length}::text[])`);
     }
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM camera_connections c JOIN devices d ON d.id = c.device_id ${w}`, params);
@@ -238,6 +261,7 @@ export class CameraRepository {
   }
 
   async listSnapshots(deviceId: string, limit: number, offset: number): Promise<{ items: SnapshotRow[]; total: number }> {
+    if (!(await this.visible(deviceId))) throw notFound('Camera', deviceId);
     const total = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM camera_snapshots WHERE device_id = $1', [deviceId]);
     const r = await this.db.query<Row>(
       'SELECT * FROM camera_snapshots WHERE device_id = $1 ORDER BY taken_at DESC, id LIMIT $2 OFFSET $3',
@@ -247,11 +271,13 @@ export class CameraRepository {
   }
 
   async snapshot(deviceId: string, snapshotId: string): Promise<SnapshotRow | null> {
+    if (!(await this.visible(deviceId))) return null;
     const r = await this.db.query<Row>('SELECT * FROM camera_snapshots WHERE device_id = $1 AND id = $2::uuid', [deviceId, snapshotId]);
     return r.rows[0] ? toSnapshot(r.rows[0]) : null;
   }
 
   async latestSnapshot(deviceId: string): Promise<SnapshotRow | null> {
+    if (!(await this.visible(deviceId))) return null;
     const r = await this.db.query<Row>('SELECT * FROM camera_snapshots WHERE device_id = $1 ORDER BY taken_at DESC, id LIMIT 1', [deviceId]);
     return r.rows[0] ? toSnapshot(r.rows[0]) : null;
   }

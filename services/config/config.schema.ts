@@ -62,7 +62,7 @@ export const CONFIG_KEYS = {
   SW_METRICS_TOKEN: { type: { kind: 'string', allowEmpty: true, pattern: /^[A-Za-z0-9._~+/=-]{32,256}$/, hint: '32–256 characters of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)' }, default: '', secret: true, doc: 'Scrape credential for Prometheus: a bearer token accepted on /metrics only (viewer tokens work too). Empty: /metrics needs a viewer token.' },
   SW_BACKUP_DIR: { type: { kind: 'string', allowEmpty: true }, default: '', doc: 'Where `npm run backup` writes backups. Empty: SW_DATA_DIR/backups (copy them off the machine).' },
   SW_TOKEN_TTL_HOURS: { type: { kind: 'int', min: 1, max: 8760 }, default: '12', doc: 'Lifetime of an operator login token.' },
-  SW_WARD_CODE: { type: { kind: 'string', pattern: /^\d{5}$/, hint: 'the 5-digit administrative-unit code (mã ĐVHC)' }, default: '22330', doc: 'Default ward code (mã ĐVHC) for new devices.' },
+  SW_WARD_CODE: { type: { kind: 'string', pattern: /^\d{5}$/, hint: 'the 5-digit administrative-unit code (mã ĐVHC)' }, default: '22330', doc: 'The ward (mã ĐVHC) this deployment starts with: added to the wards at start, the default for new devices, zones and reports while it is the only ward (docs/scale.md, Province tenancy).' },
   SW_WARD_NAME: { type: { kind: 'string' }, default: 'Phường Phước Long', doc: 'Ward name shown in reports.' },
   SW_TIMEZONE: { type: { kind: 'timezone' }, default: 'Asia/Ho_Chi_Minh', doc: 'IANA time zone for schedules and reporting periods.' },
   SW_RETENTION_DAYS: { type: { kind: 'int', min: 1, max: 36500 }, default: '730', doc: 'Raw telemetry older than this is dropped (rollups are kept).' },

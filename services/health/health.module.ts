@@ -1,3 +1,4 @@
+import { defaultWard } from '../auth/ward-scope.ts';
 import { NetGuard } from '../common/net-guard.ts';
 import type { HealthRouteDeps } from './health-route-deps.ts';
 import type { FastifyPluginAsync } from 'fastify';
@@ -294,8 +295,9 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
     return (await this.ctx.zones.get(id)) !== null;
   }
 
+  /** The ward a request means when it names none: the configured one, or the caller's only ward (province tenancy). */
   get wardCode(): string {
-    return this.ctx.config.ward.code;
+    return defaultWard(this.ctx.config.ward.code);
   }
 
   get serviceKey(): Buffer {

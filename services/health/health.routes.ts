@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { getKind } from '../../devices/index.ts';
+import { requireWard } from '../auth/ward-scope.ts';
 import { badRequest, notFound } from '../common/errors.ts';
 import type { HealthRouteDeps } from './health-route-deps.ts';
 import { withAvailability } from './uptime/uptime.service.ts';
@@ -19,6 +20,7 @@ const MAX_WINDOW_MS = 3 * 366 * 86400_000;
 async function checkScope(m: HealthRouteDeps, scope: Scope): Promise<void> {
   if (scope.type === 'kind' && !getKind(scope.id)) throw notFound('Device kind', scope.id);
   if (scope.type === 'ward' && !/^\d{5}$/.test(scope.id)) throw badRequest('BAD_SCOPE', 'A ward scope needs a 5-digit ward code (mã ĐVHC)');
+  if (scope.type === 'ward') requireWard(scope.id);
   if (scope.type === 'device' || scope.type === 'zone') {
     const found = (await m.uptime.devicesInScope(scope)).length > 0 || (scope.type === 'zone' && (await m.zoneExists(scope.id)));
     if (!found) throw notFound(scope.type === 'device' ? 'Device' : 'Zone', scope.id);

@@ -10,6 +10,7 @@ import type { JobOwnership } from '../cluster/job-leases.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import type { DeviceRepository } from '../registry/device.repository.ts';
 import type { DeviceService } from '../registry/device.service.ts';
+import type { WardService } from '../registry/ward.service.ts';
 import type { ZoneRepository } from '../registry/zone.repository.ts';
 import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
 
@@ -31,6 +32,8 @@ export interface ModuleContext {
   devices: DeviceService;
   deviceRepo: DeviceRepository;
   zones: ZoneRepository;
+  /** Province tenancy: the deployment's wards (services/registry/ward.service.ts). */
+  wards: WardService;
   reads: TelemetryRepository;
   audit: AuditRepository;
   events: ModuleEvents;

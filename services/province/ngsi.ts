@@ -23,6 +23,9 @@ export interface ExportDevice {
   online: boolean | null;
   state: Record<string, unknown>;
   stateAt: string | null;
+  /** The device's ward and its name (province tenancy); absent: the configured ward. */
+  wardCode?: string;
+  wardName?: string;
 }
 
 const prop = (value: unknown, observedAt?: string | null): Record<string, unknown> => ({ type: 'Property', value, ...(observedAt ? { observedAt } : {}) });

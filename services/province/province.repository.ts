@@ -108,9 +108,11 @@ export class ProvinceRepository {
       online: boolean | null;
       state: Record<string, unknown> | null;
       state_at: Date | null;
+      ward_code: string;
+      ward_name: string | null;
     }>(
-      `SELECT d.id, d.kind, d.name, d.lat, d.lon, d.address, d.group_id, s.online, s.state, s.state_at
-         FROM devices d LEFT JOIN device_state s ON s.device_id = d.id ORDER BY d.id`,
+      `SELECT d.id, d.kind, d.name, d.lat, d.lon, d.address, d.group_id, s.online, s.state, s.state_at, d.ward_code, w.name AS ward_name
+         FROM devices d LEFT JOIN device_state s ON s.device_id = d.id LEFT JOIN wards w ON w.code = d.ward_code ORDER BY d.id`,
     );
     return r.rows.map((x) => ({
       id: x.id,
@@ -122,6 +124,8 @@ export class ProvinceRepository {
       groupId: x.group_id,
       online: x.online,
       state: x.state ?? {},
+      wardCode: x.ward_code,
+      ...(x.ward_name ? { wardName: x.ward_name } : {}),
       stateAt: x.state_at?.toISOString() ?? null,
     }));
   }

@@ -73,7 +73,9 @@ export class ProvinceService {
   async exportSnapshot(): Promise<{ devices: number; indicators: number; enqueued: number }> {
     const ex = this.o.exporter;
     if (!ex) return { devices: 0, indicators: 0, enqueued: 0 };
-    const devices = (await this.o.repo.exportDevices()).map((d) => deviceEntity(d, this.o.ward)).filter((e): e is Entity => e !== null);
+    // Province tenancy: each device goes up under its own ward (id, data provider, area served).
+    const wardOf = (d: { wardCode?: string; wardName?: string }) => (d.wardCode && d.wardCode !== this.o.ward.code ? { code: d.wardCode, name: d.wardName ?? d.wardCode } : this.o.ward);
+    const devices = (await this.o.repo.exportDevices()).map((d) => deviceEntity(d, wardOf(d))).filter((e): e is Entity => e !== null);
     const kpis = await this.indicatorEntities();
     let enqueued = 0;
     for (let i = 0; i < devices.length; i += 500) enqueued += await ex.enqueue(devices.slice(i, i + 500));

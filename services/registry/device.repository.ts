@@ -1,3 +1,4 @@
+import { requireWard, scopedWards, visibleOrNull } from '../auth/ward-scope.ts';
 import type { Db } from '../db/db.ts';
 
 export interface DeviceRecord {
@@ -94,19 +95,25 @@ export class DeviceRepository {
     };
     if (f.kind) add('d.kind = ?', f.kind);
     if (f.groupId) add('d.group_id = ?', f.groupId);
-    if (f.wardCode) add('d.ward_code = ?', f.wardCode);
+    if (f.wardCode) {
+      requireWard(f.wardCode);
+      add('d.ward_code = ?', f.wardCode);
+    }
     if (f.tag) add('? = ANY(d.tags)', f.tag);
     if (f.zoneId) add('EXISTS (SELECT 1 FROM device_zones z WHERE z.device_id = d.id AND z.zone_id = ?)', f.zoneId);
     if (f.q) add('(d.id ILIKE ? OR d.name ILIKE ?)', `%${f.q}%`);
+    const scope = scopedWards();
+    if (scope) add('d.ward_code = ANY(?::text[])', scope);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM devices d ${w}`, params);
     const rows = await this.db.query<Row>(`${SELECT} ${w} ORDER BY d.id LIMIT ${f.limit} OFFSET ${f.offset}`, params);
     return { items: rows.rows.map(toRecord), total: total.rows[0]?.n ?? 0 };
   }
 
+  /** A device in the caller's ward scope (services/auth/ward-scope.ts); null when absent or in another ward. */
   async get(id: string): Promise<DeviceRecord | null> {
     const r = await this.db.query<Row>(`${SELECT} WHERE d.id = $1`, [id]);
-    return r.rows[0] ? toRecord(r.rows[0]) : null;
+    return visibleOrNull(r.rows[0] ? toRecord(r.rows[0]) : null);
   }
 
   /** Creates the device and its credential in one transaction. */
@@ -163,7 +170,8 @@ export class DeviceRepository {
 
   async existingZones(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const r = await this.db.query<{ id: string }>('SELECT id FROM zones WHERE id = ANY($1::text[])', [ids]);
+    // Only zones of the caller's wards: another ward's zone is as unknown as one that does not exist.
+    const r = await this.db.query<{ id: string }>('SELECT id FROM zones WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [ids, scopedWards()]);
     return r.rows.map((x) => x.id);
   }
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Metrics } from '../common/metrics.ts';
 import { CredentialCache } from './credential-cache.ts';
 import type { DeviceFilter, DevicePatch, DeviceRecord, DeviceRepository } from './device.repository.ts';
+import type { WardService } from './ward.service.ts';
 
 export interface DeviceServiceOptions {
   /** Verified credentials for database outages; none: every CONNECT needs the database. */
@@ -44,16 +45,16 @@ export interface Credentials {
 export class DeviceService implements DeviceAuthenticator {
   private readonly repo: DeviceRepository;
   private readonly key: Buffer;
-  private readonly defaultWard: string;
+  private readonly wards: Pick<WardService, 'resolve' | 'check'>;
   private readonly cache: CredentialCache;
   private readonly o: DeviceServiceOptions;
   private servingFromCache = false;
   private readonly revokedListeners: ((deviceId: string, reason: 'rotated' | 'deleted') => void)[] = [];
 
-  constructor(repo: DeviceRepository, serviceKey: Buffer, defaultWard: string, opts: DeviceServiceOptions = {}) {
+  constructor(repo: DeviceRepository, serviceKey: Buffer, wards: Pick<WardService, 'resolve' | 'check'>, opts: DeviceServiceOptions = {}) {
     this.repo = repo;
     this.key = serviceKey;
-    this.defaultWard = defaultWard;
+    this.wards = wards;
     this.cache = opts.credentialCache ?? new CredentialCache(0);
     this.o = opts;
   }
@@ -130,13 +131,14 @@ export class DeviceService implements DeviceAuthenticator {
     if (!DEVICE_ID_RE.test(id)) throw badRequest('BAD_DEVICE_ID', 'device id: 1–64 of a-z 0-9 . _ - starting with a letter or digit');
     if (await this.repo.get(id)) throw conflict('DEVICE_EXISTS', `Device '${id}' already exists`);
     await this.checkZones(input.groupId, input.zoneIds ?? []);
+    const wardCode = await this.wards.resolve(input.wardCode);
     const secret = randomSecret();
     const device = await this.repo.create(
       {
         id,
         kind: kind.name,
         name: input.name,
-        wardCode: input.wardCode ?? this.defaultWard,
+        wardCode,
         groupId: input.groupId ?? null,
         lat: input.lat ?? null,
         lon: input.lon ?? null,
@@ -153,6 +155,9 @@ export class DeviceService implements DeviceAuthenticator {
 
   async update(id: string, patch: DevicePatch & { zoneIds?: string[] }): Promise<DeviceRecord> {
     const { zoneIds, ...rest } = patch;
+    // In the caller's ward scope (404 otherwise), and moving it only to a ward the caller has.
+    await this.get(id);
+    if (rest.wardCode !== undefined) await this.wards.check(rest.wardCode);
     await this.checkZones(rest.groupId, zoneIds ?? []);
     const d = await this.repo.update(id, rest, zoneIds);
     if (!d) throw notFound('Device', id);
@@ -175,6 +180,7 @@ export class DeviceService implements DeviceAuthenticator {
   }
 
   async remove(id: string): Promise<void> {
+    await this.get(id);
     this.cache.forget(id);
     const done = await this.repo.delete(id);
     this.cache.forget(id);
@@ -184,6 +190,7 @@ export class DeviceService implements DeviceAuthenticator {
 
   /** New secret; the old one stops working at once (the broker closes the live session through onRightsRevoked). */
   async rotate(id: string): Promise<Credentials> {
+    await this.get(id);
     const secret = randomSecret();
     this.cache.forget(id);
     const done = await this.repo.setSecretHash(id, hashDeviceSecret(this.key, secret));

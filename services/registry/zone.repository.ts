@@ -1,3 +1,4 @@
+import { requireWard, scopedWards, visibleOrNull } from '../auth/ward-scope.ts';
 import type { Db } from '../db/db.ts';
 
 export type ZoneKind = 'residential_group' | 'lighting_zone' | 'broadcast_zone' | 'area';
@@ -41,17 +42,19 @@ export class ZoneRepository {
     this.db = db;
   }
 
+  /** Zones in the caller's ward scope (services/auth/ward-scope.ts); naming another ward is refused (403). */
   async list(filter: { kind?: string; wardCode?: string }): Promise<ZoneRecord[]> {
+    if (filter.wardCode) requireWard(filter.wardCode);
     const r = await this.db.query<Row>(
-      `${SELECT} WHERE ($1::text IS NULL OR z.kind = $1) AND ($2::text IS NULL OR z.ward_code = $2) ORDER BY z.id`,
-      [filter.kind ?? null, filter.wardCode ?? null],
+      `${SELECT} WHERE ($1::text IS NULL OR z.kind = $1) AND ($2::text IS NULL OR z.ward_code = $2) AND ($3::text[] IS NULL OR z.ward_code = ANY($3::text[])) ORDER BY z.id`,
+      [filter.kind ?? null, filter.wardCode ?? null, scopedWards()],
     );
     return r.rows.map(toRecord);
   }
 
   async get(id: string): Promise<ZoneRecord | null> {
     const r = await this.db.query<Row>(`${SELECT} WHERE z.id = $1`, [id]);
-    return r.rows[0] ? toRecord(r.rows[0]) : null;
+    return visibleOrNull(r.rows[0] ? toRecord(r.rows[0]) : null);
   }
 
   async create(z: { id: string; name: string; kind: ZoneKind; wardCode: string; parentId: string | null }): Promise<ZoneRecord> {
@@ -68,7 +71,7 @@ export class ZoneRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.db.query('DELETE FROM zones WHERE id = $1', [id])).rowCount > 0;
+    return (await this.db.query('DELETE FROM zones WHERE id = $1 AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [id, scopedWards()])).rowCount > 0;
   }
 
   /** Replaces the zone's members (for zones that are not residential groups, which devices carry themselves). */
@@ -83,7 +86,7 @@ export class ZoneRepository {
 
   async existingDevices(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const r = await this.db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[])', [ids]);
+    const r = await this.db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [ids, scopedWards()]);
     return r.rows.map((x) => x.id);
   }
 }

@@ -1,3 +1,4 @@
+import { scopedWards } from '../auth/ward-scope.ts';
 import type { Db } from '../db/db.ts';
 import { counterCeiling } from './counter-steps.ts';
 
@@ -101,8 +102,9 @@ export class TelemetryRepository {
        FROM devices d LEFT JOIN device_state s ON s.device_id = d.id
        WHERE ($1::text IS NULL OR d.id = $1) AND ($2::text IS NULL OR d.kind = $2) AND ($4::text IS NULL OR d.group_id = $4)
          AND ($3::text IS NULL OR d.group_id = $3 OR EXISTS (SELECT 1 FROM device_zones z WHERE z.device_id = d.id AND z.zone_id = $3))
+         AND ($7::text[] IS NULL OR d.ward_code = ANY($7::text[]))
        ORDER BY d.id LIMIT $5 OFFSET $6`,
-      [f.deviceId ?? null, f.kind ?? null, f.zoneId ?? null, f.groupId ?? null, f.limit, f.offset],
+      [f.deviceId ?? null, f.kind ?? null, f.zoneId ?? null, f.groupId ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map((x) => ({
       deviceId: x.id,
@@ -128,7 +130,9 @@ export class TelemetryRepository {
                 to_char(s.last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), s.status_reason, coalesce(s.state, '{}'::jsonb)) ORDER BY d.id)::text AS items
        FROM devices d
        LEFT JOIN device_state s ON s.device_id = d.id
-       LEFT JOIN (SELECT device_id, array_agg(zone_id ORDER BY zone_id) AS ids FROM device_zones GROUP BY device_id) z ON z.device_id = d.id`,
+       LEFT JOIN (SELECT device_id, array_agg(zone_id ORDER BY zone_id) AS ids FROM device_zones GROUP BY device_id) z ON z.device_id = d.id
+       WHERE $1::text[] IS NULL OR d.ward_code = ANY($1::text[])`,
+      [scopedWards()],
     );
     return r.rows[0]?.items ?? '[]';
   }
@@ -153,8 +157,11 @@ export class TelemetryRepository {
     { id: number; receivedAt: string; deviceId: string | null; topic: string; reasonCode: string; reason: string; payload: string | null; payloadSize: number }[]
   > {
     const r = await this.db.query<{ id: number; received_at: Date; device_id: string | null; topic: string; reason_code: string; reason: string; payload: string | null; payload_size: number }>(
-      `SELECT * FROM dead_letters WHERE ($1::text IS NULL OR device_id = $1) AND ($2::text IS NULL OR reason_code = $2) ORDER BY id DESC LIMIT $3`,
-      [f.deviceId ?? null, f.reasonCode ?? null, f.limit],
+      // In a ward scope: only letters of the caller's devices (a refused connect names no device of any ward).
+      `SELECT * FROM dead_letters l WHERE ($1::text IS NULL OR device_id = $1) AND ($2::text IS NULL OR reason_code = $2)
+         AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM devices d WHERE d.id = l.device_id AND d.ward_code = ANY($4::text[])))
+       ORDER BY id DESC LIMIT $3`,
+      [f.deviceId ?? null, f.reasonCode ?? null, f.limit, scopedWards()],
     );
     return r.rows.map((x) => ({
       id: Number(x.id),

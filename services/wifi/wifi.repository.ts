@@ -1,4 +1,5 @@
 /** SQL of the WiFi sessions and captive-portal records (services/wifi). Personal fields arrive hashed. */
+import { scopedWards } from '../auth/ward-scope.ts';
 import type { Db } from '../db/db.ts';
 
 export interface SessionPart {
@@ -165,8 +166,8 @@ export class WifiRepository {
     const r = await this.db.query<{ sessions: number; users: number; bytes: string; duration: string }>(
       `SELECT count(*)::int AS sessions, count(DISTINCT client_hash)::int AS users, coalesce(sum(bytes_in + bytes_out), 0)::text AS bytes,
               coalesce(sum(duration_s), 0)::text AS duration
-         FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1`,
-      [from, to],
+         FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1 AND ($3::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($3::text[])))`,
+      [from, to, scopedWards()],
     );
     const x = r.rows[0];
     return { sessions: x?.sessions ?? 0, users: x?.users ?? 0, bytes: Number(x?.bytes ?? 0), durationS: Number(x?.duration ?? 0) };
@@ -177,9 +178,9 @@ export class WifiRepository {
     const r = await this.db.query<{ device_id: string; sessions: number; users: number; bytes: string; mean: number | null }>(
       `SELECT device_id, count(*)::int AS sessions, count(DISTINCT client_hash)::int AS users, coalesce(sum(bytes_in + bytes_out), 0)::text AS bytes,
               round(avg(duration_s) FILTER (WHERE ended_at IS NOT NULL))::float8 AS mean
-         FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1
+         FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1 AND ($3::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($3::text[])))
         GROUP BY device_id ORDER BY device_id`,
-      [from, to],
+      [from, to, scopedWards()],
     );
     return r.rows.map((x) => ({ deviceId: x.device_id, sessions: x.sessions, uniqueUsers: x.users, bytes: Number(x.bytes), meanDurationS: x.mean }));
   }
@@ -198,8 +199,9 @@ export class WifiRepository {
       end_cause: string | null;
     }>(
       `SELECT * FROM wifi_sessions WHERE coalesce(started_at, last_update) < $2 AND coalesce(ended_at, last_update) >= $1 AND ($3::text IS NULL OR device_id = $3)
+         AND ($6::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($6::text[])))
         ORDER BY coalesce(started_at, last_update) DESC, device_id, session_id LIMIT $4 OFFSET $5`,
-      [f.from, f.to, f.deviceId ?? null, f.limit, f.offset],
+      [f.from, f.to, f.deviceId ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map((x) => ({
       deviceId: x.device_id,
@@ -227,7 +229,7 @@ export class WifiRepository {
       consent_known: boolean;
       consent_purposes: string[];
       language: string;
-    }>(`SELECT * FROM wifi_portal_logins WHERE at >= $1 AND at < $2 ORDER BY at DESC, device_id LIMIT $3 OFFSET $4`, [f.from, f.to, f.limit, f.offset]);
+    }>(`SELECT * FROM wifi_portal_logins WHERE at >= $1 AND at < $2 AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($5::text[]))) ORDER BY at DESC, device_id LIMIT $3 OFFSET $4`, [f.from, f.to, f.limit, f.offset, scopedWards()]);
     return r.rows.map((x) => ({
       deviceId: x.device_id,
       sessionId: x.session_id,

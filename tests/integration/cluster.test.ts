@@ -13,6 +13,9 @@ const why = await clusterUnavailable();
 if (why) console.warn(`cluster tests skipped: ${why}`);
 
 const LEASE_MS = 2000;
+/** The configured ward (SW_WARD_CODE's default) and a second one the tenancy case adds. */
+const WARD_A = '22330';
+const WARD_B = '22331';
 
 /** Reads a node's SSE stream into a string the test can search. */
 async function openLive(base: string, token: string): Promise<{ text: () => string; close: () => void }> {
@@ -50,8 +53,9 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
   const sims: SimulatedDevice[] = [];
   const clients: MqttClient[] = [];
 
-  const provision = async (id: string): Promise<string> => {
-    const r = await api<{ credentials: { password: string } }>(s.lb!.httpUrl, 'POST', '/api/v1/devices', { token, body: { id, kind: 'streetlight', name: id } });
+  // The ward is named: once the tenancy case has added a second ward, a device without one is refused.
+  const provision = async (id: string, wardCode = WARD_A): Promise<string> => {
+    const r = await api<{ credentials: { password: string } }>(s.lb!.httpUrl, 'POST', '/api/v1/devices', { token, body: { id, kind: 'streetlight', name: id, wardCode } });
     if (r.status !== 201) throw new Error(`provision ${id}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.credentials.password;
   };
@@ -120,6 +124,32 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
     } finally {
       live.close();
     }
+  });
+
+  it("ward scoping holds on every node: ward A's operator gets 404 and 403 for ward B wherever the request lands, and a membership change made on one node applies on the others", async () => {
+    const [n1, n2, n3] = s.nodes;
+    expect((await api(n1!.httpUrl, 'POST', '/api/v1/wards', { token, body: { code: WARD_B, name: 'Phường Ba Ngòi' } })).status).toBe(201);
+    await provision('sl-cl-ward-b', WARD_B);
+    const password = 'a-long-password-1';
+    expect((await api(n2!.httpUrl, 'POST', '/api/v1/users', { token, body: { username: 'cl-op-a', role: 'operator', password } })).status).toBe(201);
+    expect((await api(n2!.httpUrl, 'PUT', '/api/v1/users/cl-op-a/wards', { token, body: { wards: [WARD_A] } })).status).toBe(200);
+    const op = (await api<{ token: string }>(n3!.httpUrl, 'POST', '/api/v1/auth/login', { body: { username: 'cl-op-a', password } })).body.token;
+    for (const n of s.nodes) {
+      expect((await api(n.httpUrl, 'GET', '/api/v1/devices/sl-cl-ward-b', { token: op })).status, n.id).toBe(404);
+      expect((await api(n.httpUrl, 'GET', `/api/v1/devices?ward=${WARD_B}`, { token: op })).status, n.id).toBe(403);
+      expect((await api(n.httpUrl, 'GET', '/api/v1/devices/sl-cl-cmd', { token: op })).status, n.id).toBe(200);
+      const cmd = await api(n.httpUrl, 'POST', '/api/v1/commands', { token: op, body: { name: 'setLevel', target: { type: 'device', id: 'sl-cl-ward-b' }, params: { level: 1, reason: 'program' }, ttlS: 60 } });
+      expect(cmd.status, n.id).toBe(403);
+      const listed = await api<{ items: { id: string }[] }>(n.httpUrl, 'GET', '/api/v1/devices?limit=1000', { token: op });
+      expect(listed.body.items.some((d) => d.id === 'sl-cl-ward-b'), n.id).toBe(false);
+    }
+    // Scope is read from the database on every request: no node keeps an old membership.
+    expect((await api(n1!.httpUrl, 'PUT', '/api/v1/users/cl-op-a/wards', { token, body: { wards: [WARD_A, WARD_B] } })).status).toBe(200);
+    expect((await api(n3!.httpUrl, 'GET', '/api/v1/devices/sl-cl-ward-b', { token: op })).status).toBe(200);
+    expect((await api(n2!.httpUrl, 'PUT', '/api/v1/users/cl-op-a/wards', { token, body: { wards: [WARD_A] } })).status).toBe(200);
+    expect((await api(n1!.httpUrl, 'GET', '/api/v1/devices/sl-cl-ward-b', { token: op })).status).toBe(404);
+    const audit = await s.sql<{ ward_code: string | null }>(`SELECT ward_code FROM audit_log WHERE actor = 'cl-op-a' AND action = 'command.send'`);
+    expect(audit.map((r) => r.ward_code)).toEqual([WARD_A, WARD_A, WARD_A]);
   });
 
   it('when a node dies (kill -9): its devices move to survivors with their sessions, show offline then online, and its jobs move within seconds', async () => {

@@ -138,7 +138,7 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
   let report: IndicatorReport | undefined;
   let seq = 0;
   const period = (): string => (fPart.value ? `${fYear.value}-${fPart.value}` : fYear.value);
-  const query = (): string => `period=${encodeURIComponent(period())}${fAsOf.value ? `&asOf=${encodeURIComponent(fAsOf.value)}` : ''}`;
+  const query = (): string => `period=${encodeURIComponent(period())}${fAsOf.value ? `&asOf=${encodeURIComponent(fAsOf.value)}` : ''}${api.reportQuery()}`;
 
   const paint = (): void => {
     if (!report) return;

@@ -29,7 +29,11 @@ export const authRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) =>
     if (req.principal) await deps.auth.logout(req.principal);
     return reply.status(204).send();
   });
-  app.get('/auth/me', { config: { role: 'viewer' }, schema: { tags: ['auth'], response: replies({ 200: Me }) } }, async (req) => req.principal);
+  app.get('/auth/me', { config: { role: 'viewer' }, schema: { tags: ['auth'], response: replies({ 200: Me }) } }, async (req) => {
+    const p = req.principal!;
+    const scope = p.scope;
+    return { ...p, scope: !scope ? undefined : scope.all ? { all: true as const } : { all: false as const, wards: [...scope.wards] } };
+  });
   app.post(
     '/auth/password',
     {

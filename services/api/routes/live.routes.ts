@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../../auth/auth.service.ts';
 import type { ModuleEventName } from '../../modules/events.ts';
 import { binary, replies } from '../schemas/common.ts';
+import { scopedWards } from '../../auth/ward-scope.ts';
 
 /**
  * Events forwarded to dashboards as they happen (modules emit them on the shared bus; names from its event map,
@@ -18,7 +19,37 @@ export const LIVE_EVENTS = ['device.status', 'command.outcome', 'alarm.update', 
  * A stream lives no longer than the token that opened it: it ends at the token's expiry, and at once when the token
  * is revoked (logout, the user disabled or their role changed, the machine token revoked), with a last `revoked` event.
  */
-export const liveRoutes = (events: EventEmitter, auth: AuthService): FastifyPluginAsync => async (app) => {
+/** The device an event is about, when it names one. */
+function deviceOf(data: unknown): string | null {
+  const d = data as { deviceId?: unknown; cameraId?: unknown; alarm?: { deviceId?: unknown } } | null;
+  const id = d?.deviceId ?? d?.cameraId ?? d?.alarm?.deviceId;
+  return typeof id === 'string' ? id : null;
+}
+
+/**
+ * Province tenancy: a stream opened by a caller limited to some wards carries only events about their devices (the
+ * set is re-read every 30 s, so a new device shows within that); events that name no device (a broadcast's progress)
+ * are left out of it. Unlimited callers get everything.
+ */
+function wardFilter(devicesOf: ((wards: readonly string[]) => Promise<Set<string>>) | undefined, wards: readonly string[] | null, log: { error(o: object, m: string): void }) {
+  if (!wards || !devicesOf) return { pass: (_data: unknown) => true, passId: (_id: string) => true, stop: () => undefined };
+  let ids = new Set<string>();
+  const load = (): void => {
+    devicesOf(wards).then((s) => { ids = s; }, (err: unknown) => log.error({ err }, 'live stream: the ward device list could not be read'));
+  };
+  load();
+  const timer = setInterval(load, 30_000);
+  return {
+    pass: (data: unknown) => {
+      const id = deviceOf(data);
+      return id !== null && ids.has(id);
+    },
+    passId: (id: string) => ids.has(id),
+    stop: () => clearInterval(timer),
+  };
+}
+
+export const liveRoutes = (events: EventEmitter, auth: AuthService, devicesOf?: (wards: readonly string[]) => Promise<Set<string>>): FastifyPluginAsync => async (app) => {
   const byToken = new Map<string, Set<(why: string) => void>>();
   const stopListening = auth.onRevoked(({ tokenIds, why }) => {
     for (const id of tokenIds) for (const end of [...(byToken.get(id) ?? [])]) end(why);
@@ -26,6 +57,7 @@ export const liveRoutes = (events: EventEmitter, auth: AuthService): FastifyPlug
   app.addHook('onClose', async () => stopListening());
 
   app.get('/live', { config: { role: 'viewer' }, schema: { tags: ['live'], hide: true, response: replies({ 200: binary(['text/event-stream'], 'Server-sent events: hello, activity, device.status, command.*, alarm.update, broadcast.update, camera.snapshot, revoked') }) } }, async (req, reply) => {
+    const filter = wardFilter(devicesOf, scopedWards(), req.log);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -35,9 +67,9 @@ export const liveRoutes = (events: EventEmitter, auth: AuthService): FastifyPlug
     };
     const pending = new Map<string, Record<string, unknown>>();
     const onBatch = (b: { states: { deviceId: string; state: Record<string, unknown>; lastSeen: string }[] }): void => {
-      for (const s of b.states) pending.set(s.deviceId, { ...(pending.get(s.deviceId) ?? {}), ...s.state, lastSeen: s.lastSeen });
+      for (const s of b.states) if (filter.passId(s.deviceId)) pending.set(s.deviceId, { ...(pending.get(s.deviceId) ?? {}), ...s.state, lastSeen: s.lastSeen });
     };
-    const forwarders = LIVE_EVENTS.map((name) => [name, (data: unknown) => send(name, data)] as const);
+    const forwarders = LIVE_EVENTS.map((name) => [name, (data: unknown) => { if (filter.pass(data)) send(name, data); }] as const);
     events.on('ingest.batch', onBatch);
     for (const [name, fn] of forwarders) events.on(name, fn);
     const flush = setInterval(() => {
@@ -68,6 +100,7 @@ export const liveRoutes = (events: EventEmitter, auth: AuthService): FastifyPlug
       clearInterval(flush);
       clearInterval(keepAlive);
       clearTimeout(expiry);
+      filter.stop();
       streams.delete(end);
       if (streams.size === 0 && byToken.get(tokenId) === streams) byToken.delete(tokenId);
       events.off('ingest.batch', onBatch);

@@ -87,7 +87,7 @@ export const telemetryRoutes = (deps: ApiDeps): FastifyPluginAsync => async (bas
     items: await deps.reads.deadLetters({ deviceId: req.query.device, reasonCode: req.query.reason, limit: req.query.limit ?? 100 }),
   }));
 
-  app.get('/audit', { config: { role: 'admin' }, schema: { tags: ['audit'], querystring: Type.Object({ actor: Type.Optional(Type.String()), action: Type.Optional(Type.String()), target: Type.Optional(Type.String()), since: Type.Optional(IsoTime), limit: Paging.limit }, { additionalProperties: false }), response: replies({ 200: Items(AuditRecord) }) } }, async (req) => ({
-    items: await deps.audit.list({ actor: req.query.actor, action: req.query.action, targetId: req.query.target, since: req.query.since, limit: req.query.limit ?? 100 }),
+  app.get('/audit', { config: { role: 'admin' }, schema: { tags: ['audit'], querystring: Type.Object({ actor: Type.Optional(Type.String()), action: Type.Optional(Type.String()), target: Type.Optional(Type.String()), ward: Type.Optional(Type.String({ pattern: '^\\d{5}$' })), since: Type.Optional(IsoTime), limit: Paging.limit }, { additionalProperties: false }), response: replies({ 200: Items(AuditRecord) }) } }, async (req) => ({
+    items: await deps.audit.list({ actor: req.query.actor, action: req.query.action, targetId: req.query.target, wardCode: req.query.ward, since: req.query.since, limit: req.query.limit ?? 100 }),
   }));
 };

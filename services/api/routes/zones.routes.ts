@@ -33,7 +33,7 @@ export const zoneRoutes = (deps: ApiDeps): FastifyPluginAsync => async (base) =>
       req.auditTarget = { type: 'zone', id: req.body.id };
       if (await deps.zones.get(req.body.id)) throw conflict('ZONE_EXISTS', `Zone '${req.body.id}' already exists`);
       if (req.body.parentId && !(await deps.zones.get(req.body.parentId))) throw badRequest('UNKNOWN_ZONE', `parent zone '${req.body.parentId}' does not exist`);
-      const z = await deps.zones.create({ id: req.body.id, name: req.body.name, kind: req.body.kind, wardCode: req.body.wardCode ?? deps.config.ward.code, parentId: req.body.parentId ?? null });
+      const z = await deps.zones.create({ id: req.body.id, name: req.body.name, kind: req.body.kind, wardCode: await deps.wards.resolve(req.body.wardCode), parentId: req.body.parentId ?? null });
       return reply.status(201).send(z);
     },
   );

@@ -17,6 +17,8 @@ export const Me = Type.Object({
   tokenId: Type.String(),
   via: Type.Union([Type.Literal('session'), Type.Literal('api')]),
   expiresAt: Type.Optional(Nullable(Iso)),
+  /** Province tenancy: every ward (admins, province-wide users), or the wards the user belongs to. */
+  scope: Type.Optional(Type.Union([Type.Object({ all: Type.Literal(true) }), Type.Object({ all: Type.Literal(false), wards: Type.Array(Type.String()) })])),
 });
 export type Me = Static<typeof Me>;
 

@@ -1,9 +1,12 @@
+import { requireWard, scopedWards } from '../../auth/ward-scope.ts';
 import type { Db } from '../../db/db.ts';
 import type { CommandCounts, DeliveryState, DeliveryView, Target } from './command.types.ts';
 
 export interface TargetDevice {
   id: string;
   kind: string;
+  /** The device's ward (province tenancy). */
+  wardCode?: string;
 }
 
 export interface CommandRow {
@@ -103,49 +106,59 @@ const changed = (r: { command_id: string; device_id: string; state: DeliveryStat
 const ZONE_TREE = `WITH RECURSIVE tree AS (SELECT id FROM zones WHERE id = $1 UNION SELECT z.id FROM zones z JOIN tree t ON z.parent_id = t.id)`;
 
 /** All SQL of the command lifecycle. State changes are conditional UPDATEs, so several processes never double-apply. */
+/** SQL: the command `c` reached a device of the wards in parameter `p`. */
+const VISIBLE = (p: string): string =>
+  `EXISTS (SELECT 1 FROM command_deliveries cd JOIN devices dv ON dv.id = cd.device_id WHERE cd.command_id = c.id AND dv.ward_code = ANY(${p}::text[]))`;
+
 export class CommandRepository {
   private readonly db: Db;
   constructor(db: Db) {
     this.db = db;
   }
 
+  /** Whether the zone exists in the caller's ward scope (services/auth/ward-scope.ts). */
   async zoneExists(id: string): Promise<boolean> {
-    return (await this.db.query('SELECT 1 FROM zones WHERE id = $1', [id])).rows.length > 0;
+    return (await this.db.query('SELECT 1 FROM zones WHERE id = $1 AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [id, scopedWards()])).rows.length > 0;
   }
 
+  /** The target's devices, only those in the caller's ward scope (a command from the API never reaches another ward). */
   async resolveTarget(t: Target, kind: string | null): Promise<TargetDevice[]> {
-    const sel = 'SELECT d.id, d.kind FROM devices d';
-    const k = 'AND ($2::text IS NULL OR d.kind = $2)';
+    const sel = 'SELECT d.id, d.kind, d.ward_code AS "wardCode" FROM devices d';
+    const k = 'AND ($2::text IS NULL OR d.kind = $2) AND ($3::text[] IS NULL OR d.ward_code = ANY($3::text[]))';
+    const scope = scopedWards();
     let r;
     switch (t.type) {
       case 'device':
-        r = await this.db.query<TargetDevice>(`${sel} WHERE d.id = $1 ${k}`, [t.id, kind]);
+        r = await this.db.query<TargetDevice>(`${sel} WHERE d.id = $1 ${k}`, [t.id, kind, scope]);
         break;
       case 'devices':
-        r = await this.db.query<TargetDevice>(`${sel} WHERE d.id = ANY($1::text[]) ${k} ORDER BY d.id`, [t.ids, kind]);
+        r = await this.db.query<TargetDevice>(`${sel} WHERE d.id = ANY($1::text[]) ${k} ORDER BY d.id`, [t.ids, kind, scope]);
         break;
       case 'zone':
         r = await this.db.query<TargetDevice>(
           `${ZONE_TREE} ${sel} WHERE (d.group_id IN (SELECT id FROM tree)
              OR EXISTS (SELECT 1 FROM device_zones z WHERE z.device_id = d.id AND z.zone_id IN (SELECT id FROM tree))) ${k} ORDER BY d.id`,
-          [t.id, kind],
+          [t.id, kind, scope],
         );
         break;
       case 'kind':
-        r = await this.db.query<TargetDevice>(`${sel} WHERE d.kind = $1 ${k} ORDER BY d.id`, [t.kind, kind]);
+        r = await this.db.query<TargetDevice>(`${sel} WHERE d.kind = $1 ${k} ORDER BY d.id`, [t.kind, kind, scope]);
         break;
       case 'tag':
-        r = await this.db.query<TargetDevice>(`${sel} WHERE $1 = ANY(d.tags) ${k} ORDER BY d.id`, [t.tag, kind]);
+        r = await this.db.query<TargetDevice>(`${sel} WHERE $1 = ANY(d.tags) ${k} ORDER BY d.id`, [t.tag, kind, scope]);
         break;
       case 'ward':
-        r = await this.db.query<TargetDevice>(`${sel} WHERE d.ward_code = $1 ${k} ORDER BY d.id`, [t.code, kind]);
+        requireWard(t.code);
+        r = await this.db.query<TargetDevice>(`${sel} WHERE d.ward_code = $1 ${k} ORDER BY d.id`, [t.code, kind, scope]);
         break;
     }
     return r.rows;
   }
 
   async find(id: string): Promise<CommandRow | null> {
-    const r = await this.db.query<CommandDbRow>('SELECT * FROM commands WHERE id = $1', [id]);
+    // In a ward scope, a command is visible when it reached at least one device of the caller's wards.
+    const scope = scopedWards();
+    const r = await this.db.query<CommandDbRow>(`SELECT * FROM commands c WHERE c.id = $1 AND ($2::text[] IS NULL OR ${VISIBLE('$2')})`, [id, scope]);
     return r.rows[0] ? toCommand(r.rows[0]) : null;
   }
 
@@ -297,16 +310,19 @@ export class CommandRepository {
       `SELECT * FROM commands c
        WHERE ($1::text IS NULL OR c.name = $1) AND ($3::text IS NULL OR c.origin = $3) AND ($4::timestamptz IS NULL OR c.created_at >= $4)
          AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM command_deliveries d WHERE d.command_id = c.id AND d.device_id = $2))
+         AND ($7::text[] IS NULL OR ${VISIBLE('$7')})
        ORDER BY c.created_at DESC, c.id LIMIT $5 OFFSET $6`,
-      [f.name ?? null, f.deviceId ?? null, f.origin ?? null, f.since?.toISOString() ?? null, f.limit, f.offset],
+      [f.name ?? null, f.deviceId ?? null, f.origin ?? null, f.since?.toISOString() ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map(toCommand);
   }
 
   async deliveries(id: string, f: { state?: DeliveryState; limit: number; offset: number }): Promise<DeliveryView[]> {
     const r = await this.db.query<DeliveryDbRow>(
-      `SELECT * FROM command_deliveries WHERE command_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY device_id LIMIT $3 OFFSET $4`,
-      [id, f.state ?? null, f.limit, f.offset],
+      `SELECT * FROM command_deliveries cd WHERE command_id = $1 AND ($2::text IS NULL OR state = $2)
+         AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM devices dv WHERE dv.id = cd.device_id AND dv.ward_code = ANY($5::text[])))
+       ORDER BY device_id LIMIT $3 OFFSET $4`,
+      [id, f.state ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map(toDelivery);
   }

@@ -7,7 +7,8 @@ import { Value } from 'typebox/value';
 import { getKind } from '../../../devices/index.ts';
 import type { CommandSpec } from '../../../devices/index.ts';
 import type { AuditRepository } from '../../audit/audit.repository.ts';
-import { badRequest, conflict, notFound, type AppError } from '../../common/errors.ts';
+import { AppError, badRequest, conflict, notFound } from '../../common/errors.ts';
+import { noteWard, scopedWards } from '../../auth/ward-scope.ts';
 import type { CommandRepository, CommandRow, NewDelivery, Outgoing, TargetDevice } from './command.repository.ts';
 import { overallState, STATE_LABELS, type CommandView, type DeliveryState, type DeliveryView, type Origin, type SendRequest } from './command.types.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -87,14 +88,22 @@ export class CommandService {
     const t = req.target;
     if (req.kind !== undefined && !getKind(req.kind)) throw badRequest('UNKNOWN_KIND', `kind '${req.kind}' does not exist`);
     if (t.type === 'kind' && !getKind(t.kind)) throw badRequest('UNKNOWN_KIND', `kind '${t.kind}' does not exist`);
-    if (t.type === 'zone' && !(await this.repo.zoneExists(t.id))) throw badRequest('UNKNOWN_ZONE', `zone '${t.id}' does not exist`);
+    // A caller limited to some wards gets one answer for another ward's device or zone and for one that does not exist
+    // (403), so the refusal says nothing about the other ward.
+    const outside = (what: string): AppError => new AppError('WARD_FORBIDDEN', 403, `${what} is not in your ward(s) ${(scopedWards() ?? []).join(', ')}`);
+    if (t.type === 'zone' && !(await this.repo.zoneExists(t.id))) throw scopedWards() ? outside(`zone '${t.id}'`) : badRequest('UNKNOWN_ZONE', `zone '${t.id}' does not exist`);
     const devices = await this.repo.resolveTarget(t, req.kind ?? null);
+    if (scopedWards() && (t.type === 'device' || t.type === 'devices') && devices.length < new Set(t.type === 'device' ? [t.id] : t.ids).size) {
+      throw outside(t.type === 'device' ? `device '${t.id}'` : 'one of the devices');
+    }
     if (t.type === 'device' && devices.length === 0) throw badRequest('UNKNOWN_DEVICE', `device '${t.id}' does not exist${req.kind ? ` or is not a ${req.kind}` : ''}`);
     if (t.type === 'devices') {
       const found = new Set(devices.map((d) => d.id));
       const missing = t.ids.filter((id) => !found.has(id));
       if (missing.length) throw badRequest('UNKNOWN_DEVICE', `device(s) ${missing.slice(0, 20).join(', ')} do not exist${req.kind ? ` or are not ${req.kind}` : ''}`);
     }
+    // The audit row of the request names the ward(s) the command reaches.
+    for (const w of new Set(devices.map((d) => d.wardCode))) if (w) noteWard(w);
     if (devices.length > this.limits.maxDevices) throw badRequest('TOO_MANY_DEVICES', `the target holds ${devices.length} devices; one command may address at most ${this.limits.maxDevices}`);
     return devices;
   }

@@ -1,3 +1,4 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db } from '../../db/db.ts';
 import type { CalendarRule } from './calendar.ts';
 import type { ProgramStep } from './program.ts';
@@ -40,6 +41,8 @@ export interface LightRecord {
   asset: Record<string, unknown>;
   /** Residential group and zone memberships (direct). */
   zoneIds: string[];
+  /** The light's ward (its ward-wide program applies, issue 14). */
+  wardCode: string;
   state: Record<string, unknown>;
   stateAt: Date | null;
   online: boolean | null;
@@ -136,7 +139,13 @@ export class LightingRepository {
 
   async assignments(): Promise<AssignmentRecord[]> {
     const r = await this.db.query<{ target_type: AssignTargetType; target_id: string; calendar_id: string | null; program_id: string | null; assigned_by: string; assigned_at: Date }>(
-      'SELECT * FROM lighting_assignments ORDER BY target_type, target_id',
+      // In a ward scope: the assignments of the caller's wards, zones and devices.
+      `SELECT * FROM lighting_assignments a WHERE $1::text[] IS NULL
+         OR (a.target_type = 'ward' AND a.target_id = ANY($1::text[]))
+         OR (a.target_type = 'zone' AND EXISTS (SELECT 1 FROM zones z WHERE z.id = a.target_id AND z.ward_code = ANY($1::text[])))
+         OR (a.target_type = 'device' AND EXISTS (SELECT 1 FROM devices d WHERE d.id = a.target_id AND d.ward_code = ANY($1::text[])))
+       ORDER BY target_type, target_id`,
+      [scopedWards()],
     );
     return r.rows.map((x) => ({ targetType: x.target_type, targetId: x.target_id, calendarId: x.calendar_id, programId: x.program_id, assignedBy: x.assigned_by, assignedAt: iso(x.assigned_at) }));
   }
@@ -161,16 +170,16 @@ export class LightingRepository {
 
   /** Lights (devices of the given kinds), optionally only some, with memberships and latest state. */
   async lights(kinds: string[], ids: string[] | null): Promise<LightRecord[]> {
-    const r = await this.db.query<{ id: string; kind: string; lat: number | null; lon: number | null; asset: Record<string, unknown>; group_id: string | null; zone_ids: string[] | null; state: Record<string, unknown> | null; state_at: Date | null; online: boolean | null }>(
-      `SELECT d.id, d.kind, d.lat, d.lon, d.asset, d.group_id,
+    const r = await this.db.query<{ id: string; kind: string; lat: number | null; lon: number | null; asset: Record<string, unknown>; group_id: string | null; zone_ids: string[] | null; state: Record<string, unknown> | null; state_at: Date | null; online: boolean | null; ward_code: string }>(
+      `SELECT d.id, d.kind, d.lat, d.lon, d.asset, d.group_id, d.ward_code,
               (SELECT array_agg(z.zone_id) FROM device_zones z WHERE z.device_id = d.id) AS zone_ids,
               s.state, s.state_at, s.online
        FROM devices d LEFT JOIN device_state s ON s.device_id = d.id
-       WHERE d.kind = ANY($1::text[]) AND ($2::text[] IS NULL OR d.id = ANY($2::text[])) ORDER BY d.id`,
-      [kinds, ids],
+       WHERE d.kind = ANY($1::text[]) AND ($2::text[] IS NULL OR d.id = ANY($2::text[])) AND ($3::text[] IS NULL OR d.ward_code = ANY($3::text[])) ORDER BY d.id`,
+      [kinds, ids, scopedWards()],
     );
     return r.rows.map((x) => ({
-      id: x.id, kind: x.kind, lat: x.lat, lon: x.lon, asset: x.asset,
+      id: x.id, kind: x.kind, lat: x.lat, lon: x.lon, asset: x.asset, wardCode: x.ward_code,
       zoneIds: [...(x.group_id ? [x.group_id] : []), ...(x.zone_ids ?? [])],
       state: x.state ?? {}, stateAt: x.state_at ? new Date(x.state_at) : null, online: x.online,
     }));

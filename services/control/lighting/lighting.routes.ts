@@ -1,3 +1,4 @@
+import { defaultWard } from '../../auth/ward-scope.ts';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -197,7 +198,7 @@ export const lightingRoutes = (lighting: LightingService, reports: LightingRepor
       const to = new Date(req.query.to);
       if (!(from < to)) throw badRequest('BAD_PERIOD', "'from' must be before 'to'");
       if (to.getTime() - from.getTime() > 400 * 86_400_000) throw badRequest('BAD_PERIOD', 'at most 400 days at once');
-      const target = scopeTarget(req.query) ?? { type: 'ward', code: wardCode };
+      const target = scopeTarget(req.query) ?? { type: 'ward', code: defaultWard(wardCode) };
       return reports.energy(target, from, to, req.query.bucket ?? 'day');
     },
   );

@@ -1,3 +1,4 @@
+import { requireWard } from '../../auth/ward-scope.ts';
 /**
  * Streetlight control: manual overrides (always with an end), lighting programs and calendars assigned to zones or
  * lights, pushing each light the program of the current lighting day, and drift between what a light should be at
@@ -26,6 +27,8 @@ export interface LightingOptions {
   defaultSite: { lat: number; lon: number };
   /** The ward's code (mã ĐVHC): a 'ward' assignment with this id is every light's last fallback. */
   wardCode?: string;
+  /** Whether a ward exists (province tenancy: several wards, each with its own ward-wide program); absent: only wardCode. */
+  wardExists?: (code: string) => Promise<boolean>;
   clock?: () => number;
 }
 
@@ -113,7 +116,7 @@ export class LightingService {
 
   async assign(a: { targetType: AssignTargetType; targetId: string; calendarId?: string; programId?: string }, by: string): Promise<void> {
     if ((a.calendarId === undefined) === (a.programId === undefined)) throw badRequest('ASSIGN_ONE', 'assign either a calendarId or a programId');
-    if (a.targetType === 'ward' && a.targetId !== this.o.wardCode) throw badRequest('UNKNOWN_WARD', `this service runs ward '${this.o.wardCode ?? '?'}', not '${a.targetId}'`);
+    await this.checkTarget(a.targetType, a.targetId);
     const target: Target = a.targetType === 'zone' ? { type: 'zone', id: a.targetId } : a.targetType === 'ward' ? { type: 'ward', code: a.targetId } : { type: 'device', id: a.targetId };
     const lights = a.targetType === 'ward' ? [] : await this.lightsIn(target);
     if (a.targetType === 'device' && lights.length === 0) throw badRequest('NOT_A_LIGHT', `device '${a.targetId}' is not a dimmable light`);
@@ -122,7 +125,17 @@ export class LightingService {
     await this.o.repo.assign({ targetType: a.targetType, targetId: a.targetId, calendarId: a.calendarId ?? null, programId: a.programId ?? null, by });
   }
 
+  /** A ward target must be a ward of the deployment in the caller's scope; zones and devices are checked by lightsIn. */
+  private async checkTarget(type: AssignTargetType, id: string): Promise<void> {
+    if (type !== 'ward') return;
+    requireWard(id);
+    const known = this.o.wardExists ? await this.o.wardExists(id) : id === this.o.wardCode;
+    if (!known) throw badRequest('UNKNOWN_WARD', `ward '${id}' is not a ward of this deployment`);
+  }
+
   async unassign(targetType: AssignTargetType, targetId: string): Promise<void> {
+    if (targetType === 'ward') await this.checkTarget(targetType, targetId);
+    else await this.lightsIn(targetType === 'zone' ? { type: 'zone', id: targetId } : { type: 'device', id: targetId });
     if (!(await this.o.repo.unassign(targetType, targetId))) throw notFound('Assignment', `${targetType}:${targetId}`);
   }
 
@@ -169,7 +182,7 @@ export class LightingService {
       for (const z of level) seen.add(z);
       level = level.map((z) => parents.get(z) ?? null).filter((z): z is string => z !== null && !seen.has(z));
     }
-    const ward = this.o.wardCode ? byKey.get(`ward:${this.o.wardCode}`) : undefined;
+    const ward = byKey.get(`ward:${l.wardCode}`);
     return ward ? { a: ward, via: 'ward' } : null;
   }
 

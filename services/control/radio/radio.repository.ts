@@ -1,3 +1,4 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db } from '../../db/db.ts';
 import type { Priority } from './priority.ts';
 
@@ -90,6 +91,14 @@ const toConflict = (r: Row): ConflictRecord => ({
 });
 
 /** All SQL of the radio: audio assets, broadcasts, airings, preemptions, conflicts, play-log reports. */
+/**
+ * Province tenancy: a broadcast `b` is in the caller's scope when one of its clusters or zones is in their wards
+ * (parameter `p`, null: every ward); a province bulletin to several wards is seen by each of them.
+ */
+const inWards = (p: string): string =>
+  `(${p}::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = ANY(b.cluster_ids) AND wd.ward_code = ANY(${p}::text[]))
+    OR EXISTS (SELECT 1 FROM zones wz WHERE wz.id = ANY(b.zone_ids) AND wz.ward_code = ANY(${p}::text[])))`;
+
 export class RadioRepository {
   private readonly db: Db;
   constructor(db: Db) {
@@ -140,14 +149,15 @@ export class RadioRepository {
   }
 
   async broadcast(id: string): Promise<BroadcastRecord | null> {
-    const r = await this.db.query<Row>('SELECT * FROM broadcasts WHERE id = $1', [id]);
+    const r = await this.db.query<Row>(`SELECT * FROM broadcasts b WHERE id = $1 AND ${inWards('$2')}`, [id, scopedWards()]);
     return r.rows[0] ? toBroadcast(r.rows[0]) : null;
   }
 
   async broadcasts(f: { status?: string; priority?: string; limit: number; offset: number }): Promise<BroadcastRecord[]> {
     const r = await this.db.query<Row>(
-      `SELECT * FROM broadcasts WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR priority = $2) ORDER BY requested_at DESC, id LIMIT $3 OFFSET $4`,
-      [f.status ?? null, f.priority ?? null, f.limit, f.offset],
+      `SELECT * FROM broadcasts b WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR priority = $2) AND ${inWards('$5')}
+       ORDER BY requested_at DESC, id LIMIT $3 OFFSET $4`,
+      [f.status ?? null, f.priority ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map(toBroadcast);
   }
@@ -226,8 +236,10 @@ export class RadioRepository {
   async preemptions(f: { broadcastId?: string; from: Date; to: Date; limit: number }): Promise<{ at: string; clusterId: string; broadcastId: string | null; byBroadcastId: string; source: string }[]> {
     const r = await this.db.query<{ at: Date; cluster_id: string; broadcast_id: string | null; by_broadcast_id: string; source: string }>(
       `SELECT * FROM broadcast_preemptions WHERE at >= $1::timestamptz AND at < $2::timestamptz
-         AND ($3::text IS NULL OR broadcast_id = $3 OR by_broadcast_id = $3) ORDER BY at, cluster_id LIMIT $4`,
-      [f.from.toISOString(), f.to.toISOString(), f.broadcastId ?? null, f.limit],
+         AND ($3::text IS NULL OR broadcast_id = $3 OR by_broadcast_id = $3)
+         AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = cluster_id AND wd.ward_code = ANY($5::text[])))
+       ORDER BY at, cluster_id LIMIT $4`,
+      [f.from.toISOString(), f.to.toISOString(), f.broadcastId ?? null, f.limit, scopedWards()],
     );
     return r.rows.map((x) => ({ at: iso(x.at) as string, clusterId: x.cluster_id, broadcastId: x.broadcast_id, byBroadcastId: x.by_broadcast_id, source: x.source }));
   }
@@ -245,8 +257,9 @@ export class RadioRepository {
   async conflicts(f: { status?: string; broadcastId?: string }): Promise<ConflictRecord[]> {
     const r = await this.db.query<Row>(
       `SELECT * FROM broadcast_conflicts WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR broadcast_id = $2 OR other_broadcast_id = $2)
+         AND ($3::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = ANY(cluster_ids) AND wd.ward_code = ANY($3::text[])))
        ORDER BY first_clash_at, id`,
-      [f.status ?? null, f.broadcastId ?? null],
+      [f.status ?? null, f.broadcastId ?? null, scopedWards()],
     );
     return r.rows.map(toConflict);
   }
@@ -273,8 +286,9 @@ export class RadioRepository {
     const r = await this.db.query<{ device_id: string; time: Date; data: Record<string, unknown> }>(
       `SELECT device_id, time, data FROM device_events WHERE event = $1 AND time >= $2::timestamptz AND time < $3::timestamptz
          AND ($4::text IS NULL OR data->>'broadcastId' = $4) AND ($5::text[] IS NULL OR device_id = ANY($5::text[]))
+         AND ($7::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($7::text[])))
        ORDER BY time, device_id LIMIT $6`,
-      [f.event, f.from.toISOString(), f.to.toISOString(), f.broadcastId ?? null, f.clusterIds ?? null, f.limit],
+      [f.event, f.from.toISOString(), f.to.toISOString(), f.broadcastId ?? null, f.clusterIds ?? null, f.limit, scopedWards()],
     );
     const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
     return r.rows.map((x) => ({

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import { Id, IdParams, IsoTime, Paging } from '../../api/routes/schemas.ts';
 import { badRequest, notFound } from '../../common/errors.ts';
+import { openScope, scopedWards } from '../../auth/ward-scope.ts';
 import type { CommandService } from '../commands/command.service.ts';
 import { TargetSchema } from '../commands/command.schemas.ts';
 import type { SendRequest } from '../commands/command.types.ts';
@@ -22,6 +23,13 @@ interface Payload {
   command: Omit<SendRequest, 'id' | 'expiresAt'>;
   /** For commands that must end by themselves (overrides): each firing holds this long. */
   holdS?: number;
+  /**
+   * Province tenancy: the wards the command reached when it was scheduled (who sees the schedule), and for a creator
+   * limited to some wards, those wards: every firing runs in that scope, so a kind- or tag-wide schedule of a ward
+   * operator never reaches another ward's devices.
+   */
+  wards?: string[];
+  scope?: string[];
 }
 
 function withHold(cmd: Payload['command'], holdS: number | undefined, param: string | null, at: number): Payload['command'] {
@@ -30,14 +38,20 @@ function withHold(cmd: Payload['command'], holdS: number | undefined, param: str
 }
 
 export function registerScheduledCommands(scheduler: Scheduler, commands: CommandService): void {
-  scheduler.register(SCHEDULED_COMMAND_JOB, async (run: JobRun) => {
+  scheduler.register(SCHEDULED_COMMAND_JOB, (run: JobRun) => {
     const p = run.payload as unknown as Payload;
+    if (!p.scope) return fire(run, p);
+    const scope = openScope({ all: false, wards: p.scope });
+    return new Promise<Record<string, unknown>>((resolve, reject) => scope.run(() => void fire(run, p).then(resolve, reject))).finally(() => scope.end());
+  });
+
+  async function fire(run: JobRun, p: Payload): Promise<Record<string, unknown>> {
     const kinds = (await commands.resolve(p.command)).map((d) => d.kind);
     const cmd = withHold(p.command, p.holdS, commands.expiryParam(p.command.name, [...new Set(kinds)]), Date.now());
     const id = `sch:${run.scheduleId}:${Math.floor(run.occurrenceAt.getTime() / 1000)}`;
     const r = await commands.send({ ...cmd, id }, { actor: `scheduler:${run.scheduleId}`, role: null, origin: 'scheduler' });
     return { commandId: r.command.id, devices: r.command.deviceCount, replay: !r.created };
-  });
+  }
 }
 
 const Body = Type.Object(
@@ -74,9 +88,12 @@ export const scheduleRoutes = (scheduler: Scheduler, commands: CommandService): 
     if (!b.rrule && start < Date.now() - 60_000) throw badRequest('START_IN_PAST', 'a one-off schedule must start in the future');
     scheduler.parseRule(b.rrule);
     const command = { ...b.command, params: b.command.params ?? {} };
-    const kinds = [...new Set((await commands.resolve(command)).map((d) => d.kind))];
+    const resolved = await commands.resolve(command);
+    const kinds = [...new Set(resolved.map((d) => d.kind))];
     await commands.check(withHold(command, b.holdS, commands.expiryParam(command.name, kinds), Date.now()));
-    const payload: Payload = { command, ...(b.holdS !== undefined ? { holdS: b.holdS } : {}) };
+    const scope = scopedWards();
+    const wards = [...new Set(resolved.flatMap((d) => (d.wardCode ? [d.wardCode] : [])))].sort();
+    const payload: Payload = { command, ...(b.holdS !== undefined ? { holdS: b.holdS } : {}), wards, ...(scope ? { scope: [...scope] } : {}) };
     const s = await scheduler.schedule({ id, job: SCHEDULED_COMMAND_JOB, dtstart: new Date(start), rrule: b.rrule ?? null, catchUpS: b.catchUpS, payload: payload as unknown as Record<string, unknown> });
     return reply.status(201).send(s);
   });

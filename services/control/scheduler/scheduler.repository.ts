@@ -1,3 +1,4 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db, Queryable } from '../../db/db.ts';
 
 export interface ScheduleRow {
@@ -62,6 +63,12 @@ export type Planner = (s: ScheduleRow) => { fire: number[]; skip: number[]; next
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * Province tenancy: in a caller's ward scope, a schedule is visible when it reaches one of their wards (payload.wards,
+ * written by services/control/scheduler/scheduled-commands.ts); the service's own schedules carry none.
+ */
+const VISIBLE = (p: string): string => `(${p}::text[] IS NULL OR (payload ? 'wards' AND payload->'wards' ?| ${p}::text[]))`;
+
 export class SchedulerRepository {
   private readonly db: Db;
   constructor(db: Db) {
@@ -92,24 +99,24 @@ export class SchedulerRepository {
   }
 
   async get(id: string): Promise<ScheduleRow | null> {
-    const r = await this.db.query<DbRow>('SELECT * FROM schedules WHERE id = $1', [id]);
+    const r = await this.db.query<DbRow>(`SELECT * FROM schedules WHERE id = $1 AND ${VISIBLE('$2')}`, [id, scopedWards()]);
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
   async list(f: { job?: string; ref?: string; limit: number; offset: number }): Promise<ScheduleRow[]> {
     const r = await this.db.query<DbRow>(
-      `SELECT * FROM schedules WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR ref = $2) ORDER BY id LIMIT $3 OFFSET $4`,
-      [f.job ?? null, f.ref ?? null, f.limit, f.offset],
+      `SELECT * FROM schedules WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR ref = $2) AND ${VISIBLE('$5')} ORDER BY id LIMIT $3 OFFSET $4`,
+      [f.job ?? null, f.ref ?? null, f.limit, f.offset, scopedWards()],
     );
     return r.rows.map(toRow);
   }
 
   async disable(id: string): Promise<boolean> {
-    return (await this.db.query('UPDATE schedules SET enabled = false, updated_at = now() WHERE id = $1', [id])).rowCount > 0;
+    return (await this.db.query(`UPDATE schedules SET enabled = false, updated_at = now() WHERE id = $1 AND ${VISIBLE('$2')}`, [id, scopedWards()])).rowCount > 0;
   }
 
   async remove(id: string): Promise<boolean> {
-    return (await this.db.query('DELETE FROM schedules WHERE id = $1', [id])).rowCount > 0;
+    return (await this.db.query(`DELETE FROM schedules WHERE id = $1 AND ${VISIBLE('$2')}`, [id, scopedWards()])).rowCount > 0;
   }
 
   /**

@@ -1,7 +1,11 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db, Queryable } from '../../db/db.ts';
 import type { AlarmSeverity } from '../../../devices/types.ts';
 import type { Alarm, AlarmState, NewAlarm } from './alarm-lifecycle.ts';
 import type { RuleOverride } from './alarm-rules.ts';
+
+/** Province tenancy: an alarm is in the caller's scope when its device is (services/auth/ward-scope.ts); $2 holds the wards. */
+const IN_SCOPE = `($2::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = alarms.device_id AND wd.ward_code = ANY($2::text[])))`;
 
 export interface AlarmFilter {
   state?: AlarmState | 'open';
@@ -84,7 +88,7 @@ class SqlAlarmTx implements AlarmTx {
   }
 
   async get(id: number): Promise<Alarm | null> {
-    const r = await this.q.query<Row>('SELECT * FROM alarms WHERE id = $1 FOR UPDATE', [id]);
+    const r = await this.q.query<Row>(`SELECT * FROM alarms WHERE id = $1 AND ${IN_SCOPE} FOR UPDATE`, [id, scopedWards()]);
     return r.rows[0] ? toAlarm(r.rows[0]) : null;
   }
 
@@ -127,7 +131,7 @@ export class AlarmRepository implements AlarmStore {
   }
 
   async get(id: number): Promise<Alarm | null> {
-    const r = await this.db.query<Row>('SELECT * FROM alarms WHERE id = $1', [id]);
+    const r = await this.db.query<Row>(`SELECT * FROM alarms WHERE id = $1 AND ${IN_SCOPE}`, [id, scopedWards()]);
     return r.rows[0] ? toAlarm(r.rows[0]) : null;
   }
 
@@ -147,6 +151,8 @@ export class AlarmRepository implements AlarmStore {
     if (f.groupId) add('EXISTS (SELECT 1 FROM devices d WHERE d.id = a.device_id AND d.group_id = ?)', f.groupId);
     if (f.from) add('a.raised_at >= ?', f.from);
     if (f.to) add('a.raised_at < ?', f.to);
+    const scope = scopedWards();
+    if (scope) add('EXISTS (SELECT 1 FROM devices d WHERE d.id = a.device_id AND d.ward_code = ANY(?::text[]))', scope);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alarms a ${w}`, params);
     const rows = await this.db.query<Row>(`SELECT a.* FROM alarms a ${w} ORDER BY a.raised_at DESC, a.id DESC LIMIT ${f.limit} OFFSET ${f.offset}`, params);
@@ -155,7 +161,7 @@ export class AlarmRepository implements AlarmStore {
 
   /** Every open alarm (active or acknowledged) by device, rule and severity: the map's fault colouring. */
   async openSummary(): Promise<{ deviceId: string; kind: string; rule: string; severity: AlarmSeverity }[]> {
-    const r = await this.db.query<{ device_id: string; kind: string; rule: string; severity: AlarmSeverity }>(`SELECT device_id, kind, rule, severity FROM alarms WHERE state <> 'cleared'`);
+    const r = await this.db.query<{ device_id: string; kind: string; rule: string; severity: AlarmSeverity }>(`SELECT device_id, kind, rule, severity FROM alarms WHERE state <> 'cleared' AND ${IN_SCOPE.replaceAll('$2', '$1')}`, [scopedWards()]);
     return r.rows.map((x) => ({ deviceId: x.device_id, kind: x.kind, rule: x.rule, severity: x.severity }));
   }
 
@@ -166,7 +172,8 @@ export class AlarmRepository implements AlarmStore {
 
   async counts(): Promise<{ state: AlarmState; severity: AlarmSeverity; n: number }[]> {
     const r = await this.db.query<{ state: AlarmState; severity: AlarmSeverity; n: number }>(
-      `SELECT state, severity, count(*)::int AS n FROM alarms WHERE state <> 'cleared' GROUP BY 1, 2`,
+      `SELECT state, severity, count(*)::int AS n FROM alarms WHERE state <> 'cleared' AND ${IN_SCOPE.replaceAll('$2', '$1')} GROUP BY 1, 2`,
+      [scopedWards()],
     );
     return r.rows;
   }

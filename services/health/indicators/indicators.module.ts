@@ -6,7 +6,8 @@ import type { FeatureModule, ModuleContext } from '../../modules/module.ts';
 import { SHARED } from '../health.module.ts';
 import type { UptimeService } from '../uptime/uptime.service.ts';
 import { IndicatorsRepository } from './indicators.repository.ts';
-import { IndicatorsService } from './indicators.service.ts';
+import { IndicatorsService, type ReportScope } from './indicators.service.ts';
+import type { WardService } from '../../registry/ward.service.ts';
 import { PdfRenderer } from './pdf-renderer.ts';
 import { reportCsv, reportHtml, type CsvDialect, type Lang, type OfficialHeader } from './report-render.ts';
 import { TargetsRepository } from './targets.repository.ts';
@@ -45,6 +46,8 @@ const Query = Type.Object(
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('html'), Type.Literal('pdf')])),
     lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')])),
     csv: Type.Optional(Type.Union([Type.Literal('excel-vi'), Type.Literal('rfc4180')], { description: 'CSV dialect: excel-vi (default; semicolons, decimal commas, UTF-8 BOM: opens in columns in Excel with Vietnamese settings) or rfc4180 (commas, decimal points, for scripts)' })),
+    ward: Type.Optional(Type.String({ pattern: '^\\d{5}$', description: 'The ward (mã ĐVHC); default: the configured ward, or the caller\'s only ward' })),
+    scope: Type.Optional(Type.Union([Type.Literal('ward'), Type.Literal('province')], { description: 'province: every ward of the deployment together (province-wide accounts only)' })),
     number: Type.Optional(Type.String({ maxLength: 20, pattern: '^[0-9A-Za-z./-]*$', description: 'Document number for "Số: <number>/BC-…" (blank: left for the registry to fill in)' })),
   },
   { additionalProperties: false },
@@ -58,6 +61,8 @@ export class IndicatorsModule implements FeatureModule {
   service!: IndicatorsService;
   targets!: TargetsService;
   private timezone = 'Asia/Ho_Chi_Minh';
+  private wards!: WardService;
+  private configuredWard = '';
   pdf!: PdfRenderer;
 
   /** Options given here win over the configuration (SW_* keys), which wins over the defaults. */
@@ -70,7 +75,7 @@ export class IndicatorsModule implements FeatureModule {
     this.options = { ...INDICATOR_DEFAULTS, ...(ctx.config as Partial<typeof ctx.config>).reports, ...this.given };
     const uptime = ctx.shared.get(SHARED.uptime) as UptimeService | undefined;
     if (!uptime) throw new Error('the indicators module needs the health module (register HealthModule before IndicatorsModule)');
-    this.targets = new TargetsService(new TargetsRepository(ctx.db), ctx.config.ward.code);
+    this.targets = new TargetsService(new TargetsRepository(ctx.db), ctx.config.ward.code, async (ward) => (await ctx.wards.reportScope({ ward }, ctx.config.ward.code)).code);
     this.service = new IndicatorsService({
       repo: new IndicatorsRepository(ctx.db), uptime, ward: ctx.config.ward, targets: this.targets,
       remoteControlDays: this.options.remoteControlDays, servedAvailability: this.options.servedAvailability, halfYearCutoff: this.options.halfYearCutoff,
@@ -78,11 +83,18 @@ export class IndicatorsModule implements FeatureModule {
       ...(this.options.clock ? { clock: this.options.clock } : {}),
     });
     this.timezone = ctx.config.ward.timezone;
+    this.wards = ctx.wards;
+    this.configuredWard = ctx.config.ward.code;
     this.pdf = new PdfRenderer({ chromiumPath: this.options.chromiumPath, timeoutMs: this.options.pdfTimeoutMs });
     // First start of a ward the plans in /work/shared/seeds are about: its targets from the plan (plan-seeds.ts).
     const seeded = await this.targets.seedFromPlan(ctx.config.ward.name);
     if (seeded) ctx.log.info({ module: 'indicators', ward: ctx.config.ward.code, targets: seeded }, 'plan targets seeded from the ward plan');
     ctx.shared.set('indicators', this.service);
+  }
+
+  /** Province tenancy: the ward (or province) a report request is about, checked against the caller's scope. */
+  private scopeOf(q: { ward?: string | undefined; scope?: 'ward' | 'province' | undefined }): Promise<ReportScope> {
+    return this.wards.reportScope({ ward: q.ward, province: q.scope === 'province' }, this.configuredWard);
   }
 
   private header(): OfficialHeader {
@@ -92,9 +104,9 @@ export class IndicatorsModule implements FeatureModule {
   routes(): FastifyPluginAsync {
     return async (base) => {
       const app = base.withTypeProvider<TypeBoxTypeProvider>();
-      app.get('/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query, response: replies({ 200: IndicatorReport }) } }, async (req) => this.service.compute(req.query.period, { asOf: req.query.asOf }));
+      app.get('/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query, response: replies({ 200: IndicatorReport }) } }, async (req) => this.service.compute(req.query.period, { asOf: req.query.asOf, scope: await this.scopeOf(req.query) }));
       app.get('/reports/indicators', { config: { role: 'viewer' }, schema: { tags: ['indicators'], querystring: Query, response: replies({ 200: ReportFormats }) } }, async (req, reply) => {
-        const r = await this.service.compute(req.query.period, { asOf: req.query.asOf });
+        const r = await this.service.compute(req.query.period, { asOf: req.query.asOf, scope: await this.scopeOf(req.query) });
         const lang: Lang = req.query.lang ?? 'vi';
         const file = `bao-cao-${r.ward.code}-${r.period.code}`;
         const header = { ...this.header(), number: req.query.number ?? '' };

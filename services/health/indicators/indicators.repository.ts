@@ -67,17 +67,18 @@ export class IndicatorsRepository {
     this.now = now;
   }
 
-  async devices(wardCode: string): Promise<IndicatorDevice[]> {
+  /** The devices of these wards (one ward's report, or every ward for the province aggregate). */
+  async devices(wardCodes: readonly string[]): Promise<IndicatorDevice[]> {
     const r = await this.db.query<{ id: string; kind: string; name: string; group_id: string | null; since: Date; asset: Record<string, unknown>; online: boolean | null; state: Record<string, unknown> | null }>(
       `SELECT d.id, d.kind, d.name, d.group_id, coalesce(d.installed_at, d.created_at) AS since, d.asset, s.online, s.state
-       FROM devices d LEFT JOIN device_state s ON s.device_id = d.id WHERE d.ward_code = $1 ORDER BY d.id`,
-      [wardCode],
+       FROM devices d LEFT JOIN device_state s ON s.device_id = d.id WHERE d.ward_code = ANY($1::text[]) ORDER BY d.id`,
+      [wardCodes],
     );
     return r.rows.map((x) => ({ id: x.id, kind: x.kind, name: x.name, groupId: x.group_id, since: ms(x.since), asset: x.asset, online: x.online, state: x.state ?? {} }));
   }
 
-  async groups(wardCode: string): Promise<{ id: string; name: string }[]> {
-    const r = await this.db.query<{ id: string; name: string }>(`SELECT id, name FROM zones WHERE kind = 'residential_group' AND ward_code = $1 ORDER BY id`, [wardCode]);
+  async groups(wardCodes: readonly string[]): Promise<{ id: string; name: string }[]> {
+    const r = await this.db.query<{ id: string; name: string }>(`SELECT id, name FROM zones WHERE kind = 'residential_group' AND ward_code = ANY($1::text[]) ORDER BY ward_code, id`, [wardCodes]);
     return r.rows;
   }
 
@@ -178,14 +179,22 @@ export class IndicatorsRepository {
   }
 
   /** Emergency broadcasts requested in [from, to) and the first moment any cluster aired them. */
-  async emergencies(event: string, from: number, to: number): Promise<Emergency[]> {
+  /**
+   * Emergency bulletins requested in [from, to); with `wardCodes`, only those addressed to or aired on a cluster of
+   * these wards (null: every bulletin of the deployment).
+   */
+  async emergencies(event: string, from: number, to: number, wardCodes: readonly string[] | null): Promise<Emergency[]> {
     const r = await this.db.query<{ id: string; title: string; requested_at: Date; first_air: Date | null }>(
       `SELECT b.id, b.title, b.requested_at,
               (SELECT min((e.data->>'start')::timestamptz) FROM device_events e
                WHERE e.event = $3 AND e.data->>'broadcastId' = b.id AND e.data->>'start' ~ '^\\d{4}-\\d{2}-\\d{2}T'
                  AND coalesce(e.data->>'result', 'ok') <> 'failed' AND e.time >= b.requested_at - interval '1 hour') AS first_air
-       FROM broadcasts b WHERE b.priority = 'emergency' AND b.requested_at >= $1 AND b.requested_at < $2 ORDER BY b.requested_at`,
-      [new Date(from), new Date(to), event],
+       FROM broadcasts b WHERE b.priority = 'emergency' AND b.requested_at >= $1 AND b.requested_at < $2
+         AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM devices d WHERE d.ward_code = ANY($4::text[])
+                     AND (d.id = ANY(b.cluster_ids) OR EXISTS (SELECT 1 FROM broadcast_airings a WHERE a.broadcast_id = b.id AND a.cluster_id = d.id)
+                          OR EXISTS (SELECT 1 FROM device_events e WHERE e.device_id = d.id AND e.event = $3 AND e.data->>'broadcastId' = b.id))))
+       ORDER BY b.requested_at`,
+      [new Date(from), new Date(to), event, wardCodes],
     );
     return r.rows.map((x) => ({ id: x.id, title: x.title, requestedAt: ms(x.requested_at), firstAirAt: x.first_air ? ms(x.first_air) : null }));
   }

@@ -5,6 +5,7 @@ import { EMERGENCY_METHOD, scopeFigures, type Figure, type ScopeFacts, type Text
 import type { IndicatorDevice, IndicatorsRepository } from './indicators.repository.ts';
 import { cutoffDay, monthsOf, parsePeriod, type Period } from './periods.ts';
 import { addDaysIso as addDays, dayStart } from '../../common/zoned-time.ts';
+import type { ReportScope } from '../../registry/ward.service.ts';
 import type { TargetsService } from './targets.service.ts';
 import { targetPeriods, withTargets } from './targets.ts';
 
@@ -25,8 +26,13 @@ export interface IndicatorOptions {
   usersSource?: (name: string) => { usersByDevice(deviceIds: string[], from: number, to: number): Promise<Map<string, string[]>> } | undefined;
 }
 
+export type { ReportScope };
+
 export interface IndicatorReport {
+  /** The ward, or for a province report the province (code and name), as the report's header shows it. */
   ward: { code: string; name: string };
+  /** Absent in reports built before tenancy (fixtures): one ward. */
+  scope?: { kind: ReportScope['kind']; wards: { code: string; name: string }[] };
   period: { code: string; type: Period['type']; label: Text; from: string; to: string; firstDay: string; lastDay: string };
   generatedAt: string;
   /** Data up to this instant (the end of the cut-off day, or now when that has not come yet). */
@@ -57,18 +63,22 @@ export class IndicatorsService {
     return parsePeriod(code, this.o.ward.timezone);
   }
 
-  async compute(code: string, opts: { asOf?: string | undefined } = {}): Promise<IndicatorReport> {
+  /** The report of one ward or of the province (`scope`; default: the configured ward). */
+  async compute(code: string, opts: { asOf?: string | undefined; scope?: ReportScope } = {}): Promise<IndicatorReport> {
+    const scope: ReportScope = opts.scope ?? { kind: 'ward', code: this.o.ward.code, name: this.o.ward.name, wards: [{ code: this.o.ward.code, name: this.o.ward.name }], everyWard: true };
+    const wardCodes = scope.wards.map((w) => w.code);
     const whole = this.period(code);
     const cut = cutoffDay(whole, { asOf: opts.asOf, halfYear: this.o.halfYearCutoff ?? null });
     // The cut-off shortens the period; everything below counts [from, to) of this one.
     const p: Period = { ...whole, to: dayStart(addDays(cut, 1), this.o.ward.timezone) };
     const now = this.clock();
     const asOf = Math.min(now, p.to);
-    const devices = (await this.o.repo.devices(this.o.ward.code)).filter((d) => d.since < p.to);
-    const groups = await this.o.repo.groups(this.o.ward.code);
-    const facts = await this.gather(devices, groups, p, asOf);
-    const emergencies = await this.emergencies(p);
-    const targets = this.o.targets ? await this.o.targets.forPeriods(targetPeriods(whole.code)) : [];
+    const devices = (await this.o.repo.devices(wardCodes)).filter((d) => d.since < p.to);
+    const groups = await this.o.repo.groups(wardCodes);
+    const facts = await this.gather(devices, groups, p, asOf, wardCodes);
+    const emergencies = await this.emergencies(p, scope.everyWard ? null : wardCodes);
+    // Plan targets are a ward's own; the province aggregate sets none.
+    const targets = this.o.targets && scope.kind === 'ward' ? await this.o.targets.forPeriods(targetPeriods(whole.code), scope.code) : [];
     const wardFigures = withTargets([...scopeFigures(facts, { ward: true }), emergencies.figure], targets, whole.code);
     const groupReports = groups.map((g) => {
       const ds = devices.filter((d) => d.groupId === g.id);
@@ -76,7 +86,8 @@ export class IndicatorsService {
       return { id: g.id, name: g.name, figures: scopeFigures(sub, { ward: false }) };
     });
     return {
-      ward: { code: this.o.ward.code, name: this.o.ward.name },
+      ward: { code: scope.code, name: scope.name },
+      scope: { kind: scope.kind, wards: scope.wards },
       period: { code: p.code, type: p.type, label: p.label, from: new Date(p.from).toISOString(), to: new Date(whole.to).toISOString(), firstDay: p.firstDay, lastDay: p.lastDay },
       generatedAt: new Date(now).toISOString(),
       asOf: new Date(asOf).toISOString(),
@@ -95,11 +106,12 @@ export class IndicatorsService {
     };
   }
 
-  private async gather(devices: IndicatorDevice[], groups: { id: string; name: string }[], p: Period, asOf: number): Promise<ScopeFacts> {
+  private async gather(devices: IndicatorDevice[], groups: { id: string; name: string }[], p: Period, asOf: number, wardCodes: readonly string[]): Promise<ScopeFacts> {
     const ids = devices.map((d) => d.id);
     const ud = devices.map(toUptimeDevice);
     // Installation dates matter to uptime: read them through the uptime service's own device view.
-    const withDates = new Map((await this.o.uptime.devicesInScope({ type: 'ward', id: this.o.ward.code })).map((d) => [d.id, d]));
+    const withDates = new Map<string, UptimeDevice>();
+    for (const w of wardCodes) for (const d of await this.o.uptime.devicesInScope({ type: 'ward', id: w })) withDates.set(d.id, d);
     const udev = ud.map((d) => withDates.get(d.id) ?? d);
     const uptime = await this.o.uptime.perDevice(udev, { from: p.from, to: asOf });
     const recentDays = this.o.remoteControlDays ?? 7;
@@ -142,7 +154,7 @@ export class IndicatorsService {
     };
   }
 
-  private async emergencies(p: Period): Promise<{ figure: Figure; list: IndicatorReport['emergencies'] }> {
+  private async emergencies(p: Period, wardCodes: readonly string[] | null): Promise<{ figure: Figure; list: IndicatorReport['emergencies'] }> {
     const event = DEVICE_KINDS.map((k) => k.capabilities?.broadcast?.playLogEvent).find((e) => e !== undefined);
     const base = { id: 'radio.emergencyTimeToAirS', system: null, label: { vi: 'Thời gian từ yêu cầu đến khi phát bản tin khẩn cấp (trung bình)', en: 'Emergency bulletins: mean time to air' }, unit: 's', method: EMERGENCY_METHOD };
     if (!event || !(await this.o.repo.hasBroadcasts())) {
@@ -151,7 +163,7 @@ export class IndicatorsService {
         list: { available: false, items: [] },
       };
     }
-    const items = (await this.o.repo.emergencies(event, p.from, p.to)).map((e) => ({
+    const items = (await this.o.repo.emergencies(event, p.from, p.to, wardCodes)).map((e) => ({
       id: e.id, title: e.title, requestedAt: new Date(e.requestedAt).toISOString(), firstAirAt: e.firstAirAt === null ? null : new Date(e.firstAirAt).toISOString(),
       timeToAirS: e.firstAirAt === null ? null : Math.max(0, (e.firstAirAt - e.requestedAt) / 1000),
     }));

@@ -1,3 +1,4 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db } from '../../db/db.ts';
 
 export interface KindOverride {
@@ -100,7 +101,9 @@ export class StatusRepository {
   async countsByKind(): Promise<{ kind: string; devices: number; online: number; offline: number }[]> {
     const r = await this.db.query<{ kind: string; devices: number; online: number; offline: number }>(
       `SELECT d.kind, count(*)::int AS devices, count(*) FILTER (WHERE s.online)::int AS online, count(*) FILTER (WHERE s.online = false)::int AS offline
-       FROM devices d LEFT JOIN device_state s ON s.device_id = d.id GROUP BY d.kind ORDER BY d.kind`,
+       FROM devices d LEFT JOIN device_state s ON s.device_id = d.id
+       WHERE $1::text[] IS NULL OR d.ward_code = ANY($1::text[]) GROUP BY d.kind ORDER BY d.kind`,
+      [scopedWards()],
     );
     return r.rows;
   }

@@ -1,3 +1,4 @@
+import { scopedWards } from '../../auth/ward-scope.ts';
 import type { Db, Queryable } from '../../db/db.ts';
 import type { Span, StatusChange, UptimeTotals } from './uptime-math.ts';
 
@@ -86,8 +87,12 @@ export class UptimeRepository {
     this.db = db;
   }
 
+  /** The scope's devices, only those of the caller's wards (services/auth/ward-scope.ts). */
   async devicesInScope(scope: Scope): Promise<UptimeDevice[]> {
-    const r = await this.db.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM ${DEVICE_FROM} WHERE ${SCOPE_SQL} ORDER BY d.id`, [scope.type, scope.id]);
+    const r = await this.db.query<DeviceRow>(
+      `SELECT ${DEVICE_COLUMNS} FROM ${DEVICE_FROM} WHERE (${SCOPE_SQL}) AND ($3::text[] IS NULL OR d.ward_code = ANY($3::text[])) ORDER BY d.id`,
+      [scope.type, scope.id, scopedWards()],
+    );
     return r.rows.map(toDevice);
   }
 
