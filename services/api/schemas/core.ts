@@ -131,6 +131,8 @@ export const AuditRecord = Type.Object({
   result: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   details: Bag,
   ip: Nullable(Type.String()),
+  /** The ward the action was about (province tenancy), when it was about one. */
+  wardCode: Type.Optional(Nullable(Type.String())),
 });
 
 export const ServiceStatus = Type.Object(
@@ -145,3 +147,10 @@ export const ServiceStatus = Type.Object(
   { additionalProperties: true },
 );
 export const Readiness = Type.Object({ ready: Type.Boolean(), status: Type.Optional(Type.String()), checks: Type.Record(Type.String(), Type.String()) }, { additionalProperties: true });
+
+/** A ward of the deployment (province tenancy). */
+export const Ward = Type.Object({ code: Type.String(), name: Type.String(), provinceCode: Type.String(), devices: Type.Integer(), zones: Type.Integer() });
+export type Ward = Static<typeof Ward>;
+
+/** Which wards a user sees: every ward (province-wide) or those listed. */
+export const WardMembership = Type.Object({ username: Type.String(), role: RoleName, province: Type.Boolean(), wards: Type.Array(Type.String()) });

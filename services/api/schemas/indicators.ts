@@ -20,6 +20,8 @@ export type Figure = Static<typeof Figure>;
 
 export const IndicatorReport = Type.Object({
   ward: Type.Object({ code: Type.String(), name: Type.String() }),
+  /** Province tenancy: one ward's report or the province's (every ward it covers). */
+  scope: Type.Optional(Type.Object({ kind: Type.Union([Type.Literal('ward'), Type.Literal('province')]), wards: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })) })),
   period: Type.Object({
     code: Type.String(),
     type: Type.Union([Type.Literal('month'), Type.Literal('half'), Type.Literal('year')]),
