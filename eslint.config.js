@@ -19,11 +19,13 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name='err'] > MemberExpression[property.name='message']",
+          selector:
+            "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name='err'] > MemberExpression[property.name='message']",
           message: 'Log the error itself ({ err }), not err.message: the stack is lost otherwise.',
         },
         {
-          selector: "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name='err'] > TSAsExpression",
+          selector:
+            "CallExpression[callee.property.name=/^(trace|debug|info|warn|error|fatal)$/] > ObjectExpression > Property[key.name='err'] > TSAsExpression",
           message: 'Log the error itself ({ err }), not a cast of it.',
         },
       ],
@@ -37,7 +39,10 @@ export default tseslint.config(
     files: ['tests/**'],
     rules: {
       // Playwright evaluates a waitForFunction predicate with eval in the page, which the dashboard's CSP refuses.
-      'no-restricted-properties': ['error', { property: 'waitForFunction', message: 'Use waitInPage from tests/helpers/browser.ts: the dashboard CSP refuses eval.' }],
+      'no-restricted-properties': [
+        'error',
+        { property: 'waitForFunction', message: 'Use waitInPage from tests/helpers/browser.ts: the dashboard CSP refuses eval.' },
+      ],
     },
   },
 );

@@ -50,7 +50,10 @@ function procCpuMs(pid: number): number {
 }
 
 async function redisInfo(): Promise<{ cpuMs: number; memory: number }> {
-  const [cpu, mem] = await redisCommand(REDIS_URL, [['INFO', 'cpu'], ['INFO', 'memory']]);
+  const [cpu, mem] = await redisCommand(REDIS_URL, [
+    ['INFO', 'cpu'],
+    ['INFO', 'memory'],
+  ]);
   const num = (text: string | undefined, key: string): number => Number(new RegExp(`^${key}:([\\d.]+)`, 'm').exec(text ?? '')?.[1] ?? 0);
   return { cpuMs: (num(cpu, 'used_cpu_user') + num(cpu, 'used_cpu_sys')) * 1000, memory: num(mem, 'used_memory') };
 }
@@ -85,7 +88,10 @@ async function main(): Promise<void> {
     const specs: { deviceId: string; secret: string }[] = [];
     const t0 = Date.now();
     await settleWithLimit(ids, 8, async (id) => {
-      const r = await api<{ credentials: { password: string } }>(lb.httpUrl, 'POST', '/api/v1/devices', { token, body: { id, kind: 'streetlight', name: id, zoneIds: ['z-bench'] } });
+      const r = await api<{ credentials: { password: string } }>(lb.httpUrl, 'POST', '/api/v1/devices', {
+        token,
+        body: { id, kind: 'streetlight', name: id, zoneIds: ['z-bench'] },
+      });
       if (r.status !== 201) throw new Error(`provision ${id}: ${r.status} ${JSON.stringify(r.body)}`);
       specs.push({ deviceId: id, secret: r.body.credentials.password });
     });
@@ -101,13 +107,19 @@ async function main(): Promise<void> {
       if (n !== DEVICES) throw new Error(`${label}: ${n}/${DEVICES} connected (${connected.flatMap((c) => c.failed).join('; ')})`);
       await sleep(2000);
       const byNode = await s.sql<{ node_id: string; n: number }>('SELECT node_id, count(*)::int AS n FROM cluster_connections GROUP BY node_id');
-      const perNode = s.nodes.map((node, i) => ({ id: node.id, connections: byNode.find((r) => r.node_id === node.id)?.n ?? 0, rssDeltaBytes: currentRss(pids[i]!) - rss0[i]! }));
+      const perNode = s.nodes.map((node, i) => ({
+        id: node.id,
+        connections: byNode.find((r) => r.node_id === node.id)?.n ?? 0,
+        rssDeltaBytes: currentRss(pids[i]!) - rss0[i]!,
+      }));
       const redisBytesPerConnection = ((await redisInfo()).memory - redis0) / DEVICES;
       const cpu0 = pids.map(procCpuMs);
       const r0 = await redisInfo();
       const pg0 = postgresCpuSeconds();
       const w0 = performance.now();
-      const res = await Promise.all(clients.map((c) => c.call<{ acked: number; clientCpu: number }>('run', { mode: 'closed', warmupMs: WARMUP_MS, measureMs: MEASURE_MS })));
+      const res = await Promise.all(
+        clients.map((c) => c.call<{ acked: number; clientCpu: number }>('run', { mode: 'closed', warmupMs: WARMUP_MS, measureMs: MEASURE_MS })),
+      );
       const wall = performance.now() - w0;
       const cpuMs = pids.map(procCpuMs).reduce((a, v, i) => a + v - cpu0[i]!, 0);
       const redisMs = (await redisInfo()).cpuMs - r0.cpuMs;
@@ -119,11 +131,19 @@ async function main(): Promise<void> {
       await Promise.all(clients.map((c) => c.call('close')));
       await sleep(1500);
       const out: Ingest = {
-        label, msgsPerS, perNode, redisBytesPerConnection,
-        nodeUsPerMsg: (cpuMs * 1000) / msgsInWall, redisUsPerMsg: (redisMs * 1000) / msgsInWall, pgUsPerMsg: (pgMs * 1000) / msgsInWall,
-        nodeCores: cpuMs / wall, clientCores: res.reduce((a, r) => a + r.clientCpu, 0),
+        label,
+        msgsPerS,
+        perNode,
+        redisBytesPerConnection,
+        nodeUsPerMsg: (cpuMs * 1000) / msgsInWall,
+        redisUsPerMsg: (redisMs * 1000) / msgsInWall,
+        pgUsPerMsg: (pgMs * 1000) / msgsInWall,
+        nodeCores: cpuMs / wall,
+        clientCores: res.reduce((a, r) => a + r.clientCpu, 0),
       };
-      console.log(`${label}: ${msgsPerS.toFixed(0)} msg/s; CPU µs/msg: service ${out.nodeUsPerMsg.toFixed(0)}, Redis ${out.redisUsPerMsg.toFixed(0)}, PostgreSQL ${out.pgUsPerMsg.toFixed(0)}; connections ${perNode.map((p) => `${p.id} ${p.connections}`).join(', ')}`);
+      console.log(
+        `${label}: ${msgsPerS.toFixed(0)} msg/s; CPU µs/msg: service ${out.nodeUsPerMsg.toFixed(0)}, Redis ${out.redisUsPerMsg.toFixed(0)}, PostgreSQL ${out.pgUsPerMsg.toFixed(0)}; connections ${perNode.map((p) => `${p.id} ${p.connections}`).join(', ')}`,
+      );
       return out;
     };
 
@@ -133,7 +153,9 @@ async function main(): Promise<void> {
     // Failover under load.
     await Promise.all(clients.map((c, i) => c.call('connect', { url: lb.mqttUrl, specs: slices[i] })));
     await sleep(2000);
-    const byNode = await s.sql<{ node_id: string; n: number }>('SELECT node_id, count(*)::int AS n FROM cluster_connections GROUP BY node_id ORDER BY n DESC, node_id');
+    const byNode = await s.sql<{ node_id: string; n: number }>(
+      'SELECT node_id, count(*)::int AS n FROM cluster_connections GROUP BY node_id ORDER BY n DESC, node_id',
+    );
     const victimId = byNode[0]!.node_id;
     const victimDevices = byNode[0]!.n;
     const victim = s.nodes.findIndex((n) => n.id === victimId);
@@ -141,7 +163,9 @@ async function main(): Promise<void> {
     const heldBefore = await s.sql<{ name: string }>('SELECT name FROM cluster_leases WHERE holder = $1', [victimId]);
     const killAfterMs = 4000;
     const loadMs = 40_000;
-    console.log(`failover: open loop, one message per device every ${PERIOD_MS} ms; kill -9 ${victimId} (${victimDevices} devices) after ${killAfterMs / 1000} s`);
+    console.log(
+      `failover: open loop, one message per device every ${PERIOD_MS} ms; kill -9 ${victimId} (${victimDevices} devices) after ${killAfterMs / 1000} s`,
+    );
     const load = Promise.all(clients.map((c) => c.call<{ acked: number }>('run', { mode: 'open', periodMs: PERIOD_MS, warmupMs: 0, measureMs: loadMs })));
     // Kept handled: if a later step throws, the clients are closed under it and this must not hide that error.
     load.catch(() => undefined);
@@ -171,7 +195,10 @@ async function main(): Promise<void> {
     // To a survivor directly: a keep-alive connection through HAProxy may still be pinned to the dead node (a POST is
     // not retried; an operator's browser would simply send it again).
     const survivor = s.alive()[0]!.httpUrl;
-    const ov = await api<{ commands: { id: string }[]; lights: number }>(survivor, 'POST', '/api/v1/lighting/override', { token, body: { target: { type: 'zone', id: 'z-bench' }, level: 33, rampS: 0, durationS: 600 } });
+    const ov = await api<{ commands: { id: string }[]; lights: number }>(survivor, 'POST', '/api/v1/lighting/override', {
+      token,
+      body: { target: { type: 'zone', id: 'z-bench' }, level: 33, rampS: 0, durationS: 600 },
+    });
     if (ov.status !== 201) throw new Error(`override: ${ov.status} ${JSON.stringify(ov.body)}`);
     const cmdId = ov.body.commands[0]!.id;
     const sentAt = Date.now();
@@ -190,22 +217,35 @@ async function main(): Promise<void> {
       }
       await sleep(100);
     }
-    console.log(`  fleet-wide command acknowledged by ${counts.acknowledged ?? 0}/${DEVICES} devices, ${cmdMs} ms after the kill (${Date.now() - sentAt} ms after it was sent)`);
+    console.log(
+      `  fleet-wide command acknowledged by ${counts.acknowledged ?? 0}/${DEVICES} devices, ${cmdMs} ms after the kill (${Date.now() - sentAt} ms after it was sent)`,
+    );
     if (process.env.SW_BENCH_VERBOSE) {
       const retried = await s.sql<{ device_id: string; attempts: number; node_id: string | null; sent_at: Date; acked_at: Date }>(
         `SELECT d.device_id, d.attempts, c.node_id, d.sent_at, d.acked_at FROM command_deliveries d LEFT JOIN cluster_connections c USING (device_id)
-          WHERE d.command_id = $1 AND d.attempts > 1 ORDER BY d.device_id`, [cmdId]);
+          WHERE d.command_id = $1 AND d.attempts > 1 ORDER BY d.device_id`,
+        [cmdId],
+      );
       const before = new Map(devicesBefore.map((r) => [r.device_id, r.node_id]));
-      console.log(`    retried deliveries: ${retried.length}; were on: ${JSON.stringify(retried.reduce<Record<string, number>>((a, r) => ({ ...a, [before.get(r.device_id) ?? '?']: (a[before.get(r.device_id) ?? '?'] ?? 0) + 1 }), {}))}; now on: ${JSON.stringify(retried.reduce<Record<string, number>>((a, r) => ({ ...a, [r.node_id ?? '?']: (a[r.node_id ?? '?'] ?? 0) + 1 }), {}))}`);
+      console.log(
+        `    retried deliveries: ${retried.length}; were on: ${JSON.stringify(retried.reduce<Record<string, number>>((a, r) => ({ ...a, [before.get(r.device_id) ?? '?']: (a[before.get(r.device_id) ?? '?'] ?? 0) + 1 }), {}))}; now on: ${JSON.stringify(retried.reduce<Record<string, number>>((a, r) => ({ ...a, [r.node_id ?? '?']: (a[r.node_id ?? '?'] ?? 0) + 1 }), {}))}`,
+      );
       const st = await Promise.all(clients.map((c) => c.call<{ connects: Record<string, number> }>('status')));
       const connects = Object.assign({}, ...st.map((x) => x.connects)) as Record<string, number>;
       const open = await s.sql<Record<string, unknown>>(
         `SELECT d.device_id, d.state, d.attempts, d.sent_at, s.online, s.status_reason, s.status_changed_at, c.node_id,
                 (SELECT json_agg(json_build_object('t', e.time, 'on', e.online, 'r', e.reason) ORDER BY e.time) FROM status_events e WHERE e.device_id = d.device_id) AS events
            FROM command_deliveries d JOIN device_state s USING (device_id) LEFT JOIN cluster_connections c USING (device_id)
-          WHERE d.command_id = $1 AND (d.state <> 'acknowledged' OR d.attempts > 1)`, [cmdId]);
+          WHERE d.command_id = $1 AND (d.state <> 'acknowledged' OR d.attempts > 1)`,
+        [cmdId],
+      );
       for (const o of open) console.log(`    ${JSON.stringify(o)}`);
-      console.log(`    connects of retried devices: ${retried.slice(0, 10).map((r) => `${r.device_id}=${connects[r.device_id]}`).join(' ')}`);
+      console.log(
+        `    connects of retried devices: ${retried
+          .slice(0, 10)
+          .map((r) => `${r.device_id}=${connects[r.device_id]}`)
+          .join(' ')}`,
+      );
     }
     const jobsMs = await jobsMoved;
     const victimHeld = heldBefore.length;
@@ -226,7 +266,9 @@ async function main(): Promise<void> {
       found += r!.n;
     }
     const lost = pairs.length - found;
-    console.log(`  failover phase: ${pairs.length} telemetry messages acknowledged, ${found} found in the database (${lost} lost); devices recorded offline as node-lost: ${offline!.n}`);
+    console.log(
+      `  failover phase: ${pairs.length} telemetry messages acknowledged, ${found} found in the database (${lost} lost); devices recorded offline as node-lost: ${offline!.n}`,
+    );
 
     const f0 = (v: number): string => v.toFixed(0);
     const body = [
@@ -242,25 +284,59 @@ async function main(): Promise<void> {
       '',
       table(
         ['ingest', 'msg/s', 'service CPU µs/msg', 'Redis CPU µs/msg', 'PostgreSQL CPU µs/msg', 'service cores busy', 'load-client cores'],
-        [one, three].filter((r): r is Ingest => r !== null).map((r) => [r.label, f0(r.msgsPerS), f0(r.nodeUsPerMsg), f0(r.redisUsPerMsg), r.pgUsPerMsg > 0 ? f0(r.pgUsPerMsg) : 'n/a (backends exited during the window)', r.nodeCores.toFixed(2), r.clientCores.toFixed(2)]),
+        [one, three]
+          .filter((r): r is Ingest => r !== null)
+          .map((r) => [
+            r.label,
+            f0(r.msgsPerS),
+            f0(r.nodeUsPerMsg),
+            f0(r.redisUsPerMsg),
+            r.pgUsPerMsg > 0 ? f0(r.pgUsPerMsg) : 'n/a (backends exited during the window)',
+            r.nodeCores.toFixed(2),
+            r.clientCores.toFixed(2),
+          ]),
       ),
       '',
       'Memory per connection (RSS growth of each node while its devices connected, idle; Redis used_memory growth per device):',
       '',
       table(
         ['placement', ...s.nodes.map((n) => n.id), 'Redis bytes/device'],
-        [one, three].filter((r): r is Ingest => r !== null).map((r) => [r.label, ...r.perNode.map((p) => (p.connections ? `${p.connections} conns, ${f0(p.rssDeltaBytes / p.connections / 1024)} KiB/conn` : '0 conns')), f0(r.redisBytesPerConnection)]),
+        [one, three]
+          .filter((r): r is Ingest => r !== null)
+          .map((r) => [
+            r.label,
+            ...r.perNode.map((p) => (p.connections ? `${p.connections} conns, ${f0(p.rssDeltaBytes / p.connections / 1024)} KiB/conn` : '0 conns')),
+            f0(r.redisBytesPerConnection),
+          ]),
       ),
       '',
       `Failover: open loop (one message per device every ${PERIOD_MS} ms through HAProxy), kill -9 of ${victimId} holding ${victimDevices} of ${DEVICES} devices after ${killAfterMs / 1000} s:`,
       '',
       table(
-        ['every device connected to a survivor', 'fleet-wide command acknowledged by every device', 'acknowledged telemetry (failover phase)', 'found in the database', 'lost', 'job leases all on survivors', 'devices recorded offline (node-lost)'],
-        [[`${backMs} ms after the kill`, `${cmdMs} ms after the kill`, pairs.length, found, lost, `${jobsMs} ms after the kill (${victimHeld} of ${CLUSTER_JOBS.length} had been on ${victimId})`, offline!.n]],
+        [
+          'every device connected to a survivor',
+          'fleet-wide command acknowledged by every device',
+          'acknowledged telemetry (failover phase)',
+          'found in the database',
+          'lost',
+          'job leases all on survivors',
+          'devices recorded offline (node-lost)',
+        ],
+        [
+          [
+            `${backMs} ms after the kill`,
+            `${cmdMs} ms after the kill`,
+            pairs.length,
+            found,
+            lost,
+            `${jobsMs} ms after the kill (${victimHeld} of ${CLUSTER_JOBS.length} had been on ${victimId})`,
+            offline!.n,
+          ],
+        ],
       ),
       '',
       'On 2 cores three nodes cannot beat one: they share the same two cores, and every message also crosses Redis. The',
-      'per-message CPU costs are what docs/scale.md sizes from. Devices that reconnect before the dead node\'s lease runs out',
+      "per-message CPU costs are what docs/scale.md sizes from. Devices that reconnect before the dead node's lease runs out",
       'change owner first, so the reaper finds none of them to record offline (node-lost counts only devices that stayed away).',
       'RSS growth per connection is noisy (garbage collection runs when it likes); the 3-node row divides by a third of the devices.',
     ].join('\n');

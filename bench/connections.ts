@@ -25,8 +25,11 @@ const TARGET_RSS = 2 ** 30;
 
 const { values: argv } = parseArgs({
   options: {
-    connections: { type: 'string', default: String(TARGET_CONNECTIONS) }, clients: { type: 'string', default: '2' }, step: { type: 'string', default: '2500' },
-    hold: { type: 'string', default: '30' }, 'no-write': { type: 'boolean', default: false },
+    connections: { type: 'string', default: String(TARGET_CONNECTIONS) },
+    clients: { type: 'string', default: '2' },
+    step: { type: 'string', default: '2500' },
+    hold: { type: 'string', default: '30' },
+    'no-write': { type: 'boolean', default: false },
   },
 });
 const N = Number(argv.connections);
@@ -34,8 +37,16 @@ const CLIENTS = Math.max(1, Number(argv.clients));
 const STEP = Math.max(1, Number(argv.step));
 const HOLD_MS = Number(argv.hold) * 1000;
 
-interface Stats { rss: number; heapUsed: number; connections: number }
-interface Point { connections: number; rssBytes: number; heapBytes: number }
+interface Stats {
+  rss: number;
+  heapUsed: number;
+  connections: number;
+}
+interface Point {
+  connections: number;
+  rssBytes: number;
+  heapBytes: number;
+}
 
 /** Soft and hard open-files limits of a process, from /proc (what `ulimit -n` / `ulimit -Hn` show). */
 function fileLimits(pid: number | 'self'): { soft: string; hard: string } {
@@ -69,7 +80,11 @@ async function main(): Promise<void> {
     points.push({ connections: 0, rssBytes: currentRss(service.pid), heapBytes: base.heapUsed });
     for (let from = 0; from < specs.length; from += STEP) {
       const slice = specs.slice(from, from + STEP);
-      const results = await Promise.all(clients.map((c, i) => c.call<{ opened: number; errors: Record<string, number> }>('open', { port, specs: slice.filter((_, j) => j % CLIENTS === i), sources: SOURCES })));
+      const results = await Promise.all(
+        clients.map((c, i) =>
+          c.call<{ opened: number; errors: Record<string, number> }>('open', { port, specs: slice.filter((_, j) => j % CLIENTS === i), sources: SOURCES }),
+        ),
+      );
       for (const r of results) for (const [e, n] of Object.entries(r.errors)) errors[e] = (errors[e] ?? 0) + n;
       const s = await measure();
       points.push({ connections: s.connections, rssBytes: currentRss(service.pid), heapBytes: s.heapUsed });
@@ -80,7 +95,16 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, HOLD_MS));
     const held = await measure();
     const stillOpen = (await Promise.all(clients.map((c) => c.call<{ open: number }>('count')))).reduce((a, c) => a + c.open, 0);
-    const text = report({ machine, limits: { self: limits, service: fileLimits(service.pid) }, points, held, stillOpen, errors, peak: peakRss(service.pid), fds: openFds(service.pid) });
+    const text = report({
+      machine,
+      limits: { self: limits, service: fileLimits(service.pid) },
+      points,
+      held,
+      stillOpen,
+      errors,
+      peak: peakRss(service.pid),
+      fds: openFds(service.pid),
+    });
     console.log(`\n${text}\n`);
     if (!argv['no-write']) {
       writeSection('## Connections', text);
@@ -94,14 +118,22 @@ async function main(): Promise<void> {
 }
 
 function report(r: {
-  machine: string; limits: { self: { soft: string; hard: string }; service: { soft: string; hard: string } }; points: Point[]; held: Stats; stillOpen: number;
-  errors: Record<string, number>; peak: number; fds: number;
+  machine: string;
+  limits: { self: { soft: string; hard: string }; service: { soft: string; hard: string } };
+  points: Point[];
+  held: Stats;
+  stillOpen: number;
+  errors: Record<string, number>;
+  peak: number;
+  fds: number;
 }): string {
   const base = r.points[0] as Point;
   const top = r.points.reduce((a, b) => (b.connections > a.connections ? b : a));
   const perConn = top.connections ? (top.rssBytes - base.rssBytes) / top.connections : 0;
   const heapPerConn = top.connections ? (top.heapBytes - base.heapBytes) / top.connections : 0;
-  const errs = Object.entries(r.errors).map(([e, n]) => `${n} × "${e}"`).join('; ');
+  const errs = Object.entries(r.errors)
+    .map(([e, n]) => `${n} × "${e}"`)
+    .join('; ');
   const short = TARGET_CONNECTIONS - r.held.connections;
   return [
     `Command: \`npm run bench:connections -- --connections ${N} --clients ${CLIENTS} --step ${STEP} --hold ${HOLD_MS / 1000}\``,
@@ -113,7 +145,10 @@ function report(r: {
       ' credentials and last-will, then SUBSCRIBE to its command topic, as the simulator does (no telemetry: this measures holding' +
       ` connections). Open-files limit: ${r.limits.self.soft} soft / ${r.limits.self.hard} hard for this shell, ${r.limits.service.soft} / ${r.limits.service.hard} in the service process (Node raises its soft limit to the hard limit by itself at startup, so \`ulimit -n\` cannot add more). Raising the hard limit needs CAP_SYS_RESOURCE (systemd LimitNOFILE, docker --ulimit nofile); this machine's root has it removed.`,
     '',
-    table(['Connected', 'service RSS', 'JS heap (after GC)'], r.points.map((p) => [p.connections, mib(p.rssBytes), mib(p.heapBytes)])),
+    table(
+      ['Connected', 'service RSS', 'JS heap (after GC)'],
+      r.points.map((p) => [p.connections, mib(p.rssBytes), mib(p.heapBytes)]),
+    ),
     '',
     `Held for ${HOLD_MS / 1000} s: ${r.held.connections} connections on the service, ${r.stillOpen} still open on the clients; service open files ${r.fds}; peak RSS ${mib(r.peak)}.`,
     `Memory per connection: ${(perConn / 1024).toFixed(1)} KiB RSS, ${(heapPerConn / 1024).toFixed(1)} KiB of JS heap` +
@@ -121,11 +156,23 @@ function report(r: {
       ` At that rate 20,000 connections would take ${mib(base.rssBytes + perConn * TARGET_CONNECTIONS)}.`,
     ...(errs ? [`Connections refused or failed: ${errs}.`] : []),
     '',
-    table(['Target', 'Met', 'Result'], [
-      ['20,000 concurrent connections in one process', short <= 0 ? 'yes' : '**no**',
-        short <= 0 ? `${r.held.connections} held` : `${r.held.connections} held, ${short} short: the process hit its open-files limit (${r.limits.service.soft}; ${r.fds} descriptors open: ${r.held.connections} device sockets plus ${r.fds - r.held.connections} of the service's own: listening sockets, database connections, event loop, stdio). One descriptor per TCP connection, so with a hard limit of ${r.limits.service.hard} no process can hold ${TARGET_CONNECTIONS} connections *and* anything else; 20,000 devices need a limit of at least ~20,100 (systemd LimitNOFILE, docker --ulimit nofile), and this machine's hard limit cannot be raised from inside it (no CAP_SYS_RESOURCE)`],
-      ['… under 1 GB resident memory', r.peak < TARGET_RSS ? 'yes' : '**no**', `peak RSS ${mib(r.peak)} at ${r.held.connections} connections; ${mib(base.rssBytes + perConn * TARGET_CONNECTIONS)} extrapolated to 20,000`],
-    ]),
+    table(
+      ['Target', 'Met', 'Result'],
+      [
+        [
+          '20,000 concurrent connections in one process',
+          short <= 0 ? 'yes' : '**no**',
+          short <= 0
+            ? `${r.held.connections} held`
+            : `${r.held.connections} held, ${short} short: the process hit its open-files limit (${r.limits.service.soft}; ${r.fds} descriptors open: ${r.held.connections} device sockets plus ${r.fds - r.held.connections} of the service's own: listening sockets, database connections, event loop, stdio). One descriptor per TCP connection, so with a hard limit of ${r.limits.service.hard} no process can hold ${TARGET_CONNECTIONS} connections *and* anything else; 20,000 devices need a limit of at least ~20,100 (systemd LimitNOFILE, docker --ulimit nofile), and this machine's hard limit cannot be raised from inside it (no CAP_SYS_RESOURCE)`,
+        ],
+        [
+          '… under 1 GB resident memory',
+          r.peak < TARGET_RSS ? 'yes' : '**no**',
+          `peak RSS ${mib(r.peak)} at ${r.held.connections} connections; ${mib(base.rssBytes + perConn * TARGET_CONNECTIONS)} extrapolated to 20,000`,
+        ],
+      ],
+    ),
   ].join('\n');
 }
 

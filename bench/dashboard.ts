@@ -37,7 +37,12 @@ const VERBOSE = process.argv.includes('--verbose');
 const TARGET_MS = 2000;
 const VIEWPORT = { width: 1366, height: 768 };
 
-interface Args { devices: number; rounds: number; db: ('embedded' | 'postgres')[]; write: boolean }
+interface Args {
+  devices: number;
+  rounds: number;
+  db: ('embedded' | 'postgres')[];
+  write: boolean;
+}
 
 function args(): Args {
   const a = process.argv.slice(2);
@@ -55,7 +60,15 @@ function args(): Args {
 }
 
 // ── The ward: 3,000 devices along streets, in residential groups, with a realistic status mix ─────────────────────
-interface Seed { id: string; kind: string; name: string; group_id: string; lat: number; lon: number; asset: Record<string, unknown> }
+interface Seed {
+  id: string;
+  kind: string;
+  name: string;
+  group_id: string;
+  lat: number;
+  lon: number;
+  asset: Record<string, unknown>;
+}
 
 /** Deterministic pseudo-random numbers, so every run draws the same ward. */
 function rng(seed: number): () => number {
@@ -82,10 +95,27 @@ function ward(n: number): Seed[] {
   for (let i = 0; i < lights; i++) {
     const s = streets[i % streets.length]!;
     const k = Math.floor(i / streets.length);
-    out.push({ id: `sl-${String(i + 1).padStart(4, '0')}`, kind: 'streetlight', name: `Đèn ${i + 1}`, group_id: `tdp-${String((i % groups) + 1).padStart(2, '0')}`, lat: s.a[0] + s.d[0] * k, lon: s.a[1] + s.d[1] * k, asset: { ratedPowerW: 60, pole: `T${i + 1}` } });
+    out.push({
+      id: `sl-${String(i + 1).padStart(4, '0')}`,
+      kind: 'streetlight',
+      name: `Đèn ${i + 1}`,
+      group_id: `tdp-${String((i % groups) + 1).padStart(2, '0')}`,
+      lat: s.a[0] + s.d[0] * k,
+      lon: s.a[1] + s.d[1] * k,
+      asset: { ratedPowerW: 60, pole: `T${i + 1}` },
+    });
   }
   const scatter = (kind: string, prefix: string, label: string, m: number): void => {
-    for (let i = 0; i < m; i++) out.push({ id: `${prefix}-${String(i + 1).padStart(3, '0')}`, kind, name: `${label} ${i + 1}`, group_id: `tdp-${String((i % groups) + 1).padStart(2, '0')}`, lat: 12.212 + r() * 0.016, lon: 109.182 + r() * 0.016, asset: {} });
+    for (let i = 0; i < m; i++)
+      out.push({
+        id: `${prefix}-${String(i + 1).padStart(3, '0')}`,
+        kind,
+        name: `${label} ${i + 1}`,
+        group_id: `tdp-${String((i % groups) + 1).padStart(2, '0')}`,
+        lat: 12.212 + r() * 0.016,
+        lon: 109.182 + r() * 0.016,
+        asset: {},
+      });
   };
   scatter('wifi-ap', 'ap', 'Điểm WiFi', counts['wifi-ap']);
   scatter('speaker', 'spk', 'Cụm loa', counts.speaker);
@@ -98,7 +128,11 @@ async function seed(app: App, token: string, devices: Seed[]): Promise<void> {
   const base = app.urls().http;
   for (let g = 1; g <= 12; g++) {
     const id = `tdp-${String(g).padStart(2, '0')}`;
-    const r = await fetch(`${base}/api/v1/zones`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ id, name: `Tổ dân phố ${g}`, kind: 'residential_group' }) });
+    const r = await fetch(`${base}/api/v1/zones`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ id, name: `Tổ dân phố ${g}`, kind: 'residential_group' }),
+    });
     if (r.status !== 201) throw new Error(`zone ${id}: ${r.status} ${await r.text()}`);
   }
   await app.db.query(
@@ -113,9 +147,24 @@ async function seed(app: App, token: string, devices: Seed[]): Promise<void> {
     const p = r();
     if (p > 0.98) return [];
     const online = p <= 0.94;
-    const state = d.kind === 'streetlight'
-      ? { level: online ? 70 : 0, targetLevel: online ? 70 : 0, voltage: +(226 + r() * 6).toFixed(1), current: 0.19, power: +(40 + r() * 5).toFixed(1), powerFactor: 0.95, energy: +(r() * 900).toFixed(2), operatingHours: Math.round(r() * 9000), switchCount: Math.round(r() * 3000), temperature: +(35 + r() * 10).toFixed(1), rssi: -60 - Math.round(r() * 40), reason: 'program', status: { firmware: '1.0.0' } }
-      : { status: { firmware: '1.0.0' } };
+    const state =
+      d.kind === 'streetlight'
+        ? {
+            level: online ? 70 : 0,
+            targetLevel: online ? 70 : 0,
+            voltage: +(226 + r() * 6).toFixed(1),
+            current: 0.19,
+            power: +(40 + r() * 5).toFixed(1),
+            powerFactor: 0.95,
+            energy: +(r() * 900).toFixed(2),
+            operatingHours: Math.round(r() * 9000),
+            switchCount: Math.round(r() * 3000),
+            temperature: +(35 + r() * 10).toFixed(1),
+            rssi: -60 - Math.round(r() * 40),
+            reason: 'program',
+            status: { firmware: '1.0.0' },
+          }
+        : { status: { firmware: '1.0.0' } };
     const seen = new Date(now - (online ? r() * 60_000 : 3_600_000 + r() * 86_400_000)).toISOString();
     return [{ device_id: d.id, state, online, last_seen: seen, reason: online ? 'birth' : 'lwt' }];
   });
@@ -149,7 +198,15 @@ box.dataset.markers = String(n);
 `;
 
 async function baselinePage(): Promise<string> {
-  const r = await build({ stdin: { contents: BASELINE_SOURCE, resolveDir: ROOT, loader: 'js' }, bundle: true, write: false, format: 'esm', target: 'es2022', minify: true, logLevel: 'silent' });
+  const r = await build({
+    stdin: { contents: BASELINE_SOURCE, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    logLevel: 'silent',
+  });
   const js = r.outputFiles[0]?.text ?? '';
   return `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/app.css">
 <style>#map{height:100vh}.dm{border-radius:50%;border:1px solid #333}.dm.online{background:#1a9850}.dm.offline{background:#d73027}.dm.unknown{background:#878787}</style></head>
@@ -163,10 +220,14 @@ const READY = (cond: string): string => `new Promise((resolve) => {
     if (ok) requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))); else requestAnimationFrame(check); };
   check();
 })`;
-const OVERVIEW_READY = (n: number): string => `(() => { const b = [...document.querySelectorAll('#kind-cards .card .big')]; return b.length > 0 && b.reduce((s, e) => s + Number(e.textContent), 0) === ${n}; })()`;
+const OVERVIEW_READY = (n: number): string =>
+  `(() => { const b = [...document.querySelectorAll('#kind-cards .card .big')]; return b.length > 0 && b.reduce((s, e) => s + Number(e.textContent), 0) === ${n}; })()`;
 const MAP_READY = (n: number): string => `document.querySelector('#map')?.dataset.markers === '${n}'`;
 
-interface Sample { ms: number; resources: { name: string; bytes: number; ms: number }[] }
+interface Sample {
+  ms: number;
+  resources: { name: string; bytes: number; ms: number }[];
+}
 
 async function measure(context: BrowserContext, url: string, cond: string): Promise<Sample> {
   const page = await context.newPage();
@@ -175,10 +236,14 @@ async function measure(context: BrowserContext, url: string, cond: string): Prom
   try {
     await page.goto(url, { waitUntil: 'commit' });
     const ms = (await page.evaluate(READY(cond))) as number;
-    const resources = (await page.evaluate(`performance.getEntriesByType('resource').map((e) => ({ name: new URL(e.name).pathname + new URL(e.name).search, bytes: e.encodedBodySize, ms: e.responseEnd - e.startTime, start: e.startTime, end: e.responseEnd }))`)) as (Sample['resources'][number] & { start: number; end: number })[];
+    const resources = (await page.evaluate(
+      `performance.getEntriesByType('resource').map((e) => ({ name: new URL(e.name).pathname + new URL(e.name).search, bytes: e.encodedBodySize, ms: e.responseEnd - e.startTime, start: e.startTime, end: e.responseEnd }))`,
+    )) as (Sample['resources'][number] & { start: number; end: number })[];
     if (VERBOSE) {
       const marks = (await page.evaluate(`performance.getEntriesByType('mark').map((m) => m.name + ' ' + m.startTime.toFixed(0)).join(', ')`)) as string;
-      console.log(`  ${url} ready at ${ms.toFixed(0)} ms; ${resources.map((x) => `${x.name.replace(/\?.*$/, '')} ${x.start.toFixed(0)}→${x.end.toFixed(0)}`).join(', ')}${marks ? `; marks: ${marks}` : ''}`);
+      console.log(
+        `  ${url} ready at ${ms.toFixed(0)} ms; ${resources.map((x) => `${x.name.replace(/\?.*$/, '')} ${x.start.toFixed(0)}→${x.end.toFixed(0)}`).join(', ')}${marks ? `; marks: ${marks}` : ''}`,
+      );
     }
     if (errors.length) throw new Error(`page errors at ${url}: ${errors.join('; ')}`);
     return { ms, resources };
@@ -236,17 +301,39 @@ async function openDb(kind: 'embedded' | 'postgres'): Promise<{ db: Db; label: s
   const s = await createScratchDatabase(PG_ADMIN_URL);
   const db = await openPg({ url: s.url, poolSize: 10, log: silentLogger() });
   const v = await db.query<{ v: string }>('SELECT version() AS v');
-  return { db, label: `PostgreSQL ${(v.rows[0]?.v ?? '').split(' ')[1] ?? ''} (local server)`, drop: async () => { await db.close(); await s.drop(); } };
+  return {
+    db,
+    label: `PostgreSQL ${(v.rows[0]?.v ?? '').split(' ')[1] ?? ''} (local server)`,
+    drop: async () => {
+      await db.close();
+      await s.drop();
+    },
+  };
 }
 
 async function run(kind: 'embedded' | 'postgres', a: Args, browser: Browser, baselineHtml: string): Promise<Result> {
   const { db, label, drop } = await openDb(kind);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sw-bench-dash-'));
-  const config = loadConfig({}, { SW_DATA_DIR: dataDir, SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: '0', SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: '0', SW_ADMIN_PASSWORD: PASSWORD, SW_LOG_LEVEL: 'warn' });
+  const config = loadConfig(
+    {},
+    {
+      SW_DATA_DIR: dataDir,
+      SW_MQTT_HOST: '127.0.0.1',
+      SW_MQTT_PORT: '0',
+      SW_HTTP_HOST: '127.0.0.1',
+      SW_HTTP_PORT: '0',
+      SW_ADMIN_PASSWORD: PASSWORD,
+      SW_LOG_LEVEL: 'warn',
+    },
+  );
   const app = await startApp(config, silentLogger(), { db });
   try {
     const base = app.urls().http;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
     const apiToken = ((await login.json()) as { token: string }).token;
     console.log(`[${kind}] seeding ${a.devices} devices …`);
     const t0 = performance.now();
@@ -267,8 +354,19 @@ async function run(kind: 'embedded' | 'postgres', a: Args, browser: Browser, bas
     await coldCtx.close();
     console.log(`[${kind}] cold: login page ${loginPageMs.toFixed(0)} ms; login → overview ${loginToOverviewMs.toFixed(0)} ms`);
 
-    const r: Result = { label, seedMs, cold: { loginPageMs, loginToOverviewMs }, overview: [], map: [], baseline: [], payload: {}, api: await apiCompare(base, token) };
-    console.log(`[${kind}] API: /fleet ${r.api.fleet.bytes} B ${r.api.fleet.ms.toFixed(0)} ms; /devices + /state ${r.api.pair.bytes} B ${r.api.pair.ms.toFixed(0)} ms`);
+    const r: Result = {
+      label,
+      seedMs,
+      cold: { loginPageMs, loginToOverviewMs },
+      overview: [],
+      map: [],
+      baseline: [],
+      payload: {},
+      api: await apiCompare(base, token),
+    };
+    console.log(
+      `[${kind}] API: /fleet ${r.api.fleet.bytes} B ${r.api.fleet.ms.toFixed(0)} ms; /devices + /state ${r.api.pair.bytes} B ${r.api.pair.ms.toFixed(0)} ms`,
+    );
     // One untimed warm-up round, then the measured rounds; each load in a fresh context (nothing cached).
     for (let round = 0; round <= a.rounds; round++) {
       const ctx = await freshContext(browser, token);
@@ -323,15 +421,34 @@ function report(a: Args, results: Result[], machine: string): string {
   ];
   for (const r of results) {
     lines.push(`### ${r.label}`, '', `Seeding ${a.devices} devices and their states: ${f(r.seedMs)} ms.`, '');
-    lines.push(`First load after the service started (includes bundling the dashboard with esbuild): login page ${f(r.cold.loginPageMs)} ms; from pressing “Đăng nhập” to the overview with all counts ${f(r.cold.loginToOverviewMs)} ms.`, '');
+    lines.push(
+      `First load after the service started (includes bundling the dashboard with esbuild): login page ${f(r.cold.loginPageMs)} ms; from pressing “Đăng nhập” to the overview with all counts ${f(r.cold.loginToOverviewMs)} ms.`,
+      '',
+    );
     lines.push('| load | ' + r.overview.map((_, i) => `run ${i + 1}`).join(' | ') + ' | median |', '|---|' + r.overview.map(() => '---|').join('') + '---|');
     const row = (name: string, xs: number[]): string => `| ${name} | ${xs.map(f).join(' | ')} | **${f(median(xs))} ms** |`;
-    lines.push(row('overview, all counts', r.overview), row(`map, all ${a.devices} markers (canvas)`, r.map), row(`baseline: ${a.devices} DOM markers`, r.baseline), '');
+    lines.push(
+      row('overview, all counts', r.overview),
+      row(`map, all ${a.devices} markers (canvas)`, r.map),
+      row(`baseline: ${a.devices} DOM markers`, r.baseline),
+      '',
+    );
     const mm = median(r.map);
     const bm = median(r.baseline);
-    lines.push(`Map vs baseline: ${bm > mm ? `${(bm / mm).toFixed(1)}× faster` : `${(mm / bm).toFixed(1)}× slower`} (median ${f(mm)} ms vs ${f(bm)} ms). Target under ${TARGET_MS} ms: overview ${median(r.overview) < TARGET_MS ? 'met' : 'missed'}, map ${mm < TARGET_MS ? 'met' : 'missed'}.`, '');
-    lines.push(`Fleet snapshot for the page: \`GET /api/v1/fleet\` ${r.api.fleet.bytes.toLocaleString('en-US')} bytes of JSON in ${f(r.api.fleet.ms)} ms, against the two lists the page used to load (\`GET /devices\` + \`GET /state\`, in parallel) ${r.api.pair.bytes.toLocaleString('en-US')} bytes in ${f(r.api.pair.ms)} ms (median of 5 fetches from Node, gzip accepted).`, '');
-    lines.push('What the map page downloads (mean over the rounds, in the browser):', '', '| request | bytes (compressed as sent) | time ms |', '|---|---|---|');
+    lines.push(
+      `Map vs baseline: ${bm > mm ? `${(bm / mm).toFixed(1)}× faster` : `${(mm / bm).toFixed(1)}× slower`} (median ${f(mm)} ms vs ${f(bm)} ms). Target under ${TARGET_MS} ms: overview ${median(r.overview) < TARGET_MS ? 'met' : 'missed'}, map ${mm < TARGET_MS ? 'met' : 'missed'}.`,
+      '',
+    );
+    lines.push(
+      `Fleet snapshot for the page: \`GET /api/v1/fleet\` ${r.api.fleet.bytes.toLocaleString('en-US')} bytes of JSON in ${f(r.api.fleet.ms)} ms, against the two lists the page used to load (\`GET /devices\` + \`GET /state\`, in parallel) ${r.api.pair.bytes.toLocaleString('en-US')} bytes in ${f(r.api.pair.ms)} ms (median of 5 fetches from Node, gzip accepted).`,
+      '',
+    );
+    lines.push(
+      'What the map page downloads (mean over the rounds, in the browser):',
+      '',
+      '| request | bytes (compressed as sent) | time ms |',
+      '|---|---|---|',
+    );
     for (const [k, v] of Object.entries(r.payload)) lines.push(`| \`${k}\` | ${v.bytes.toLocaleString('en-US')} | ${f(v.ms)} |`);
     lines.push('');
   }

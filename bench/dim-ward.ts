@@ -33,7 +33,14 @@ const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
 const PASSWORD = 'bench-admin-password';
 
-interface Args { lights: number; runs: number; db: 'postgres' | 'embedded' | 'both'; write: boolean; profile: string | null; concurrency: number }
+interface Args {
+  lights: number;
+  runs: number;
+  db: 'postgres' | 'embedded' | 'both';
+  write: boolean;
+  profile: string | null;
+  concurrency: number;
+}
 
 function args(): Args {
   const a = process.argv.slice(2);
@@ -41,7 +48,14 @@ function args(): Args {
     const i = a.indexOf(k);
     return i >= 0 && a[i + 1] ? (a[i + 1] as string) : d;
   };
-  return { lights: Number(val('--lights', '3000')), runs: Number(val('--runs', '5')), db: (['postgres', 'embedded', 'both'] as const).find((x) => x === val('--db', 'both')) ?? 'both', write: !a.includes('--no-write'), profile: a.includes('--profile') ? val('--profile', 'dim-ward.cpuprofile') : null, concurrency: Number(val('--concurrency', '16')) };
+  return {
+    lights: Number(val('--lights', '3000')),
+    runs: Number(val('--runs', '5')),
+    db: (['postgres', 'embedded', 'both'] as const).find((x) => x === val('--db', 'both')) ?? 'both',
+    write: !a.includes('--no-write'),
+    profile: a.includes('--profile') ? val('--profile', 'dim-ward.cpuprofile') : null,
+    concurrency: Number(val('--concurrency', '16')),
+  };
 }
 
 // ── Child: the fleet ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -62,11 +76,26 @@ async function fleetChild(): Promise<void> {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable between this process and its children. */
 const clock = (): number => performance.timeOrigin + performance.now();
 
-interface DimRequest { base: string; token: string; level: number; durationS: number }
-interface Sent { startedAt: number; answeredAt: number; commandIds: string[]; failed: number; firstError: string | null }
+interface DimRequest {
+  base: string;
+  token: string;
+  level: number;
+  durationS: number;
+}
+interface Sent {
+  startedAt: number;
+  answeredAt: number;
+  commandIds: string[];
+  failed: number;
+  firstError: string | null;
+}
 
 async function postJson(url: string, token: string, body: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -76,7 +105,12 @@ function clientChild(): void {
     async ward(m) {
       const r = m as unknown as DimRequest & { wardCode: string };
       const startedAt = clock();
-      const res = await postJson(`${r.base}/api/v1/lighting/override`, r.token, { target: { type: 'ward', code: r.wardCode }, level: r.level, rampS: 0, durationS: r.durationS });
+      const res = await postJson(`${r.base}/api/v1/lighting/override`, r.token, {
+        target: { type: 'ward', code: r.wardCode },
+        level: r.level,
+        rampS: 0,
+        durationS: r.durationS,
+      });
       const answeredAt = clock();
       const id = (res.json as { commands?: { id: string }[] }).commands?.[0]?.id;
       if (res.status !== 201 || !id) throw new Error(`dim refused: ${res.status} ${JSON.stringify(res.json)}`);
@@ -101,7 +135,13 @@ function clientChild(): void {
       const answeredAt = clock();
       const commandIds = out.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
       const err = out.find((x) => x.status === 'rejected');
-      return { startedAt, answeredAt, commandIds, failed: out.length - commandIds.length, firstError: err ? String((err.reason as Error).message) : null } satisfies Sent;
+      return {
+        startedAt,
+        answeredAt,
+        commandIds,
+        failed: out.length - commandIds.length,
+        firstError: err ? String((err.reason as Error).message) : null,
+      } satisfies Sent;
     },
   });
 }
@@ -115,7 +155,14 @@ async function openDb(kind: 'postgres' | 'embedded'): Promise<{ db: Db; label: s
   const s = await createScratchDatabase(PG_ADMIN_URL);
   const db = await openPg({ url: s.url, poolSize: 10, log: silentLogger() });
   const v = await db.query<{ v: string }>('SELECT version() AS v');
-  return { db, label: `PostgreSQL ${(v.rows[0]?.v ?? '').split(' ')[1] ?? ''} (local server${db.capabilities.timescale ? ', TimescaleDB' : ''})`, drop: async () => { await db.close(); await s.drop(); } };
+  return {
+    db,
+    label: `PostgreSQL ${(v.rows[0]?.v ?? '').split(' ')[1] ?? ''} (local server${db.capabilities.timescale ? ', TimescaleDB' : ''})`,
+    drop: async () => {
+      await db.close();
+      await s.drop();
+    },
+  };
 }
 
 async function provision(app: App, n: number): Promise<FleetDeviceSpec[]> {
@@ -147,35 +194,51 @@ async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, stepMs =
   }
 }
 
-interface RunResult { apiMs: number; allAckedMs: number; acked: number }
+interface RunResult {
+  apiMs: number;
+  allAckedMs: number;
+  acked: number;
+}
 type Variant = 'ward' | 'perLight';
 
 /** Dims every light once, the `variant` way, and waits until the database holds an acknowledged delivery for each. */
 async function dimOnce(app: App, client: Child, token: string, deviceIds: string[], level: number, variant: Variant, concurrency: number): Promise<RunResult> {
   const req: DimRequest = { base: app.urls().http, token, level, durationS: 3600 };
-  const sent = variant === 'ward'
-    ? await client.call<Sent>('ward', { ...req, wardCode: app.config.ward.code })
-    : await client.call<Sent>('perLight', { ...req, deviceIds, concurrency });
+  const sent =
+    variant === 'ward'
+      ? await client.call<Sent>('ward', { ...req, wardCode: app.config.ward.code })
+      : await client.call<Sent>('perLight', { ...req, deviceIds, concurrency });
   if (sent.failed > 0) throw new Error(`${sent.failed} of ${deviceIds.length} commands refused, e.g. ${sent.firstError ?? ''}`);
   const n = deviceIds.length;
   let acked = 0;
   if (variant === 'ward') {
     const id = sent.commandIds[0];
-    await waitUntil(async () => {
-      const r = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE command_id = $1 AND state = 'acknowledged'`, [id]);
-      acked = r.rows[0]?.n ?? 0;
-      return acked >= n;
-    }, 60_000, 10);
+    await waitUntil(
+      async () => {
+        const r = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE command_id = $1 AND state = 'acknowledged'`, [id]);
+        acked = r.rows[0]?.n ?? 0;
+        return acked >= n;
+      },
+      60_000,
+      10,
+    );
   } else {
     // Only the commands not yet seen acknowledged are asked about again, so the polling gets cheaper as acks come in.
     let open = sent.commandIds;
-    await waitUntil(async () => {
-      const r = await app.db.query<{ command_id: string }>(`SELECT command_id FROM command_deliveries WHERE command_id = ANY($1::text[]) AND state = 'acknowledged'`, [open]);
-      const done = new Set(r.rows.map((x) => x.command_id));
-      open = open.filter((id) => !done.has(id));
-      acked = n - open.length;
-      return open.length === 0;
-    }, 120_000, 10);
+    await waitUntil(
+      async () => {
+        const r = await app.db.query<{ command_id: string }>(
+          `SELECT command_id FROM command_deliveries WHERE command_id = ANY($1::text[]) AND state = 'acknowledged'`,
+          [open],
+        );
+        const done = new Set(r.rows.map((x) => x.command_id));
+        open = open.filter((id) => !done.has(id));
+        acked = n - open.length;
+        return open.length === 0;
+      },
+      120_000,
+      10,
+    );
   }
   const end = clock();
   return { apiMs: sent.answeredAt - sent.startedAt, allAckedMs: end - sent.startedAt, acked };
@@ -183,13 +246,23 @@ async function dimOnce(app: App, client: Child, token: string, deviceIds: string
 
 function machine(): Record<string, string> {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
-  return { nproc: String(os.availableParallelism()), cpu, memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`, node: process.version, os: `${os.type()} ${os.release()}`, load: os.loadavg().map((x) => x.toFixed(1)).join(' / ') };
+  return {
+    nproc: String(os.availableParallelism()),
+    cpu,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / '),
+  };
 }
 
 function writeSection(md: string): void {
   const file = path.join(ROOT, 'BENCHMARKS.md');
   const heading = '## Dimming a ward';
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nMeasured on this project\'s machines; each section says how to reproduce it.\n';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : "# Benchmarks\n\nMeasured on this project's machines; each section says how to reproduce it.\n";
   const start = text.indexOf(heading);
   if (start >= 0) {
     const next = text.indexOf('\n## ', start + heading.length);
@@ -200,7 +273,11 @@ function writeSection(md: string): void {
   writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`);
 }
 
-interface Measured { label: string; results: RunResult[]; baseline: RunResult[] }
+interface Measured {
+  label: string;
+  results: RunResult[];
+  baseline: RunResult[];
+}
 
 async function profiled<T>(file: string | null, fn: () => Promise<T>): Promise<T> {
   // --profile FILE: a CPU profile of the service during the measured runs only (open it in Chrome DevTools).
@@ -222,10 +299,22 @@ async function profiled<T>(file: string | null, fn: () => Promise<T>): Promise<T
 async function measure(kind: 'postgres' | 'embedded', a: Args): Promise<Measured> {
   const { db, label, drop } = await openDb(kind);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sw-bench-'));
-  const config = loadConfig({}, {
-    SW_DATA_DIR: dataDir, SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: '0', SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: '0', SW_ADMIN_PASSWORD: PASSWORD,
-    SW_LOG_LEVEL: 'warn', SW_MQTT_CONNECT_RATE: '100000', SW_MQTT_CONNECT_BURST: '100000', SW_MQTT_PENDING_PER_ADDRESS: '100000', SW_MQTT_PENDING_TOTAL: '100000',
-  });
+  const config = loadConfig(
+    {},
+    {
+      SW_DATA_DIR: dataDir,
+      SW_MQTT_HOST: '127.0.0.1',
+      SW_MQTT_PORT: '0',
+      SW_HTTP_HOST: '127.0.0.1',
+      SW_HTTP_PORT: '0',
+      SW_ADMIN_PASSWORD: PASSWORD,
+      SW_LOG_LEVEL: 'warn',
+      SW_MQTT_CONNECT_RATE: '100000',
+      SW_MQTT_CONNECT_BURST: '100000',
+      SW_MQTT_PENDING_PER_ADDRESS: '100000',
+      SW_MQTT_PENDING_TOTAL: '100000',
+    },
+  );
   const app = await startApp(config, silentLogger(), { db });
   let child: ChildProcess | undefined;
   const client = new Child(SELF, { args: ['--client'] });
@@ -236,8 +325,16 @@ async function measure(kind: 'postgres' | 'embedded', a: Args): Promise<Measured
     const f = await startFleet(app.urls().mqtt, specs);
     child = f.child;
     if (f.connected !== a.lights) throw new Error(`only ${f.connected} of ${a.lights} lights connected`);
-    await waitUntil(async () => ((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM device_state WHERE online')).rows[0]?.n ?? 0) >= a.lights, 60_000, 100);
-    const login = await fetch(`${app.urls().http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+    await waitUntil(
+      async () => ((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM device_state WHERE online')).rows[0]?.n ?? 0) >= a.lights,
+      60_000,
+      100,
+    );
+    const login = await fetch(`${app.urls().http}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
     const token = ((await login.json()) as { token: string }).token;
     const deviceIds = specs.map((d) => d.deviceId);
     // One warm-up run of each (JIT, connection pool, query plans), then the measured rounds: ours, then the baseline.
@@ -267,7 +364,11 @@ async function measure(kind: 'postgres' | 'embedded', a: Args): Promise<Measured
   }
 }
 
-interface Stats { median: number; best: number; worst: number }
+interface Stats {
+  median: number;
+  best: number;
+  worst: number;
+}
 
 function stats(xs: number[]): Stats {
   const sorted = [...xs].sort((p, q) => p - q);
@@ -296,8 +397,8 @@ function report(a: Args, all: Measured[]): string {
     '',
     `Reproduce: \`npm run bench:dim\` (options: \`--db postgres|embedded|both\`, \`--lights N\`, \`--runs N\`, \`--concurrency N\`, \`--no-write\`, \`--profile FILE\`).`,
     'The service runs in the benchmark process with its real broker, ingest and API on loopback; the lights are a `SimulatedFleet` of',
-    'real MQTT clients in a child process, and the HTTP client (both variants) is a second child process, as an operator\'s console or an',
-    'integrator\'s script would be. One warm-up run of each variant is not counted. Times are median / best / worst of the rounds.',
+    "real MQTT clients in a child process, and the HTTP client (both variants) is a second child process, as an operator's console or an",
+    "integrator's script would be. One warm-up run of each variant is not counted. Times are median / best / worst of the rounds.",
     '',
   ];
   for (const x of all) {
@@ -314,7 +415,10 @@ function report(a: Args, all: Measured[]): string {
       '',
       '| round | ours: API / all acks (ms) | baseline: last API answer / all acks (ms) |',
       '|---|---|---|',
-      ...x.results.map((r, i) => `| ${i + 1} | ${ms(r.apiMs)} / ${ms(r.allAckedMs)} | ${x.baseline[i] ? `${ms(x.baseline[i].apiMs)} / ${ms(x.baseline[i].allAckedMs)}` : '–'} |`),
+      ...x.results.map(
+        (r, i) =>
+          `| ${i + 1} | ${ms(r.apiMs)} / ${ms(r.allAckedMs)} | ${x.baseline[i] ? `${ms(x.baseline[i].apiMs)} / ${ms(x.baseline[i].allAckedMs)}` : '–'} |`,
+      ),
       '',
       `Every light acknowledged: ours median ${ms(ours.acks.median)} ms (${ours.acks.median < 2000 ? 'within' : 'over'} the 2 s target), baseline median ` +
         `${ms(base.acks.median)} ms; the ward command is ${ratio.toFixed(1)}× faster (ratio of medians, baseline / ours).`,
@@ -326,8 +430,8 @@ function report(a: Args, all: Measured[]): string {
     `measured: load average ${m.load} (1 / 5 / 15 min) at the end.`,
     '',
     'Where the time of ours goes (`--profile`, an earlier run): publishing 3,000 QoS 1 commands through aedes (one socket write per light),',
-    'the 3,000-row inserts/updates, and the fleet\'s own work in the child process; the API answers after the command and its deliveries',
-    'are committed while publishing continues. The timings move with the machine\'s load (other engineers\' test suites share these',
+    "the 3,000-row inserts/updates, and the fleet's own work in the child process; the API answers after the command and its deliveries",
+    "are committed while publishing continues. The timings move with the machine's load (other engineers' test suites share these",
     '2 CPUs), which is why both variants are measured in the same run, round by round.',
     '',
   );
@@ -346,7 +450,11 @@ async function main(): Promise<void> {
 
 if (process.argv.includes('--fleet')) void fleetChild();
 else if (process.argv.includes('--client')) clientChild();
-else main().then(() => process.exit(0), (err: Error) => {
-  console.error(err);
-  process.exit(1);
-});
+else
+  main().then(
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

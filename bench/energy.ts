@@ -32,7 +32,14 @@ async function openDb(): Promise<{ db: Db; label: string; drop: () => Promise<vo
       const s = await createScratchDatabase(process.env.SW_BENCH_PG_URL ?? PG_ADMIN_URL);
       const db = await openPg({ url: s.url, poolSize: 4, log });
       const v = await db.query<{ v: string }>(`SELECT split_part(version(), ' on ', 1) AS v`);
-      return { db, label: `${v.rows[0]?.v ?? 'PostgreSQL'} (${db.flavour}, local server)`, drop: async () => { await db.close(); await s.drop(); } };
+      return {
+        db,
+        label: `${v.rows[0]?.v ?? 'PostgreSQL'} (${db.flavour}, local server)`,
+        drop: async () => {
+          await db.close();
+          await s.drop();
+        },
+      };
     } catch (err) {
       console.warn(`PostgreSQL unreachable (${(err as Error).message}); using the embedded database`);
     }
@@ -146,11 +153,14 @@ Database: ${label}. Data: ${LIGHTS} streetlights × ${DAYS} days, a reading ever
 each light's node is replaced once at hh:37 (its counter restarts at 0; first report at hh:45, inside the hour). True energy used: **${f(truth)} kWh**.
 The indicator's figure for the whole window (${DAYS} days back → now), median of 5 runs, the three queries interleaved:
 
-${table(['Query', 'Median', 'Ward kWh', 'Error'], [
-  ['before issue 10: hourly max − min (telemetry_hourly)', `${median(runs.old).toFixed(1)} ms`, f(res.old), `${f(res.old - truth)} kWh`],
-  ['now: counter_hourly + real-time tail (IndicatorsRepository.counterDeltas)', `${median(runs.now).toFixed(1)} ms`, f(res.now), `${f(res.now - truth)} kWh`],
-  ['per-reading steps over raw rows only', `${median(runs.raw).toFixed(1)} ms`, f(res.raw), `${f(res.raw - truth)} kWh`],
-])}
+${table(
+  ['Query', 'Median', 'Ward kWh', 'Error'],
+  [
+    ['before issue 10: hourly max − min (telemetry_hourly)', `${median(runs.old).toFixed(1)} ms`, f(res.old), `${f(res.old - truth)} kWh`],
+    ['now: counter_hourly + real-time tail (IndicatorsRepository.counterDeltas)', `${median(runs.now).toFixed(1)} ms`, f(res.now), `${f(res.now - truth)} kWh`],
+    ['per-reading steps over raw rows only', `${median(runs.raw).toFixed(1)} ms`, f(res.raw), `${f(res.raw - truth)} kWh`],
+  ],
+)}
 
 Keeping counter_hourly fresh (one counter metric): first build from the raw history ${(build.ms / 1000).toFixed(2)} s
 (${build.value.toLocaleString('en')} rows); a maintenance pass over the last 2 hours ${median(recent.map((x) => x.ms)).toFixed(1)} ms;

@@ -26,13 +26,28 @@ const kind = getKind('streetlight');
 const limits = { maxPayloadBytes: 65536, maxFutureSkewMs: 300_000, maxAgeMs: 365 * 86400_000 };
 const now = Date.now();
 const r1 = (v: number, d: number): number => Number(v.toFixed(d));
-const payloads = Array.from({ length: 2000 }, (_, i) => Buffer.from(JSON.stringify({
-  ts: now - 1000 + i, seq: i, metrics: {
-    level: 50, targetLevel: 50, voltage: r1(229 + Math.random(), 1), current: r1(0.5 + Math.random() / 10, 3), power: r1(118 + Math.random(), 1),
-    powerFactor: r1(0.95 + Math.random() / 100, 3), energy: r1(12345 + Math.random(), 3), operatingHours: r1(2345 + Math.random(), 2), switchCount: 1234,
-    temperature: r1(35 + Math.random(), 1), rssi: -71, reason: 'program',
-  },
-})));
+const payloads = Array.from({ length: 2000 }, (_, i) =>
+  Buffer.from(
+    JSON.stringify({
+      ts: now - 1000 + i,
+      seq: i,
+      metrics: {
+        level: 50,
+        targetLevel: 50,
+        voltage: r1(229 + Math.random(), 1),
+        current: r1(0.5 + Math.random() / 10, 3),
+        power: r1(118 + Math.random(), 1),
+        powerFactor: r1(0.95 + Math.random() / 100, 3),
+        energy: r1(12345 + Math.random(), 3),
+        operatingHours: r1(2345 + Math.random(), 2),
+        switchCount: 1234,
+        temperature: r1(35 + Math.random(), 1),
+        rssi: -71,
+        reason: 'program',
+      },
+    }),
+  ),
+);
 const received = new Date(now);
 
 function once(): void {

@@ -59,8 +59,13 @@ interface RunResult {
 
 const { values: argv } = parseArgs({
   options: {
-    devices: { type: 'string', default: '2000' }, clients: { type: 'string', default: '2' }, rounds: { type: 'string', default: '2' }, warmup: { type: 'string', default: '5' },
-    measure: { type: 'string', default: '20' }, profile: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false },
+    devices: { type: 'string', default: '2000' },
+    clients: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '5' },
+    measure: { type: 'string', default: '20' },
+    profile: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
     // For working on one target: runs only it (--rounds times; profiled with --profile), prints, writes nothing.
     only: { type: 'string' },
     // With --only: an open-loop phase at this many msg/s after the maximum-rate one, reporting CPU µs per message.
@@ -145,13 +150,19 @@ async function run(target: Target, opts: { halfOf?: number; profileTo?: string; 
     const started = await broker.call<{ port: number; specs?: FleetDeviceSpec[] }>('start', { target, dbUrl: db?.url, plan });
     const specs = started.specs ?? plan.map((p) => ({ deviceId: p.deviceId, kind: p.kind, secret: 'not-checked' }));
     const brokerUrl = `mqtt://127.0.0.1:${started.port}`;
-    const connected = await Promise.all(clients.map((c, i) => c.call<{ connected: number; failed: string[] }>('connect', { brokerUrl, specs: specs.filter((_, j) => j % CLIENTS === i) })));
+    const connected = await Promise.all(
+      clients.map((c, i) => c.call<{ connected: number; failed: string[] }>('connect', { brokerUrl, specs: specs.filter((_, j) => j % CLIENTS === i) })),
+    );
     const nConnected = connected.reduce((a, c) => a + c.connected, 0);
-    console.log(`${LABEL[target]}: ${nConnected}/${specs.length} devices connected${connected[0]?.failed.length ? ` (e.g. ${connected[0].failed[0] ?? ''})` : ''}`);
+    console.log(
+      `${LABEL[target]}: ${nConnected}/${specs.length} devices connected${connected[0]?.failed.length ? ` (e.g. ${connected[0].failed[0] ?? ''})` : ''}`,
+    );
     if (opts.profileTo) await broker.call('profileStart');
     const max = await phase(broker, clients, { mode: 'closed' });
     if (opts.profileTo) await broker.call('profileStop', { file: opts.profileTo });
-    console.log(`  max rate: ${max.msgsPerS.toFixed(0)} msg/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms; CPU: broker ${(max.brokerCpu * 100).toFixed(0)} %, PostgreSQL ${(max.dbCpu * 100).toFixed(0)} %, load clients ${(max.clientCpu * 100).toFixed(0)} % of a core`);
+    console.log(
+      `  max rate: ${max.msgsPerS.toFixed(0)} msg/s, p50 ${max.p50.toFixed(1)} ms, p99 ${max.p99.toFixed(1)} ms; CPU: broker ${(max.brokerCpu * 100).toFixed(0)} %, PostgreSQL ${(max.dbCpu * 100).toFixed(0)} %, load clients ${(max.clientCpu * 100).toFixed(0)} % of a core`,
+    );
     let half: RunResult['half'];
     if (opts.halfOf !== undefined || opts.fixedRate !== undefined) {
       const offered = opts.fixedRate ?? Math.max(opts.halfOf ?? 0, max.msgsPerS) / 2;
@@ -168,7 +179,10 @@ async function run(target: Target, opts: { halfOf?: number; profileTo?: string; 
     }
     const rows = db ? await countRows(db.url) : null;
     const peakRssBytes = peakRss(broker.pid);
-    if (rows !== null) console.log(`  rows ${rows} vs acknowledged telemetry ${acked}${rows === acked ? ' (no loss)' : ' MISMATCH'}; peak RSS ${mib(peakRssBytes)}${note ? `; ${note}` : ''}`);
+    if (rows !== null)
+      console.log(
+        `  rows ${rows} vs acknowledged telemetry ${acked}${rows === acked ? ' (no loss)' : ' MISMATCH'}; peak RSS ${mib(peakRssBytes)}${note ? `; ${note}` : ''}`,
+      );
     return { target, max, half, acked, rows, peakRssBytes, note, rounds: [max.msgsPerS] };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
@@ -205,16 +219,29 @@ function targetChecks(results: RunResult[], all: RunResult[]): [string, boolean,
   const checks: [string, boolean, string][] = [];
   if (a && c) {
     const ratio = c.max.msgsPerS / a.max.msgsPerS;
-    checks.push(['(c) ≥ 0.7 × (a) msg/s', ratio >= 0.7, `${ratio.toFixed(2)} ×${ratio >= 0.7 ? '' : ` — missed by ${f0((0.7 - ratio) * a.max.msgsPerS)} msg/s (${f0((1 - ratio / 0.7) * 100)} % short of the target)`}`]);
+    checks.push([
+      '(c) ≥ 0.7 × (a) msg/s',
+      ratio >= 0.7,
+      `${ratio.toFixed(2)} ×${ratio >= 0.7 ? '' : ` — missed by ${f0((0.7 - ratio) * a.max.msgsPerS)} msg/s (${f0((1 - ratio / 0.7) * 100)} % short of the target)`}`,
+    ]);
   }
   if (b && c) {
     const ratio = c.max.msgsPerS / b.max.msgsPerS;
-    checks.push(['(c) ≥ 20 × (b) msg/s', ratio >= 20, `${ratio.toFixed(1)} ×${ratio >= 20 ? '' : ` — missed by ${f0(20 * b.max.msgsPerS - c.max.msgsPerS)} msg/s (${f0((1 - ratio / 20) * 100)} % short of the target)`}`]);
+    checks.push([
+      '(c) ≥ 20 × (b) msg/s',
+      ratio >= 20,
+      `${ratio.toFixed(1)} ×${ratio >= 20 ? '' : ` — missed by ${f0(20 * b.max.msgsPerS - c.max.msgsPerS)} msg/s (${f0((1 - ratio / 20) * 100)} % short of the target)`}`,
+    ]);
   }
   const stored = all.filter((r) => r.rows !== null);
   const lossless = stored.every((r) => r.rows === r.acked);
   checks.push(['zero loss: rows = acknowledged, every run with storage', lossless, stored.map((r) => `${r.target} ${r.rows ?? '?'}/${r.acked}`).join(', ')]);
-  if (c?.half) checks.push(['(c) p99 < 250 ms at half its max rate', c.half.p99 < 250, `p99 ${f1(c.half.p99)} ms (p50 ${f1(c.half.p50)} ms) at ${f0(c.half.msgsPerS)} msg/s acked of ${f0(c.half.offeredPerS)} offered`]);
+  if (c?.half)
+    checks.push([
+      '(c) p99 < 250 ms at half its max rate',
+      c.half.p99 < 250,
+      `p99 ${f1(c.half.p99)} ms (p50 ${f1(c.half.p50)} ms) at ${f0(c.half.msgsPerS)} msg/s acked of ${f0(c.half.offeredPerS)} offered`,
+    ]);
   return checks;
 }
 
@@ -229,9 +256,18 @@ function profileLines(prof: ProfileSummary, run: RunResult): string[] {
       ` The main thread was idle ${f1(idle)} % of the window; shares below are of its busy time. \`writev\` is socket output: PUBACKs` +
       ' to the devices and the PostgreSQL protocol.',
     '',
-    table(['Package / module', '% of busy time'], busy.slice(0, 10).map((m) => [`\`${m.module}\``, ofBusy(m.selfPct)])),
+    table(
+      ['Package / module', '% of busy time'],
+      busy.slice(0, 10).map((m) => [`\`${m.module}\``, ofBusy(m.selfPct)]),
+    ),
     '',
-    table(['Function (self time)', 'where', '% of busy time'], prof.functions.filter((f) => f.name !== '(idle)').slice(0, 12).map((f) => [`\`${f.name}\``, f.where ? `\`${f.where}\`` : '', ofBusy(f.selfPct)])),
+    table(
+      ['Function (self time)', 'where', '% of busy time'],
+      prof.functions
+        .filter((f) => f.name !== '(idle)')
+        .slice(0, 12)
+        .map((f) => [`\`${f.name}\``, f.where ? `\`${f.where}\`` : '', ofBusy(f.selfPct)]),
+    ),
   ];
 }
 
@@ -248,7 +284,7 @@ function reading(results: RunResult[], prof: { summary: ProfileSummary } | null)
   if (20 * b.max.msgsPerS > a.max.msgsPerS) {
     out.push(
       `(b) is faster than "one INSERT per message" suggests: ${f0(b.max.msgsPerS)} msg/s, because 10 pooled connections share PostgreSQL's group` +
-        ` commit. 20 × (b) = ${f0(20 * b.max.msgsPerS)} msg/s is ${(20 * b.max.msgsPerS / a.max.msgsPerS).toFixed(1)} × what bare aedes without any storage` +
+        ` commit. 20 × (b) = ${f0(20 * b.max.msgsPerS)} msg/s is ${((20 * b.max.msgsPerS) / a.max.msgsPerS).toFixed(1)} × what bare aedes without any storage` +
         ' reaches here, so the 20 × target cannot be met on this 2-core machine by any broker that stores its messages.',
     );
   }
@@ -261,17 +297,31 @@ function reading(results: RunResult[], prof: { summary: ProfileSummary } | null)
       ` against ${f0(aBrk)} µs in bare aedes; the load clients add about ${f0(cCli)} µs (${f0(aCli)} µs with (a)). Broker, database and load generator share` +
       ` the same two cores here, so even with perfect pipelining (c) could not exceed about 2 s / ${f0(cSvc + cDb + cCli)} µs ≈` +
       ` ${f0(2e6 / (cSvc + cDb + cCli))} msg/s on this machine, while (a) needs only ${f0(aBrk + aCli)} µs per message in all.` +
-      (idle !== undefined ? ` The service's main thread was also idle ${f0(idle)} % of the profiled window, waiting on commits (at most four batches in flight).` : ''),
+      (idle !== undefined
+        ? ` The service's main thread was also idle ${f0(idle)} % of the profiled window, waiting on commits (at most four batches in flight).`
+        : ''),
   );
   return ['', `Reading: ${out.join(' ')}`];
 }
 
-function report(results: RunResult[], all: RunResult[], prof: { summary: ProfileSummary; run: RunResult } | null, machine: string): { text: string; ok: boolean } {
+function report(
+  results: RunResult[],
+  all: RunResult[],
+  prof: { summary: ProfileSummary; run: RunResult } | null,
+  machine: string,
+): { text: string; ok: boolean } {
   const c = results.find((r) => r.target === 'service');
   const rows = results.map((r) => [
-    LABEL[r.target], f0(r.max.msgsPerS), r.rounds.length > 1 ? r.rounds.map(f0).join(', ') : '—', f1(r.max.p50), f1(r.max.p99),
-    r.rows === null ? 'n/a (no storage)' : `${r.rows} / ${r.acked}${r.rows === r.acked ? ' ✓' : ' ✗'}`, mib(r.peakRssBytes), pct(r.max.brokerCpu),
-    r.target === 'aedes' ? '—' : pct(r.max.dbCpu), pct(r.max.clientCpu),
+    LABEL[r.target],
+    f0(r.max.msgsPerS),
+    r.rounds.length > 1 ? r.rounds.map(f0).join(', ') : '—',
+    f1(r.max.p50),
+    f1(r.max.p99),
+    r.rows === null ? 'n/a (no storage)' : `${r.rows} / ${r.acked}${r.rows === r.acked ? ' ✓' : ' ✗'}`,
+    mib(r.peakRssBytes),
+    pct(r.max.brokerCpu),
+    r.target === 'aedes' ? '—' : pct(r.max.dbCpu),
+    pct(r.max.clientCpu),
   ]);
   const checks = targetChecks(results, all);
   const ok = checks.every(([, pass]) => pass);
@@ -287,14 +337,36 @@ function report(results: RunResult[], all: RunResult[], prof: { summary: Profile
       ' 127.0.0.1:5432 (no TimescaleDB on this machine), a scratch database per run. (b) uses a pool of 10 and one' +
       ' `INSERT … ON CONFLICT DO NOTHING` per message inside authorizePublish (before the PUBACK), into the same table shape.',
     '',
-    table(['Target', 'msg/s (max)', 'rounds', 'PUBACK p50 ms', 'p99 ms', 'rows / acked', 'peak RSS (broker process)', 'broker CPU', 'PostgreSQL CPU', 'load clients CPU'], rows),
+    table(
+      [
+        'Target',
+        'msg/s (max)',
+        'rounds',
+        'PUBACK p50 ms',
+        'p99 ms',
+        'rows / acked',
+        'peak RSS (broker process)',
+        'broker CPU',
+        'PostgreSQL CPU',
+        'load clients CPU',
+      ],
+      rows,
+    ),
     '',
     'CPU columns are shares of one core during the maximum-rate phase (the machine has two); PostgreSQL is every server' +
-      ' process on the machine, so other engineers\' queries are included.',
+      " process on the machine, so other engineers' queries are included.",
     '',
-    ...(c?.half ? [`(c) at half its best maximum rate (open loop, ${f0(c.half.offeredPerS)} msg/s offered): ${f0(c.half.msgsPerS)} msg/s acknowledged, PUBACK p50 ${f1(c.half.p50)} ms, p99 ${f1(c.half.p99)} ms.`, ''] : []),
+    ...(c?.half
+      ? [
+          `(c) at half its best maximum rate (open loop, ${f0(c.half.offeredPerS)} msg/s offered): ${f0(c.half.msgsPerS)} msg/s acknowledged, PUBACK p50 ${f1(c.half.p50)} ms, p99 ${f1(c.half.p99)} ms.`,
+          '',
+        ]
+      : []),
     ...all.filter((r) => r.note).flatMap((r) => [`Note (${r.target}): ${r.note}.`, '']),
-    table(['Target', 'Met', 'Result'], checks.map(([name, pass, detail]) => [name, pass ? 'yes' : '**no**', detail])),
+    table(
+      ['Target', 'Met', 'Result'],
+      checks.map(([name, pass, detail]) => [name, pass ? 'yes' : '**no**', detail]),
+    ),
     ...reading(results, prof),
     ...(prof ? profileLines(prof.summary, prof.run) : []),
   ];
@@ -306,8 +378,11 @@ async function only(target: Target): Promise<void> {
   const rate = argv.rate ? Number(argv.rate) : undefined;
   for (let i = 1; i <= ROUNDS; i++) {
     const r = await run(target, { fixedRate: rate });
-    const us = (p: Phase): string => `service ${f0((p.brokerCpu * 1e6) / Math.max(1, p.msgsPerS))} µs, PostgreSQL ${f0((p.dbCpu * 1e6) / Math.max(1, p.msgsPerS))} µs`;
-    console.log(`  CPU per message at max rate: ${us(r.max)}${r.half ? `; at ${f0(r.half.msgsPerS)} msg/s (open loop): ${us(r.half)}, p50 ${f1(r.half.p50)} ms, p99 ${f1(r.half.p99)} ms` : ''}`);
+    const us = (p: Phase): string =>
+      `service ${f0((p.brokerCpu * 1e6) / Math.max(1, p.msgsPerS))} µs, PostgreSQL ${f0((p.dbCpu * 1e6) / Math.max(1, p.msgsPerS))} µs`;
+    console.log(
+      `  CPU per message at max rate: ${us(r.max)}${r.half ? `; at ${f0(r.half.msgsPerS)} msg/s (open loop): ${us(r.half)}, p50 ${f1(r.half.p50)} ms, p99 ${f1(r.half.p99)} ms` : ''}`,
+    );
   }
   if (!argv.profile) return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sw-bench-prof-'));

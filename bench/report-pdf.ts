@@ -17,22 +17,61 @@ import { reportHtml } from '../services/health/indicators/report-render.ts';
 
 const RUNS = 3;
 const CHROMIUM = process.env.SW_REPORT_CHROMIUM_PATH ?? '/usr/bin/chromium';
-const empty: ScopeFacts = { devices: [], uptime: new Map(), recentUp: new Map(), recentDays: 7, counters: new Map(), gauges: new Map(), playLogs: [], repairs: [], faults: [], groups: [], servedAvailability: 90 };
+const empty: ScopeFacts = {
+  devices: [],
+  uptime: new Map(),
+  recentUp: new Map(),
+  recentDays: 7,
+  counters: new Map(),
+  gauges: new Map(),
+  playLogs: [],
+  repairs: [],
+  faults: [],
+  groups: [],
+  servedAvailability: 90,
+};
 
 function report(groups: number): IndicatorReport {
   const withValues = (ward: boolean) => scopeFigures(empty, { ward }).map((f, i) => ({ ...f, value: f.value ?? (i * 7.31) % 100 }));
   return {
     ward: { code: '22330', name: 'Phường Phước Long' },
-    period: { code: '2026-H1', type: 'half', label: { vi: 'Sáu tháng đầu năm 2026 (25/12/2025 – 29/06/2026)', en: 'First half of 2026' }, from: '', to: '', firstDay: '2025-12-25', lastDay: '2026-06-29' },
-    generatedAt: '2026-06-20T03:00:00Z', asOf: '2026-06-21T17:00:00Z', cutoffDay: '2026-06-20', complete: true,
+    period: {
+      code: '2026-H1',
+      type: 'half',
+      label: { vi: 'Sáu tháng đầu năm 2026 (25/12/2025 – 29/06/2026)', en: 'First half of 2026' },
+      from: '',
+      to: '',
+      firstDay: '2025-12-25',
+      lastDay: '2026-06-29',
+    },
+    generatedAt: '2026-06-20T03:00:00Z',
+    asOf: '2026-06-21T17:00:00Z',
+    cutoffDay: '2026-06-20',
+    complete: true,
     figures: withValues(true),
     groups: Array.from({ length: groups }, (_, i) => ({ id: `tdp-${i + 1}`, name: `Tổ dân phố ${i + 1}`, figures: withValues(false) })),
     emergencies: { available: true, items: [] },
-    charts: { availability: [], energyByMonth: ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'].map((month, i) => ({ month, usedKWh: 900 + 40 * i, savedKWh: 400 + 10 * i })) },
+    charts: {
+      availability: [],
+      energyByMonth: ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'].map((month, i) => ({
+        month,
+        usedKWh: 900 + 40 * i,
+        savedKWh: 400 + 10 * i,
+      })),
+    },
   };
 }
 
-const header = { parentBody: 'Ủy ban nhân dân phường Phước Long', issuer: 'Phòng Kinh tế, Hạ tầng và Đô thị', issuerAbbr: 'KTHTĐT', place: 'Phường Phước Long', signerTitle: ['TRƯỞNG PHÒNG'], signerName: 'Nguyễn Văn A', recipients: ['Ban Chỉ đạo phường', 'Lưu: VT'], timeZone: 'Asia/Ho_Chi_Minh' };
+const header = {
+  parentBody: 'Ủy ban nhân dân phường Phước Long',
+  issuer: 'Phòng Kinh tế, Hạ tầng và Đô thị',
+  issuerAbbr: 'KTHTĐT',
+  place: 'Phường Phước Long',
+  signerTitle: ['TRƯỞNG PHÒNG'],
+  signerName: 'Nguyễn Văn A',
+  recipients: ['Ban Chỉ đạo phường', 'Lưu: VT'],
+  timeZone: 'Asia/Ho_Chi_Minh',
+};
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const pdf = new PdfRenderer({ chromiumPath: CHROMIUM, timeoutMs: 120_000 });
@@ -62,5 +101,12 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(['| residential groups | HTML ms (median) | PDF ms incl. Chromium start (median) | pages | PDF KiB |', '|---|---|---|---|---|', ...rows].join('\n'));
-console.log(`\n${RUNS} runs per size. Machine: ${os.cpus().length} CPUs, Node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+console.log(
+  ['| residential groups | HTML ms (median) | PDF ms incl. Chromium start (median) | pages | PDF KiB |', '|---|---|---|---|---|', ...rows].join('\n'),
+);
+console.log(
+  `\n${RUNS} runs per size. Machine: ${os.cpus().length} CPUs, Node ${process.version}; load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+);

@@ -49,7 +49,14 @@ async function openDb(): Promise<{ db: Db; label: string; drop: () => Promise<vo
       const s = await createScratchDatabase(process.env.SW_BENCH_PG_URL ?? PG_ADMIN_URL);
       const db = await openPg({ url: s.url, poolSize: 4, log });
       const v = await db.query<{ v: string }>(`SELECT split_part(version(), ' on ', 1) AS v`);
-      return { db, label: `${v.rows[0]?.v ?? 'PostgreSQL'} (${db.flavour}, local server)`, drop: async () => { await db.close(); await s.drop(); } };
+      return {
+        db,
+        label: `${v.rows[0]?.v ?? 'PostgreSQL'} (${db.flavour}, local server)`,
+        drop: async () => {
+          await db.close();
+          await s.drop();
+        },
+      };
     } catch (err) {
       console.warn(`PostgreSQL unreachable (${(err as Error).message}); using the embedded database`);
     }
@@ -66,15 +73,22 @@ async function load(db: Db, start: number, end: number): Promise<{ events: numbe
   await db.query(`INSERT INTO zones (id, name, kind, ward_code) SELECT g, g, 'residential_group', '22330' FROM unnest($1::text[]) g`, [groups]);
   await db.query(
     `INSERT INTO devices (id, kind, name, ward_code, group_id, installed_at) SELECT * FROM unnest($1::text[], $2::text[], $1::text[], $3::text[], $4::text[], $5::timestamptz[])`,
-    [ids, ids.map((_, i) => KINDS[i % KINDS.length]), ids.map(() => '22330'), ids.map((_, i) => groups[i % groups.length]), ids.map((_, i) => (i % 10 === 0 ? new Date(start + 30 * 86400_000) : new Date(start - 86400_000)).toISOString())],
+    [
+      ids,
+      ids.map((_, i) => KINDS[i % KINDS.length]),
+      ids.map(() => '22330'),
+      ids.map((_, i) => groups[i % groups.length]),
+      ids.map((_, i) => (i % 10 === 0 ? new Date(start + 30 * 86400_000) : new Date(start - 86400_000)).toISOString()),
+    ],
   );
   let events = 0;
   let batch: { t: number; id: string; on: boolean }[] = [];
   const flush = async (): Promise<void> => {
     if (!batch.length) return;
-    await db.query(`INSERT INTO status_events (time, device_id, online, reason) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::boolean[], $4::text[])`, [
-      batch.map((e) => new Date(e.t).toISOString()), batch.map((e) => e.id), batch.map((e) => e.on), batch.map(() => 'bench'),
-    ]);
+    await db.query(
+      `INSERT INTO status_events (time, device_id, online, reason) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::boolean[], $4::text[])`,
+      [batch.map((e) => new Date(e.t).toISOString()), batch.map((e) => e.id), batch.map((e) => e.on), batch.map(() => 'bench')],
+    );
     events += batch.length;
     batch = [];
   };
@@ -96,11 +110,17 @@ async function load(db: Db, start: number, end: number): Promise<{ events: numbe
   // A monthly 2-hour ward-wide window and 60 per-device windows.
   let windows = 0;
   for (let d = 15; d < DAYS; d += 30, windows++) {
-    await db.query(`INSERT INTO maintenance_windows (title, scope_type, scope_id, starts_at, ends_at, created_by) VALUES ('ward', 'ward', '22330', $1, $2, 'bench')`, [new Date(start + d * 86400_000), new Date(start + d * 86400_000 + 7200_000)]);
+    await db.query(
+      `INSERT INTO maintenance_windows (title, scope_type, scope_id, starts_at, ends_at, created_by) VALUES ('ward', 'ward', '22330', $1, $2, 'bench')`,
+      [new Date(start + d * 86400_000), new Date(start + d * 86400_000 + 7200_000)],
+    );
   }
   for (let i = 0; i < 60; i++, windows++) {
     const s = start + Math.floor(r() * DAYS) * 86400_000 + 3600_000;
-    await db.query(`INSERT INTO maintenance_windows (title, scope_type, scope_id, starts_at, ends_at, created_by) VALUES ('dev', 'device', $1, $2, $3, 'bench')`, [ids[i * 50], new Date(s), new Date(s + 6 * 3600_000)]);
+    await db.query(
+      `INSERT INTO maintenance_windows (title, scope_type, scope_id, starts_at, ends_at, created_by) VALUES ('dev', 'device', $1, $2, $3, 'bench')`,
+      [ids[i * 50], new Date(s), new Date(s + 6 * 3600_000)],
+    );
   }
   await db.query('ANALYZE');
   return { events, windows };
@@ -127,7 +147,9 @@ function totalOf(m: Map<string, UptimeTotals>): UptimeTotals {
 }
 
 function machine(): string {
-  const cpu = existsSync('/proc/cpuinfo') ? (/model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model) : os.cpus()[0]?.model;
+  const cpu = existsSync('/proc/cpuinfo')
+    ? (/model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model)
+    : os.cpus()[0]?.model;
   return `${os.availableParallelism()} CPUs (nproc), ${cpu ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
@@ -152,7 +174,9 @@ async function main(): Promise<void> {
     const today = floorDay(Date.now(), TZ);
     const start = dayStart(addDays(localDay(today, TZ), -DAYS), TZ);
     const loaded = await timed(() => load(db, start, Date.now()));
-    console.log(`loaded ${DEVICES} devices, ${loaded.value.events} status events, ${loaded.value.windows} maintenance windows in ${(loaded.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `loaded ${DEVICES} devices, ${loaded.value.events} status events, ${loaded.value.windows} maintenance windows in ${(loaded.ms / 1000).toFixed(1)} s`,
+    );
     // With the service-run table (issue 10), as the health module builds it: the bench has no runs, so no gaps.
     const uptime = new UptimeService({ repo: new UptimeRepository(db), timezone: TZ, log: silentLogger(), graceMs: 0, runs: new ServiceRunRepository(db) });
     const build = await timed(() => uptime.refresh());
@@ -172,18 +196,24 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) raw.push(await timed(() => uptime.perDevice(devices, window, { rollups: false })));
     const a = totalOf(rolled[0]?.value ?? new Map());
     const b = totalOf(raw[0]?.value ?? new Map());
-    const agree = Math.abs(a.upS - b.upS) < 1e-3 * DEVICES && Math.abs(a.downS - b.downS) < 1e-3 * DEVICES && Math.abs(a.maintenanceS - b.maintenanceS) < 1e-3 * DEVICES;
+    const agree =
+      Math.abs(a.upS - b.upS) < 1e-3 * DEVICES && Math.abs(a.downS - b.downS) < 1e-3 * DEVICES && Math.abs(a.maintenanceS - b.maintenanceS) < 1e-3 * DEVICES;
     const rm = median(rolled.map((x) => x.ms));
     const gm = median(raggedRuns.map((x) => x.ms));
     const wm = median(raw.map((x) => x.ms));
     const avail = (a.upS / (a.upS + a.downS)) * 100;
     const verdict = rm < 200 && wm / rm >= 20 ? 'target met' : 'TARGET MISSED';
-    console.log(`rollups ${rm.toFixed(1)} ms (unaligned window ${gm.toFixed(1)} ms), raw ${wm.toFixed(0)} ms, ${(wm / rm).toFixed(0)}× — ${verdict}; results agree: ${agree}`);
+    console.log(
+      `rollups ${rm.toFixed(1)} ms (unaligned window ${gm.toFixed(1)} ms), raw ${wm.toFixed(0)} ms, ${(wm / rm).toFixed(0)}× — ${verdict}; results agree: ${agree}`,
+    );
     const section = `## Uptime from rollups
 
 Command: \`npm run bench:uptime\` (bench/uptime.ts). Run on ${new Date().toISOString().slice(0, 10)}.
 
-- Machine: ${machine()}. Shared with other engineers' test runs while measuring: load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) at the end of the run.
+- Machine: ${machine()}. Shared with other engineers' test runs while measuring: load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')} (1/5/15 min) at the end of the run.
 - Database: ${label}.
 - Data: ${DEVICES} devices (one ward), ${DAYS} days of status history: ${loaded.value.events.toLocaleString('en')} status events
   (outages every ~3 days lasting ~2 h, exponential), ${loaded.value.windows} planned maintenance windows, 10 % of devices installed a month in.

@@ -29,8 +29,12 @@ const PREFIX = 'ward';
 
 const { values: argv } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '10' }, interval: { type: 'string', default: '15' }, lights: { type: 'string', default: '3000' },
-    aps: { type: 'string', default: '60' }, speakers: { type: 'string', default: '30' }, 'no-write': { type: 'boolean', default: false },
+    minutes: { type: 'string', default: '10' },
+    interval: { type: 'string', default: '15' },
+    lights: { type: 'string', default: '3000' },
+    aps: { type: 'string', default: '60' },
+    speakers: { type: 'string', default: '30' },
+    'no-write': { type: 'boolean', default: false },
   },
 });
 const MINUTES = Number(argv.minutes);
@@ -38,8 +42,13 @@ const INTERVAL_MS = Number(argv.interval) * 1000;
 
 /** Faults injected at the start (a ward's bad day), and one cleared later to show a fault ending. */
 const FAULTS: [FleetFault, { count: number } | { fraction: number }][] = [
-  ['lamp-failure', { fraction: 0.01 }], ['day-burner', { fraction: 0.005 }], ['supply-loss', { count: 10 }], ['flapping', { count: 20 }],
-  ['silent-death', { count: 5 }], ['clock-skew', { count: 5 }], ['garbage', { count: 5 }],
+  ['lamp-failure', { fraction: 0.01 }],
+  ['day-burner', { fraction: 0.005 }],
+  ['supply-loss', { count: 10 }],
+  ['flapping', { count: 20 }],
+  ['silent-death', { count: 5 }],
+  ['clock-skew', { count: 5 }],
+  ['garbage', { count: 5 }],
 ];
 
 async function freePort(): Promise<number> {
@@ -51,17 +60,30 @@ async function freePort(): Promise<number> {
 }
 
 /** The service as deployed: its own process, the real entry point, configured by environment. */
-async function startService(dbUrl: string, dir: string): Promise<{ pid: number; http: string; mqtt: string; password: string; stop: () => Promise<void>; log: string }> {
+async function startService(
+  dbUrl: string,
+  dir: string,
+): Promise<{ pid: number; http: string; mqtt: string; password: string; stop: () => Promise<void>; log: string }> {
   const [http, mqtt] = [await freePort(), await freePort()];
   const password = randomBytes(12).toString('base64url');
   const log = path.join(dir, 'service.log');
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env, SW_DATABASE_URL: dbUrl, SW_DATA_DIR: path.join(dir, 'data'), SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: String(http),
-      SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: String(mqtt), SW_ADMIN_PASSWORD: password, SW_LOG_LEVEL: 'warn',
+      ...process.env,
+      SW_DATABASE_URL: dbUrl,
+      SW_DATA_DIR: path.join(dir, 'data'),
+      SW_HTTP_HOST: '127.0.0.1',
+      SW_HTTP_PORT: String(http),
+      SW_MQTT_HOST: '127.0.0.1',
+      SW_MQTT_PORT: String(mqtt),
+      SW_ADMIN_PASSWORD: password,
+      SW_LOG_LEVEL: 'warn',
       // A real ward's devices connect from thousands of addresses; here all come from 127.0.0.1.
-      SW_MQTT_CONNECT_RATE: '2000', SW_MQTT_CONNECT_BURST: '5000', SW_MQTT_PENDING_PER_ADDRESS: '5000', SW_MQTT_PENDING_TOTAL: '5000',
+      SW_MQTT_CONNECT_RATE: '2000',
+      SW_MQTT_CONNECT_BURST: '5000',
+      SW_MQTT_PENDING_PER_ADDRESS: '5000',
+      SW_MQTT_PENDING_TOTAL: '5000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,13 +94,20 @@ async function startService(dbUrl: string, dir: string): Promise<{ pid: number; 
   const base = `http://127.0.0.1:${http}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the service exited at start; see ${log}:\n${readFileSync(log, 'utf8').slice(-2000)}`);
-    const ok = await fetch(`${base}/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (i > 240) throw new Error('the service did not become ready within 2 minutes');
     await new Promise((r) => setTimeout(r, 500));
   }
   return {
-    pid: child.pid ?? 0, http: base, mqtt: `mqtt://127.0.0.1:${mqtt}`, password, log,
+    pid: child.pid ?? 0,
+    http: base,
+    mqtt: `mqtt://127.0.0.1:${mqtt}`,
+    password,
+    log,
     stop: async () => {
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
@@ -92,7 +121,11 @@ async function metricsText(http: string, token: string): Promise<string> {
 }
 
 async function login(http: string, password: string): Promise<string> {
-  const r = await fetch(`${http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+  const r = await fetch(`${http}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
   return ((await r.json()) as { token: string }).token;
 }
 
@@ -106,8 +139,22 @@ async function drained(http: string, token: string): Promise<string> {
   }
 }
 
-function report(o: { machine: string; snap: RunSnapshot; checks: WardCheck[]; ok: boolean; peak: number; errors: string[]; minutes: number; devices: number; provisionS: number }): string {
-  const table = ['| Check | Expected | Found | OK |', '| --- | --- | --- | --- |', ...o.checks.map((c) => `| ${c.name} | ${c.expected} | ${c.found} | ${c.ok ? 'yes' : '**no**'} |`)];
+function report(o: {
+  machine: string;
+  snap: RunSnapshot;
+  checks: WardCheck[];
+  ok: boolean;
+  peak: number;
+  errors: string[];
+  minutes: number;
+  devices: number;
+  provisionS: number;
+}): string {
+  const table = [
+    '| Check | Expected | Found | OK |',
+    '| --- | --- | --- | --- |',
+    ...o.checks.map((c) => `| ${c.name} | ${c.expected} | ${c.found} | ${c.ok ? 'yes' : '**no**'} |`),
+  ];
   return [
     `Command: \`npm run soak:ward -- --minutes ${o.minutes} --interval ${INTERVAL_MS / 1000} --lights ${argv.lights} --aps ${argv.aps} --speakers ${argv.speakers}\``,
     '',
@@ -123,7 +170,14 @@ function report(o: { machine: string; snap: RunSnapshot; checks: WardCheck[]; ok
     '',
     ...table,
     '',
-    `Service peak RSS ${mib(o.peak)}.${o.errors.length ? ` Service errors logged (${o.errors.length}): ${[...new Set(o.errors)].slice(0, 5).map((e) => `\`${e}\``).join(', ')}.` : ' No errors in the service log.'}`,
+    `Service peak RSS ${mib(o.peak)}.${
+      o.errors.length
+        ? ` Service errors logged (${o.errors.length}): ${[...new Set(o.errors)]
+            .slice(0, 5)
+            .map((e) => `\`${e}\``)
+            .join(', ')}.`
+        : ' No errors in the service log.'
+    }`,
   ].join('\n');
 }
 
@@ -161,7 +215,10 @@ async function main(): Promise<void> {
     const metrics = await drained(svc.http, token);
     const checks = await compareWard({ dbUrl: db.url, prefix: PREFIX, snap, run, metrics, lampFailures, silent, faultsAt, stoppedAt });
     ok = checks.every((c) => c.ok);
-    const errors = readFileSync(svc.log, 'utf8').split('\n').filter((l) => l.includes('"level":50')).map((l) => (JSON.parse(l) as { msg?: string; err?: string }).err ?? '?');
+    const errors = readFileSync(svc.log, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"level":50'))
+      .map((l) => (JSON.parse(l) as { msg?: string; err?: string }).err ?? '?');
     const text = report({ machine, snap, checks, ok, peak: peakRss(svc.pid), errors, minutes: MINUTES, devices: specs.length, provisionS });
     console.log(`\n${text}\n`);
     if (!argv['no-write']) {

@@ -10,9 +10,10 @@ const plainMode = env.SW_PLAIN_LISTENERS ?? 'auto';
 const plainOn = plainMode === 'on' || (plainMode === 'auto' && (env.NODE_ENV !== 'production' || env.SW_HTTP_PORT !== undefined));
 const httpPort = plainOn ? Number(env.SW_HTTP_PORT ?? 8080) : -1;
 // With plain HTTP switched off (-1), ask the HTTPS listener; its certificate names the public host, not 127.0.0.1.
-const target = httpPort > 0
-  ? { lib: http, port: httpPort, rejectUnauthorized: undefined }
-  : { lib: https, port: Number(env.SW_HTTPS_PORT ?? 8443), rejectUnauthorized: false };
+const target =
+  httpPort > 0
+    ? { lib: http, port: httpPort, rejectUnauthorized: undefined }
+    : { lib: https, port: Number(env.SW_HTTPS_PORT ?? 8443), rejectUnauthorized: false };
 
 const req = target.lib.get(
   { host: local(env.SW_HTTP_HOST), port: target.port, path: '/ready', timeout: 4000, rejectUnauthorized: target.rejectUnauthorized },

@@ -4,7 +4,21 @@ import { streetlight } from './streetlight/index.ts';
 import type { DeviceKind } from './types.ts';
 import { wifiAp } from './wifi-ap/index.ts';
 
-export type { DeviceKind, KindUi, CommandUi, Text, MetricSpec, EventSpec, CommandSpec, HealthSpec, Capabilities, LightingCapability, BroadcastCapability, SessionCapability, NgsiSpec } from './types.ts';
+export type {
+  DeviceKind,
+  KindUi,
+  CommandUi,
+  Text,
+  MetricSpec,
+  EventSpec,
+  CommandSpec,
+  HealthSpec,
+  Capabilities,
+  LightingCapability,
+  BroadcastCapability,
+  SessionCapability,
+  NgsiSpec,
+} from './types.ts';
 
 /** Every device kind the backend knows. Adding a kind = one folder + one line here. */
 export const DEVICE_KINDS: readonly DeviceKind[] = [streetlight, wifiAp, camera, speaker];

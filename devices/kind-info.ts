@@ -77,14 +77,25 @@ export function kindInfo(k: DeviceKind): KindInfo {
         return [n, { ...m, values: 'values' in m ? [...m.values] : undefined, label: ui.telemetry[n] ?? fallback(n), ...(valueLabels ? { valueLabels } : {}) }];
       }),
     ),
-    events: Object.fromEntries(Object.entries(k.events).map(([n, { personal, ...e }]) => [n, { ...e, ...(personal ? { personal: [...personal] } : {}), label: ui.events[n] ?? fallback(n) }])),
+    events: Object.fromEntries(
+      Object.entries(k.events).map(([n, { personal, ...e }]) => [
+        n,
+        { ...e, ...(personal ? { personal: [...personal] } : {}), label: ui.events[n] ?? fallback(n) },
+      ]),
+    ),
     commands: Object.fromEntries(
       Object.entries(k.commands).map(([n, c]) => {
         const cu = ui.commands[n];
-        return [n, { doc: c.doc, label: cu?.label ?? fallback(n), params: c.params, paramLabels: cu?.params ?? {}, form: cu?.form ?? true, ackTimeoutS: c.ackTimeoutS }];
+        return [
+          n,
+          { doc: c.doc, label: cu?.label ?? fallback(n), params: c.params, paramLabels: cu?.params ?? {}, form: cu?.form ?? true, ackTimeoutS: c.ackTimeoutS },
+        ];
       }),
     ),
-    capabilities: { ...(k.capabilities?.lighting ? { lighting: k.capabilities.lighting } : {}), ...(k.capabilities?.broadcast ? { broadcast: k.capabilities.broadcast } : {}) },
+    capabilities: {
+      ...(k.capabilities?.lighting ? { lighting: k.capabilities.lighting } : {}),
+      ...(k.capabilities?.broadcast ? { broadcast: k.capabilities.broadcast } : {}),
+    },
     health: k.health,
     alarms: Object.fromEntries(Object.entries(k.alarms ?? {}).map(([n, a]) => [n, { label: a.label, severity: a.severity, trigger: a.trigger.type }])),
   };

@@ -84,7 +84,11 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
   await cluster?.start();
 
   const deviceRepo = new DeviceRepository(db);
-  const devices = new DeviceService(deviceRepo, key, wards, { credentialCache: new CredentialCache(config.authCacheDevices), metrics, log: log.child({ module: 'registry' }) });
+  const devices = new DeviceService(deviceRepo, key, wards, {
+    credentialCache: new CredentialCache(config.authCacheDevices),
+    metrics,
+    log: log.child({ module: 'registry' }),
+  });
   const auth = new AuthService(new AuthRepository(db), config.tokenTtlHours, log, config.security);
   const firstAdmin = await auth.bootstrapAdmin(config.admin.username, config.admin.password);
   const reads = new TelemetryRepository(db, config.ward.timezone);
@@ -145,7 +149,9 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
     sink: cluster ? cluster.wrapSink(ingest) : ingest,
     fallbackWhenBusy: config.defaulted.includes('SW_MQTT_PORT'),
     ...(cluster ? { cluster: cluster.broker } : {}),
-    ...(tls ? { tls: { context: tls, port: config.mqtt.tlsPort, wssPort: config.mqtt.wssPort, fallbackWhenBusy: config.defaulted.includes('SW_MQTT_TLS_PORT') } } : {}),
+    ...(tls
+      ? { tls: { context: tls, port: config.mqtt.tlsPort, wssPort: config.mqtt.wssPort, fallbackWhenBusy: config.defaulted.includes('SW_MQTT_TLS_PORT') } }
+      : {}),
   });
   if (cluster) cluster.isLocal = (id) => broker.isConnected(id);
   await broker.start();
@@ -154,8 +160,23 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
 
   // Feature modules: built after the broker (they may send commands), routes mounted with the core's, started last.
   const ctx: ModuleContext = {
-    config, log, db, metrics, serviceKey: key, broker, ingest, auth, devices, deviceRepo, zones, wards, reads, audit,
-    events: new EventEmitter<ModuleEventMap>(), shared: new Map(), jobs: cluster?.jobs ?? SOLO_JOBS,
+    config,
+    log,
+    db,
+    metrics,
+    serviceKey: key,
+    broker,
+    ingest,
+    auth,
+    devices,
+    deviceRepo,
+    zones,
+    wards,
+    reads,
+    audit,
+    events: new EventEmitter<ModuleEventMap>(),
+    shared: new Map(),
+    jobs: cluster?.jobs ?? SOLO_JOBS,
   };
   ctx.events.setMaxListeners(50);
   // Durable device data, for modules: `ingest.batch` (Batch), `ingest.ack` (CommandAck), `device.status` per status row.

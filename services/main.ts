@@ -20,31 +20,43 @@ async function main(): Promise<void> {
   }
   // The banner waits for the start-up log lines to stop, so the generated password is the last thing on the screen.
   let lastLogAt = Date.now();
-  const log = createLogger({ level: config.logLevel, destination: { write: (line: string) => { lastLogAt = Date.now(); process.stdout.write(line); } } });
+  const log = createLogger({
+    level: config.logLevel,
+    destination: {
+      write: (line: string) => {
+        lastLogAt = Date.now();
+        process.stdout.write(line);
+      },
+    },
+  });
   const app = await startApp(config, log);
   // `npm start -- --demo`: a simulated ward on top of the real service (simulators/demo.ts).
   const demo = process.argv.slice(2).includes('--demo') ? await (await import('../simulators/demo.ts')).startDemo(app) : null;
   await waitForQuiet(() => lastLogAt, { quietMs: 750, maxMs: 5000 });
-  console.log(startBanner({
-    database: app.db.description,
-    urls: app.urls(),
-    firstAdmin: app.firstAdmin,
-    selfSignedCert: app.tls?.files.selfSigned ? app.tls.files.certFile : null,
-    demo: demo ? `${demo.devices} simulated MQTT devices and ${demo.cameras} cameras reporting (stop with Ctrl-C)` : null,
-  }));
+  console.log(
+    startBanner({
+      database: app.db.description,
+      urls: app.urls(),
+      firstAdmin: app.firstAdmin,
+      selfSignedCert: app.tls?.files.selfSigned ? app.tls.files.certFile : null,
+      demo: demo ? `${demo.devices} simulated MQTT devices and ${demo.cameras} cameras reporting (stop with Ctrl-C)` : null,
+    }),
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    (demo ? demo.stop() : Promise.resolve()).then(() => app.stop()).then(
-      () => process.exit(0),
-      (err: Error) => {
-        log.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
+    (demo ? demo.stop() : Promise.resolve())
+      .then(() => app.stop())
+      .then(
+        () => process.exit(0),
+        (err: Error) => {
+          log.error({ err }, 'unclean stop');
+          process.exit(1);
+        },
+      );
   };
   // SIGHUP: new TLS certificate and key from the same files, without dropping a connection (README "Security").
   process.on('SIGHUP', () => {

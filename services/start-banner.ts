@@ -25,10 +25,7 @@ export function startBanner(f: BannerFacts): string {
   if (f.firstAdmin) {
     lines.push(`First administrator: ${f.firstAdmin.username}`);
     if (f.firstAdmin.password) {
-      lines.push(
-        `Password (shown once, change it): ${f.firstAdmin.password}`,
-        'Mật khẩu quản trị chỉ hiện một lần: hãy lưu lại và đổi sau khi đăng nhập.',
-      );
+      lines.push(`Password (shown once, change it): ${f.firstAdmin.password}`, 'Mật khẩu quản trị chỉ hiện một lần: hãy lưu lại và đổi sau khi đăng nhập.');
     } else lines.push('Password: the one set in SW_ADMIN_PASSWORD');
   } else {
     lines.push('Log in: POST /api/v1/auth/login with an existing user');

@@ -24,7 +24,10 @@ async function credentials(o: CliOptions): Promise<FleetDeviceSpec[]> {
     if (Object.keys(o.counts).length === 0) return file.devices;
     const plan = planDevices(o.counts, o.prefix);
     const missing = plan.filter((p) => !known.has(p.deviceId));
-    if (missing.length) throw new UsageError(`${o.creds ?? ''} lacks ${missing.length} of the devices asked for (e.g. ${missing[0]?.deviceId ?? ''}): add --api to provision them`);
+    if (missing.length)
+      throw new UsageError(
+        `${o.creds ?? ''} lacks ${missing.length} of the devices asked for (e.g. ${missing[0]?.deviceId ?? ''}): add --api to provision them`,
+      );
     return plan.map((p) => known.get(p.deviceId) as FleetDeviceSpec);
   }
   const api = new ApiClient(o.api);
@@ -67,12 +70,22 @@ async function main(): Promise<number> {
   if (specs.length === 0) throw new UsageError('no devices to run');
   const cameras = await startCameras(o);
   const run = new FleetRun({
-    brokerUrl: o.broker, devices: specs, intervalMs: o.intervalMs, concurrency: o.concurrency, flapEveryMs: o.flapEveryMs,
-    flapOfflineMs: o.flapOfflineMs, flapProgram: o.flapProgram, garbageEveryMs: o.garbageEveryMs, skewMs: o.skewMs, log,
+    brokerUrl: o.broker,
+    devices: specs,
+    intervalMs: o.intervalMs,
+    concurrency: o.concurrency,
+    flapEveryMs: o.flapEveryMs,
+    flapOfflineMs: o.flapOfflineMs,
+    flapProgram: o.flapProgram,
+    garbageEveryMs: o.garbageEveryMs,
+    skewMs: o.skewMs,
+    log,
   });
   log(`connecting ${specs.length} devices to ${o.broker}…`);
   const started = await run.start();
-  log(`${started.connected}/${specs.length} connected${started.failed.length ? `; first failure: ${started.failed[0]?.deviceId ?? ''}: ${started.failed[0]?.error ?? ''}` : ''}`);
+  log(
+    `${started.connected}/${specs.length} connected${started.failed.length ? `; first failure: ${started.failed[0]?.deviceId ?? ''}: ${started.failed[0]?.error ?? ''}` : ''}`,
+  );
   for (const f of o.faults) {
     const r = await run.inject(f.fault, f.amount);
     log(`fault ${f.fault}: ${r.devices.length} devices${r.failed.length ? `, ${r.failed.length} could not be given it` : ''}`);

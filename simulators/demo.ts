@@ -34,7 +34,8 @@ const CAMERA_PASSWORD = 'Demo-Cam3ra!';
 
 async function ensureZones(app: App, plan: DemoWardPlan): Promise<void> {
   for (const z of plan.zones) {
-    if (!(await app.ctx.zones.get(z.id))) await app.ctx.zones.create({ id: z.id, name: z.name, kind: 'residential_group', wardCode: plan.wardCode, parentId: null });
+    if (!(await app.ctx.zones.get(z.id)))
+      await app.ctx.zones.create({ id: z.id, name: z.name, kind: 'residential_group', wardCode: plan.wardCode, parentId: null });
   }
 }
 
@@ -52,7 +53,20 @@ async function ensureDevices(app: App, plan: DemoWardPlan, credsFile: string): P
     }
     const secret = exists
       ? (await app.devices.rotate(d.deviceId)).password
-      : (await app.devices.provision({ id: d.deviceId, kind: d.kind, name: d.name, wardCode: plan.wardCode, groupId: d.groupId, lat: d.lat, lon: d.lon, address: d.address, asset: d.asset, tags: ['demo'] })).credentials.password;
+      : (
+          await app.devices.provision({
+            id: d.deviceId,
+            kind: d.kind,
+            name: d.name,
+            wardCode: plan.wardCode,
+            groupId: d.groupId,
+            lat: d.lat,
+            lon: d.lon,
+            address: d.address,
+            asset: d.asset,
+            tags: ['demo'],
+          })
+        ).credentials.password;
     if (!exists) created++;
     specs.push({ deviceId: d.deviceId, kind: d.kind, secret });
   }
@@ -68,7 +82,13 @@ async function startCameras(app: App, plan: DemoWardPlan): Promise<CameraFleet |
     log.info('demo cameras skipped: this build has no POST /api/v1/cameras route');
     return null;
   }
-  const fleet = await startCameraFleet({ count: plan.cameras.length, username: CAMERA_USER, password: CAMERA_PASSWORD, discoveryPort: null, namePrefix: 'Demo high-mast' });
+  const fleet = await startCameraFleet({
+    count: plan.cameras.length,
+    username: CAMERA_USER,
+    password: CAMERA_PASSWORD,
+    discoveryPort: null,
+    namePrefix: 'Demo high-mast',
+  });
   // Machine tokens have an owner: the first enabled administrator issues the short-lived setup token.
   const admin = (await app.auth.listUsers()).find((u) => u.role === 'admin' && !u.disabled);
   if (!admin) {
@@ -84,7 +104,16 @@ async function startCameras(app: App, plan: DemoWardPlan): Promise<CameraFleet |
   try {
     for (const [i, c] of plan.cameras.entries()) {
       const connection = { address: fleet.cameras[i]?.xaddr ?? '', username: CAMERA_USER, password: CAMERA_PASSWORD };
-      let r = await call('POST', '/api/v1/cameras', { id: c.id, name: c.name, connection, wardCode: plan.wardCode, groupId: c.groupId, lat: c.lat, lon: c.lon, tags: ['demo'] });
+      let r = await call('POST', '/api/v1/cameras', {
+        id: c.id,
+        name: c.name,
+        connection,
+        wardCode: plan.wardCode,
+        groupId: c.groupId,
+        lat: c.lat,
+        lon: c.lon,
+        tags: ['demo'],
+      });
       // Registered at an earlier start: the simulator listens on a new port now, so point the camera there.
       if (r.statusCode === 409) r = await call('PATCH', `/api/v1/cameras/${c.id}/connection`, connection);
       if (r.statusCode < 300) registered++;
@@ -104,11 +133,23 @@ export async function startDemo(app: App, opts: DemoOptions = {}): Promise<Demo>
   const { specs, created } = await ensureDevices(app, plan, path.join(app.config.dataDir, 'demo-credentials.json'));
   log.info({ devices: specs.length, created, reused: specs.length - created }, 'demo ward provisioned');
   const cameras = await startCameras(app, plan);
-  const run = new FleetRun({ brokerUrl: app.urls().mqtt, devices: specs, intervalMs: opts.intervalMs ?? 15_000, concurrency: 20, flapProgram: false, log: (line) => log.info(line) });
+  const run = new FleetRun({
+    brokerUrl: app.urls().mqtt,
+    devices: specs,
+    intervalMs: opts.intervalMs ?? 15_000,
+    concurrency: 20,
+    flapProgram: false,
+    log: (line) => log.info(line),
+  });
   const started = await run.start();
   log.info({ connected: started.connected, failed: started.failed.length }, 'demo devices connected and reporting');
   // A little trouble to look at: failed lamps, a day burner, a cluster on battery, two devices with a flaky link.
-  for (const [fault, count] of [['lamp-failure', 3], ['day-burner', 1], ['supply-loss', 1], ['flapping', 2]] as const) {
+  for (const [fault, count] of [
+    ['lamp-failure', 3],
+    ['day-burner', 1],
+    ['supply-loss', 1],
+    ['flapping', 2],
+  ] as const) {
     await run.inject(fault, { count });
   }
   run.startProgress(60_000, (line) => log.info(line));

@@ -31,11 +31,13 @@ export class Child {
       if (m.ok) w.resolve(m.value);
       else w.reject(new Error(m.error ?? 'child failed'));
     });
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => {
-      for (const w of this.waiting.values()) w.reject(new Error(`${file} exited (${code ?? 'signal'}) before answering`));
-      this.waiting.clear();
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code) => {
+        for (const w of this.waiting.values()) w.reject(new Error(`${file} exited (${code ?? 'signal'}) before answering`));
+        this.waiting.clear();
+        resolve(code);
+      }),
+    );
   }
 
   get pid(): number {

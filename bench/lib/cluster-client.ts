@@ -28,8 +28,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function open(url: string, spec: { deviceId: string; secret: string }): Promise<Dev> {
   return new Promise((resolve, reject) => {
     const c = mqtt.connect(url, {
-      clientId: spec.deviceId, username: spec.deviceId, password: spec.secret, protocolVersion: 4, clean: true,
-      keepalive: 30, reconnectPeriod: 300 + Math.floor(Math.random() * 300), connectTimeout: 10_000,
+      clientId: spec.deviceId,
+      username: spec.deviceId,
+      password: spec.secret,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 300 + Math.floor(Math.random() * 300),
+      connectTimeout: 10_000,
       will: { topic: `sw/v1/${spec.deviceId}/status`, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
     });
     const d: Dev = { id: spec.deviceId, c, lastTs: 0, acked: [], commands: 0, connectedAt: 0, connects: 0 };
@@ -46,7 +52,11 @@ function open(url: string, spec: { deviceId: string; secret: string }): Promise<
       try {
         const cmd = JSON.parse(p.toString()) as { id: string; params?: { level?: number } };
         d.commands++;
-        c.publish(`sw/v1/${spec.deviceId}/ack`, JSON.stringify({ id: cmd.id, status: 'ok', ts: Date.now(), result: { targetLevel: cmd.params?.level ?? null } }), { qos: 1 });
+        c.publish(
+          `sw/v1/${spec.deviceId}/ack`,
+          JSON.stringify({ id: cmd.id, status: 'ok', ts: Date.now(), result: { targetLevel: cmd.params?.level ?? null } }),
+          { qos: 1 },
+        );
       } catch {
         // not a command: ignore
       }
@@ -101,15 +111,18 @@ serve(
       windowAcked = 0;
       const timers: NodeJS.Timeout[] = [];
       if (mode === 'closed') {
-        for (const d of devs) void (async () => {
-          while (active) if (!(await publish(d))) await sleep(100);
-        })();
+        for (const d of devs)
+          void (async () => {
+            while (active) if (!(await publish(d))) await sleep(100);
+          })();
       } else {
         for (const d of devs) {
-          timers.push(setTimeout(() => {
-            void publish(d);
-            timers.push(setInterval(() => void publish(d), periodMs));
-          }, Math.random() * periodMs));
+          timers.push(
+            setTimeout(() => {
+              void publish(d);
+              timers.push(setInterval(() => void publish(d), periodMs));
+            }, Math.random() * periodMs),
+          );
         }
       }
       await sleep(warmupMs);
@@ -125,7 +138,13 @@ serve(
     },
     /** How many devices are connected now, and the latest (re)connect time among them. */
     async status() {
-      return { connected: devs.filter((d) => d.c.connected).length, total: devs.length, lastConnectAt: Math.max(0, ...devs.map((d) => d.connectedAt)), commands: devs.reduce((a, d) => a + d.commands, 0), connects: Object.fromEntries(devs.map((d) => [d.id, d.connects])) };
+      return {
+        connected: devs.filter((d) => d.c.connected).length,
+        total: devs.length,
+        lastConnectAt: Math.max(0, ...devs.map((d) => d.connectedAt)),
+        commands: devs.reduce((a, d) => a + d.commands, 0),
+        connects: Object.fromEntries(devs.map((d) => [d.id, d.connects])),
+      };
     },
     /** Every acknowledged telemetry timestamp, per device. */
     async acked() {

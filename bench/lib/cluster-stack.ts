@@ -138,15 +138,16 @@ export class ClusterStack {
     // An interrupted run (timeout, Ctrl-C, a crash) must not leave service processes and HAProxy running.
     const reap = (): void => s.killAllNow();
     process.once('exit', reap);
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => {
-      reap();
-      // Then the scratch database and the Redis index, within a few seconds.
-      const t = setTimeout(() => process.exit(130), 5000);
-      void s.stop().finally(() => {
-        clearTimeout(t);
-        process.exit(130);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.once(sig, () => {
+        reap();
+        // Then the scratch database and the Redis index, within a few seconds.
+        const t = setTimeout(() => process.exit(130), 5000);
+        void s.stop().finally(() => {
+          clearTimeout(t);
+          process.exit(130);
+        });
       });
-    });
     try {
       await s.boot();
     } catch (err) {
@@ -174,8 +175,14 @@ export class ClusterStack {
       const httpPort = await freePort();
       const id = `node-${i + 1}`;
       this.nodes.push({
-        id, mqttPort, httpPort, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, httpUrl: `http://127.0.0.1:${httpPort}`, proc: null,
-        dataDir: path.join(this.dir, id), logFile: path.join(this.dir, `${id}.log`),
+        id,
+        mqttPort,
+        httpPort,
+        mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+        httpUrl: `http://127.0.0.1:${httpPort}`,
+        proc: null,
+        dataDir: path.join(this.dir, id),
+        logFile: path.join(this.dir, `${id}.log`),
       });
     }
     // The first node migrates the empty database; the others start together once it is up.
@@ -301,21 +308,24 @@ export class ClusterStack {
   async stop(): Promise<void> {
     if (this.lb) {
       const p = this.lb.proc;
-      if (p.exitCode === null) await new Promise<void>((r) => {
-        p.once('exit', () => r());
-        p.kill('SIGTERM');
-      });
+      if (p.exitCode === null)
+        await new Promise<void>((r) => {
+          p.once('exit', () => r());
+          p.kill('SIGTERM');
+        });
     }
-    await Promise.all(this.nodes.map(async (n) => {
-      const p = n.proc;
-      if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
-      await new Promise<void>((r) => {
-        p.once('exit', () => r());
-        p.kill('SIGTERM');
-      });
-      clearTimeout(t);
-    }));
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const p = n.proc;
+        if (!p || p.exitCode !== null || p.signalCode !== null) return;
+        const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
+        await new Promise<void>((r) => {
+          p.once('exit', () => r());
+          p.kill('SIGTERM');
+        });
+        clearTimeout(t);
+      }),
+    );
     if (this.redisDb >= 0) await redisCommand(REDIS_URL, [['SELECT', String(this.redisDb)], ['FLUSHDB']]).catch(() => undefined);
     if (this.dbName) {
       const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -332,7 +342,12 @@ export class ClusterStack {
  * through untouched; MQTT by least connections, a dead node taken out after two failed checks one second apart, and
  * a connection to it re-dispatched to a live node.
  */
-export function haproxyConfig(o: { maxconn?: number; mqttBind: string; httpBind: string; servers: { name: string; host: string; mqttPort: number; httpPort: number }[] }): string {
+export function haproxyConfig(o: {
+  maxconn?: number;
+  mqttBind: string;
+  httpBind: string;
+  servers: { name: string; host: string; mqttPort: number; httpPort: number }[];
+}): string {
   return `global
   # Two descriptors per proxied connection: keep within the file-descriptor limit (ulimit -n).
   maxconn ${o.maxconn ?? 9000}
@@ -365,12 +380,18 @@ ${o.servers.map((s) => `  server ${s.name} ${s.host}:${s.httpPort} check inter 1
 }
 
 /** JSON over HTTP with an optional bearer token. */
-export async function api<T = Record<string, unknown>>(base: string, method: string, url: string, o: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
-  const send = (): Promise<Response> => fetch(`${base}${url}`, {
-    method,
-    headers: { ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-    ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
-  });
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  url: string,
+  o: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: T }> {
+  const send = (): Promise<Response> =>
+    fetch(`${base}${url}`, {
+      method,
+      headers: { ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
+      ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+    });
   // HAProxy in TCP mode pins a keep-alive connection to one node: when that node dies its pooled connections close
   // under the next requests. A GET is safe to send again (until a fresh connection reaches a live node); nothing else is.
   let r: Response | undefined;

@@ -17,7 +17,15 @@ serve(
       const sources = m.sources as string[];
       const errors = new Map<string, number>();
       const r = await settleWithLimit(specs, Number(m.concurrency ?? 200), async (s, i) => {
-        const d = await WireDevice.open({ host: '127.0.0.1', port: Number(m.port), localAddress: sources[i % sources.length], deviceId: s.deviceId, secret: s.secret, keepaliveS: 900, timeoutMs: 60_000 });
+        const d = await WireDevice.open({
+          host: '127.0.0.1',
+          port: Number(m.port),
+          localAddress: sources[i % sources.length],
+          deviceId: s.deviceId,
+          secret: s.secret,
+          keepaliveS: 900,
+          timeoutMs: 60_000,
+        });
         d.socket.once('close', () => closed++);
         open.push(d);
       });

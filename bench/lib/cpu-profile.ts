@@ -58,7 +58,13 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
   const pct = (n: number): number => Math.round((1000 * n) / Math.max(1, total)) / 10;
   return {
     totalMs: (p.endTime - p.startTime) / 1000,
-    functions: [...byFn.values()].sort((a, b) => b.n - a.n).slice(0, top).map((f) => ({ name: f.name, where: f.where, selfPct: pct(f.n) })),
-    modules: [...byModule.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([module, n]) => ({ module, selfPct: pct(n) })),
+    functions: [...byFn.values()]
+      .sort((a, b) => b.n - a.n)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, where: f.where, selfPct: pct(f.n) })),
+    modules: [...byModule.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([module, n]) => ({ module, selfPct: pct(n) })),
   };
 }

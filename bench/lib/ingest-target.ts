@@ -65,8 +65,15 @@ async function startNaive(dbUrl: string): Promise<number> {
       return cb(null);
     }
     pool
-      .query('INSERT INTO telemetry (time, device_id, data) VALUES (to_timestamp($1::float8 / 1000), $2, $3) ON CONFLICT DO NOTHING', [body.ts ?? Date.now(), deviceId, JSON.stringify(body.metrics ?? {})])
-      .then(() => cb(null), (err: Error) => cb(err));
+      .query('INSERT INTO telemetry (time, device_id, data) VALUES (to_timestamp($1::float8 / 1000), $2, $3) ON CONFLICT DO NOTHING', [
+        body.ts ?? Date.now(),
+        deviceId,
+        JSON.stringify(body.metrics ?? {}),
+      ])
+      .then(
+        () => cb(null),
+        (err: Error) => cb(err),
+      );
   });
   const inner = stopTarget;
   stopTarget = async () => {
@@ -78,12 +85,26 @@ async function startNaive(dbUrl: string): Promise<number> {
 
 async function startService(dbUrl: string, plan: PlannedDevice[]): Promise<{ port: number; specs: FleetDeviceSpec[] }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sw-bench-ingest-'));
-  const config = loadConfig({}, {
-    SW_DATA_DIR: dataDir, SW_DATABASE_URL: dbUrl, SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: '0', SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: '0',
-    SW_ADMIN_PASSWORD: 'bench-admin-password', SW_LOG_LEVEL: 'warn', SW_MQTT_CONNECT_RATE: '100000', SW_MQTT_CONNECT_BURST: '100000',
-    // Benchmarks load one process from loopback: lift the per-address pre-login and per-device publish limits.
-    SW_MQTT_PENDING_PER_ADDRESS: '100000', SW_MQTT_PENDING_TOTAL: '100000', SW_MQTT_PUBLISH_RATE: '100000', SW_MQTT_PUBLISH_BURST: '100000',
-  });
+  const config = loadConfig(
+    {},
+    {
+      SW_DATA_DIR: dataDir,
+      SW_DATABASE_URL: dbUrl,
+      SW_MQTT_HOST: '127.0.0.1',
+      SW_MQTT_PORT: '0',
+      SW_HTTP_HOST: '127.0.0.1',
+      SW_HTTP_PORT: '0',
+      SW_ADMIN_PASSWORD: 'bench-admin-password',
+      SW_LOG_LEVEL: 'warn',
+      SW_MQTT_CONNECT_RATE: '100000',
+      SW_MQTT_CONNECT_BURST: '100000',
+      // Benchmarks load one process from loopback: lift the per-address pre-login and per-device publish limits.
+      SW_MQTT_PENDING_PER_ADDRESS: '100000',
+      SW_MQTT_PENDING_TOTAL: '100000',
+      SW_MQTT_PUBLISH_RATE: '100000',
+      SW_MQTT_PUBLISH_BURST: '100000',
+    },
+  );
   const started = await startApp(config, createLogger({ level: 'warn' }));
   app = started;
   const results = await settleWithLimit(plan, 16, async (p) => {

@@ -58,12 +58,26 @@ async function connect(brokerUrl: string, specs: FleetDeviceSpec[]): Promise<{ c
   sims = specs.map((spec) => {
     const factory = modelFor(spec.kind);
     if (!factory) throw new Error(`no model for ${spec.kind}`);
-    return { wire: null, model: factory({ seed: hashString(spec.deviceId), now, firmware: '1.0.0-bench' }), metricsJson: '{}', refreshedAt: 0, lastTs: 0, acked: 0 };
+    return {
+      wire: null,
+      model: factory({ seed: hashString(spec.deviceId), now, firmware: '1.0.0-bench' }),
+      metricsJson: '{}',
+      refreshedAt: 0,
+      lastTs: 0,
+      acked: 0,
+    };
   });
   const failed: string[] = [];
   await settleWithLimit(specs, 100, async (spec, i) => {
     try {
-      const wire = await WireDevice.open({ host: url.hostname, port: Number(url.port), deviceId: spec.deviceId, secret: spec.secret, keepaliveS: 300, timeoutMs: 30_000 });
+      const wire = await WireDevice.open({
+        host: url.hostname,
+        port: Number(url.port),
+        deviceId: spec.deviceId,
+        secret: spec.secret,
+        keepaliveS: 300,
+        timeoutMs: 30_000,
+      });
       (sims[i] as Sim).wire = wire;
     } catch (err) {
       failed.push(`${spec.deviceId}: ${(err as Error).message}`);
@@ -113,10 +127,12 @@ async function phase(mode: 'closed' | 'open', ratePerS: number, warmupMs: number
   } else {
     const periodMs = (live.length / ratePerS) * 1000;
     for (const s of live) {
-      timers.push(setTimeout(() => {
-        void once(s);
-        timers.push(setInterval(() => void once(s), periodMs));
-      }, Math.random() * periodMs));
+      timers.push(
+        setTimeout(() => {
+          void once(s);
+          timers.push(setInterval(() => void once(s), periodMs));
+        }, Math.random() * periodMs),
+      );
     }
   }
   await sleep(warmupMs);

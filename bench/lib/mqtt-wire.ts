@@ -109,7 +109,16 @@ export class WireDevice {
       socket.on('close', () => (stage === 'open' ? d.failAll(new Error('connection closed')) : fail(new Error(`closed before ${stage}`))));
       socket.on('connect', () => {
         const topic = `sw/v1/${o.deviceId}`;
-        socket.write(connectPacket({ clientId: o.deviceId, username: o.deviceId, password: o.secret, keepaliveS: o.keepaliveS, willTopic: `${topic}/status`, willPayload: '{"online":false}' }));
+        socket.write(
+          connectPacket({
+            clientId: o.deviceId,
+            username: o.deviceId,
+            password: o.secret,
+            keepaliveS: o.keepaliveS,
+            willTopic: `${topic}/status`,
+            willPayload: '{"online":false}',
+          }),
+        );
       });
       socket.on('data', (chunk: Buffer) => {
         d.rest = frames(d.rest.length ? Buffer.concat([d.rest, chunk]) : chunk, (type, body) => {

@@ -17,7 +17,10 @@ export function machineLine(): string {
   } catch {
     // not Linux: keep os.cpus()
   }
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return (
     `${os.availableParallelism()} CPUs (nproc), ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ` +
     `${os.type()} ${os.release()}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average at the start ${load} ` +

@@ -53,7 +53,9 @@ export async function compareWard(w: WardInput): Promise<WardCheck[]> {
     const stored = (name: string, ack: number, found: number): void =>
       void checks.push({
         name: `${name} = acknowledged${failed ? ` (up to ${failed} more: publishes that failed before their PUBACK may have been stored)` : ''}`,
-        expected: failed ? `${ack}…${ack + failed}` : ack, found, ok: found >= ack && found <= ack + failed,
+        expected: failed ? `${ack}…${ack + failed}` : ack,
+        found,
+        ok: found >= ack && found <= ack + failed,
       });
     stored(`telemetry: rows (${telemetry}) + dead letters (${deadTelemetry})`, acked.telemetry ?? 0, telemetry + deadTelemetry);
     // The same per device, so a surplus or a shortfall points at the devices (and whether their publishes failed).
@@ -76,7 +78,9 @@ export async function compareWard(w: WardInput): Promise<WardCheck[]> {
     checks.push({
       name: 'telemetry per device: acknowledged ≤ stored ≤ acknowledged + failed publishes of that device',
       expected: `${w.run.fleet.devices.length} devices`,
-      found: short.length ? `off: ${short.slice(0, 5).join(', ')}` : `all${surplus.length ? `; stored beyond acknowledged: ${surplus.slice(0, 5).join(', ')}` : ''}`,
+      found: short.length
+        ? `off: ${short.slice(0, 5).join(', ')}`
+        : `all${surplus.length ? `; stored beyond acknowledged: ${surplus.slice(0, 5).join(', ')}` : ''}`,
       ok: short.length === 0,
     });
     const events = await n('SELECT count(*) AS n FROM device_events WHERE device_id LIKE $1', [like]);
@@ -85,11 +89,17 @@ export async function compareWard(w: WardInput): Promise<WardCheck[]> {
     const statusAccepted = metric(w.metrics, 'sw_ingest_messages_total', 'channel="status",result="accepted"');
     checks.push({
       name: 'status messages accepted by ingest ≥ acknowledged to devices (the rest are last-wills the broker published)',
-      expected: `≥ ${acked.status ?? 0}`, found: `${statusAccepted} (${statusAccepted - (acked.status ?? 0)} last-wills)`, ok: statusAccepted >= (acked.status ?? 0),
+      expected: `≥ ${acked.status ?? 0}`,
+      found: `${statusAccepted} (${statusAccepted - (acked.status ?? 0)} last-wills)`,
+      ok: statusAccepted >= (acked.status ?? 0),
     });
 
     const faultDevices = async (events: string[], ids: readonly string[], active: boolean): Promise<number> =>
-      n('SELECT count(DISTINCT device_id) AS n FROM device_events WHERE event = ANY($1::text[]) AND active = $2 AND device_id = ANY($3::text[])', [events, active, ids]);
+      n('SELECT count(DISTINCT device_id) AS n FROM device_events WHERE event = ANY($1::text[]) AND active = $2 AND device_id = ANY($3::text[])', [
+        events,
+        active,
+        ids,
+      ]);
     eq('lamp-failure: devices with a lampFailure event (active)', w.lampFailures.length, await faultDevices(['lampFailure'], w.lampFailures, true));
     eq('lamp-failure cleared: devices with a lampFailure event (inactive)', w.lampFailures.length, await faultDevices(['lampFailure'], w.lampFailures, false));
     const burners = w.run.affectedBy('day-burner');
@@ -98,23 +108,44 @@ export async function compareWard(w: WardInput): Promise<WardCheck[]> {
     eq('supply-loss: devices with a supplyLoss / mainsLost event', supply.length, await faultDevices(['supplyLoss', 'mainsLost'], supply, true));
 
     const flappers = w.run.affectedBy('flapping');
-    const offline = await n('SELECT count(*) AS n FROM status_events WHERE device_id = ANY($1::text[]) AND NOT online AND time < $2', [flappers, new Date(w.stoppedAt)]);
+    const offline = await n('SELECT count(*) AS n FROM status_events WHERE device_id = ANY($1::text[]) AND NOT online AND time < $2', [
+      flappers,
+      new Date(w.stoppedAt),
+    ]);
     eq(`flapping: offline status changes of the ${flappers.length} flapping devices = drops`, w.snap.flaps.drops, offline);
 
-    const silentOffline = await n('SELECT count(*) AS n FROM status_events WHERE device_id = ANY($1::text[]) AND NOT online AND time < $2', [w.silent, new Date(w.stoppedAt)]);
+    const silentOffline = await n('SELECT count(*) AS n FROM status_events WHERE device_id = ANY($1::text[]) AND NOT online AND time < $2', [
+      w.silent,
+      new Date(w.stoppedAt),
+    ]);
     // By device time: a batch replayed from the spool is inserted (received_at) later than the device sent it.
     const silentReports = await n('SELECT count(*) AS n FROM telemetry WHERE device_id = ANY($1::text[]) AND time > $2', [w.silent, new Date(w.faultsAt)]);
     checks.push({
-      name: `silent death: ${w.silent.length} devices sent nothing more and no last-will (still connected)`, expected: '0 reports, 0 offline changes',
-      found: `${silentReports} reports, ${silentOffline} offline changes`, ok: silentReports === 0 && silentOffline === 0,
+      name: `silent death: ${w.silent.length} devices sent nothing more and no last-will (still connected)`,
+      expected: '0 reports, 0 offline changes',
+      found: `${silentReports} reports, ${silentOffline} offline changes`,
+      ok: silentReports === 0 && silentOffline === 0,
     });
     const skewed = w.run.affectedBy('clock-skew');
-    eq('clock-skew: devices with BAD_TIMESTAMP dead letters', skewed.length, await n(`SELECT count(DISTINCT device_id) AS n FROM dead_letters WHERE device_id = ANY($1::text[]) AND reason_code = 'BAD_TIMESTAMP'`, [skewed]));
+    eq(
+      'clock-skew: devices with BAD_TIMESTAMP dead letters',
+      skewed.length,
+      await n(`SELECT count(DISTINCT device_id) AS n FROM dead_letters WHERE device_id = ANY($1::text[]) AND reason_code = 'BAD_TIMESTAMP'`, [skewed]),
+    );
     const garbage = w.run.affectedBy('garbage');
-    eq('garbage: devices with dead letters for malformed payloads', garbage.length, await n(`SELECT count(DISTINCT device_id) AS n FROM dead_letters WHERE device_id = ANY($1::text[]) AND reason_code <> 'BAD_TIMESTAMP'`, [garbage]));
+    eq(
+      'garbage: devices with dead letters for malformed payloads',
+      garbage.length,
+      await n(`SELECT count(DISTINCT device_id) AS n FROM dead_letters WHERE device_id = ANY($1::text[]) AND reason_code <> 'BAD_TIMESTAMP'`, [garbage]),
+    );
     const m = w.snap.summary;
     // A publish in flight when a flapping device drops its socket fails (and was never acknowledged, so it is not owed).
-    checks.push({ name: `every publish settled: published = acknowledged + failed (${m.failed} failed)`, expected: m.published, found: m.acknowledged + m.failed, ok: m.published === m.acknowledged + m.failed });
+    checks.push({
+      name: `every publish settled: published = acknowledged + failed (${m.failed} failed)`,
+      expected: m.published,
+      found: m.acknowledged + m.failed,
+      ok: m.published === m.acknowledged + m.failed,
+    });
   } finally {
     await c.end();
   }

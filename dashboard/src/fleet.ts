@@ -16,7 +16,10 @@ export interface FleetDevice {
 }
 
 /** `GET /api/v1/fleet`: one compact snapshot of the ward (rows are arrays in `fields` order, ~4× smaller than objects). */
-interface Snapshot { fields: string[]; items: unknown[][] }
+interface Snapshot {
+  fields: string[];
+  items: unknown[][];
+}
 
 class Fleet {
   readonly devices = new Map<string, FleetDevice>();
@@ -37,7 +40,19 @@ class Fleet {
     const snap = await api.get<Snapshot>('/api/v1/fleet');
     performance.mark('fleet:received');
     const col = (name: keyof FleetDevice): number => snap.fields.indexOf(name);
-    const at = { id: col('id'), kind: col('kind'), name: col('name'), groupId: col('groupId'), zoneIds: col('zoneIds'), lat: col('lat'), lon: col('lon'), online: col('online'), lastSeen: col('lastSeen'), statusReason: col('statusReason'), state: col('state') };
+    const at = {
+      id: col('id'),
+      kind: col('kind'),
+      name: col('name'),
+      groupId: col('groupId'),
+      zoneIds: col('zoneIds'),
+      lat: col('lat'),
+      lon: col('lon'),
+      online: col('online'),
+      lastSeen: col('lastSeen'),
+      statusReason: col('statusReason'),
+      state: col('state'),
+    };
     this.devices.clear();
     for (const r of snap.items) {
       const d: FleetDevice = {

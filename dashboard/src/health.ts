@@ -7,7 +7,6 @@ export type Health = 'fault' | 'offline' | 'maintenance' | 'ok' | 'unknown';
 export const HEALTHS: readonly Health[] = ['fault', 'offline', 'maintenance', 'ok', 'unknown'];
 export const HEALTH_COLOURS: Record<Health, string> = { fault: '#d73027', offline: '#4d4d4d', maintenance: '#2c7fb8', ok: '#1a9850', unknown: '#bdbdbd' };
 
-
 /**
  * Faults and maintenance from `GET /health/devices`, refreshed after alarm changes (live) and every minute (windows
  * start and end on their own); connectivity from the fleet's live status.

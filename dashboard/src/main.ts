@@ -10,7 +10,6 @@ import { routes, type Page } from './pages/index.ts';
 import { loginPage } from './pages/login.ts';
 import type { Settings } from './settings.ts';
 
-
 let settings: Settings;
 let stopLive: (() => void) | undefined;
 let cleanup: (() => void) | void;
@@ -19,21 +18,67 @@ function nav(current: string): HTMLElement {
   const items = routes.filter((r) => r.nav && (!r.role || api.can(r.role)));
   // On a phone the navigation folds behind one button, so the header stays one line (~3 rem) instead of a quarter of the screen.
   const header = h('header', { class: 'top' });
-  const toggle = h('button', { type: 'button', class: 'menu-toggle', id: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'main-nav', onclick: () => {
-    const open = header.classList.toggle('open');
-    toggle.setAttribute('aria-expanded', String(open));
-  } }, `☰ ${t(routes.find((r) => r.path === current)?.title ?? 'menu')}`);
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'menu-toggle',
+      id: 'menu-toggle',
+      'aria-expanded': 'false',
+      'aria-controls': 'main-nav',
+      onclick: () => {
+        const open = header.classList.toggle('open');
+        toggle.setAttribute('aria-expanded', String(open));
+      },
+    },
+    `☰ ${t(routes.find((r) => r.path === current)?.title ?? 'menu')}`,
+  );
   header.append(
     h('div', { class: 'brand' }, h('strong', {}, t('appTitle')), wardPicker()),
     toggle,
-    h('nav', { id: 'main-nav' }, items.map((r) => h('a', { href: `#/${r.path}`, class: current === r.path ? 'active' : '', 'data-nav': r.path, onclick: () => header.classList.remove('open') }, t(r.title)))),
+    h(
+      'nav',
+      { id: 'main-nav' },
+      items.map((r) =>
+        h(
+          'a',
+          { href: `#/${r.path}`, class: current === r.path ? 'active' : '', 'data-nav': r.path, onclick: () => header.classList.remove('open') },
+          t(r.title),
+        ),
+      ),
+    ),
     h(
       'div',
       { class: 'user' },
       h('span', { class: 'who', 'data-role': api.me?.role ?? '' }, `${api.me?.actor ?? ''} · ${t(`role_${api.me?.role ?? 'viewer'}`)}`),
       h('a', { class: 'link', id: 'account', href: '#/account' }, t('changePassword')),
-      h('button', { class: 'link', id: 'lang', onclick: () => { setLang(getLang() === 'vi' ? 'en' : 'vi'); void render(); } }, t('language')),
-      h('button', { class: 'link', id: 'logout', onclick: () => void api.logout().then(() => { stopLive?.(); stopLive = undefined; location.hash = ''; void render(); }) }, t('logout')),
+      h(
+        'button',
+        {
+          class: 'link',
+          id: 'lang',
+          onclick: () => {
+            setLang(getLang() === 'vi' ? 'en' : 'vi');
+            void render();
+          },
+        },
+        t('language'),
+      ),
+      h(
+        'button',
+        {
+          class: 'link',
+          id: 'logout',
+          onclick: () =>
+            void api.logout().then(() => {
+              stopLive?.();
+              stopLive = undefined;
+              location.hash = '';
+              void render();
+            }),
+        },
+        t('logout'),
+      ),
     ),
   );
   return header;
@@ -44,8 +89,19 @@ function nav(current: string): HTMLElement {
  * reports follow the choice. The server enforces the scope whatever is chosen here.
  */
 function wardPicker(): HTMLElement {
-  if (api.wards.length <= 1) return h('span', { class: 'ward', id: 'ward-name', 'data-ward': api.wards[0]?.code ?? settings.ward.code }, api.wards[0]?.name || settings.ward.name);
-  const select = h('select', { class: 'ward', id: 'ward-select', 'aria-label': t('ward'), onchange: () => { api.chooseWard(select.value); void render(); } },
+  if (api.wards.length <= 1)
+    return h('span', { class: 'ward', id: 'ward-name', 'data-ward': api.wards[0]?.code ?? settings.ward.code }, api.wards[0]?.name || settings.ward.name);
+  const select = h(
+    'select',
+    {
+      class: 'ward',
+      id: 'ward-select',
+      'aria-label': t('ward'),
+      onchange: () => {
+        api.chooseWard(select.value);
+        void render();
+      },
+    },
     api.province() ? h('option', { value: '', selected: api.ward === '' }, t('wholeProvince')) : null,
     api.wards.map((w) => h('option', { value: w.code, selected: api.ward === w.code }, w.name || w.code)),
   );
@@ -66,10 +122,12 @@ async function render(): Promise<void> {
   clear(root);
   document.documentElement.lang = getLang();
   if (!api.me) {
-    root.append(loginPage(async () => {
-      await startSession();
-      await render();
-    }));
+    root.append(
+      loginPage(async () => {
+        await startSession();
+        await render();
+      }),
+    );
     return;
   }
   const { page, params, path } = match(location.hash);
@@ -100,7 +158,12 @@ async function startSession(preloaded?: Promise<boolean>): Promise<void> {
 
 async function boot(): Promise<void> {
   // Settings, the session check and (with a stored token) the fleet in parallel: no round trip waits for another.
-  const fleetEarly = api.token ? fleet.load().then(() => true, () => false) : undefined;
+  const fleetEarly = api.token
+    ? fleet.load().then(
+        () => true,
+        () => false,
+      )
+    : undefined;
   const [s, me] = await Promise.all([fetch('/settings.json').then((r) => r.json() as Promise<Settings>), api.loadMe()]);
   settings = s;
   setZone(s.ward.timezone);

@@ -24,7 +24,10 @@ export const camera = defineKind({
   commands: {
     ptzContinuousMove: {
       doc: 'Move at a velocity until timeoutS or Stop.',
-      params: Type.Object({ pan: velocity, tilt: velocity, zoom: Type.Optional(velocity), timeoutS: Type.Number({ minimum: 0.1, maximum: 60 }) }, { additionalProperties: false }),
+      params: Type.Object(
+        { pan: velocity, tilt: velocity, zoom: Type.Optional(velocity), timeoutS: Type.Number({ minimum: 0.1, maximum: 60 }) },
+        { additionalProperties: false },
+      ),
       ackTimeoutS: 10,
     },
     ptzStop: { doc: 'Stop PTZ movement.', params: Type.Object({}, { additionalProperties: false }), ackTimeoutS: 10 },
@@ -33,12 +36,20 @@ export const camera = defineKind({
       params: Type.Object({ pan: velocity, tilt: velocity, zoom: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false }),
       ackTimeoutS: 10,
     },
-    ptzGotoPreset: { doc: 'Go to a stored preset.', params: Type.Object({ preset: Type.String({ maxLength: 64 }) }, { additionalProperties: false }), ackTimeoutS: 10 },
+    ptzGotoPreset: {
+      doc: 'Go to a stored preset.',
+      params: Type.Object({ preset: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
+      ackTimeoutS: 10,
+    },
   },
   health: { reportIntervalS: 60, maxReportIntervalS: 60, missedReportsOffline: 2.5 },
   alarms: {
     unreachable: { label: { vi: 'Camera không truy cập được', en: 'Camera unreachable' }, severity: 'critical', trigger: { type: 'offline', afterS: 300 } },
-    authFailed: { label: { vi: 'Camera từ chối đăng nhập', en: 'Camera refuses credentials' }, severity: 'critical', trigger: { type: 'fault', event: 'authFailed' } },
+    authFailed: {
+      label: { vi: 'Camera từ chối đăng nhập', en: 'Camera refuses credentials' },
+      severity: 'critical',
+      trigger: { type: 'fault', event: 'authFailed' },
+    },
     snapshotFailed: {
       label: { vi: 'Không lấy được ảnh chụp', en: 'Snapshot failing' },
       severity: 'warning',

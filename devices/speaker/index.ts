@@ -47,12 +47,23 @@ export const speaker = defineKind({
       ),
       ackTimeoutS: 15,
     },
-    stop: { doc: 'Stop what is playing.', params: Type.Object({ broadcastId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }), ackTimeoutS: 10 },
-    volume: { doc: 'Set output volume.', params: Type.Object({ volume: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }), ackTimeoutS: 10 },
+    stop: {
+      doc: 'Stop what is playing.',
+      params: Type.Object({ broadcastId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+      ackTimeoutS: 10,
+    },
+    volume: {
+      doc: 'Set output volume.',
+      params: Type.Object({ volume: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
+      ackTimeoutS: 10,
+    },
     mute: { doc: 'Mute or unmute.', params: Type.Object({ muted: Type.Boolean() }, { additionalProperties: false }), ackTimeoutS: 10 },
     live: {
       doc: 'Relay a live stream.',
-      params: Type.Object({ broadcastId: Type.String({ maxLength: 64 }), streamUrl: Type.String({ maxLength: 1024 }), priority: Priority }, { additionalProperties: false }),
+      params: Type.Object(
+        { broadcastId: Type.String({ maxLength: 64 }), streamUrl: Type.String({ maxLength: 1024 }), priority: Priority },
+        { additionalProperties: false },
+      ),
       ackTimeoutS: 15,
     },
   },
@@ -62,7 +73,11 @@ export const speaker = defineKind({
   },
   alarms: {
     amplifierFault: { label: { vi: 'Lỗi bộ khuếch đại', en: 'Amplifier fault' }, severity: 'critical', trigger: { type: 'fault', event: 'amplifierFault' } },
-    mainsLost: { label: { vi: 'Mất điện lưới (chạy ắc quy)', en: 'Mains lost (on battery)' }, severity: 'warning', trigger: { type: 'fault', event: 'mainsLost' } },
+    mainsLost: {
+      label: { vi: 'Mất điện lưới (chạy ắc quy)', en: 'Mains lost (on battery)' },
+      severity: 'warning',
+      trigger: { type: 'fault', event: 'mainsLost' },
+    },
     offline: { label: { vi: 'Cụm loa mất kết nối', en: 'Cluster offline' }, severity: 'critical', trigger: { type: 'offline', afterS: 600 } },
   },
   indicators: { system: { vi: 'Đài truyền thanh cơ sở ứng dụng CNTT-VT', en: 'IP loudspeaker clusters' } },

@@ -106,7 +106,17 @@ export const streetlight = defineKind({
     energyAnomaly: {
       label: { vi: 'Bất thường điện năng', en: 'Energy anomaly' },
       severity: 'warning',
-      trigger: { type: 'deviation', metric: 'power', assetKey: 'ratedPowerW', defaultValue: 100, scaleMetric: 'level', scaleMax: 100, tolerance: 0.3, minExpected: 5, consecutive: 3 },
+      trigger: {
+        type: 'deviation',
+        metric: 'power',
+        assetKey: 'ratedPowerW',
+        defaultValue: 100,
+        scaleMetric: 'level',
+        scaleMax: 100,
+        tolerance: 0.3,
+        minExpected: 5,
+        consecutive: 3,
+      },
     },
     // Detection itself takes 2.5 × 60 min (health above); the alarm follows 15 min later.
     offline: { label: { vi: 'Bộ điều khiển mất kết nối', en: 'Controller offline' }, severity: 'warning', trigger: { type: 'offline', afterS: 900 } },
@@ -114,5 +124,8 @@ export const streetlight = defineKind({
   indicators: { system: { vi: 'Hệ thống chiếu sáng thông minh (Smart Light)', en: 'Smart lighting' }, remoteControl: true },
   ui: streetlightUi,
   // FIWARE Streetlight: illuminanceLevel is 0..1.
-  ngsi: { type: 'Streetlight', properties: { illuminanceLevel: { metric: 'level', scale: 0.01 }, powerConsumption: { metric: 'power' }, energyConsumed: { metric: 'energy' } } },
+  ngsi: {
+    type: 'Streetlight',
+    properties: { illuminanceLevel: { metric: 'level', scale: 0.01 }, powerConsumption: { metric: 'power' }, energyConsumed: { metric: 'energy' } },
+  },
 });

@@ -42,7 +42,16 @@ export const streetlightUi: KindUi = {
   },
   commands: {
     // Manual levels go through the lighting service (recorded as overrides with their end), not a raw command.
-    setLevel: { label: { vi: 'Đặt mức sáng', en: 'Set level' }, form: false, params: { level: { vi: 'Mức sáng (%)', en: 'Level (%)' }, rampS: { vi: 'Chuyển dần (giây)', en: 'Ramp (s)' }, reason: { vi: 'Lý do', en: 'Reason' }, expiresAt: { vi: 'Đến lúc', en: 'Until' } } },
+    setLevel: {
+      label: { vi: 'Đặt mức sáng', en: 'Set level' },
+      form: false,
+      params: {
+        level: { vi: 'Mức sáng (%)', en: 'Level (%)' },
+        rampS: { vi: 'Chuyển dần (giây)', en: 'Ramp (s)' },
+        reason: { vi: 'Lý do', en: 'Reason' },
+        expiresAt: { vi: 'Đến lúc', en: 'Until' },
+      },
+    },
     clearOverride: { label: { vi: 'Trở về chương trình', en: 'Back to program' }, form: false },
     setProgram: { label: { vi: 'Nạp chương trình chiếu sáng', en: 'Store lighting program' }, form: false },
   },

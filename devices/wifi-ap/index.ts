@@ -34,7 +34,9 @@ export const wifiAp = defineKind({
     sessionUpdate: { severity: 'info', fault: false, doc: 'Interim accounting: {sessionId, bytesIn, bytesOut, durationS}' },
     sessionStop: { severity: 'info', fault: false, doc: 'A client session ended: {sessionId, bytesIn, bytesOut, durationS, cause}' },
     portalLogin: {
-      severity: 'info', fault: false, personal: ['mac', 'phone'],
+      severity: 'info',
+      fault: false,
+      personal: ['mac', 'phone'],
       doc: 'Captive-portal login with consent: {sessionId, mac, phone?, method, consentVersion, consentPurposes, language}',
     },
   },
@@ -66,5 +68,13 @@ export const wifiAp = defineKind({
     traffic: { metrics: ['rxBytes', 'txBytes'] },
   },
   ui: wifiApUi,
-  ngsi: { type: 'WifiAccessPoint', properties: { clientsConnected24: { metric: 'clients24' }, clientsConnected5: { metric: 'clients5' }, rtt: { metric: 'rttMs' }, packetLoss: { metric: 'packetLoss' } } },
+  ngsi: {
+    type: 'WifiAccessPoint',
+    properties: {
+      clientsConnected24: { metric: 'clients24' },
+      clientsConnected5: { metric: 'clients5' },
+      rtt: { metric: 'rttMs' },
+      packetLoss: { metric: 'packetLoss' },
+    },
+  },
 });

@@ -29,6 +29,9 @@ export const wifiApUi: KindUi = {
   },
   commands: {
     reboot: { label: { vi: 'Khởi động lại', en: 'Reboot' } },
-    setSsid: { label: { vi: 'Bật/tắt mạng WiFi', en: 'Enable or disable an SSID' }, params: { ssid: { vi: 'Tên mạng (SSID)', en: 'Network name (SSID)' }, enabled: { vi: 'Bật', en: 'Enabled' } } },
+    setSsid: {
+      label: { vi: 'Bật/tắt mạng WiFi', en: 'Enable or disable an SSID' },
+      params: { ssid: { vi: 'Tên mạng (SSID)', en: 'Network name (SSID)' }, enabled: { vi: 'Bật', en: 'Enabled' } },
+    },
   },
 };

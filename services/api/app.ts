@@ -47,7 +47,10 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
     const input = mapInputError(err);
     if (input) {
       deps.metrics.inc('sw_http_rejected_total', 'HTTP requests refused before any route ran, by reason', { reason: input.reason });
-      req.log.warn({ reason: input.reason, route: req.routeOptions.url, pgCode: (err as { code?: string }).code }, 'request refused: a value the database cannot take');
+      req.log.warn(
+        { reason: input.reason, route: req.routeOptions.url, pgCode: (err as { code?: string }).code },
+        'request refused: a value the database cannot take',
+      );
       return reply.status(400).send({ error: { code: 'BAD_VALUE', message: input.message } });
     }
     const status = (err as FastifyError).statusCode ?? 500;
@@ -58,9 +61,7 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Internal error; see the service log' } });
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url}` } }),
-  );
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url}` } }));
 
   await app.register(swagger, {
     openapi: {
@@ -79,7 +80,10 @@ export async function buildApi(deps: ApiDeps, log: Logger): Promise<{ app: Fasti
   await app.register(zoneRoutes(deps), { prefix: '/api/v1' });
   await app.register(wardRoutes(deps), { prefix: '/api/v1' });
   await app.register(telemetryRoutes(deps), { prefix: '/api/v1' });
-  await app.register(liveRoutes(deps.events, deps.auth, (wards) => deps.wards.deviceIds(wards)), { prefix: '/api/v1' });
+  await app.register(
+    liveRoutes(deps.events, deps.auth, (wards) => deps.wards.deviceIds(wards)),
+    { prefix: '/api/v1' },
+  );
   for (const plugin of deps.extraRoutes) await app.register(plugin, { prefix: '/api/v1' });
   await app.register(dashboardRoutes(deps.config));
   return { app, routes };

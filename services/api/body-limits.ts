@@ -21,7 +21,8 @@ export interface BodyLimits {
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxDepth: 16, maxKeys: 20_000 };
 
-export type BodyRejection = 'too_deep' | 'too_many_keys' | 'nul_character' | 'number_out_of_range' | 'forbidden_key' | 'not_object' | 'malformed_json' | 'empty';
+export type BodyRejection =
+  'too_deep' | 'too_many_keys' | 'nul_character' | 'number_out_of_range' | 'forbidden_key' | 'not_object' | 'malformed_json' | 'empty';
 
 export class BodyRefused extends AppError {
   readonly reason: BodyRejection;
@@ -39,7 +40,8 @@ export function jsonDepth(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -64,7 +66,8 @@ export function parseBody(text: string, limits: BodyLimits = DEFAULT_BODY_LIMITS
   } catch (err) {
     throw new BodyRefused('malformed_json', `The body is not valid JSON: ${(err as Error).message.slice(0, 120)}`);
   }
-  if (value === null || typeof value !== 'object') throw new BodyRefused('not_object', 'The JSON body must be an object (or an array), not null, a string, a number or a boolean');
+  if (value === null || typeof value !== 'object')
+    throw new BodyRefused('not_object', 'The JSON body must be an object (or an array), not null, a string, a number or a boolean');
   // Iterative walk: the depth is already bounded, but a wide body must not cost a deep stack either.
   const stack: unknown[] = [value];
   let keys = 0;
@@ -73,7 +76,8 @@ export function parseBody(text: string, limits: BodyLimits = DEFAULT_BODY_LIMITS
     if (typeof v === 'string') {
       if (v.includes('\u0000')) throw new BodyRefused('nul_character', 'A text value contains the NUL character (U+0000), which cannot be stored');
     } else if (typeof v === 'number') {
-      if (Math.abs(v) > Number.MAX_SAFE_INTEGER) throw new BodyRefused('number_out_of_range', `A number is beyond ±${Number.MAX_SAFE_INTEGER} and cannot be used exactly`);
+      if (Math.abs(v) > Number.MAX_SAFE_INTEGER)
+        throw new BodyRefused('number_out_of_range', `A number is beyond ±${Number.MAX_SAFE_INTEGER} and cannot be used exactly`);
     } else if (Array.isArray(v)) {
       keys += v.length;
       stack.push(...v);
@@ -102,7 +106,8 @@ export function installJsonBodyParser(app: FastifyInstance, metrics: Metrics, li
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req: FastifyRequest, body: string | Buffer, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     try {
-      if (text.trim() === '') throw new BodyRefused('empty', "The body is declared as JSON (content-type: application/json) but is empty; send {} or leave the content type out");
+      if (text.trim() === '')
+        throw new BodyRefused('empty', 'The body is declared as JSON (content-type: application/json) but is empty; send {} or leave the content type out');
       done(null, parseBody(text, limits));
     } catch (err) {
       const reason = err instanceof BodyRefused ? err.reason : 'malformed_json';

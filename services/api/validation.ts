@@ -8,7 +8,10 @@ import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
 
 type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
-type CompilerFactory = (externalSchemas: unknown, options: { customOptions?: Record<string, unknown> } & Record<string, unknown>) => (route: { httpPart?: string }) => unknown;
+type CompilerFactory = (
+  externalSchemas: unknown,
+  options: { customOptions?: Record<string, unknown> } & Record<string, unknown>,
+) => (route: { httpPart?: string }) => unknown;
 
 const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
 const AjvCompiler = requireFromFastify('@fastify/ajv-compiler') as () => CompilerFactory;
@@ -36,7 +39,10 @@ function finiteOnly(v: AjvValidate): AjvValidate {
     const ok = v(data, ctx);
     wrapped.errors = v.errors;
     if (!ok) return false;
-    const bad = data !== null && typeof data === 'object' ? Object.entries(data).find(([, x]) => [x].flat().some((y) => typeof y === 'number' && !Number.isFinite(y))) : undefined;
+    const bad =
+      data !== null && typeof data === 'object'
+        ? Object.entries(data).find(([, x]) => [x].flat().some((y) => typeof y === 'number' && !Number.isFinite(y)))
+        : undefined;
     if (bad) {
       wrapped.errors = [{ instancePath: `/${bad[0]}`, schemaPath: '#', keyword: 'finite', params: {}, message: 'must be a finite number' }];
       return false;
@@ -56,7 +62,8 @@ export function mapInputError(err: unknown): { reason: string; message: string }
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return null;
   if (code === '22003') return { reason: 'db_out_of_range', message: 'A number in the request is out of range' };
-  if (code === '22021' || code === '22P05') return { reason: 'db_bad_text', message: 'A text value in the request cannot be stored (NUL or an invalid character)' };
+  if (code === '22021' || code === '22P05')
+    return { reason: 'db_bad_text', message: 'A text value in the request cannot be stored (NUL or an invalid character)' };
   if (code === '22007' || code === '22008') return { reason: 'db_bad_time', message: 'A date or time in the request is invalid or out of range' };
   return { reason: 'db_bad_value', message: 'A value in the request is malformed or out of range' };
 }

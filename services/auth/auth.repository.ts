@@ -84,10 +84,12 @@ export class AuthRepository {
   }
 
   async createUser(u: { username: string; displayName: string; role: Role; passwordHash: string }): Promise<UserRecord> {
-    const r = await this.db.query<UserRow>(
-      'INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *',
-      [u.username, u.displayName, u.role, u.passwordHash],
-    );
+    const r = await this.db.query<UserRow>('INSERT INTO users (username, display_name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING *', [
+      u.username,
+      u.displayName,
+      u.role,
+      u.passwordHash,
+    ]);
     const row = r.rows[0] as UserRow;
     // A deployment of one ward stays as it was before tenancy: a new user belongs to that ward (docs/scale.md).
     await this.db.query(`INSERT INTO user_wards (user_id, ward_code) SELECT $1, code FROM wards WHERE (SELECT count(*) FROM wards) = 1`, [row.id]);
@@ -128,7 +130,14 @@ export class AuthRepository {
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
   }
 
-  async createToken(t: { userId: string | null; kind: 'session' | 'api'; name: string; role: Role; tokenHash: string; expiresAt: Date | null }): Promise<TokenRecord> {
+  async createToken(t: {
+    userId: string | null;
+    kind: 'session' | 'api';
+    name: string;
+    role: Role;
+    tokenHash: string;
+    expiresAt: Date | null;
+  }): Promise<TokenRecord> {
     const r = await this.db.query<TokenRow>(
       `INSERT INTO api_tokens (user_id, kind, name, role, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [t.userId, t.kind, t.name, t.role, t.tokenHash, t.expiresAt],

@@ -100,12 +100,24 @@ export class AuthService {
     if (!user || !ok || user.disabled) {
       const locked = this.throttle.failed(username, address);
       if (locked.userLocked || locked.addressLocked) this.log.warn({ username, address, ...locked }, 'login locked after repeated failures');
-      throw new AppError('BAD_LOGIN', 401, 'Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá. / Wrong username or password, or the account is disabled', locked.userLocked || locked.addressLocked ? { locked } : undefined);
+      throw new AppError(
+        'BAD_LOGIN',
+        401,
+        'Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khoá. / Wrong username or password, or the account is disabled',
+        locked.userLocked || locked.addressLocked ? { locked } : undefined,
+      );
     }
     this.throttle.succeeded(username);
     const token = TOKEN_PREFIX.session + randomSecret();
     const expires = new Date(Date.now() + this.ttlHours * 3600_000);
-    await this.repo.createToken({ userId: user.id, kind: 'session', name: `login ${user.username}`, role: user.role, tokenHash: sha256Hex(token), expiresAt: expires });
+    await this.repo.createToken({
+      userId: user.id,
+      kind: 'session',
+      name: `login ${user.username}`,
+      role: user.role,
+      tokenHash: sha256Hex(token),
+      expiresAt: expires,
+    });
     const { passwordHash: _ph, ...publicUser } = user;
     return { token, expiresAt: expires.toISOString(), user: publicUser };
   }
@@ -116,7 +128,15 @@ export class AuthService {
     if (!t) throw unauthorized('Token is unknown, expired or revoked: log in again');
     // Admins see every ward; a token without an owner is the service's own (made by an admin tool); others see their memberships.
     const scope: WardScope = t.role === 'admin' || t.province ? ALL_WARDS : { all: false, wards: t.wards };
-    return { actor: t.kind === 'api' ? `token:${t.name}` : (t.username ?? 'unknown'), userId: t.userId, role: t.role, tokenId: t.id, via: t.kind, expiresAt: t.expiresAt, scope };
+    return {
+      actor: t.kind === 'api' ? `token:${t.name}` : (t.username ?? 'unknown'),
+      userId: t.userId,
+      role: t.role,
+      tokenId: t.id,
+      via: t.kind,
+      expiresAt: t.expiresAt,
+      scope,
+    };
   }
 
   async logout(p: Principal): Promise<void> {
@@ -133,7 +153,8 @@ export class AuthService {
       this.throttle.failed(user.username, 'password-change');
       throw new AppError('BAD_PASSWORD', 400, 'Mật khẩu hiện tại không đúng. / The current password is wrong');
     }
-    if (currentPassword === newPassword) throw badRequest('SAME_PASSWORD', 'Mật khẩu mới phải khác mật khẩu cũ. / The new password must differ from the current one');
+    if (currentPassword === newPassword)
+      throw badRequest('SAME_PASSWORD', 'Mật khẩu mới phải khác mật khẩu cũ. / The new password must differ from the current one');
     await this.repo.updateUser(user.username, { passwordHash: await this.hash(newPassword) });
     this.revoked(await this.repo.revokeOtherSessions(user.id, p.tokenId), 'password-changed');
   }
@@ -166,7 +187,12 @@ export class AuthService {
 
   async createUser(input: { username: string; displayName?: string; role: Role; password: string }): Promise<UserRecord> {
     if (await this.repo.userWithHash(input.username)) throw conflict('USER_EXISTS', `User '${input.username}' already exists`);
-    return this.repo.createUser({ username: input.username, displayName: input.displayName ?? '', role: input.role, passwordHash: await this.hash(input.password) });
+    return this.repo.createUser({
+      username: input.username,
+      displayName: input.displayName ?? '',
+      role: input.role,
+      passwordHash: await this.hash(input.password),
+    });
   }
 
   async updateUser(username: string, p: { displayName?: string; role?: Role; disabled?: boolean; password?: string }): Promise<UserRecord> {
@@ -179,7 +205,8 @@ export class AuthService {
     if (!u) throw notFound('User', username);
     // Sessions end with the rights they were opened with; machine tokens a user owns stop when the user is disabled
     // or their role changes (a token is never worth more than its owner).
-    if (p.disabled || p.role !== undefined) this.revoked(await this.repo.revokeUserTokens(u.id, ['session', 'api']), p.disabled ? 'user-disabled' : 'role-changed');
+    if (p.disabled || p.role !== undefined)
+      this.revoked(await this.repo.revokeUserTokens(u.id, ['session', 'api']), p.disabled ? 'user-disabled' : 'role-changed');
     else if (p.password) this.revoked(await this.repo.revokeUserTokens(u.id, ['session']), 'password-changed');
     if (p.disabled === false || p.password) this.throttle.clearUser(username);
     return u;
@@ -199,7 +226,8 @@ export class AuthService {
     const maxMs = this.limits.apiTokenMaxDays * DAY_MS;
     const expiry = expiresAt ?? new Date(Date.now() + Math.min(90 * DAY_MS, maxMs));
     if (Number.isNaN(expiry.getTime()) || expiry.getTime() <= Date.now()) throw badRequest('BAD_EXPIRY', 'expiresAt must be in the future');
-    if (expiry.getTime() > Date.now() + maxMs) throw badRequest('BAD_EXPIRY', `A machine token may live at most ${this.limits.apiTokenMaxDays} days (SW_API_TOKEN_MAX_DAYS)`);
+    if (expiry.getTime() > Date.now() + maxMs)
+      throw badRequest('BAD_EXPIRY', `A machine token may live at most ${this.limits.apiTokenMaxDays} days (SW_API_TOKEN_MAX_DAYS)`);
     const token = TOKEN_PREFIX.api + randomSecret();
     const record = await this.repo.createToken({ userId: creator.userId, kind: 'api', name, role, tokenHash: sha256Hex(token), expiresAt: expiry });
     return { token, record };

@@ -29,7 +29,12 @@ export class HashGate {
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.queue) {
-        throw new AppError('LOGIN_BUSY', 503, 'Hệ thống đang bận xử lý đăng nhập, vui lòng thử lại sau giây lát. / Too many logins at once; try again in a few seconds.', { retryAfterS: 2 });
+        throw new AppError(
+          'LOGIN_BUSY',
+          503,
+          'Hệ thống đang bận xử lý đăng nhập, vui lòng thử lại sau giây lát. / Too many logins at once; try again in a few seconds.',
+          { retryAfterS: 2 },
+        );
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
@@ -72,7 +77,10 @@ export class LoginThrottle {
   /** Throws 429 (with the seconds to wait) when the username or the address is locked. */
   check(username: string, address: string): void {
     const now = this.o.now();
-    for (const [map, key, who] of [[this.users, username, 'user'], [this.addresses, address, 'address']] as const) {
+    for (const [map, key, who] of [
+      [this.users, username, 'user'],
+      [this.addresses, address, 'address'],
+    ] as const) {
       const w = map.get(key);
       if (w && w.lockedUntil > now) {
         const retryAfterS = Math.ceil((w.lockedUntil - now) / 1000);

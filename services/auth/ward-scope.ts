@@ -69,7 +69,8 @@ export function noteWard(code: string): void {
 
 /** Asking for another ward by name (a report, a ward-wide command) is refused outright: the ward code is no secret. */
 export function requireWard(code: string): void {
-  if (!wardVisible(code)) throw new AppError('WARD_FORBIDDEN', 403, `You may not act on ward ${code}: your account is limited to ward(s) ${(scopedWards() ?? []).join(', ')}`);
+  if (!wardVisible(code))
+    throw new AppError('WARD_FORBIDDEN', 403, `You may not act on ward ${code}: your account is limited to ward(s) ${(scopedWards() ?? []).join(', ')}`);
   noteWard(code);
 }
 

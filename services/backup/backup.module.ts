@@ -40,7 +40,12 @@ export class BackupModule implements FeatureModule {
     const entry = { actor: 'local:backup-cli', actorRole: 'admin', action: 'system.backup', targetType: 'backup', ip: null };
     try {
       const r = await createBackup({ config, db, log: log.child({ module: 'backup' }), passphrase, online: true, ...(outDir ? { outDir } : {}) });
-      await audit.insert({ ...entry, targetId: r.dir, result: 'ok', details: { tables: Object.keys(r.manifest.database.tables).length, files: r.manifest.files.length, keySealed: r.manifest.key.sealed } });
+      await audit.insert({
+        ...entry,
+        targetId: r.dir,
+        result: 'ok',
+        details: { tables: Object.keys(r.manifest.database.tables).length, files: r.manifest.files.length, keySealed: r.manifest.key.sealed },
+      });
       return { ok: true, dir: r.dir, manifest: r.manifest };
     } catch (err) {
       log.error({ err }, 'online backup failed');

@@ -6,8 +6,17 @@ import type { Queryable } from '../db/db.ts';
  * the dump and have no meaning to an operator).
  */
 const SYSTEM_SCHEMAS = [
-  'pg_catalog', 'information_schema', 'pg_toast', '_timescaledb_catalog', '_timescaledb_internal', '_timescaledb_config',
-  '_timescaledb_cache', '_timescaledb_functions', '_timescaledb_debug', 'timescaledb_information', 'timescaledb_experimental',
+  'pg_catalog',
+  'information_schema',
+  'pg_toast',
+  '_timescaledb_catalog',
+  '_timescaledb_internal',
+  '_timescaledb_config',
+  '_timescaledb_cache',
+  '_timescaledb_functions',
+  '_timescaledb_debug',
+  'timescaledb_information',
+  'timescaledb_experimental',
 ];
 
 export class BackupRepository {
@@ -39,7 +48,9 @@ export class BackupRepository {
   }
 
   async serverVersion(): Promise<{ num: number; text: string }> {
-    const r = await this.q.query<{ num: string; text: string }>(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text`);
+    const r = await this.q.query<{ num: string; text: string }>(
+      `SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text`,
+    );
     return { num: Number(r.rows[0]?.num ?? 0), text: r.rows[0]?.text ?? '' };
   }
 

@@ -45,11 +45,23 @@ async function dumpEmbedded(db: Db, file: string): Promise<DbPart> {
   await new BackupRepository(db).checkpoint();
   const { tar, value } = await db.snapshotDataDir(async (q) => {
     const repo = new BackupRepository(q);
-    return { tables: await repo.rowCounts(), schemaVersion: await repo.schemaVersion(), server: await repo.serverVersion(), timescale: await repo.timescaleVersion() };
+    return {
+      tables: await repo.rowCounts(),
+      schemaVersion: await repo.schemaVersion(),
+      server: await repo.serverVersion(),
+      timescale: await repo.timescaleVersion(),
+    };
   });
   // Compressed outside the snapshot's transaction (zlib runs on the thread pool): ingest waits only for the copy.
   await writeFile(file, await promisify(gzip)(tar, { level: 6 }), { mode: 0o600 });
-  return { flavour: 'embedded', file: path.basename(file), serverVersion: value.server.text, timescaleVersion: value.timescale, schemaVersion: value.schemaVersion, tables: value.tables };
+  return {
+    flavour: 'embedded',
+    file: path.basename(file),
+    serverVersion: value.server.text,
+    timescaleVersion: value.timescale,
+    schemaVersion: value.schemaVersion,
+    tables: value.tables,
+  };
 }
 
 async function dumpPostgres(db: Db, databaseUrl: string, file: string): Promise<DbPart> {
@@ -72,7 +84,11 @@ async function dumpPostgres(db: Db, databaseUrl: string, file: string): Promise<
   });
 }
 
-const stampOf = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stampOf = (d: Date): string =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 export async function createBackup(o: BackupOptions): Promise<BackupResult> {
   const out = o.outDir ?? o.config.backupDir;

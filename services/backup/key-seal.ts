@@ -28,7 +28,16 @@ export function sealKey(key: Buffer, passphrase: string): SealedKey {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', scryptSync(passphrase, salt, 32, KDF), iv);
   const sealed = Buffer.concat([c.update(key), c.final()]);
-  return { kdf: 'scrypt', N: KDF.N, r: KDF.r, p: KDF.p, salt: salt.toString('base64'), iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), key: sealed.toString('base64') };
+  return {
+    kdf: 'scrypt',
+    N: KDF.N,
+    r: KDF.r,
+    p: KDF.p,
+    salt: salt.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: c.getAuthTag().toString('base64'),
+    key: sealed.toString('base64'),
+  };
 }
 
 export function unsealKey(s: SealedKey, passphrase: string): Buffer {

@@ -34,7 +34,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<strin
     child.on('error', (e: NodeJS.ErrnoException) =>
       reject(new Error(e.code === 'ENOENT' ? `${cmd} not found: install Debian's postgresql-client (it is in the image)` : `${cmd}: ${e.message}`)),
     );
-    child.on('close', (code) => (code === 0 ? resolve(out + err) : reject(new Error(`${cmd} exited with ${code}: ${err.trim().split('\n').slice(-6).join(' | ')}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out + err) : reject(new Error(`${cmd} exited with ${code}: ${err.trim().split('\n').slice(-6).join(' | ')}`)),
+    );
   });
 }
 

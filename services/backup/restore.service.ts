@@ -56,16 +56,22 @@ async function resolveKey(o: RestoreOptions, m: Manifest): Promise<Buffer | null
   if (m.key.sealed && o.passphrase) {
     const key = unsealKey(await readSealedKey(o.dir), o.passphrase);
     if (keyFingerprint(key) !== want) throw new Error('the sealed key does not match the manifest: the backup is damaged');
-    if (have.source === 'config') throw new Error('SW_SECRET_KEY differs from the key this backup needs: unset it (the sealed key will be restored to secret.key) or set it to the original key');
+    if (have.source === 'config')
+      throw new Error(
+        'SW_SECRET_KEY differs from the key this backup needs: unset it (the sealed key will be restored to secret.key) or set it to the original key',
+      );
     if (have.key && !o.force) throw new Error(`${o.config.dataDir}/secret.key is a different key: --force replaces it with the backup's`);
     return key;
   }
-  const how = m.key.sealed ? 'give --passphrase-file to unseal the key stored in the backup' : 'set SW_SECRET_KEY (or put secret.key in the data folder) to the key the backup was taken with';
+  const how = m.key.sealed
+    ? 'give --passphrase-file to unseal the key stored in the backup'
+    : 'set SW_SECRET_KEY (or put secret.key in the data folder) to the key the backup was taken with';
   throw new Error(`the service key here (${haveFp ?? 'none'}) is not the backup's (${want}): ${how}; without it no device could log in`);
 }
 
 async function verifyChecksums(dir: string, m: Manifest): Promise<void> {
-  if ((await sha256File(path.join(dir, m.database.file))) !== m.database.sha256) throw new Error(`${m.database.file} does not match its checksum: the backup is damaged`);
+  if ((await sha256File(path.join(dir, m.database.file))) !== m.database.sha256)
+    throw new Error(`${m.database.file} does not match its checksum: the backup is damaged`);
 }
 
 async function assertServiceStopped(dataDir: string): Promise<void> {
@@ -79,9 +85,11 @@ async function restorePostgres(o: RestoreOptions, m: Manifest): Promise<void> {
   let name: string;
   try {
     const repo = new BackupRepository(asQueryable(target));
-    if ((await repo.otherSessions()) > 0) throw new Error('other sessions are connected to the target database (is the service running?): stop them before restoring');
+    if ((await repo.otherSessions()) > 0)
+      throw new Error('other sessions are connected to the target database (is the service running?): stop them before restoring');
     name = await repo.databaseName();
-    if ((await repo.tables()).length > 0 && !o.force) throw new Error(`database ${name} is not empty: restore into an empty database, or add --force to drop and recreate it`);
+    if ((await repo.tables()).length > 0 && !o.force)
+      throw new Error(`database ${name} is not empty: restore into an empty database, or add --force to drop and recreate it`);
   } finally {
     await target.end();
   }
@@ -99,7 +107,10 @@ async function restorePostgres(o: RestoreOptions, m: Manifest): Promise<void> {
       const have = await repo.timescalePreRestore().catch((err: Error) => {
         throw new Error(`the backup is from TimescaleDB ${m.database.timescaleVersion ?? ''}, but the target cannot enable the extension: ${err.message}`);
       });
-      if (have !== m.database.timescaleVersion) throw new Error(`TimescaleDB versions differ (backup ${m.database.timescaleVersion ?? ''}, target ${have ?? 'none'}): install the backup's version on the target, restore, then ALTER EXTENSION timescaledb UPDATE`);
+      if (have !== m.database.timescaleVersion)
+        throw new Error(
+          `TimescaleDB versions differ (backup ${m.database.timescaleVersion ?? ''}, target ${have ?? 'none'}): install the backup's version on the target, restore, then ALTER EXTENSION timescaledb UPDATE`,
+        );
     }
   });
   await pgRestore(pgTarget(o.config.databaseUrl), path.join(o.dir, m.database.file), { singleTransaction: !m.database.timescaleVersion });
@@ -148,7 +159,9 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   const m = await readManifest(o.dir);
   const embeddedTarget = !o.config.databaseUrl;
   if (embeddedTarget !== (m.database.flavour === 'embedded')) {
-    throw new Error(`this backup is of ${m.database.flavour === 'embedded' ? 'the embedded store' : `a ${m.database.flavour} server`}; the configuration points at ${embeddedTarget ? 'the embedded store (SW_DATABASE_URL empty)' : 'a PostgreSQL server'}`);
+    throw new Error(
+      `this backup is of ${m.database.flavour === 'embedded' ? 'the embedded store' : `a ${m.database.flavour} server`}; the configuration points at ${embeddedTarget ? 'the embedded store (SW_DATABASE_URL empty)' : 'a PostgreSQL server'}`,
+    );
   }
   await verifyChecksums(o.dir, m);
   const key = await resolveKey(o, m);

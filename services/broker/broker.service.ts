@@ -200,9 +200,7 @@ export class BrokerService {
     });
     this.aedes = aedes;
     this.wireEvents(aedes);
-    this.opts.metrics.onCollect(() =>
-      this.opts.metrics.set('sw_mqtt_connections', 'Connected MQTT clients', aedes.connectedClients),
-    );
+    this.opts.metrics.onCollect(() => this.opts.metrics.set('sw_mqtt_connections', 'Connected MQTT clients', aedes.connectedClients));
     if (this.opts.port >= 0) {
       // noDelay: Nagle's algorithm adds ~40 ms to every QoS1 round trip (DESIGN.md).
       this.tcp = createServer({ noDelay: true }, (socket) => this.accept(socket, normalizeAddress(socket.remoteAddress)));
@@ -471,7 +469,11 @@ export class BrokerService {
     const sink = this.opts.sink;
     // Inline (unnamed) callbacks: tsx's keepNames would wrap a named per-message closure in a costly __name() call.
     if (sink.acceptWith) sink.acceptWith(msg, (err) => this.settled(err, deviceId, cb));
-    else sink.accept(msg).then(() => this.settled(undefined, deviceId, cb), (err: Error) => this.settled(err, deviceId, cb));
+    else
+      sink.accept(msg).then(
+        () => this.settled(undefined, deviceId, cb),
+        (err: Error) => this.settled(err, deviceId, cb),
+      );
   }
 
   /** The PUBACK once the message is durable; without one (neither database nor spool took it) the device resends. */

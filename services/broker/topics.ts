@@ -24,8 +24,6 @@ export function parseDeviceTopic(topic: string): ParsedTopic | null {
   return { deviceId, channel };
 }
 
-export const topicFor = (deviceId: string, channel: PublishChannel | typeof COMMAND_CHANNEL): string =>
-  `${TOPIC_ROOT}/${deviceId}/${channel}`;
+export const topicFor = (deviceId: string, channel: PublishChannel | typeof COMMAND_CHANNEL): string => `${TOPIC_ROOT}/${deviceId}/${channel}`;
 
-export const isPublishChannel = (c: string): c is PublishChannel =>
-  (DEVICE_PUBLISH_CHANNELS as readonly string[]).includes(c);
+export const isPublishChannel = (c: string): c is PublishChannel => (DEVICE_PUBLISH_CHANNELS as readonly string[]).includes(c);

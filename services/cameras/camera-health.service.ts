@@ -58,7 +58,12 @@ export class CameraHealthService {
   async start(): Promise<void> {
     const cams = await this.d.load();
     const faults = Object.values(CAMERA_FAULTS).filter((e) => this.d.kind.events[e]);
-    this.recorder.knownFaults(await this.d.repo.activeFaults(cams.map((c) => c.id), faults));
+    this.recorder.knownFaults(
+      await this.d.repo.activeFaults(
+        cams.map((c) => c.id),
+        faults,
+      ),
+    );
     this.launch(cams);
   }
 
@@ -80,9 +85,11 @@ export class CameraHealthService {
 
   /** Syncs the poller with the registered cameras (added, changed, gone). */
   reload(): Promise<void> {
-    this.reloading = this.reloading.then(() => this.sync()).catch((err: unknown) => {
-      this.d.log.error({ err }, 'camera list could not be reloaded');
-    });
+    this.reloading = this.reloading
+      .then(() => this.sync())
+      .catch((err: unknown) => {
+        this.d.log.error({ err }, 'camera list could not be reloaded');
+      });
     return this.reloading;
   }
 

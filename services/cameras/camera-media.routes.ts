@@ -16,10 +16,16 @@ import { PresetList, PresetSet, PtzDone, PtzStatus, Snapshot, SnapshotList } fro
 
 const Image = replies({ 200: binary(['image/jpeg', 'image/webp'], 'The snapshot image (JPEG or WebP); x-snapshot-id and x-snapshot-taken-at name it') });
 
-const Size = Type.Object({ size: Type.Optional(Type.Union([Type.Literal('thumb'), Type.Literal('full')], { default: 'full' })) }, { additionalProperties: false });
+const Size = Type.Object(
+  { size: Type.Optional(Type.Union([Type.Literal('thumb'), Type.Literal('full')], { default: 'full' })) },
+  { additionalProperties: false },
+);
 const SnapshotParams = Type.Object({ id: IdParams.properties.id, snapshotId: Type.String({ format: 'uuid' }) });
 const PresetBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 64 }), token: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'overwrite this preset' })) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'overwrite this preset' })),
+  },
   { additionalProperties: false },
 );
 
@@ -48,89 +54,125 @@ function sendImage(reply: FastifyReply, img: SnapshotImage, cache: string): Fast
     .send(img.body);
 }
 
-export const cameraMediaRoutes = (f: CameraFeature): FastifyPluginAsync => async (base) => {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['cameras'];
-  const actor = (req: FastifyRequest): string | null => req.principal?.actor ?? null;
+export const cameraMediaRoutes =
+  (f: CameraFeature): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['cameras'];
+    const actor = (req: FastifyRequest): string | null => req.principal?.actor ?? null;
 
-  // ---- snapshots -----------------------------------------------------------------------------------------------------
-  app.post('/cameras/:id/snapshots', { config: { role: 'operator', action: 'camera.snapshot' }, schema: { tags, params: IdParams, response: replies({ 201: Snapshot }) } }, async (req, reply) => {
-    req.auditTarget = { type: 'camera', id: req.params.id };
-    const snapshot = await f.snapshots.takeNow(req.params.id, actor(req));
-    req.auditTarget.details = { snapshotId: snapshot.id };
-    return reply.status(201).send(snapshot);
-  });
+    // ---- snapshots -----------------------------------------------------------------------------------------------------
+    app.post(
+      '/cameras/:id/snapshots',
+      { config: { role: 'operator', action: 'camera.snapshot' }, schema: { tags, params: IdParams, response: replies({ 201: Snapshot }) } },
+      async (req, reply) => {
+        req.auditTarget = { type: 'camera', id: req.params.id };
+        const snapshot = await f.snapshots.takeNow(req.params.id, actor(req));
+        req.auditTarget.details = { snapshotId: snapshot.id };
+        return reply.status(201).send(snapshot);
+      },
+    );
 
-  app.get(
-    '/cameras/:id/snapshots',
-    { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Type.Object({ ...Paging }, { additionalProperties: false }), response: replies({ 200: SnapshotList }) } },
-    async (req) => f.snapshots.list(req.params.id, req.query.limit ?? 100, req.query.offset ?? 0),
-  );
+    app.get(
+      '/cameras/:id/snapshots',
+      {
+        config: { role: 'viewer' },
+        schema: { tags, params: IdParams, querystring: Type.Object({ ...Paging }, { additionalProperties: false }), response: replies({ 200: SnapshotList }) },
+      },
+      async (req) => f.snapshots.list(req.params.id, req.query.limit ?? 100, req.query.offset ?? 0),
+    );
 
-  app.get('/cameras/:id/snapshots/latest', { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Size, response: Image } }, async (req, reply) =>
-    sendImage(reply, await f.snapshots.image(req.params.id, undefined, req.query.size ?? 'full'), 'private, no-cache'),
-  );
+    app.get(
+      '/cameras/:id/snapshots/latest',
+      { config: { role: 'viewer' }, schema: { tags, params: IdParams, querystring: Size, response: Image } },
+      async (req, reply) => sendImage(reply, await f.snapshots.image(req.params.id, undefined, req.query.size ?? 'full'), 'private, no-cache'),
+    );
 
-  app.get('/cameras/:id/snapshots/:snapshotId', { config: { role: 'viewer' }, schema: { tags, params: SnapshotParams, querystring: Size, response: Image } }, async (req, reply) =>
-    // A stored snapshot never changes: browsers may keep it.
-    sendImage(reply, await f.snapshots.image(req.params.id, req.params.snapshotId, req.query.size ?? 'full'), 'private, max-age=86400, immutable'),
-  );
+    app.get(
+      '/cameras/:id/snapshots/:snapshotId',
+      { config: { role: 'viewer' }, schema: { tags, params: SnapshotParams, querystring: Size, response: Image } },
+      async (req, reply) =>
+        // A stored snapshot never changes: browsers may keep it.
+        sendImage(reply, await f.snapshots.image(req.params.id, req.params.snapshotId, req.query.size ?? 'full'), 'private, max-age=86400, immutable'),
+    );
 
-  // ---- PTZ -----------------------------------------------------------------------------------------------------------
-  const ptz = { role: 'operator' as const };
-  app.post(
-    '/cameras/:id/ptz/move',
-    { config: { ...ptz, action: 'camera.ptz.move' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzContinuousMove'), response: replies({ 200: PtzDone }) } },
-    async (req) => {
-      const body = req.body as { pan: number; tilt: number; zoom?: number; timeoutS: number };
-      req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'continuous-move', ...body } };
-      checkPtzBody(req);
-      await f.ptz.move(req.params.id, body);
-      return { ok: true, stopsAfterS: body.timeoutS };
-    },
-  );
+    // ---- PTZ -----------------------------------------------------------------------------------------------------------
+    const ptz = { role: 'operator' as const };
+    app.post(
+      '/cameras/:id/ptz/move',
+      {
+        config: { ...ptz, action: 'camera.ptz.move' },
+        attachValidation: true,
+        schema: { tags, params: IdParams, body: commandSchema(f, 'ptzContinuousMove'), response: replies({ 200: PtzDone }) },
+      },
+      async (req) => {
+        const body = req.body as { pan: number; tilt: number; zoom?: number; timeoutS: number };
+        req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'continuous-move', ...body } };
+        checkPtzBody(req);
+        await f.ptz.move(req.params.id, body);
+        return { ok: true, stopsAfterS: body.timeoutS };
+      },
+    );
 
-  app.post('/cameras/:id/ptz/stop', { config: { ...ptz, action: 'camera.ptz.stop' }, schema: { tags, params: IdParams, response: replies({ 200: PtzDone }) } }, async (req) => {
-    req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'stop' } };
-    await f.ptz.stop(req.params.id);
-    return { ok: true };
-  });
+    app.post(
+      '/cameras/:id/ptz/stop',
+      { config: { ...ptz, action: 'camera.ptz.stop' }, schema: { tags, params: IdParams, response: replies({ 200: PtzDone }) } },
+      async (req) => {
+        req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'stop' } };
+        await f.ptz.stop(req.params.id);
+        return { ok: true };
+      },
+    );
 
-  app.post(
-    '/cameras/:id/ptz/absolute',
-    { config: { ...ptz, action: 'camera.ptz.absolute-move' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzAbsoluteMove'), response: replies({ 200: PtzDone }) } },
-    async (req) => {
-      const body = req.body as { pan: number; tilt: number; zoom: number };
-      req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'absolute-move', ...body } };
-      checkPtzBody(req);
-      await f.ptz.absolute(req.params.id, body);
-      return { ok: true };
-    },
-  );
+    app.post(
+      '/cameras/:id/ptz/absolute',
+      {
+        config: { ...ptz, action: 'camera.ptz.absolute-move' },
+        attachValidation: true,
+        schema: { tags, params: IdParams, body: commandSchema(f, 'ptzAbsoluteMove'), response: replies({ 200: PtzDone }) },
+      },
+      async (req) => {
+        const body = req.body as { pan: number; tilt: number; zoom: number };
+        req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'absolute-move', ...body } };
+        checkPtzBody(req);
+        await f.ptz.absolute(req.params.id, body);
+        return { ok: true };
+      },
+    );
 
-  app.get('/cameras/:id/ptz/status', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: PtzStatus }) } }, async (req) => f.ptz.status(req.params.id));
+    app.get('/cameras/:id/ptz/status', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: PtzStatus }) } }, async (req) =>
+      f.ptz.status(req.params.id),
+    );
 
-  app.get('/cameras/:id/ptz/presets', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: PresetList }) } }, async (req) => f.ptz.presets(req.params.id));
+    app.get(
+      '/cameras/:id/ptz/presets',
+      { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: PresetList }) } },
+      async (req) => f.ptz.presets(req.params.id),
+    );
 
-  app.post(
-    '/cameras/:id/ptz/presets',
-    { config: { ...ptz, action: 'camera.ptz.set-preset' }, schema: { tags, params: IdParams, body: PresetBody, response: replies({ 201: PresetSet }) } },
-    async (req, reply) => {
-      req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'set-preset', ...req.body } };
-      const token = await f.ptz.setPreset(req.params.id, req.body.name, req.body.token);
-      return reply.status(201).send({ token, name: req.body.name });
-    },
-  );
+    app.post(
+      '/cameras/:id/ptz/presets',
+      { config: { ...ptz, action: 'camera.ptz.set-preset' }, schema: { tags, params: IdParams, body: PresetBody, response: replies({ 201: PresetSet }) } },
+      async (req, reply) => {
+        req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'set-preset', ...req.body } };
+        const token = await f.ptz.setPreset(req.params.id, req.body.name, req.body.token);
+        return reply.status(201).send({ token, name: req.body.name });
+      },
+    );
 
-  app.post(
-    '/cameras/:id/ptz/goto',
-    { config: { ...ptz, action: 'camera.ptz.goto-preset' }, attachValidation: true, schema: { tags, params: IdParams, body: commandSchema(f, 'ptzGotoPreset'), response: replies({ 200: PtzDone }) } },
-    async (req) => {
-      const body = req.body as { preset: string };
-      req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'goto-preset', preset: body.preset } };
-      checkPtzBody(req);
-      await f.ptz.gotoPreset(req.params.id, body.preset);
-      return { ok: true };
-    },
-  );
-};
+    app.post(
+      '/cameras/:id/ptz/goto',
+      {
+        config: { ...ptz, action: 'camera.ptz.goto-preset' },
+        attachValidation: true,
+        schema: { tags, params: IdParams, body: commandSchema(f, 'ptzGotoPreset'), response: replies({ 200: PtzDone }) },
+      },
+      async (req) => {
+        const body = req.body as { preset: string };
+        req.auditTarget = { type: 'camera', id: req.params.id, details: { ptz: 'goto-preset', preset: body.preset } };
+        checkPtzBody(req);
+        await f.ptz.gotoPreset(req.params.id, body.preset);
+        return { ok: true };
+      },
+    );
+  };

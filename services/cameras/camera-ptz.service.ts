@@ -142,7 +142,9 @@ export class CameraPtzService {
       this.safetyStops.delete(id);
       if (this.generation.get(id) !== gen) return;
       void this.ptzCamera(id)
-        .then((cam) => this.mutex.run(id, () => this.d.driver.ptzStop(cam, { panTilt: true, zoom: true }, { timeoutMs: this.d.settings().operatorCallTimeoutMs })))
+        .then((cam) =>
+          this.mutex.run(id, () => this.d.driver.ptzStop(cam, { panTilt: true, zoom: true }, { timeoutMs: this.d.settings().operatorCallTimeoutMs })),
+        )
         .catch((err: unknown) => this.d.log.warn({ cameraId: id, err }, 'safety PTZ stop after a continuous move failed'));
     }, afterMs);
     timer.unref();

@@ -45,22 +45,49 @@ export class CameraModule implements FeatureModule {
     const driver = new OnvifCameraDriver({ timeoutMs: settings.probeTimeoutMs, snapshotTimeoutMs: settings.snapshotTimeoutMs, logger: log });
     // The services refer to each other only through closures called after init, so the order here is free.
     const connectionOf = (id: string): ReturnType<CameraService['connectionOf']> => cameras.connectionOf(id);
-    const snapshots: CameraSnapshotService = new CameraSnapshotService({ driver, repo, rootDir: path.join(ctx.config.dataDir, 'snapshots'), connectionOf, settings: current, log, events: ctx.events });
+    const snapshots: CameraSnapshotService = new CameraSnapshotService({
+      driver,
+      repo,
+      rootDir: path.join(ctx.config.dataDir, 'snapshots'),
+      connectionOf,
+      settings: current,
+      log,
+      events: ctx.events,
+    });
     const health: CameraHealthService = new CameraHealthService({
-      driver, ingest: new IngestRepository(ctx.db), repo, snapshots, events: ctx.events, metrics: ctx.metrics, kind, settings: current, log,
+      driver,
+      ingest: new IngestRepository(ctx.db),
+      repo,
+      snapshots,
+      events: ctx.events,
+      metrics: ctx.metrics,
+      kind,
+      settings: current,
+      log,
       load: (): ReturnType<CameraService['polledCameras']> => cameras.polledCameras(),
       owns: () => ctx.jobs.owns('camera-probes'),
     });
     const cameras: CameraService = new CameraService({
       addressGuard: new NetGuard('camera', (ctx.config as Partial<typeof ctx.config>).security?.networks.camera ?? ['0.0.0.0/0', '::/0']),
-      repo, driver, devices: ctx.devices, deviceRepo: ctx.deviceRepo, serviceKey: ctx.serviceKey, kind, settings: current, log,
+      repo,
+      driver,
+      devices: ctx.devices,
+      deviceRepo: ctx.deviceRepo,
+      serviceKey: ctx.serviceKey,
+      kind,
+      settings: current,
+      log,
       healthOf: (id): ReturnType<CameraHealthService['health']> => health.health(id),
       onChanged: () => void health.reload(),
     });
     const ptz = new CameraPtzService({ driver, repo, connectionOf, settings: current, log });
     const rearm = (): void => this.arm();
     this.feature = {
-      kind, cameras, ptz, snapshots, health,
+      kind,
+      cameras,
+      ptz,
+      snapshots,
+      health,
       settings: current,
       async applySettings(patch) {
         settings = { ...settings, ...patch };

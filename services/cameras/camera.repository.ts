@@ -118,7 +118,13 @@ function toSnapshot(r: Row): SnapshotRow {
     takenAt: iso(r.taken_at) ?? '',
     trigger: r.trigger as SnapshotRow['trigger'],
     requestedBy: (r.requested_by as string | null) ?? null,
-    full: { path: r.full_path as string, format: r.full_format as 'jpeg' | 'webp', width: Number(r.full_width), height: Number(r.full_height), bytes: Number(r.full_bytes) },
+    full: {
+      path: r.full_path as string,
+      format: r.full_format as 'jpeg' | 'webp',
+      width: Number(r.full_width),
+      height: Number(r.full_height),
+      bytes: Number(r.full_bytes),
+    },
     thumb: { path: r.thumb_path as string, width: Number(r.thumb_width), height: Number(r.thumb_height), bytes: Number(r.thumb_bytes) },
     source: { width: Number(r.source_width), height: Number(r.source_height), bytes: Number(r.source_bytes) },
   };
@@ -195,10 +201,9 @@ export class CameraRepository {
 
   async devicesAt(addresses: string[]): Promise<Map<string, string>> {
     if (!addresses.length) return new Map();
-    const r = await this.db.query<{ device_id: string; address: string }>(
-      'SELECT device_id, address FROM camera_connections WHERE address = ANY($1::text[])',
-      [addresses],
-    );
+    const r = await this.db.query<{ device_id: string; address: string }>('SELECT device_id, address FROM camera_connections WHERE address = ANY($1::text[])', [
+      addresses,
+    ]);
     return new Map(r.rows.map((x) => [x.address, x.device_id]));
   }
 
@@ -251,8 +256,22 @@ export class CameraRepository {
        WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1)
        RETURNING *`,
       [
-        s.deviceId, s.takenAt, s.trigger, s.requestedBy, s.full.path, s.full.format, s.full.width, s.full.height, s.full.bytes,
-        s.thumb.path, s.thumb.width, s.thumb.height, s.thumb.bytes, s.source.width, s.source.height, s.source.bytes,
+        s.deviceId,
+        s.takenAt,
+        s.trigger,
+        s.requestedBy,
+        s.full.path,
+        s.full.format,
+        s.full.width,
+        s.full.height,
+        s.full.bytes,
+        s.thumb.path,
+        s.thumb.width,
+        s.thumb.height,
+        s.thumb.bytes,
+        s.source.width,
+        s.source.height,
+        s.source.bytes,
       ],
     );
     const row = r.rows[0];
@@ -263,10 +282,11 @@ export class CameraRepository {
   async listSnapshots(deviceId: string, limit: number, offset: number): Promise<{ items: SnapshotRow[]; total: number }> {
     if (!(await this.visible(deviceId))) throw notFound('Camera', deviceId);
     const total = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM camera_snapshots WHERE device_id = $1', [deviceId]);
-    const r = await this.db.query<Row>(
-      'SELECT * FROM camera_snapshots WHERE device_id = $1 ORDER BY taken_at DESC, id LIMIT $2 OFFSET $3',
-      [deviceId, limit, offset],
-    );
+    const r = await this.db.query<Row>('SELECT * FROM camera_snapshots WHERE device_id = $1 ORDER BY taken_at DESC, id LIMIT $2 OFFSET $3', [
+      deviceId,
+      limit,
+      offset,
+    ]);
     return { items: r.rows.map(toSnapshot), total: total.rows[0]?.n ?? 0 };
   }
 

@@ -173,7 +173,10 @@ export class CameraService {
     const s = this.d.settings();
     const bindAddress = req.bindAddress ?? s.discoveryBindAddresses[0] ?? '127.0.0.1';
     if (!s.discoveryBindAddresses.includes(bindAddress)) {
-      throw badRequest('DISCOVERY_INTERFACE_NOT_ALLOWED', `Discovery may only probe from ${s.discoveryBindAddresses.join(', ')}; '${bindAddress}' is not configured`);
+      throw badRequest(
+        'DISCOVERY_INTERFACE_NOT_ALLOWED',
+        `Discovery may only probe from ${s.discoveryBindAddresses.join(', ')}; '${bindAddress}' is not configured`,
+      );
     }
     if (req.targetAddress !== undefined && isIP(req.targetAddress) !== 4) {
       throw badRequest('DISCOVERY_BAD_TARGET', `Discovery target must be an IPv4 address, not '${req.targetAddress}'`);
@@ -198,7 +201,12 @@ export class CameraService {
   }
 
   private connectionFrom(c: ConnectionInput): CameraConnection {
-    return { address: this.guarded(normaliseAddress(c.address)), username: c.username, password: c.password, ...(c.profileToken ? { profileToken: c.profileToken } : {}) };
+    return {
+      address: this.guarded(normaliseAddress(c.address)),
+      username: c.username,
+      password: c.password,
+      ...(c.profileToken ? { profileToken: c.profileToken } : {}),
+    };
   }
 
   private async ensureAddressFree(address: string, self: string | null): Promise<void> {
@@ -227,7 +235,13 @@ export class CameraService {
   }
 
   private stored(deviceId: string, c: CameraConnection): StoredConnection {
-    return { deviceId, address: c.address, username: c.username, passwordSealed: encryptSecret(this.d.serviceKey, c.password), profileToken: c.profileToken ?? null };
+    return {
+      deviceId,
+      address: c.address,
+      username: c.username,
+      passwordSealed: encryptSecret(this.d.serviceKey, c.password),
+      profileToken: c.profileToken ?? null,
+    };
   }
 
   private decrypted(c: StoredConnection): CameraConnection {
@@ -248,7 +262,10 @@ export class CameraService {
 function pickProfile(conn: CameraConnection, profiles: MediaProfile[]): MediaProfile {
   const where = describeAddress(conn.address);
   if (!profiles.length) {
-    throw cameraError(CameraErrorCode.BAD_RESPONSE, `Camera at ${where} reports no media profile; it cannot give snapshots.`, { address: where, operation: 'GetProfiles' });
+    throw cameraError(CameraErrorCode.BAD_RESPONSE, `Camera at ${where} reports no media profile; it cannot give snapshots.`, {
+      address: where,
+      operation: 'GetProfiles',
+    });
   }
   if (conn.profileToken === undefined) return profiles[0]!;
   const p = profiles.find((x) => x.token === conn.profileToken);

@@ -194,13 +194,16 @@ export class CameraHealthPoller {
   private schedule(e: Entry): void {
     if (!this.running || !this.entries.has(e.cam.id)) return;
     const next = this.cfg.snapshotIntervalMs > 0 ? Math.min(e.nextAt.probe, e.nextAt.snapshot) : e.nextAt.probe;
-    e.timer = this.clock.setTimeout(() => {
-      e.timer = undefined;
-      e.tick = this.tick(e).finally(() => {
-        e.tick = undefined;
-        this.schedule(e);
-      });
-    }, Math.max(0, next - this.clock.now()));
+    e.timer = this.clock.setTimeout(
+      () => {
+        e.timer = undefined;
+        e.tick = this.tick(e).finally(() => {
+          e.tick = undefined;
+          this.schedule(e);
+        });
+      },
+      Math.max(0, next - this.clock.now()),
+    );
   }
 
   /** Runs the checks that are due, one after the other (per-camera concurrency 1). */
@@ -275,10 +278,12 @@ export class CameraHealthPoller {
         () => resolve({ ok: false, code: CameraErrorCode.TIMEOUT, message: `no answer to ${kind} within ${timeoutMs} ms` }),
         { once: true },
       );
-      call.then(
-        (value) => resolve({ ok: true, value }),
-        (err: unknown) => resolve(toFailure(err)),
-      ).finally(() => this.clock.clearTimeout(timer));
+      call
+        .then(
+          (value) => resolve({ ok: true, value }),
+          (err: unknown) => resolve(toFailure(err)),
+        )
+        .finally(() => this.clock.clearTimeout(timer));
     });
   }
 

@@ -103,7 +103,9 @@ export function selectDigestChallenge(headers: string[]): DigestChallenge | unde
 }
 
 const hash = (alg: DigestChallenge['algorithm'], s: string): string =>
-  createHash(alg === 'SHA-256' ? 'sha256' : 'md5').update(s, 'utf8').digest('hex');
+  createHash(alg === 'SHA-256' ? 'sha256' : 'md5')
+    .update(s, 'utf8')
+    .digest('hex');
 
 /** The request-digest of RFC 7616 §3.4.1 (and RFC 2069 when the server sent no qop). */
 export function digestResponse(

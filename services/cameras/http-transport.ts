@@ -70,11 +70,13 @@ export function httpExchange(x: HttpExchange): Promise<HttpResult> {
       res.on('data', (c: Buffer) => {
         size += c.length;
         if (size > (x.maxBytes ?? DEFAULT_MAX_BYTES)) {
-          finish(cameraError(CameraErrorCode.BAD_RESPONSE, `Camera at ${describeAddress(x.url)} sent an oversized ${x.operation} response.`, {
-            address: describeAddress(x.url),
-            operation: x.operation,
-            cause: `more than ${x.maxBytes ?? DEFAULT_MAX_BYTES} bytes`,
-          }));
+          finish(
+            cameraError(CameraErrorCode.BAD_RESPONSE, `Camera at ${describeAddress(x.url)} sent an oversized ${x.operation} response.`, {
+              address: describeAddress(x.url),
+              operation: x.operation,
+              cause: `more than ${x.maxBytes ?? DEFAULT_MAX_BYTES} bytes`,
+            }),
+          );
           req.destroy();
         } else chunks.push(c);
       });

@@ -203,7 +203,12 @@ export class OnvifCameraDriver implements CameraDriver {
     const k = this.key(cam);
     let st = this.states.get(k);
     if (!st || st.password !== cam.password) {
-      st = { snapshotUris: new Map(), digest: new DigestSession(cam), password: cam.password, ...(st ? { clockOffsetMs: st.clockOffsetMs, services: st.services } : {}) };
+      st = {
+        snapshotUris: new Map(),
+        digest: new DigestSession(cam),
+        password: cam.password,
+        ...(st ? { clockOffsetMs: st.clockOffsetMs, services: st.services } : {}),
+      };
       this.states.set(k, st);
     }
     return st;
@@ -294,7 +299,15 @@ export class OnvifCameraDriver implements CameraDriver {
    * An authenticated call. A camera whose clock jumped rejects our token exactly as it rejects a wrong password
    * (ter:NotAuthorized), so on that fault we re-measure the clock once and retry only if the offset really moved.
    */
-  private async authed(cam: CameraConnection, st: CameraState, url: string, op: string, namespace: string, params: string, signal: AbortSignal): Promise<XmlElement> {
+  private async authed(
+    cam: CameraConnection,
+    st: CameraState,
+    url: string,
+    op: string,
+    namespace: string,
+    params: string,
+    signal: AbortSignal,
+  ): Promise<XmlElement> {
     const call = () =>
       soapCall({
         url,
@@ -344,13 +357,22 @@ export class OnvifCameraDriver implements CameraDriver {
     const target = new URL(uri);
     const requestTarget = target.pathname + target.search;
     const get = (authorization?: string) =>
-      httpExchange({ url: uri, method: 'GET', operation: 'snapshot', signal, maxBytes: this.opts.maxSnapshotBytes, headers: authorization ? { authorization } : {} });
+      httpExchange({
+        url: uri,
+        method: 'GET',
+        operation: 'snapshot',
+        signal,
+        maxBytes: this.opts.maxSnapshotBytes,
+        headers: authorization ? { authorization } : {},
+      });
     let res = await get(st.digest.authorization('GET', requestTarget));
     if (res.status === 401) {
-      if (!st.digest.accept(res.authenticate)) throw this.snapshotError(cam, CameraErrorCode.AUTH_FAILED, 'offers no HTTP Digest authentication we can use (Basic is never sent)', 401);
+      if (!st.digest.accept(res.authenticate))
+        throw this.snapshotError(cam, CameraErrorCode.AUTH_FAILED, 'offers no HTTP Digest authentication we can use (Basic is never sent)', 401);
       res = await get(st.digest.authorization('GET', requestTarget));
     }
-    if (res.status === 401 || res.status === 403) throw this.snapshotError(cam, CameraErrorCode.AUTH_FAILED, 'rejected the stored username or password for the snapshot', res.status);
+    if (res.status === 401 || res.status === 403)
+      throw this.snapshotError(cam, CameraErrorCode.AUTH_FAILED, 'rejected the stored username or password for the snapshot', res.status);
     if (res.status === 404) st.snapshotUris.delete(profile ?? cam.profileToken ?? st.defaultProfile ?? '');
     if (res.status !== 200) throw this.snapshotError(cam, CameraErrorCode.BAD_RESPONSE, `answered the snapshot request with HTTP ${res.status}`, res.status);
     const type = detectImageType(res.body);

@@ -68,7 +68,12 @@ function faultError(call: SoapCall, status: number, fault: SoapFaultInfo): AppEr
   }
   const tag = fault.subcodes.length ? ` (${fault.subcodes.join('/')})` : '';
   const sender = localPart(fault.code) === 'Sender' || localPart(fault.code) === 'Client';
-  return cameraError(CameraErrorCode.REJECTED, `Camera at ${where} refused ${call.operation}: ${fault.reason || 'SOAP fault'}${tag}.`, details, sender ? 400 : 502);
+  return cameraError(
+    CameraErrorCode.REJECTED,
+    `Camera at ${where} refused ${call.operation}: ${fault.reason || 'SOAP fault'}${tag}.`,
+    details,
+    sender ? 400 : 502,
+  );
 }
 
 function badResponse(call: SoapCall, status: number, cause: string): AppError {

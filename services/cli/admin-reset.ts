@@ -28,11 +28,21 @@ try {
     const password = config.admin.password || randomSecret(12);
     const r = await new AuthService(new AuthRepository(db), config.tokenTtlHours, log).resetAdmin(username, password);
     await new AuditRepository(db).insert({
-      actor: 'cli:admin-reset', actorRole: 'admin', action: 'user.admin-reset', targetType: 'user', targetId: username,
-      result: 'ok', details: { created: r.created, revokedTokens: r.revokedTokens }, ip: null,
+      actor: 'cli:admin-reset',
+      actorRole: 'admin',
+      action: 'user.admin-reset',
+      targetType: 'user',
+      targetId: username,
+      result: 'ok',
+      details: { created: r.created, revokedTokens: r.revokedTokens },
+      ip: null,
     });
     console.log(`${r.created ? 'Đã tạo' : 'Đã đặt lại'} tài khoản quản trị / Administrator ${r.created ? 'created' : 'reset'}: ${username}`);
-    console.log(config.admin.password ? 'Mật khẩu: SW_ADMIN_PASSWORD / Password: SW_ADMIN_PASSWORD' : `Mật khẩu mới (chỉ hiện một lần) / New password (shown once): ${password}`);
+    console.log(
+      config.admin.password
+        ? 'Mật khẩu: SW_ADMIN_PASSWORD / Password: SW_ADMIN_PASSWORD'
+        : `Mật khẩu mới (chỉ hiện một lần) / New password (shown once): ${password}`,
+    );
     console.log(`Đã thu hồi / Revoked: ${r.revokedTokens} phiên và token / sessions and tokens`);
   } finally {
     await db.close();

@@ -20,7 +20,9 @@ export const readPassphrase = (file: string | undefined): string | null => (file
 
 async function embeddedBackup(config: Config, outDir: string, passphrase: string | null, stoppedFlag: boolean): Promise<BackupResult> {
   if (!socketPathUsable(config.dataDir) && !stoppedFlag) {
-    throw new Error(`cannot tell whether the service runs on ${config.dataDir} (path too long for ${controlSocketPath(config.dataDir)}): stop it and add --service-stopped`);
+    throw new Error(
+      `cannot tell whether the service runs on ${config.dataDir} (path too long for ${controlSocketPath(config.dataDir)}): stop it and add --service-stopped`,
+    );
   }
   const reply = await askService(config.dataDir, { op: 'backup', passphrase, outDir });
   if (reply) {
@@ -61,7 +63,9 @@ function summary(dir: string, m: Manifest): string {
 }
 
 try {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'service-stopped': { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'service-stopped': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -69,7 +73,9 @@ try {
   const config = loadConfig();
   const outDir = path.resolve(values.out ?? config.backupDir);
   const passphrase = readPassphrase(values['passphrase-file']);
-  const r = config.databaseUrl ? await direct(config, outDir, passphrase) : await embeddedBackup(config, outDir, passphrase, Boolean(values['service-stopped']));
+  const r = config.databaseUrl
+    ? await direct(config, outDir, passphrase)
+    : await embeddedBackup(config, outDir, passphrase, Boolean(values['service-stopped']));
   console.log(summary(r.dir, r.manifest));
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : `Backup failed: ${(err as Error).message}\n${USAGE}`);

@@ -61,13 +61,19 @@ export class ClusterRepository {
 
   /** Drops the device's row only if this node still owns it; null = it moved on (or was released already). */
   async disown(deviceId: string, nodeId: string): Promise<Date | null> {
-    const r = await this.db.query<{ at: Date }>('DELETE FROM cluster_connections WHERE device_id = $1 AND node_id = $2 RETURNING clock_timestamp() AS at', [deviceId, nodeId]);
+    const r = await this.db.query<{ at: Date }>('DELETE FROM cluster_connections WHERE device_id = $1 AND node_id = $2 RETURNING clock_timestamp() AS at', [
+      deviceId,
+      nodeId,
+    ]);
     return r.rows[0] ? new Date(r.rows[0].at) : null;
   }
 
   /** Every device still recorded on a node, released; returns their ids and when. */
   async releaseNode(nodeId: string): Promise<{ deviceId: string; at: Date }[]> {
-    const r = await this.db.query<{ device_id: string; at: Date }>('DELETE FROM cluster_connections WHERE node_id = $1 RETURNING device_id, clock_timestamp() AS at', [nodeId]);
+    const r = await this.db.query<{ device_id: string; at: Date }>(
+      'DELETE FROM cluster_connections WHERE node_id = $1 RETURNING device_id, clock_timestamp() AS at',
+      [nodeId],
+    );
     return r.rows.map((x) => ({ deviceId: x.device_id, at: new Date(x.at) }));
   }
 

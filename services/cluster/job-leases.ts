@@ -76,7 +76,8 @@ export class JobLeases implements JobOwnership {
   /** Takes what is free before the modules start (so a single node runs its jobs from the first tick). */
   async start(): Promise<void> {
     this.o.metrics.onCollect(() => {
-      for (const j of this.names) this.o.metrics.set('sw_cluster_job_lease_held', 'Cluster job leases this node holds (1) or not (0), by job', this.owns(j) ? 1 : 0, { job: j });
+      for (const j of this.names)
+        this.o.metrics.set('sw_cluster_job_lease_held', 'Cluster job leases this node holds (1) or not (0), by job', this.owns(j) ? 1 : 0, { job: j });
     });
     await this.renew();
     this.timer = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseMs / 3)));

@@ -7,7 +7,11 @@ const TOPIC = 'sw-cluster/live';
 const ACTIVITY_FOLD_MS = 250;
 
 type Wire = { topic: string; node: string; name: string; data: string };
-interface StateItem { deviceId: string; state: Record<string, unknown>; lastSeen: string }
+interface StateItem {
+  deviceId: string;
+  state: Record<string, unknown>;
+  lastSeen: string;
+}
 
 /**
  * Live dashboard events from every node. The dashboard's SSE stream listens on `events` (services/api/routes/
@@ -49,10 +53,16 @@ export class LiveBridge {
     }
     this.timer = setInterval(() => this.flush(), ACTIVITY_FOLD_MS);
     this.timer.unref();
-    await new Promise<void>((resolve) => this.bus.on(TOPIC, (m, done) => {
-      this.receive(m as unknown as Wire);
-      done();
-    }, resolve));
+    await new Promise<void>((resolve) =>
+      this.bus.on(
+        TOPIC,
+        (m, done) => {
+          this.receive(m as unknown as Wire);
+          done();
+        },
+        resolve,
+      ),
+    );
   }
 
   private fold(b: { states?: StateItem[] }): void {

@@ -6,9 +6,7 @@ import path from 'node:path';
 const SCRYPT = { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
 function scryptAsync(password: string, salt: Buffer, len: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, len, SCRYPT, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scrypt(password, salt, len, SCRYPT, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 export async function hashPassword(password: string): Promise<string> {
@@ -34,8 +32,7 @@ export const sha256Hex = (s: string): string => createHash('sha256').update(s).d
  * Device secrets are 256-bit random values we generate, so a keyed hash resists offline guessing as well as a slow
  * KDF would, while keeping CONNECT cheap enough for tens of thousands of devices reconnecting at once.
  */
-export const hashDeviceSecret = (key: Buffer, secret: string): string =>
-  `hmac-sha256$${createHmac('sha256', key).update(secret).digest('hex')}`;
+export const hashDeviceSecret = (key: Buffer, secret: string): string => `hmac-sha256$${createHmac('sha256', key).update(secret).digest('hex')}`;
 
 export function verifyDeviceSecret(key: Buffer, secret: string, stored: string): boolean {
   const a = Buffer.from(hashDeviceSecret(key, secret));

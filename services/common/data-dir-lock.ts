@@ -29,7 +29,7 @@ export class DataDirBusyError extends Error {
     const who = holder.pid ? `pid ${holder.pid} on ${holder.host ?? 'this host'}, started ${holder.startedAt ?? 'at an unknown time'}` : 'another process';
     super(
       `data folder ${dataDir} is in use by another smartward process (${who}). Two processes on one data folder would ` +
-        'corrupt the embedded database and replay each other\'s spool: stop that one first, or give this one its own SW_DATA_DIR.',
+        "corrupt the embedded database and replay each other's spool: stop that one first, or give this one its own SW_DATA_DIR.",
     );
     this.name = 'DataDirBusyError';
     this.holder = holder;

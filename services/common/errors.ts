@@ -16,11 +16,8 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown): AppError =>
-  new AppError(code, 400, message, details);
+export const badRequest = (code: string, message: string, details?: unknown): AppError => new AppError(code, 400, message, details);
 export const unauthorized = (message = 'Authentication required'): AppError => new AppError('UNAUTHORIZED', 401, message);
-export const forbidden = (message = 'Your role does not allow this action'): AppError =>
-  new AppError('FORBIDDEN', 403, message);
-export const notFound = (what: string, id: string): AppError =>
-  new AppError('NOT_FOUND', 404, `${what} '${id}' does not exist`);
+export const forbidden = (message = 'Your role does not allow this action'): AppError => new AppError('FORBIDDEN', 403, message);
+export const notFound = (what: string, id: string): AppError => new AppError('NOT_FOUND', 404, `${what} '${id}' does not exist`);
 export const conflict = (code: string, message: string): AppError => new AppError(code, 409, message);

@@ -107,10 +107,12 @@ export class NetGuard {
     } catch {
       throw new AppError('BAD_URL', 400, 'Địa chỉ URL không hợp lệ. / The URL is not valid');
     }
-    if (!protocols.includes(u.protocol)) throw new AppError('BAD_URL', 400, `Chỉ chấp nhận ${protocols.join(' ')}. / Only ${protocols.join(' ')} URLs are accepted`);
+    if (!protocols.includes(u.protocol))
+      throw new AppError('BAD_URL', 400, `Chỉ chấp nhận ${protocols.join(' ')}. / Only ${protocols.join(' ')} URLs are accepted`);
     if (u.username || u.password) {
       // Credentials in the URL would be stored and shown in clear; cameras have their own encrypted password field.
-      if (this.purpose !== 'camera') throw new AppError('BAD_URL', 400, 'URL không được chứa tên đăng nhập/mật khẩu. / The URL must not carry a username or password');
+      if (this.purpose !== 'camera')
+        throw new AppError('BAD_URL', 400, 'URL không được chứa tên đăng nhập/mật khẩu. / The URL must not carry a username or password');
     }
     this.checkHost(u.hostname);
     return u;

@@ -72,7 +72,8 @@ function fewOpenings(buf: Buffer, max: number): boolean {
 
 /** Parses `input` (bytes or text) if it is within `limits`; otherwise says which limit it broke. Never throws. */
 export function parseJsonBounded(input: Uint8Array | string, limits: JsonLimits): BoundedJson {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const buf =
+    typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (buf.length > limits.maxBytes) return { ok: false, code: 'TOO_LARGE', reason: `JSON is ${buf.length} bytes; the limit is ${limits.maxBytes}` };
   // The full scan is needed for an element limit, or when there are enough brackets to nest too deep.
   const refused = (limits.maxNodes ?? 0) === 0 && fewOpenings(buf, limits.maxDepth) ? null : scan(buf, limits);

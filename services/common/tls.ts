@@ -106,7 +106,10 @@ export function resolveTlsFiles(o: { certFile: string; keyFile: string; dataDir:
   if (existsSync(files.certFile) && existsSync(files.keyFile)) return files;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   generateSelfSigned(files, [...selfSignedNames(), ...(o.extraNames ?? [])]);
-  o.log.warn({ certFile: files.certFile }, 'no TLS certificate configured: generated a self-signed one (devices must trust this file; set SW_TLS_CERT_FILE/SW_TLS_KEY_FILE for a real one)');
+  o.log.warn(
+    { certFile: files.certFile },
+    'no TLS certificate configured: generated a self-signed one (devices must trust this file; set SW_TLS_CERT_FILE/SW_TLS_KEY_FILE for a real one)',
+  );
   return files;
 }
 
@@ -120,15 +123,37 @@ function generateSelfSigned(files: TlsFiles, names: string[]): void {
   const tmpKey = `${files.keyFile}.tmp`;
   const tmpCrt = `${files.certFile}.tmp`;
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256', '-days', '825',
-      '-keyout', tmpKey, '-out', tmpCrt, '-subj', '/O=smartward/CN=smartward self-signed',
-      '-addext', `subjectAltName=${[...new Set(names)].join(',')}`,
-      // It is its own trust anchor: devices load it as their CA file (mosquitto_pub --cafile, curl --cacert).
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,digitalSignature,keyCertSign',
-      '-addext', 'extendedKeyUsage=serverAuth',
-    ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '825',
+        '-keyout',
+        tmpKey,
+        '-out',
+        tmpCrt,
+        '-subj',
+        '/O=smartward/CN=smartward self-signed',
+        '-addext',
+        `subjectAltName=${[...new Set(names)].join(',')}`,
+        // It is its own trust anchor: devices load it as their CA file (mosquitto_pub --cafile, curl --cacert).
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,digitalSignature,keyCertSign',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 },
+    );
   } catch (err) {
     rmSync(tmpKey, { force: true });
     rmSync(tmpCrt, { force: true });

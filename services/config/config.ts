@@ -87,7 +87,16 @@ export interface Config {
   /** WiFi sessions and portal records (services/wifi). */
   wifi: { personalRetentionDays: number; retentionIntervalMs: number };
   /** Province link: NGSI-LD exporter and the inbound radio API (services/province). */
-  province: { brokerUrl: string; brokerToken: string; tenant: string; exportIntervalMs: number; retryBaseMs: number; retryMaxMs: number; inboundToken: string; audioHosts: string[] };
+  province: {
+    brokerUrl: string;
+    brokerToken: string;
+    tenant: string;
+    exportIntervalMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    inboundToken: string;
+    audioHosts: string[];
+  };
   /** Several processes as one service (services/cluster, docs/scale.md); redisUrl empty = a single process. */
   cluster: { redisUrl: string; nodeId: string; leaseMs: number };
   /** API security (README "Security"). */
@@ -190,8 +199,15 @@ export function loadConfig(env: Raw = process.env, overrides: Raw = {}): Config 
     raw[key] = value;
   }
   problems.push(...placeholderProblems(raw));
-  if (raw.SW_CLUSTER_REDIS_URL && !raw.SW_DATABASE_URL) problems.push('SW_CLUSTER_REDIS_URL: a cluster shares one PostgreSQL; set SW_DATABASE_URL too (the embedded store is one process only)');
-  problems.push(...networkProblems({ SW_NETWORKS_LIVE_SOURCE: cidrList(raw.SW_NETWORKS_LIVE_SOURCE ?? ''), SW_NETWORKS_CAMERA: cidrList(raw.SW_NETWORKS_CAMERA ?? ''), SW_NETWORKS_WEBHOOK: cidrList(raw.SW_NETWORKS_WEBHOOK ?? '') }));
+  if (raw.SW_CLUSTER_REDIS_URL && !raw.SW_DATABASE_URL)
+    problems.push('SW_CLUSTER_REDIS_URL: a cluster shares one PostgreSQL; set SW_DATABASE_URL too (the embedded store is one process only)');
+  problems.push(
+    ...networkProblems({
+      SW_NETWORKS_LIVE_SOURCE: cidrList(raw.SW_NETWORKS_LIVE_SOURCE ?? ''),
+      SW_NETWORKS_CAMERA: cidrList(raw.SW_NETWORKS_CAMERA ?? ''),
+      SW_NETWORKS_WEBHOOK: cidrList(raw.SW_NETWORKS_WEBHOOK ?? ''),
+    }),
+  );
   if (Boolean(raw.SW_TLS_CERT_FILE) !== Boolean(raw.SW_TLS_KEY_FILE)) problems.push('SW_TLS_CERT_FILE and SW_TLS_KEY_FILE: set both or neither');
   if (problems.length > 0) throw new ConfigError(problems);
   return build(raw, defaulted, env.NODE_ENV === 'production');
@@ -267,9 +283,13 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[], production:
         issuer: r.SW_REPORT_ISSUER,
         issuerAbbr: r.SW_REPORT_ISSUER_ABBR,
         place: r.SW_REPORT_PLACE || r.SW_WARD_NAME,
-        signerTitle: r.SW_REPORT_SIGNER_TITLE.split('|').map((x) => x.trim()).filter(Boolean),
+        signerTitle: r.SW_REPORT_SIGNER_TITLE.split('|')
+          .map((x) => x.trim())
+          .filter(Boolean),
         signerName: r.SW_REPORT_SIGNER_NAME,
-        recipients: r.SW_REPORT_RECIPIENTS.split(';').map((x) => x.trim()).filter(Boolean),
+        recipients: r.SW_REPORT_RECIPIENTS.split(';')
+          .map((x) => x.trim())
+          .filter(Boolean),
       },
       halfYearCutoff: r.SW_REPORT_HALF_YEAR_CUTOFF ? { h1: r.SW_REPORT_HALF_YEAR_CUTOFF.slice(0, 5), h2: r.SW_REPORT_HALF_YEAR_CUTOFF.slice(6, 11) } : null,
     },
@@ -312,4 +332,8 @@ function build(r: Record<ConfigKey, string>, defaulted: ConfigKey[], production:
   };
 }
 
-const cidrList = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
+const cidrList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);

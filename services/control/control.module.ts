@@ -50,7 +50,15 @@ export class ControlModule implements FeatureModule {
     const commands = new CommandService({ repo, dispatcher, audit: ctx.audit });
     const scheduler = new Scheduler({ repo: new SchedulerRepository(ctx.db), log: ctx.log, metrics: ctx.metrics, tz, owns: () => ctx.jobs.owns('schedules') });
     const lrepo = new LightingRepository(ctx.db, tz);
-    const lighting = new LightingService({ repo: lrepo, commands, log: ctx.log.child({ module: 'lighting' }), tz, defaultSite: DEFAULT_SITE, wardCode: ctx.config.ward.code, wardExists: (code) => ctx.wards.exists(code) });
+    const lighting = new LightingService({
+      repo: lrepo,
+      commands,
+      log: ctx.log.child({ module: 'lighting' }),
+      tz,
+      defaultSite: DEFAULT_SITE,
+      wardCode: ctx.config.ward.code,
+      wardExists: (code) => ctx.wards.exists(code),
+    });
     const reports = new LightingReports({ repo: lrepo, lighting });
     registerScheduledCommands(scheduler, commands);
     // Lighting days start at noon (calendar.ts): the day's program is pushed then, before the evening's first step.
@@ -79,8 +87,11 @@ export class ControlModule implements FeatureModule {
     const tz = this.tz;
     const w = toWall(Date.now(), tz);
     await s.scheduler.ensure({
-      id: 'lighting-daily-push', job: LIGHTING_PUSH_JOB, dtstart: new Date(fromWall({ y: w.y, m: w.m, d: w.d, h: 12 }, tz)),
-      rrule: 'FREQ=DAILY;BYHOUR=12;BYMINUTE=0', catchUpS: 12 * 3600,
+      id: 'lighting-daily-push',
+      job: LIGHTING_PUSH_JOB,
+      dtstart: new Date(fromWall({ y: w.y, m: w.m, d: w.d, h: 12 }, tz)),
+      rrule: 'FREQ=DAILY;BYHOUR=12;BYMINUTE=0',
+      catchUpS: 12 * 3600,
     });
   }
 

@@ -39,7 +39,15 @@ export class RadioModule implements FeatureModule {
     const sourceGuard = new NetGuard('live-source', ctx.config.security?.networks.liveSource ?? ['0.0.0.0/0', '::/0']);
     const broadcasts = new BroadcastService({ repo, commands, scheduler, signer, log, tz: ctx.config.ward.timezone, events: ctx.events, sourceGuard });
     const reports = new RadioReports({ repo, broadcasts, log });
-    this.d = { audio, broadcasts, reports, relay: new LiveRelay({ log, guard: sourceGuard }), signer, log, publicBaseUrl: (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '' };
+    this.d = {
+      audio,
+      broadcasts,
+      reports,
+      relay: new LiveRelay({ log, guard: sourceGuard }),
+      signer,
+      log,
+      publicBaseUrl: (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '',
+    };
     this.ctx = ctx;
     const publicBase = (ctx.config as Partial<typeof ctx.config>).http?.publicBaseUrl ?? '';
     commands.routeLiveThrough(async ({ params, clusterIds }, origin) => {

@@ -58,9 +58,7 @@ async function migrateOn(db: Transactional, timescale: boolean, log: Logger, dir
   const lockKey = 7_340_214;
   await db.query('SELECT pg_advisory_lock($1)', [lockKey]);
   try {
-    const done = await db.query<{ version: number; checksum: string; name: string }>(
-      'SELECT version, checksum, name FROM schema_migrations ORDER BY version',
-    );
+    const done = await db.query<{ version: number; checksum: string; name: string }>('SELECT version, checksum, name FROM schema_migrations ORDER BY version');
     const doneBy = new Map(done.rows.map((r) => [r.version, r]));
     const applied: string[] = [];
     for (const m of listMigrations(dir, timescale)) {

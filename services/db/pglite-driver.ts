@@ -32,7 +32,10 @@ export async function openPglite(opts: { dataDir: string | null; log: Logger; lo
   }
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   // loadDataDir (a restore) fills an empty data folder from a snapshot tar before the database starts.
-  const db = new mod.PGlite(opts.dataDir ?? 'memory://', { extensions: { timescaledb: ext.timescaledb }, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
+  const db = new mod.PGlite(opts.dataDir ?? 'memory://', {
+    extensions: { timescaledb: ext.timescaledb },
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+  });
   await db.waitReady;
   await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
   // After a reopen of a persisted data dir, hypertable inserts fail until the library is loaded in the session.

@@ -121,17 +121,32 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
     const runRepo = new ServiceRunRepository(ctx.db);
     this.runs = new ServiceRunRecorder({ repo: runRepo, log: ctx.log, heartbeatMs: this.options.serviceHeartbeatMs, ...(clock ? { clock } : {}) });
     this.uptime = new UptimeService({
-      repo: this.uptimeRepo, timezone: ctx.config.ward.timezone, log: ctx.log, graceMs: this.options.rollupGraceMs, ...(clock ? { clock } : {}),
-      runs: runRepo, runLiveMs: 3 * this.options.serviceHeartbeatMs, reconnectGraceMs: this.options.reconnectGraceMs,
+      repo: this.uptimeRepo,
+      timezone: ctx.config.ward.timezone,
+      log: ctx.log,
+      graceMs: this.options.rollupGraceMs,
+      ...(clock ? { clock } : {}),
+      runs: runRepo,
+      runLiveMs: 3 * this.options.serviceHeartbeatMs,
+      reconnectGraceMs: this.options.reconnectGraceMs,
     });
     this.deviceHealth = new DeviceHealthService({ alarms: this.alarmRepo, maintenance: this.maintenance, uptime: this.uptime, clock: () => this.now });
     this.dispatcher = new WebhookDispatcher({
-      repo: this.webhooks, serviceKey: ctx.serviceKey, log: this.log, metrics: ctx.metrics, guard: this.webhookGuard,
-      retryDelaysMs: this.options.webhookRetryDelaysMs, timeoutMs: this.options.webhookTimeoutMs, ...(clock ? { clock } : {}),
+      repo: this.webhooks,
+      serviceKey: ctx.serviceKey,
+      log: this.log,
+      metrics: ctx.metrics,
+      guard: this.webhookGuard,
+      retryDelaysMs: this.options.webhookRetryDelaysMs,
+      timeoutMs: this.options.webhookTimeoutMs,
+      ...(clock ? { clock } : {}),
       owns: () => ctx.jobs.owns('webhooks'),
     });
     this.alarms = new AlarmService({
-      store: this.alarmRepo, evaluator: this.evaluator, log: this.log, ward: { code: ctx.config.ward.code, name: ctx.config.ward.name },
+      store: this.alarmRepo,
+      evaluator: this.evaluator,
+      log: this.log,
+      ward: { code: ctx.config.ward.code, name: ctx.config.ward.name },
       ...(clock ? { clock } : {}),
       onChange: (event, alarm) => {
         this.healthMetrics.alarmEvent(event);
@@ -141,9 +156,14 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
       },
     });
     this.status = new StatusMonitor({
-      repo: this.statusRepo, writer: new IngestRepository(ctx.db), events: ctx.events, log: ctx.log,
+      repo: this.statusRepo,
+      writer: new IngestRepository(ctx.db),
+      events: ctx.events,
+      log: ctx.log,
       flap: { maxChanges: this.options.flapMaxChanges, windowMs: this.options.flapWindowS * 1000 },
-      sweepMaxMs: this.options.sweepMaxMs, ...(clock ? { clock } : {}), owns: () => ctx.jobs.owns('health-sweep'),
+      sweepMaxMs: this.options.sweepMaxMs,
+      ...(clock ? { clock } : {}),
+      owns: () => ctx.jobs.owns('health-sweep'),
       onSweep: (now) => this.afterSweep(now),
       onTransition: (deviceId, online, at) => void this.onTransition(deviceId, online, at),
       onFlapping: (deviceId, started, at) => void this.onFlapping(deviceId, started, at),
@@ -158,7 +178,12 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
   async reloadRules(): Promise<void> {
     const overrides = await this.alarmRepo.overrides();
     this.rules = effectiveRules(overrides);
-    this.flapRule = flappingRule(overrides, { severity: this.options.flapSeverity, enabled: true, maxChanges: this.options.flapMaxChanges, windowS: this.options.flapWindowS });
+    this.flapRule = flappingRule(overrides, {
+      severity: this.options.flapSeverity,
+      enabled: true,
+      maxChanges: this.options.flapMaxChanges,
+      windowS: this.options.flapWindowS,
+    });
     this.evaluator.setRules(this.rules);
     // Offline alarms are judged by the sweep: it must run often enough for the shortest afterS.
     const afterS = this.rules.filter((r) => r.enabled && r.trigger.type === 'offline').map((r) => (r.trigger.type === 'offline' ? r.trigger.afterS : 0));
@@ -236,7 +261,11 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
       const kind = (await this.factsOf([deviceId])).get(deviceId)?.kind ?? ANY_KIND;
       if (started) {
         await this.alarms.raise({
-          deviceId, kind, rule: FLAPPING_RULE, severity: this.flapRule.severity, at,
+          deviceId,
+          kind,
+          rule: FLAPPING_RULE,
+          severity: this.flapRule.severity,
+          at,
           label: { vi: 'Thiết bị chập chờn (mất kết nối liên tục)', en: 'Device flapping' },
           details: { maxChanges: this.flapRule.maxChanges, windowS: this.flapRule.windowS },
         });
@@ -255,7 +284,8 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
       const windows = (await this.uptimeRepo.maintenanceOverlapping(now, now + 1)).filter((w) => w.from <= now);
       const inMaintenance = new Set<string>();
       if (windows.length) {
-        for (const d of await this.uptimeRepo.devicesById(offline.map((o) => o.deviceId))) if (windows.some((w) => windowApplies(w, d))) inMaintenance.add(d.id);
+        for (const d of await this.uptimeRepo.devicesById(offline.map((o) => o.deviceId)))
+          if (windows.some((w) => windowApplies(w, d))) inMaintenance.add(d.id);
       }
       const decisions = this.evaluator.onOffline(offline, now, (id) => this.status.isFlapping(id) || inMaintenance.has(id));
       await this.alarms.apply(decisions);

@@ -35,142 +35,197 @@ function parseWindow(from: string | undefined, to: string | undefined, now: numb
   return { from: f, to: t };
 }
 
-export const healthRoutes = (m: HealthRouteDeps): FastifyPluginAsync => async (base) => {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+export const healthRoutes =
+  (m: HealthRouteDeps): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/health/rules', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: Items(HealthRule) }) } }, async () => ({ items: m.status.rules }));
+    app.get('/health/rules', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: Items(HealthRule) }) } }, async () => ({
+      items: m.status.rules,
+    }));
 
-  app.put(
-    '/health/rules/:kind',
-    {
-      config: { role: 'admin', action: 'health.rules.update' },
-      schema: {
-        tags: ['health'],
-        params: KindParams,
-        body: Type.Object({ reportIntervalS: Type.Optional(Positive), maxReportIntervalS: Type.Optional(Positive), missedReportsOffline: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })) }, { additionalProperties: false, minProperties: 1 }),
-        response: replies({ 200: HealthRule }),
+    app.put(
+      '/health/rules/:kind',
+      {
+        config: { role: 'admin', action: 'health.rules.update' },
+        schema: {
+          tags: ['health'],
+          params: KindParams,
+          body: Type.Object(
+            {
+              reportIntervalS: Type.Optional(Positive),
+              maxReportIntervalS: Type.Optional(Positive),
+              missedReportsOffline: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+            },
+            { additionalProperties: false, minProperties: 1 },
+          ),
+          response: replies({ 200: HealthRule }),
+        },
       },
-    },
-    async (req) => {
-      const { kind } = req.params;
-      if (!getKind(kind)) throw notFound('Device kind', kind);
-      req.auditTarget = { type: 'device-kind', id: kind, details: { ...req.body } };
-      await m.statusRepo.putKindOverride({ kind, reportIntervalS: req.body.reportIntervalS ?? null, maxReportIntervalS: req.body.maxReportIntervalS ?? null, missedReportsOffline: req.body.missedReportsOffline ?? null }, req.principal?.actor ?? 'unknown');
-      await m.status.reloadRules();
-      return m.status.rules.find((r) => r.kind === kind);
-    },
-  );
-
-  app.delete('/health/rules/:kind', { config: { role: 'admin', action: 'health.rules.reset' }, schema: { tags: ['health'], params: KindParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
-    req.auditTarget = { type: 'device-kind', id: req.params.kind };
-    if (!(await m.statusRepo.deleteKindOverride(req.params.kind))) throw notFound('Health rule override', req.params.kind);
-    await m.status.reloadRules();
-    return reply.status(204).send();
-  });
-
-  app.get('/health/summary', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: HealthSummary }) } }, async () => ({
-    kinds: await m.statusRepo.countsByKind(),
-    flapping: m.status.flapping(),
-    openAlarms: await m.alarmRepo.counts(),
-    uptimeRolledUpUntil: await m.uptime.rolledUpUntil(),
-  }));
-
-  app.get(
-    '/health/devices',
-    {
-      config: { role: 'viewer' },
-      schema: {
-        tags: ['health'],
-        description: 'Devices that are not simply online or offline now: fault (an open fault, metric or deviation alarm) or maintenance (a planned window covers it). Others are ok, offline or unknown by their status.',
-        response: replies({ 200: DeviceHealthList }),
-      },
-    },
-    async () => m.deviceHealth.items(),
-  );
-
-  app.get(
-    '/uptime',
-    {
-      config: { role: 'viewer' },
-      schema: {
-        tags: ['health'],
-        querystring: Type.Object(
+      async (req) => {
+        const { kind } = req.params;
+        if (!getKind(kind)) throw notFound('Device kind', kind);
+        req.auditTarget = { type: 'device-kind', id: kind, details: { ...req.body } };
+        await m.statusRepo.putKindOverride(
           {
-            scope: Type.Optional(ScopeTypeSchema),
-            id: Type.Optional(Type.String({ maxLength: 64 })),
-            from: Type.Optional(Type.String({ format: 'date-time' })),
-            to: Type.Optional(Type.String({ format: 'date-time' })),
-            devices: Type.Optional(Type.Boolean({ description: 'include one line per device' })),
-            source: Type.Optional(Type.Union([Type.Literal('rollup'), Type.Literal('raw')], { description: 'raw: recompute from status events (slow; for checks)' })),
+            kind,
+            reportIntervalS: req.body.reportIntervalS ?? null,
+            maxReportIntervalS: req.body.maxReportIntervalS ?? null,
+            missedReportsOffline: req.body.missedReportsOffline ?? null,
           },
-          { additionalProperties: false },
-        ),
-        response: replies({ 200: Uptime }),
+          req.principal?.actor ?? 'unknown',
+        );
+        await m.status.reloadRules();
+        return m.status.rules.find((r) => r.kind === kind);
       },
-    },
-    async (req) => {
-      const q = req.query;
-      const type: ScopeType = q.scope ?? 'ward';
-      const scope: Scope = { type, id: q.id ?? (type === 'ward' ? m.wardCode : '') };
-      if (!scope.id) throw badRequest('BAD_SCOPE', `scope '${type}' needs an id`);
-      await checkScope(m, scope);
-      const window = parseWindow(q.from, q.to, m.clockNow(), 30);
-      const devices = await m.uptime.devicesInScope(scope);
-      const per = await m.uptime.perDevice(devices, window, { rollups: q.source !== 'raw' });
-      return shapeUptime(scope, window, devices, per, q.devices ?? false);
-    },
-  );
+    );
 
-  app.get(
-    '/maintenance-windows',
-    { config: { role: 'viewer' }, schema: { tags: ['health'], querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false }), response: replies({ 200: Items(MaintenanceWindow) }) } },
-    async (req) => {
-      const w = parseWindow(req.query.from, req.query.to ?? new Date(m.clockNow() + 366 * 86400_000).toISOString(), m.clockNow(), 366 + 90);
-      const items = await m.maintenance.list(w.from, w.to);
-      return { items: items.map((x) => ({ id: x.id, title: x.title, scope: { type: x.scopeType, id: x.scopeId }, from: new Date(x.from).toISOString(), to: new Date(x.to).toISOString(), createdBy: x.createdBy, createdAt: x.createdAt })) };
-    },
-  );
-
-  app.post(
-    '/maintenance-windows',
-    {
-      config: { role: 'operator', action: 'maintenance-window.create' },
-      schema: {
-        tags: ['health'],
-        body: Type.Object(
-          {
-            title: Type.String({ minLength: 1, maxLength: 200 }),
-            scope: Type.Object({ type: ScopeTypeSchema, id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-            from: Type.String({ format: 'date-time' }),
-            to: Type.String({ format: 'date-time' }),
-          },
-          { additionalProperties: false },
-        ),
-        response: replies({ 201: NewMaintenanceWindow }),
+    app.delete(
+      '/health/rules/:kind',
+      { config: { role: 'admin', action: 'health.rules.reset' }, schema: { tags: ['health'], params: KindParams, response: replies({ 204: NoContent }) } },
+      async (req, reply) => {
+        req.auditTarget = { type: 'device-kind', id: req.params.kind };
+        if (!(await m.statusRepo.deleteKindOverride(req.params.kind))) throw notFound('Health rule override', req.params.kind);
+        await m.status.reloadRules();
+        return reply.status(204).send();
       },
-    },
-    async (req, reply) => {
-      const b = req.body;
-      const w = parseWindow(b.from, b.to, m.clockNow(), 0);
-      await checkScope(m, b.scope);
-      const id = await m.maintenance.create({ title: b.title, scope: b.scope, from: w.from, to: w.to, createdBy: req.principal?.actor ?? 'unknown' });
-      req.auditTarget = { type: 'maintenance-window', id, details: { scope: b.scope, from: b.from, to: b.to } };
-      return reply.status(201).send({ id, title: b.title, scope: b.scope, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString() });
-    },
-  );
+    );
 
-  app.delete(
-    '/maintenance-windows/:id',
-    { config: { role: 'operator', action: 'maintenance-window.delete' }, schema: { tags: ['health'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: replies({ 204: NoContent }) } },
-    async (req, reply) => {
-      req.auditTarget = { type: 'maintenance-window', id: req.params.id };
-      if (!(await m.maintenance.delete(req.params.id))) throw notFound('Maintenance window', req.params.id);
-      return reply.status(204).send();
-    },
-  );
-};
+    app.get('/health/summary', { config: { role: 'viewer' }, schema: { tags: ['health'], response: replies({ 200: HealthSummary }) } }, async () => ({
+      kinds: await m.statusRepo.countsByKind(),
+      flapping: m.status.flapping(),
+      openAlarms: await m.alarmRepo.counts(),
+      uptimeRolledUpUntil: await m.uptime.rolledUpUntil(),
+    }));
 
-export function shapeUptime(scope: Scope, window: { from: number; to: number }, devices: UptimeDevice[], per: Map<string, UptimeTotals>, withDevices: boolean): Static<typeof Uptime> {
+    app.get(
+      '/health/devices',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['health'],
+          description:
+            'Devices that are not simply online or offline now: fault (an open fault, metric or deviation alarm) or maintenance (a planned window covers it). Others are ok, offline or unknown by their status.',
+          response: replies({ 200: DeviceHealthList }),
+        },
+      },
+      async () => m.deviceHealth.items(),
+    );
+
+    app.get(
+      '/uptime',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['health'],
+          querystring: Type.Object(
+            {
+              scope: Type.Optional(ScopeTypeSchema),
+              id: Type.Optional(Type.String({ maxLength: 64 })),
+              from: Type.Optional(Type.String({ format: 'date-time' })),
+              to: Type.Optional(Type.String({ format: 'date-time' })),
+              devices: Type.Optional(Type.Boolean({ description: 'include one line per device' })),
+              source: Type.Optional(
+                Type.Union([Type.Literal('rollup'), Type.Literal('raw')], { description: 'raw: recompute from status events (slow; for checks)' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: replies({ 200: Uptime }),
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const type: ScopeType = q.scope ?? 'ward';
+        const scope: Scope = { type, id: q.id ?? (type === 'ward' ? m.wardCode : '') };
+        if (!scope.id) throw badRequest('BAD_SCOPE', `scope '${type}' needs an id`);
+        await checkScope(m, scope);
+        const window = parseWindow(q.from, q.to, m.clockNow(), 30);
+        const devices = await m.uptime.devicesInScope(scope);
+        const per = await m.uptime.perDevice(devices, window, { rollups: q.source !== 'raw' });
+        return shapeUptime(scope, window, devices, per, q.devices ?? false);
+      },
+    );
+
+    app.get(
+      '/maintenance-windows',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['health'],
+          querystring: Type.Object(
+            { from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) },
+            { additionalProperties: false },
+          ),
+          response: replies({ 200: Items(MaintenanceWindow) }),
+        },
+      },
+      async (req) => {
+        const w = parseWindow(req.query.from, req.query.to ?? new Date(m.clockNow() + 366 * 86400_000).toISOString(), m.clockNow(), 366 + 90);
+        const items = await m.maintenance.list(w.from, w.to);
+        return {
+          items: items.map((x) => ({
+            id: x.id,
+            title: x.title,
+            scope: { type: x.scopeType, id: x.scopeId },
+            from: new Date(x.from).toISOString(),
+            to: new Date(x.to).toISOString(),
+            createdBy: x.createdBy,
+            createdAt: x.createdAt,
+          })),
+        };
+      },
+    );
+
+    app.post(
+      '/maintenance-windows',
+      {
+        config: { role: 'operator', action: 'maintenance-window.create' },
+        schema: {
+          tags: ['health'],
+          body: Type.Object(
+            {
+              title: Type.String({ minLength: 1, maxLength: 200 }),
+              scope: Type.Object({ type: ScopeTypeSchema, id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+              from: Type.String({ format: 'date-time' }),
+              to: Type.String({ format: 'date-time' }),
+            },
+            { additionalProperties: false },
+          ),
+          response: replies({ 201: NewMaintenanceWindow }),
+        },
+      },
+      async (req, reply) => {
+        const b = req.body;
+        const w = parseWindow(b.from, b.to, m.clockNow(), 0);
+        await checkScope(m, b.scope);
+        const id = await m.maintenance.create({ title: b.title, scope: b.scope, from: w.from, to: w.to, createdBy: req.principal?.actor ?? 'unknown' });
+        req.auditTarget = { type: 'maintenance-window', id, details: { scope: b.scope, from: b.from, to: b.to } };
+        return reply.status(201).send({ id, title: b.title, scope: b.scope, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString() });
+      },
+    );
+
+    app.delete(
+      '/maintenance-windows/:id',
+      {
+        config: { role: 'operator', action: 'maintenance-window.delete' },
+        schema: { tags: ['health'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: replies({ 204: NoContent }) },
+      },
+      async (req, reply) => {
+        req.auditTarget = { type: 'maintenance-window', id: req.params.id };
+        if (!(await m.maintenance.delete(req.params.id))) throw notFound('Maintenance window', req.params.id);
+        return reply.status(204).send();
+      },
+    );
+  };
+
+export function shapeUptime(
+  scope: Scope,
+  window: { from: number; to: number },
+  devices: UptimeDevice[],
+  per: Map<string, UptimeTotals>,
+  withDevices: boolean,
+): Static<typeof Uptime> {
   let total = zeroTotals();
   const byKind = new Map<string, UptimeTotals>();
   for (const d of devices) {
@@ -185,6 +240,8 @@ export function shapeUptime(scope: Scope, window: { from: number; to: number }, 
     devices: devices.length,
     total: withAvailability(total),
     byKind: Object.fromEntries([...byKind].map(([k, t]) => [k, withAvailability(t)])),
-    ...(withDevices ? { items: devices.map((d) => ({ deviceId: d.id, kind: d.kind, groupId: d.groupId, ...withAvailability(per.get(d.id) ?? zeroTotals()) })) } : {}),
+    ...(withDevices
+      ? { items: devices.map((d) => ({ deviceId: d.id, kind: d.kind, groupId: d.groupId, ...withAvailability(per.get(d.id) ?? zeroTotals()) })) }
+      : {}),
   };
 }

@@ -5,10 +5,31 @@ import type { Decoded } from './decoder.ts';
  * One unit of durable work: everything ingest writes in one transaction. Plain JSON (times as ISO strings) so the
  * same object is written to the database or, during an outage, to the disk spool and replayed later unchanged.
  */
-export interface TelemetryRow { time: string; deviceId: string; data: Record<string, number> }
-export interface StateRow { deviceId: string; state: Record<string, unknown>; stateAt: string | null; lastSeen: string }
-export interface EventRow { time: string; deviceId: string; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }
-export interface StatusRow { time: string; deviceId: string; online: boolean; reason: string }
+export interface TelemetryRow {
+  time: string;
+  deviceId: string;
+  data: Record<string, number>;
+}
+export interface StateRow {
+  deviceId: string;
+  state: Record<string, unknown>;
+  stateAt: string | null;
+  lastSeen: string;
+}
+export interface EventRow {
+  time: string;
+  deviceId: string;
+  event: string;
+  active: boolean | null;
+  severity: string;
+  data: Record<string, unknown>;
+}
+export interface StatusRow {
+  time: string;
+  deviceId: string;
+  online: boolean;
+  reason: string;
+}
 export interface DeadLetterRow {
   /** Idempotency key: a replayed (or twice-written) dead letter is stored once. Absent in spool files of older versions. */
   key?: string;
@@ -22,7 +43,14 @@ export interface DeadLetterRow {
 }
 
 /** A device's answer to a command, kept in the batch so it is as durable as telemetry (spooled and replayed with it). */
-export interface AckRow { deviceId: string; commandId: string; status: string; time: string; result: Record<string, unknown>; error: string | null }
+export interface AckRow {
+  deviceId: string;
+  commandId: string;
+  status: string;
+  time: string;
+  result: Record<string, unknown>;
+  error: string | null;
+}
 
 export interface Batch {
   telemetry: TelemetryRow[];
@@ -64,7 +92,14 @@ export function addDecoded(b: Batch, deviceId: string, v: Decoded, seen: string)
 
 /** A batch read back from a spool file, which an older version may have written without the newer row kinds. */
 export function normalizeBatch(b: Partial<Batch>): Batch {
-  return { telemetry: b.telemetry ?? [], states: b.states ?? [], events: b.events ?? [], statuses: b.statuses ?? [], deadLetters: b.deadLetters ?? [], acks: b.acks ?? [] };
+  return {
+    telemetry: b.telemetry ?? [],
+    states: b.states ?? [],
+    events: b.events ?? [],
+    statuses: b.statuses ?? [],
+    deadLetters: b.deadLetters ?? [],
+    acks: b.acks ?? [],
+  };
 }
 
 /** Several batches as one write (spool replay), rows in order. */

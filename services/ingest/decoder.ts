@@ -158,7 +158,8 @@ function decodeStatus(body: Record<string, unknown>, time: Date): Decoded {
 function decodeAck(body: Record<string, unknown>, time: Date): Decoded {
   onlyFields(body, ['ts', 'id', 'status', 'result', 'error'], 'ack');
   if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new Reject('MISSING_FIELD', `ack needs 'id' (the command id)`);
-  if (typeof body.status !== 'string' || !ACK_STATUSES.includes(body.status)) throw new Reject('WRONG_TYPE', `'status' must be one of ${ACK_STATUSES.join(', ')}`);
+  if (typeof body.status !== 'string' || !ACK_STATUSES.includes(body.status))
+    throw new Reject('WRONG_TYPE', `'status' must be one of ${ACK_STATUSES.join(', ')}`);
   if (body.result !== undefined && !isObject(body.result)) throw new Reject('WRONG_TYPE', `'result' must be an object`);
   if (body.error !== undefined && typeof body.error !== 'string') throw new Reject('WRONG_TYPE', `'error' must be a string`);
   boundFree(body.result, 'result');
@@ -173,13 +174,7 @@ function decodeAck(body: Record<string, unknown>, time: Date): Decoded {
 }
 
 /** Validates one device message against its kind's declaration. Pure: no I/O, no clock (receivedAt is given). */
-export function decodeMessage(
-  kind: DeviceKind | undefined,
-  channel: PublishChannel,
-  payload: Buffer,
-  receivedAt: Date,
-  limits: DecodeLimits,
-): DecodeResult {
+export function decodeMessage(kind: DeviceKind | undefined, channel: PublishChannel, payload: Buffer, receivedAt: Date, limits: DecodeLimits): DecodeResult {
   if (payload.length > limits.maxPayloadBytes) return fail('PAYLOAD_TOO_LARGE', `payload is ${payload.length} bytes; the limit is ${limits.maxPayloadBytes}`);
   if (!kind) return fail('UNKNOWN_KIND', 'the device has no known kind');
   // Depth is checked by an iterative scan before parsing: a deeply nested payload must never reach recursive code.

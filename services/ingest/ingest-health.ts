@@ -70,7 +70,8 @@ export class IngestHealth {
     if (f.spooling) add('spooling', 'database unreachable or refusing writes: messages go to the disk spool');
     else if (f.spooledBatches > 0) add('replaying', `replaying ${f.spooledBatches} spooled batches into the database`);
     if (now < this.deadlineUntil) add('deadline', 'database missed the ack deadline (SW_INGEST_ACK_DEADLINE_MS): batches went to the spool');
-    if (now < this.slowUntil) add('slow', `database slow: a batch write took ${Math.round(this.slowestMs)} ms (over SW_INGEST_SLOW_WRITE_MS=${this.slowWriteMs})`);
+    if (now < this.slowUntil)
+      add('slow', `database slow: a batch write took ${Math.round(this.slowestMs)} ms (over SW_INGEST_SLOW_WRITE_MS=${this.slowWriteMs})`);
     return { status: codes.length ? 'degraded' : 'ok', codes, reasons };
   }
 

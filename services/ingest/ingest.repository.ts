@@ -121,7 +121,9 @@ export class IngestRepository {
         );
         eventsInserted = r.rowCount;
       }
-      const statuses = [...b.statuses].sort((x, y) => (x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : x.time < y.time ? -1 : x.time > y.time ? 1 : 0));
+      const statuses = [...b.statuses].sort((x, y) =>
+        x.deviceId < y.deviceId ? -1 : x.deviceId > y.deviceId ? 1 : x.time < y.time ? -1 : x.time > y.time ? 1 : 0,
+      );
       for (const s of statuses) await this.recordStatus(tx, s);
       if (b.deadLetters.length) {
         const d = b.deadLetters;
@@ -129,7 +131,16 @@ export class IngestRepository {
           `INSERT INTO dead_letters (received_at, device_id, topic, reason_code, reason, payload, payload_size, dedup_key)
            SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[])
            ON CONFLICT (dedup_key) DO NOTHING`,
-          [d.map((x) => x.receivedAt), d.map((x) => x.deviceId), d.map((x) => x.topic), d.map((x) => x.reasonCode), d.map((x) => x.reason), d.map((x) => x.payload), d.map((x) => x.payloadSize), d.map((x) => x.key ?? null)],
+          [
+            d.map((x) => x.receivedAt),
+            d.map((x) => x.deviceId),
+            d.map((x) => x.topic),
+            d.map((x) => x.reasonCode),
+            d.map((x) => x.reason),
+            d.map((x) => x.payload),
+            d.map((x) => x.payloadSize),
+            d.map((x) => x.key ?? null),
+          ],
         );
       }
       if (b.acks?.length) await this.insertAcks(tx, b.acks);
@@ -142,18 +153,39 @@ export class IngestRepository {
       `INSERT INTO ingest_command_acks (device_id, command_id, status, ack_time, result, error)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[])
        ON CONFLICT DO NOTHING`,
-      [acks.map((a) => a.deviceId), acks.map((a) => a.commandId), acks.map((a) => a.status), acks.map((a) => a.time), acks.map((a) => JSON.stringify(a.result)), acks.map((a) => a.error)],
+      [
+        acks.map((a) => a.deviceId),
+        acks.map((a) => a.commandId),
+        acks.map((a) => a.status),
+        acks.map((a) => a.time),
+        acks.map((a) => JSON.stringify(a.result)),
+        acks.map((a) => a.error),
+      ],
     );
   }
 
   /** Stored command acks not yet applied by the control module (oldest first); `minAgeS` skips ones being applied now. */
   async pendingAcks(limit: number, minAgeS: number): Promise<AckRow[]> {
-    const r = await this.db.query<{ device_id: string; command_id: string; status: string; ack_time: Date | string; result: Record<string, unknown>; error: string | null }>(
+    const r = await this.db.query<{
+      device_id: string;
+      command_id: string;
+      status: string;
+      ack_time: Date | string;
+      result: Record<string, unknown>;
+      error: string | null;
+    }>(
       `SELECT device_id, command_id, status, ack_time, result, error FROM ingest_command_acks
        WHERE received_at <= now() - make_interval(secs => $2) ORDER BY received_at LIMIT $1`,
       [limit, minAgeS],
     );
-    return r.rows.map((x) => ({ deviceId: x.device_id, commandId: x.command_id, status: x.status, time: new Date(x.ack_time).toISOString(), result: x.result, error: x.error }));
+    return r.rows.map((x) => ({
+      deviceId: x.device_id,
+      commandId: x.command_id,
+      status: x.status,
+      time: new Date(x.ack_time).toISOString(),
+      result: x.result,
+      error: x.error,
+    }));
   }
 
   /** Forgets acks the control module has applied. */

@@ -136,7 +136,8 @@ export class IngestService implements InboundSink {
   }
 
   start(): void {
-    if (this.o.spool.size > 0) this.log.warn({ batches: this.o.spool.size, bytes: this.o.spool.bytes }, 'spool holds batches from an earlier outage; replaying');
+    if (this.o.spool.size > 0)
+      this.log.warn({ batches: this.o.spool.size, bytes: this.o.spool.bytes }, 'spool holds batches from an earlier outage; replaying');
     if (this.o.spool.quarantined.batches > 0) this.log.warn({ ...this.o.spool.quarantined }, 'spool/poison holds quarantined batches: see docs/durability.md');
     this.replayTimer = setInterval(() => void this.tick(), this.o.replayIntervalMs);
     this.replayTimer.unref();
@@ -177,7 +178,12 @@ export class IngestService implements InboundSink {
   /** Ingest's part of /ready; logs when it changes. */
   readiness(): IngestHealthState & { spooledBatches: number; spooledBytes: number; quarantinedBatches: number } {
     const facts = { spooling: this.spoolMode, spooledBatches: this.o.spool.size, quarantinedBatches: this.o.spool.quarantined.batches };
-    return { ...this.health.report(facts), spooledBatches: facts.spooledBatches, spooledBytes: this.o.spool.bytes, quarantinedBatches: facts.quarantinedBatches };
+    return {
+      ...this.health.report(facts),
+      spooledBatches: facts.spooledBatches,
+      spooledBytes: this.o.spool.bytes,
+      quarantinedBatches: facts.quarantinedBatches,
+    };
   }
 
   accept(msg: InboundMessage): Promise<void> {
@@ -201,14 +207,32 @@ export class IngestService implements InboundSink {
     if (!r.ok) {
       this.o.metrics.inc(M.messages[0], M.messages[1], { channel: msg.channel, result: 'rejected' });
       this.o.metrics.inc(M.rejected[0], M.rejected[1], { reason: r.code });
-      this.logRateLimited(`${msg.deviceId}:${r.code}`, { deviceId: msg.deviceId, topic: msg.topic, code: r.code, reason: redactReason(r.reason) }, 'message refused');
+      this.logRateLimited(
+        `${msg.deviceId}:${r.code}`,
+        { deviceId: msg.deviceId, topic: msg.topic, code: r.code, reason: redactReason(r.reason) },
+        'message refused',
+      );
       // Personal data never reaches a dead letter in clear (docs/wifi-marketing.md): scrubbed before it is queued.
-      b.deadLetters.push(this.deadLetter({ receivedAt: seen, deviceId: msg.deviceId, topic: msg.topic, reasonCode: r.code, reason: redactReason(r.reason), payload: redactPayload(payloadForStorage(msg.payload)), payloadSize: msg.payload.length }));
+      b.deadLetters.push(
+        this.deadLetter({
+          receivedAt: seen,
+          deviceId: msg.deviceId,
+          topic: msg.topic,
+          reasonCode: r.code,
+          reason: redactReason(r.reason),
+          payload: redactPayload(payloadForStorage(msg.payload)),
+          payloadSize: msg.payload.length,
+        }),
+      );
       return this.enqueue(done, received);
     }
     if (r.sanitized > 0) {
       this.o.metrics.inc(M.sanitized[0], M.sanitized[1], { channel: msg.channel }, r.sanitized);
-      this.logRateLimited(`${msg.deviceId}:sanitized`, { deviceId: msg.deviceId, topic: msg.topic, characters: r.sanitized }, 'message text cleaned: U+0000 removed, lone surrogates replaced by U+FFFD');
+      this.logRateLimited(
+        `${msg.deviceId}:sanitized`,
+        { deviceId: msg.deviceId, topic: msg.topic, characters: r.sanitized },
+        'message text cleaned: U+0000 removed, lone surrogates replaced by U+FFFD',
+      );
     }
     const accepted = this.pending.accepted;
     accepted[msg.channel] = (accepted[msg.channel] ?? 0) + 1;
@@ -217,15 +241,17 @@ export class IngestService implements InboundSink {
   }
 
   refused(r: RefusedPublish): void {
-    this.pending.batch.deadLetters.push(this.deadLetter({
-      receivedAt: new Date().toISOString(),
-      deviceId: r.deviceId || null,
-      topic: r.topic,
-      reasonCode: r.code,
-      reason: redactReason(r.reason),
-      payload: redactPayload(payloadForStorage(r.payload)),
-      payloadSize: r.payload.length,
-    }));
+    this.pending.batch.deadLetters.push(
+      this.deadLetter({
+        receivedAt: new Date().toISOString(),
+        deviceId: r.deviceId || null,
+        topic: r.topic,
+        reasonCode: r.code,
+        reason: redactReason(r.reason),
+        payload: redactPayload(payloadForStorage(r.payload)),
+        payloadSize: r.payload.length,
+      }),
+    );
     this.enqueue((err) => {
       if (err) this.log.error({ err }, 'refused publish not recorded');
     });
@@ -353,13 +379,22 @@ export class IngestService implements InboundSink {
     const reason = err instanceof SpoolRefusedError ? err.reason : 'write_error';
     this.o.metrics.inc(M.spoolRefused[0], M.spoolRefused[1], { reason });
     this.health.noteRefused(err.message);
-    this.logRateLimited(`refused:${reason}`, { err, reason, rows: batchSize(p.batch), messages: p.receivedAt.length }, 'batch could not be made durable: no PUBACK, devices will resend');
+    this.logRateLimited(
+      `refused:${reason}`,
+      { err, reason, rows: batchSize(p.batch), messages: p.receivedAt.length },
+      'batch could not be made durable: no PUBACK, devices will resend',
+    );
     for (const w of p.waiters) this.safely(() => w(err));
   }
 
   private settle(p: Pending, target: 'db' | 'spool'): void {
     const now = Date.now();
-    this.o.metrics.observeEach(M.ack[0], M.ack[1], p.receivedAt.map((t) => Math.max(0, now - t) / 1000), { target });
+    this.o.metrics.observeEach(
+      M.ack[0],
+      M.ack[1],
+      p.receivedAt.map((t) => Math.max(0, now - t) / 1000),
+      { target },
+    );
     for (const w of p.waiters) this.safely(w);
     if (this.ackListeners.length) for (const a of p.batch.acks ?? []) for (const fn of this.ackListeners) this.safely(() => fn(toCommandAck(a)));
     for (const fn of this.batchListeners) this.safely(() => fn(p.batch));

@@ -60,7 +60,7 @@ export class SpoolReplayer {
     const failed: { file: string; err: Error }[] = [];
     // Two files failed and none went through: the database takes no writes now (not one file's fault); next pass.
     const databaseAway = (): boolean => !out.databaseWrites && failed.length >= 2;
-    for (let i = 0; i < files.length && !databaseAway(); ) {
+    for (let i = 0; i < files.length && !databaseAway();) {
       const group = await this.readGroup(files, i);
       i += group.consumed;
       if (!group.files.length) continue;
@@ -153,6 +153,9 @@ export class SpoolReplayer {
     this.strikes.delete(file);
     this.failedAt.delete(file);
     this.o.metrics.inc(M.quarantined[0], M.quarantined[1], { reason: why });
-    this.o.log.error({ file, err, reason: why }, `spooled batch ${why === 'unreadable' ? 'unreadable' : `refused ${STRIKES_TO_QUARANTINE} times while others were written`}: moved to spool/poison for an operator`);
+    this.o.log.error(
+      { file, err, reason: why },
+      `spooled batch ${why === 'unreadable' ? 'unreadable' : `refused ${STRIKES_TO_QUARANTINE} times while others were written`}: moved to spool/poison for an operator`,
+    );
   }
 }

@@ -106,7 +106,10 @@ export class Spool {
       const fs = statfsSync(this.dir);
       const free = fs.bavail * fs.bsize;
       if (free - n < this.limits.minFreeBytes) {
-        throw new SpoolRefusedError('disk_floor', `disk almost full: ${free} bytes free, the spool keeps ${this.limits.minFreeBytes} free (SW_SPOOL_MIN_FREE_BYTES)`);
+        throw new SpoolRefusedError(
+          'disk_floor',
+          `disk almost full: ${free} bytes free, the spool keeps ${this.limits.minFreeBytes} free (SW_SPOOL_MIN_FREE_BYTES)`,
+        );
       }
     }
   }

@@ -79,7 +79,11 @@ export class MaintenanceRepository {
     await this.db.query(`CALL refresh_continuous_aggregate('telemetry_hourly', $1::timestamptz, $2::timestamptz)`, [from, to]);
   }
 
-  async hourly(deviceId: string, from: Date, to: Date): Promise<{ bucket: string; messages: number; stats: Record<string, [number, number, number, number]> }[]> {
+  async hourly(
+    deviceId: string,
+    from: Date,
+    to: Date,
+  ): Promise<{ bucket: string; messages: number; stats: Record<string, [number, number, number, number]> }[]> {
     const r = await this.db.query<{ bucket: Date; messages: number; stats: Record<string, [number, number, number, number]> }>(
       'SELECT bucket, messages::int AS messages, stats FROM telemetry_hourly WHERE device_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket',
       [deviceId, from, to],

@@ -100,14 +100,26 @@ export function provinceRoutes(d: {
     // Ward side.
     app.get(
       '/province/inbox',
-      { config: { role: 'viewer' }, schema: { tags: ['province'], querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }), response: replies({ 200: Items(ProvinceBroadcast) }) } },
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags: ['province'],
+          querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 32 })) }),
+          response: replies({ 200: Items(ProvinceBroadcast) }),
+        },
+      },
       async (req) => ({ items: await d.service.list(req.query.status ?? null, 500) }),
     );
     app.post(
       '/province/inbox/:id/decision',
       {
         config: { role: 'operator', action: 'province.broadcast.decide' },
-        schema: { tags: ['province'], params: Type.Object({ id: Type.String({ maxLength: 40 }) }), body: Decision, response: replies({ 200: ProvinceBroadcastBody }) },
+        schema: {
+          tags: ['province'],
+          params: Type.Object({ id: Type.String({ maxLength: 40 }) }),
+          body: Decision,
+          response: replies({ 200: ProvinceBroadcastBody }),
+        },
       },
       async (req) => {
         req.auditTarget = { type: 'province-broadcast', id: req.params.id, details: { accept: req.body.accept, startAt: req.body.startAt ?? null } };
@@ -118,6 +130,10 @@ export function provinceRoutes(d: {
       if (!d.exporter) return { enabled: false };
       return { enabled: true, ...(await d.exporter.backlog()) };
     });
-    app.post('/province/export/run', { config: { role: 'admin', action: 'province.export.run' }, schema: { tags: ['province'], response: replies({ 200: ProvinceExportRun }) } }, async () => d.exportNow());
+    app.post(
+      '/province/export/run',
+      { config: { role: 'admin', action: 'province.export.run' }, schema: { tags: ['province'], response: replies({ 200: ProvinceExportRun }) } },
+      async () => d.exportNow(),
+    );
   };
 }

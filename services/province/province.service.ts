@@ -74,7 +74,8 @@ export class ProvinceService {
     const ex = this.o.exporter;
     if (!ex) return { devices: 0, indicators: 0, enqueued: 0 };
     // Province tenancy: each device goes up under its own ward (id, data provider, area served).
-    const wardOf = (d: { wardCode?: string; wardName?: string }) => (d.wardCode && d.wardCode !== this.o.ward.code ? { code: d.wardCode, name: d.wardName ?? d.wardCode } : this.o.ward);
+    const wardOf = (d: { wardCode?: string; wardName?: string }) =>
+      d.wardCode && d.wardCode !== this.o.ward.code ? { code: d.wardCode, name: d.wardName ?? d.wardCode } : this.o.ward;
     const devices = (await this.o.repo.exportDevices()).map((d) => deviceEntity(d, wardOf(d))).filter((e): e is Entity => e !== null);
     const kpis = await this.indicatorEntities();
     let enqueued = 0;

@@ -171,7 +171,10 @@ export class DeviceRepository {
   async existingZones(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
     // Only zones of the caller's wards: another ward's zone is as unknown as one that does not exist.
-    const r = await this.db.query<{ id: string }>('SELECT id FROM zones WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [ids, scopedWards()]);
+    const r = await this.db.query<{ id: string }>('SELECT id FROM zones WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [
+      ids,
+      scopedWards(),
+    ]);
     return r.rows.map((x) => x.id);
   }
 }

@@ -127,7 +127,11 @@ export class DeviceService implements DeviceAuthenticator {
   async provision(input: ProvisionInput): Promise<{ device: DeviceRecord; credentials: Credentials }> {
     const kind = getKind(input.kind);
     if (!kind) throw badRequest('UNKNOWN_KIND', `kind must be one of ${kindNames().join(', ')}`);
-    const id = input.id ?? `${kind.idPrefix}-${randomSecret(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+    const id =
+      input.id ??
+      `${kind.idPrefix}-${randomSecret(6)
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, 'x')}`;
     if (!DEVICE_ID_RE.test(id)) throw badRequest('BAD_DEVICE_ID', 'device id: 1–64 of a-z 0-9 . _ - starting with a letter or digit');
     if (await this.repo.get(id)) throw conflict('DEVICE_EXISTS', `Device '${id}' already exists`);
     await this.checkZones(input.groupId, input.zoneIds ?? []);

@@ -50,12 +50,20 @@ export class WardRepository {
 
   /** Inserts a ward; false when it exists. */
   async insert(w: { code: string; name: string; provinceCode: string }): Promise<boolean> {
-    const r = await this.db.query('INSERT INTO wards (code, name, province_code) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [w.code, w.name, w.provinceCode]);
+    const r = await this.db.query('INSERT INTO wards (code, name, province_code) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [
+      w.code,
+      w.name,
+      w.provinceCode,
+    ]);
     return r.rowCount > 0;
   }
 
   async update(code: string, p: { name?: string | undefined; provinceCode?: string | undefined }): Promise<boolean> {
-    const r = await this.db.query('UPDATE wards SET name = COALESCE($2, name), province_code = COALESCE($3, province_code) WHERE code = $1', [code, p.name ?? null, p.provinceCode ?? null]);
+    const r = await this.db.query('UPDATE wards SET name = COALESCE($2, name), province_code = COALESCE($3, province_code) WHERE code = $1', [
+      code,
+      p.name ?? null,
+      p.provinceCode ?? null,
+    ]);
     return r.rowCount > 0;
   }
 
@@ -67,7 +75,9 @@ export class WardRepository {
   /** Makes every user without a membership a member of this ward, once per deployment (a settings flag). */
   async backfillMembers(code: string): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const flag = await tx.query(`INSERT INTO settings (key, value) VALUES ('tenancy.members-backfilled', to_jsonb($1::text)) ON CONFLICT (key) DO NOTHING`, [code]);
+      const flag = await tx.query(`INSERT INTO settings (key, value) VALUES ('tenancy.members-backfilled', to_jsonb($1::text)) ON CONFLICT (key) DO NOTHING`, [
+        code,
+      ]);
       if (flag.rowCount === 0) return 0;
       const r = await tx.query(
         `INSERT INTO user_wards (user_id, ward_code) SELECT u.id, $1 FROM users u

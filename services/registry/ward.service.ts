@@ -54,7 +54,8 @@ export class WardService {
   }
 
   async create(w: { code: string; name: string; provinceCode?: string | undefined }): Promise<WardRecord> {
-    if (!(await this.repo.insert({ code: w.code, name: w.name, provinceCode: w.provinceCode ?? '' }))) throw new AppError('WARD_EXISTS', 409, `Ward ${w.code} already exists`);
+    if (!(await this.repo.insert({ code: w.code, name: w.name, provinceCode: w.provinceCode ?? '' })))
+      throw new AppError('WARD_EXISTS', 409, `Ward ${w.code} already exists`);
     return (await this.repo.get(w.code)) as WardRecord;
   }
 
@@ -88,7 +89,13 @@ export class WardService {
       if (scopedWards()) throw new AppError('WARD_FORBIDDEN', 403, 'The province report needs a province-wide account (admin, or a user with province scope)');
       const all = await this.repo.list(null);
       const province = all.find((w) => w.provinceCode)?.provinceCode ?? '';
-      return { kind: 'province', code: province || 'province', name: province ? `Tỉnh (mã ${province})` : 'Toàn tỉnh', wards: all.map((w) => ({ code: w.code, name: w.name })), everyWard: true };
+      return {
+        kind: 'province',
+        code: province || 'province',
+        name: province ? `Tỉnh (mã ${province})` : 'Toàn tỉnh',
+        wards: all.map((w) => ({ code: w.code, name: w.name })),
+        everyWard: true,
+      };
     }
     const scope = scopedWards();
     const code = q.ward ?? (scope === null || scope.includes(configured) ? configured : scope.length === 1 ? scope[0] : undefined);

@@ -86,7 +86,10 @@ export class ZoneRepository {
 
   async existingDevices(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const r = await this.db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [ids, scopedWards()]);
+    const r = await this.db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[]) AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [
+      ids,
+      scopedWards(),
+    ]);
     return r.rows.map((x) => x.id);
   }
 }

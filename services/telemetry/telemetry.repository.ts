@@ -137,7 +137,12 @@ export class TelemetryRepository {
     return r.rows[0]?.items ?? '[]';
   }
 
-  async events(deviceId: string, from: Date, to: Date, limit: number): Promise<{ time: string; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }[]> {
+  async events(
+    deviceId: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<{ time: string; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }[]> {
     const r = await this.db.query<{ time: Date; event: string; active: boolean | null; severity: string; data: Record<string, unknown> }>(
       `SELECT time, event, active, severity, data FROM device_events WHERE device_id = $1 AND time >= $2 AND time < $3 ORDER BY time DESC LIMIT $4`,
       [deviceId, from, to, limit],
@@ -153,10 +158,32 @@ export class TelemetryRepository {
     return r.rows.map((x) => ({ ...x, time: new Date(x.time).toISOString() }));
   }
 
-  async deadLetters(f: { deviceId?: string; reasonCode?: string; limit: number }): Promise<
-    { id: number; receivedAt: string; deviceId: string | null; topic: string; reasonCode: string; reason: string; payload: string | null; payloadSize: number }[]
+  async deadLetters(f: {
+    deviceId?: string;
+    reasonCode?: string;
+    limit: number;
+  }): Promise<
+    {
+      id: number;
+      receivedAt: string;
+      deviceId: string | null;
+      topic: string;
+      reasonCode: string;
+      reason: string;
+      payload: string | null;
+      payloadSize: number;
+    }[]
   > {
-    const r = await this.db.query<{ id: number; received_at: Date; device_id: string | null; topic: string; reason_code: string; reason: string; payload: string | null; payload_size: number }>(
+    const r = await this.db.query<{
+      id: number;
+      received_at: Date;
+      device_id: string | null;
+      topic: string;
+      reason_code: string;
+      reason: string;
+      payload: string | null;
+      payload_size: number;
+    }>(
       // In a ward scope: only letters of the caller's devices (a refused connect names no device of any ward).
       `SELECT * FROM dead_letters l WHERE ($1::text IS NULL OR device_id = $1) AND ($2::text IS NULL OR reason_code = $2)
          AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM devices d WHERE d.id = l.device_id AND d.ward_code = ANY($4::text[])))

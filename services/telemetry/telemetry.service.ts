@@ -46,6 +46,16 @@ export class TelemetryService {
       agg === 'delta'
         ? await this.repo.counterDeltas(q.deviceId, q.metric, q.from, q.to, bucketS)
         : await this.repo.gaugeSeries(q.deviceId, q.metric, q.from, q.to, bucketS, agg);
-    return { deviceId: q.deviceId, metric: q.metric, unit: spec.unit, meaning, agg, bucket: q.bucket, from: q.from.toISOString(), to: q.to.toISOString(), points };
+    return {
+      deviceId: q.deviceId,
+      metric: q.metric,
+      unit: spec.unit,
+      meaning,
+      agg,
+      bucket: q.bucket,
+      from: q.from.toISOString(),
+      to: q.to.toISOString(),
+      points,
+    };
   }
 }

@@ -46,7 +46,12 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
       '/wifi/portal-logins/summary',
       {
         config: { role: 'viewer' },
-        schema: { tags: ['wifi'], description: 'Portal logins of a period counted by method, consent version, purpose and language (no hashes).', querystring: Period, response: replies({ 200: LoginSummary }) },
+        schema: {
+          tags: ['wifi'],
+          description: 'Portal logins of a period counted by method, consent version, purpose and language (no hashes).',
+          querystring: Period,
+          response: replies({ 200: LoginSummary }),
+        },
       },
       async (req) => {
         const from = Date.parse(req.query.from);
@@ -57,7 +62,10 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
     );
     app.get(
       '/wifi/sessions/open',
-      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'Sessions in progress now, per access point (counts only).', response: replies({ 200: OpenNow }) } },
+      {
+        config: { role: 'viewer' },
+        schema: { tags: ['wifi'], description: 'Sessions in progress now, per access point (counts only).', response: replies({ 200: OpenNow }) },
+      },
       async () => {
         const now = new Date();
         const items = await d.repo.openByDevice(now, OPEN_SESSION_STALE_MS);
@@ -66,7 +74,10 @@ export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiReposito
     );
     app.get(
       '/wifi/retention',
-      { config: { role: 'viewer' }, schema: { tags: ['wifi'], description: 'The personal-data retention in force (docs/wifi-marketing.md).', response: replies({ 200: Retention }) } },
+      {
+        config: { role: 'viewer' },
+        schema: { tags: ['wifi'], description: 'The personal-data retention in force (docs/wifi-marketing.md).', response: replies({ 200: Retention }) },
+      },
       async () => ({ ...d.service.retention(), intervalMs: d.retentionIntervalMs }),
     );
   };

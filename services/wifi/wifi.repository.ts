@@ -229,7 +229,10 @@ export class WifiRepository {
       consent_known: boolean;
       consent_purposes: string[];
       language: string;
-    }>(`SELECT * FROM wifi_portal_logins WHERE at >= $1 AND at < $2 AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($5::text[]))) ORDER BY at DESC, device_id LIMIT $3 OFFSET $4`, [f.from, f.to, f.limit, f.offset, scopedWards()]);
+    }>(
+      `SELECT * FROM wifi_portal_logins WHERE at >= $1 AND at < $2 AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM devices wd WHERE wd.id = device_id AND wd.ward_code = ANY($5::text[]))) ORDER BY at DESC, device_id LIMIT $3 OFFSET $4`,
+      [f.from, f.to, f.limit, f.offset, scopedWards()],
+    );
     return r.rows.map((x) => ({
       deviceId: x.device_id,
       sessionId: x.session_id,

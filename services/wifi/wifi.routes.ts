@@ -31,35 +31,58 @@ const period = (q: { from: string; to: string }): { from: number; to: number } =
 export function wifiRoutes(d: { service: WifiService; repo: WifiRepository }): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
-    app.get('/wifi/unique-users', { config: { role: 'viewer' }, schema: { tags: ['wifi'], querystring: Period, response: replies({ 200: WifiUniqueUsers }) } }, async (req) => {
-      const p = period(req.query);
-      return { from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), ...(await d.service.uniqueUsers(p.from, p.to)) };
-    });
-    app.get('/wifi/points', { config: { role: 'viewer' }, schema: { tags: ['wifi'], querystring: Period, response: replies({ 200: Items(WifiPoint) }) } }, async (req) => {
-      const p = period(req.query);
-      return { items: await d.repo.perPoint(new Date(p.from), new Date(p.to)) };
-    });
+    app.get(
+      '/wifi/unique-users',
+      { config: { role: 'viewer' }, schema: { tags: ['wifi'], querystring: Period, response: replies({ 200: WifiUniqueUsers }) } },
+      async (req) => {
+        const p = period(req.query);
+        return { from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), ...(await d.service.uniqueUsers(p.from, p.to)) };
+      },
+    );
+    app.get(
+      '/wifi/points',
+      { config: { role: 'viewer' }, schema: { tags: ['wifi'], querystring: Period, response: replies({ 200: Items(WifiPoint) }) } },
+      async (req) => {
+        const p = period(req.query);
+        return { items: await d.repo.perPoint(new Date(p.from), new Date(p.to)) };
+      },
+    );
     // Hashes are personal data too (pseudonymised): listing them needs an operator.
-    app.get('/wifi/sessions', { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing, response: replies({ 200: Items(WifiSession) }) } }, async (req) => {
-      const p = period(req.query);
-      return {
-        items: await d.repo.sessions({
-          from: new Date(p.from),
-          to: new Date(p.to),
-          ...(req.query.device ? { deviceId: req.query.device } : {}),
-          limit: req.query.limit ?? 100,
-          offset: req.query.offset ?? 0,
-        }),
-      };
-    });
-    app.get('/wifi/portal-logins', { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing, response: replies({ 200: Items(WifiLogin) }) } }, async (req) => {
-      const p = period(req.query);
-      return { items: await d.repo.logins({ from: new Date(p.from), to: new Date(p.to), limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }) };
-    });
-    app.get('/wifi/consent-versions', { config: { role: 'viewer' }, schema: { tags: ['wifi'], response: replies({ 200: Items(ConsentVersion) }) } }, async () => ({ items: await d.repo.consentVersions() }));
+    app.get(
+      '/wifi/sessions',
+      { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing, response: replies({ 200: Items(WifiSession) }) } },
+      async (req) => {
+        const p = period(req.query);
+        return {
+          items: await d.repo.sessions({
+            from: new Date(p.from),
+            to: new Date(p.to),
+            ...(req.query.device ? { deviceId: req.query.device } : {}),
+            limit: req.query.limit ?? 100,
+            offset: req.query.offset ?? 0,
+          }),
+        };
+      },
+    );
+    app.get(
+      '/wifi/portal-logins',
+      { config: { role: 'operator' }, schema: { tags: ['wifi'], querystring: Listing, response: replies({ 200: Items(WifiLogin) }) } },
+      async (req) => {
+        const p = period(req.query);
+        return { items: await d.repo.logins({ from: new Date(p.from), to: new Date(p.to), limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }) };
+      },
+    );
+    app.get(
+      '/wifi/consent-versions',
+      { config: { role: 'viewer' }, schema: { tags: ['wifi'], response: replies({ 200: Items(ConsentVersion) }) } },
+      async () => ({ items: await d.repo.consentVersions() }),
+    );
     app.post(
       '/wifi/consent-versions',
-      { config: { role: 'admin', action: 'wifi.consent.publish' }, schema: { tags: ['wifi'], body: ConsentBody, response: replies({ 201: ConsentPublished }) } },
+      {
+        config: { role: 'admin', action: 'wifi.consent.publish' },
+        schema: { tags: ['wifi'], body: ConsentBody, response: replies({ 201: ConsentPublished }) },
+      },
       async (req, reply) => {
         req.auditTarget = { type: 'wifi-consent', id: req.body.version, details: { purposes: req.body.purposes } };
         const ok = await d.repo.insertConsentVersion({ ...req.body, publishedBy: req.principal?.actor ?? 'unknown' });
@@ -71,6 +94,10 @@ export function wifiRoutes(d: { service: WifiService; repo: WifiRepository }): F
         return reply.code(201).send({ version: req.body.version });
       },
     );
-    app.post('/wifi/retention/run', { config: { role: 'admin', action: 'wifi.retention.run' }, schema: { tags: ['wifi'], response: replies({ 200: RetentionRun }) } }, async () => d.service.purge());
+    app.post(
+      '/wifi/retention/run',
+      { config: { role: 'admin', action: 'wifi.retention.run' }, schema: { tags: ['wifi'], response: replies({ 200: RetentionRun }) } },
+      async () => d.service.purge(),
+    );
   };
 }

@@ -47,7 +47,8 @@ function readBody(req: IncomingMessage): Promise<unknown> {
 
 async function handleFaults(run: FleetRun, body: unknown): Promise<[number, unknown]> {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { fault?: unknown; amount?: unknown; clear?: unknown };
-  if (typeof b.fault !== 'string' || !isFleetFault(b.fault)) return [400, { code: 'UNKNOWN_FAULT', message: `fault must be one of ${FLEET_FAULTS.join(', ')}` }];
+  if (typeof b.fault !== 'string' || !isFleetFault(b.fault))
+    return [400, { code: 'UNKNOWN_FAULT', message: `fault must be one of ${FLEET_FAULTS.join(', ')}` }];
   if (b.clear === true) return [200, { fault: b.fault, cleared: await run.clear(b.fault) }];
   if (typeof b.amount !== 'string' && typeof b.amount !== 'number') return [400, { code: 'MISSING_AMOUNT', message: 'amount: a count (10), "5%" or 0.05' }];
   let amount;

@@ -69,15 +69,39 @@ export function demoWardPlan(opts: { wardCode: string; lights?: number; aps?: nu
     const lights = share(counts.lights, g);
     for (let k = 0; k < lights; k++) {
       const id = `demo-sl-${pad(++n.sl)}`;
-      devices.push({ deviceId: id, kind: 'streetlight', asset: assetOf(id, 'streetlight'), name: `Đèn ${streetName} số ${k + 1}`, groupId, address: `${streetName}, cột ${k + 1}`, ...along(g, k) });
+      devices.push({
+        deviceId: id,
+        kind: 'streetlight',
+        asset: assetOf(id, 'streetlight'),
+        name: `Đèn ${streetName} số ${k + 1}`,
+        groupId,
+        address: `${streetName}, cột ${k + 1}`,
+        ...along(g, k),
+      });
     }
     for (let k = 0; k < share(counts.aps, g); k++) {
       const id = `demo-ap-${pad(++n.ap)}`;
-      devices.push({ deviceId: id, kind: 'wifi-ap', asset: assetOf(id, 'wifi-ap'), name: `WiFi công cộng TDP ${g + 1}${k ? `-${k + 1}` : ''}`, groupId, address: `Nhà văn hóa TDP ${g + 1}`, ...along(g, 6 + 20 * k, 1) });
+      devices.push({
+        deviceId: id,
+        kind: 'wifi-ap',
+        asset: assetOf(id, 'wifi-ap'),
+        name: `WiFi công cộng TDP ${g + 1}${k ? `-${k + 1}` : ''}`,
+        groupId,
+        address: `Nhà văn hóa TDP ${g + 1}`,
+        ...along(g, 6 + 20 * k, 1),
+      });
     }
     for (let k = 0; k < share(counts.speakers, g); k++) {
       const id = `demo-spk-${pad(++n.spk)}`;
-      devices.push({ deviceId: id, kind: 'speaker', asset: assetOf(id, 'speaker'), name: `Cụm loa TDP ${g + 1}${k ? `-${k + 1}` : ''}`, groupId, address: `${streetName}, cột ${12 + 15 * k}`, ...along(g, 12 + 15 * k, 1) });
+      devices.push({
+        deviceId: id,
+        kind: 'speaker',
+        asset: assetOf(id, 'speaker'),
+        name: `Cụm loa TDP ${g + 1}${k ? `-${k + 1}` : ''}`,
+        groupId,
+        address: `${streetName}, cột ${12 + 15 * k}`,
+        ...along(g, 12 + 15 * k, 1),
+      });
     }
     for (let k = 0; k < share(counts.cameras, g); k++) {
       cameras.push({ id: `demo-cam-${pad(++n.cam, 2)}`, name: `Camera trụ cao TDP ${g + 1}`, groupId, ...along(g, 20, 2) });

@@ -72,9 +72,13 @@ export class DeviceLink {
   /** Connects with the last-will set, subscribes to the command topic, then publishes the retained birth status. */
   async connect(birth: StatusPayload): Promise<void> {
     const client = await openClient({
-      brokerUrl: this.opts.brokerUrl, deviceId: this.opts.deviceId, secret: this.opts.secret,
-      willTopic: this.statusTopic, willPayload: JSON.stringify(OFFLINE),
-      keepaliveS: this.opts.keepaliveS, connectTimeoutMs: this.opts.connectTimeoutMs,
+      brokerUrl: this.opts.brokerUrl,
+      deviceId: this.opts.deviceId,
+      secret: this.opts.secret,
+      willTopic: this.statusTopic,
+      willPayload: JSON.stringify(OFFLINE),
+      keepaliveS: this.opts.keepaliveS,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
       onError: (err) => this.handlers.error(err),
     });
     this.client = client;

@@ -62,7 +62,12 @@ export class FleetRun {
   constructor(opts: FleetRunOptions) {
     this.o = opts;
     const both = { record: (ms: number) => (this.latency.record(ms), this.window.record(ms)) };
-    this.fleet = new SimulatedFleet({ brokerUrl: opts.brokerUrl, devices: opts.devices, concurrency: opts.concurrency ?? 50, device: { ...opts.device, latency: both } });
+    this.fleet = new SimulatedFleet({
+      brokerUrl: opts.brokerUrl,
+      devices: opts.devices,
+      concurrency: opts.concurrency ?? 50,
+      device: { ...opts.device, latency: both },
+    });
   }
 
   /** Connects every device (failures are reported, not thrown) and starts reporting. */
@@ -236,19 +241,22 @@ export class FleetRun {
     const every = this.o.flapEveryMs ?? 60_000;
     const offlineMs = this.o.flapOfflineMs ?? 15_000;
     const key = `flapping:${d.deviceId}`;
-    const t = setTimeout(() => {
-      this.timers.delete(key);
-      if (this.stopped || !d.connected) return;
-      const before = d.programInfo();
-      this.flaps.drops++;
-      this.flaps.offline++;
-      d.once('connected', () => {
-        this.flaps.offline--;
-        this.noteReturn(d, before, offlineMs);
-        if (!this.stopped && this.setOf('flapping').has(d.deviceId)) this.scheduleFlap(d);
-      });
-      d.flap(offlineMs).catch(() => undefined);
-    }, every * (0.5 + Math.random()));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(key);
+        if (this.stopped || !d.connected) return;
+        const before = d.programInfo();
+        this.flaps.drops++;
+        this.flaps.offline++;
+        d.once('connected', () => {
+          this.flaps.offline--;
+          this.noteReturn(d, before, offlineMs);
+          if (!this.stopped && this.setOf('flapping').has(d.deviceId)) this.scheduleFlap(d);
+        });
+        d.flap(offlineMs).catch(() => undefined);
+      },
+      every * (0.5 + Math.random()),
+    );
     t.unref();
     this.timers.set(key, t);
   }

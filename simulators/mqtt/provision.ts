@@ -93,7 +93,12 @@ export class ApiClient {
   }
 
   async rotate(deviceId: string): Promise<string> {
-    const r = await this.call<{ credentials: { password: string } }>('POST', `/api/v1/devices/${encodeURIComponent(deviceId)}/credentials/rotate`, undefined, [200]);
+    const r = await this.call<{ credentials: { password: string } }>(
+      'POST',
+      `/api/v1/devices/${encodeURIComponent(deviceId)}/credentials/rotate`,
+      undefined,
+      [200],
+    );
     return r.body.credentials.password;
   }
 

@@ -105,8 +105,13 @@ export class SimulatedDevice extends EventEmitter<SimulatedDeviceEvents> {
     this.topics = { telemetry: topicFor(id, 'telemetry'), event: topicFor(id, 'event'), ack: topicFor(id, 'ack') };
     this.link = new DeviceLink(
       {
-        brokerUrl: opts.brokerUrl, deviceId: id, secret: opts.secret, keepaliveS: opts.keepaliveS ?? 30,
-        connectTimeoutMs: opts.connectTimeoutMs ?? 10_000, ackTimeoutMs: opts.ackTimeoutMs ?? 10_000, latency: opts.latency,
+        brokerUrl: opts.brokerUrl,
+        deviceId: id,
+        secret: opts.secret,
+        keepaliveS: opts.keepaliveS ?? 30,
+        connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+        ackTimeoutMs: opts.ackTimeoutMs ?? 10_000,
+        latency: opts.latency,
       },
       {
         message: (topic, payload) => this.onMessage(topic, payload),

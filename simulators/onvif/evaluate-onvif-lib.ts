@@ -48,7 +48,9 @@ async function happyPath(sim: SimulatedCamera): Promise<void> {
   await attempt('getProfiles', async () => `${((await cam.getProfiles()) as unknown[]).length} profiles`);
   await attempt('getStreamUri', async () => JSON.stringify(await withOptions(cam, 'getStreamUri', { protocol: 'RTSP' })));
   await attempt('getSnapshotUri', async () => JSON.stringify(await withOptions(cam, 'getSnapshotUri', {})));
-  await attempt('snapshot bytes', () => Promise.resolve(`no download method; only the URI (typeof cam.getSnapshot = ${typeof (cam as unknown as Record<string, unknown>).getSnapshot})`));
+  await attempt('snapshot bytes', () =>
+    Promise.resolve(`no download method; only the URI (typeof cam.getSnapshot = ${typeof (cam as unknown as Record<string, unknown>).getSnapshot})`),
+  );
   await attempt('continuousMove x=0.5 300 ms', async () => {
     await cam.continuousMove({ x: 0.5, y: 0, zoom: 0, timeout: 300 });
     await sleep(600);

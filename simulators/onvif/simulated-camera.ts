@@ -267,9 +267,7 @@ export class SimulatedCamera {
     }
     this.stats.authFailures += 1;
     const fault = faults.notAuthorized();
-    res
-      .writeHead(401, { 'content-type': SOAP_CONTENT_TYPE, 'www-authenticate': this.digest.challenge() })
-      .end(faultEnvelope(fault));
+    res.writeHead(401, { 'content-type': SOAP_CONTENT_TYPE, 'www-authenticate': this.digest.challenge() }).end(faultEnvelope(fault));
     return false;
   }
 

@@ -19,7 +19,14 @@ const WAIT = { timeout: 60_000 };
 const LIGHTS = ['sl-c-1', 'sl-c-2', 'sl-c-3', 'sl-c-4', 'sl-c-5'];
 const SPEAKERS = ['spk-c-1', 'spk-c-2'];
 
-interface BroadcastRow { id: string; title: string; priority: string; status: string; zoneIds: string[]; rrule: string | null }
+interface BroadcastRow {
+  id: string;
+  title: string;
+  priority: string;
+  status: string;
+  zoneIds: string[];
+  rrule: string | null;
+}
 
 describe('dashboard: lighting and radio in headless Chromium', () => {
   let t: TestApp;
@@ -68,7 +75,8 @@ describe('dashboard: lighting and radio in headless Chromium', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('#kind-cards .card', WAIT);
   };
-  const broadcasts = async (): Promise<BroadcastRow[]> => (await t.http<{ items: BroadcastRow[] }>('GET', '/api/v1/radio/broadcasts', { token: t.adminToken })).body.items;
+  const broadcasts = async (): Promise<BroadcastRow[]> =>
+    (await t.http<{ items: BroadcastRow[] }>('GET', '/api/v1/radio/broadcasts', { token: t.adminToken })).body.items;
 
   it('an operator dims a zone of lights and sees every light acknowledge, live; programs are edited in forms', async () => {
     if (missing) return;
@@ -88,7 +96,9 @@ describe('dashboard: lighting and radio in headless Chromium', () => {
     await page.waitForSelector('#lt-acks[data-done="true"]', WAIT);
     expect(await page.getAttribute('#lt-acks', 'data-total')).toBe(String(LIGHTS.length));
     expect(await page.getAttribute('#lt-acks', 'data-acked')).toBe(String(LIGHTS.length));
-    const states = await page.$$eval('#lt-ack-table tr[data-device]', (trs) => trs.map((tr) => [tr.getAttribute('data-device'), tr.getAttribute('data-state')]));
+    const states = await page.$$eval('#lt-ack-table tr[data-device]', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-device'), tr.getAttribute('data-state')]),
+    );
     expect(states.sort()).toEqual(LIGHTS.map((id) => [id, 'acknowledged']));
     // What the page shows is what the lights did.
     for (const id of LIGHTS) {
@@ -96,7 +106,9 @@ describe('dashboard: lighting and radio in headless Chromium', () => {
       expect(cmd?.params).toMatchObject({ level: 30, reason: 'override' });
     }
     const commandId = (await page.getAttribute('#lt-acks', 'data-command')) ?? '';
-    const follow = await t.http<{ command: { state: string; target: unknown } }>('GET', `/api/v1/commands/${encodeURIComponent(commandId)}`, { token: t.adminToken });
+    const follow = await t.http<{ command: { state: string; target: unknown } }>('GET', `/api/v1/commands/${encodeURIComponent(commandId)}`, {
+      token: t.adminToken,
+    });
     expect(follow.body.command).toMatchObject({ state: 'acknowledged', target: { type: 'zone', id: 'tdp-7' } });
 
     // Two lights picked from the list go back to their program (resume is followed by the id the server gives it).

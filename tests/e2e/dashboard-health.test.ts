@@ -21,10 +21,18 @@ const CAM_PASSWORD = 'cam-Passw0rd==';
 const LIGHT = 'sl-hc-1';
 const WAIT = { timeout: 60_000 };
 
-interface AlarmRow { id: number; deviceId: string; rule: string; state: string; acknowledgedBy: string | null; ackNote: string | null }
+interface AlarmRow {
+  id: number;
+  deviceId: string;
+  rule: string;
+  state: string;
+  acknowledgedBy: string | null;
+  ackNote: string | null;
+}
 
 /** A string expression for waitInPage (the root tsconfig has no DOM types): an <img> that decoded. */
-const imageShown = (selector: string): string => `(() => { const i = document.querySelector(${JSON.stringify(selector)}); return !!i && i.complete && i.naturalWidth > 0; })()`;
+const imageShown = (selector: string): string =>
+  `(() => { const i = document.querySelector(${JSON.stringify(selector)}); return !!i && i.complete && i.naturalWidth > 0; })()`;
 
 describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
   let t: TestApp;
@@ -42,7 +50,14 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     const sim = cams.camera('cam-01');
     const reg = await t.http('POST', '/api/v1/cameras', {
       token: t.adminToken,
-      body: { id: 'cam-01', name: 'Camera ngã tư chợ', groupId: 'tdp-2', lat: 12.221, lon: 109.191, connection: { address: sim.xaddr, username: CAM_USER, password: CAM_PASSWORD } },
+      body: {
+        id: 'cam-01',
+        name: 'Camera ngã tư chợ',
+        groupId: 'tdp-2',
+        lat: 12.221,
+        lon: 109.191,
+        connection: { address: sim.xaddr, username: CAM_USER, password: CAM_PASSWORD },
+      },
     });
     if (reg.status !== 201) throw new Error(`register camera: ${JSON.stringify(reg.body)}`);
     // One stored snapshot, so the grid has an image from the start (the page's own button is exercised below).
@@ -89,10 +104,18 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     await page.click('[data-camera="cam-01"]');
     await waitInPage(page, imageShown('#cam-full'), undefined, WAIT);
     const snapshots = async (): Promise<{ id: string; trigger: string; requestedBy: string | null }[]> =>
-      (await t.http<{ items: { id: string; trigger: string; requestedBy: string | null }[] }>('GET', '/api/v1/cameras/cam-01/snapshots?limit=50', { token: t.adminToken })).body.items;
+      (
+        await t.http<{ items: { id: string; trigger: string; requestedBy: string | null }[] }>('GET', '/api/v1/cameras/cam-01/snapshots?limit=50', {
+          token: t.adminToken,
+        })
+      ).body.items;
     const known = new Set((await snapshots()).map((s) => s.id));
     await page.click('#snap-now');
-    const taken = await waitFor(async () => (await snapshots()).find((s) => !known.has(s.id) && s.trigger === 'on-demand' && s.requestedBy === 'admin'), 60_000, 200);
+    const taken = await waitFor(
+      async () => (await snapshots()).find((s) => !known.has(s.id) && s.trigger === 'on-demand' && s.requestedBy === 'admin'),
+      60_000,
+      200,
+    );
     await page.waitForSelector(`#cam-full[data-snapshot-id="${taken.id}"]`, WAIT);
     await waitInPage(page, imageShown('#cam-full'), undefined, WAIT);
 
@@ -104,12 +127,16 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     await waitFor(async () => sim.state.pan > panBefore + 0.05, 30_000, 50);
     await page.mouse.up();
     let last = sim.state.pan;
-    await waitFor(async () => {
-      const now = sim.state.pan;
-      const still = now === last;
-      last = now;
-      return still;
-    }, 30_000, 400);
+    await waitFor(
+      async () => {
+        const now = sim.state.pan;
+        const still = now === last;
+        last = now;
+        return still;
+      },
+      30_000,
+      400,
+    );
     expect(sim.state.pan).toBeGreaterThan(panBefore);
     await page.waitForSelector('#ptz-position:has-text("pan")', WAIT);
     // Once the head stops, the page takes a fresh picture of what it now looks at and shows it.
@@ -187,7 +214,9 @@ describe('dashboard: cameras, alarms and reports in headless Chromium', () => {
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
     const text = readFileSync((await csv.path())!, 'utf8').replace(/^\uFEFF/, '');
     // The dashboard's CSV is the one Excel with Vietnamese settings opens in columns (semicolons, decimal commas).
-    expect(text.split('\r\n')[0]).toMatch(/^period;cutoff_day;scope;scope_id;scope_name;indicator;system;label_vi;label_en;value;unit;target_comparator;target;/);
+    expect(text.split('\r\n')[0]).toMatch(
+      /^period;cutoff_day;scope;scope_id;scope_name;indicator;system;label_vi;label_en;value;unit;target_comparator;target;/,
+    );
     expect(text).toMatch(new RegExp(`${period};\\d{4}-\\d{2}-\\d{2};ward;`));
     expect(text).toMatch(new RegExp(`${period};\\d{4}-\\d{2}-\\d{2};group;tdp-2;`));
     expect(errors).toEqual([]);

@@ -26,7 +26,10 @@ describe('operators’ dashboard without Internet access, and what each role see
 
   beforeAll(async () => {
     if (missing) return;
-    t = await startTestApp({ db: await openPglite({ dataDir: null, log: silentLogger() }), env: { SW_MAP_TILE_URL: `https://${TILE_HOST}/{z}/{x}/{y}.png`, SW_MAP_ATTRIBUTION: 'Test tiles' } });
+    t = await startTestApp({
+      db: await openPglite({ dataDir: null, log: silentLogger() }),
+      env: { SW_MAP_TILE_URL: `https://${TILE_HOST}/{z}/{x}/{y}.png`, SW_MAP_ATTRIBUTION: 'Test tiles' },
+    });
     base = t.app.urls().http;
     await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'tdp-7', name: 'Tổ dân phố 7', kind: 'residential_group' } });
     for (let i = 0; i < 10; i++) {
@@ -43,7 +46,12 @@ describe('operators’ dashboard without Internet access, and what each role see
       body: { name: 'setLevel', params: { level: 40, expiresAt: new Date(Date.now() + 600_000).toISOString() }, target: { type: 'device', id: SIM_ID } },
     });
     expect(sent.status).toBe(201);
-    await waitFor(async () => (await t.http<{ command: { state: string } }>('GET', `/api/v1/commands/${sent.body.id}`, { token: t.adminToken })).body.command.state === 'acknowledged' || undefined, 30_000);
+    await waitFor(
+      async () =>
+        (await t.http<{ command: { state: string } }>('GET', `/api/v1/commands/${sent.body.id}`, { token: t.adminToken })).body.command.state ===
+          'acknowledged' || undefined,
+      30_000,
+    );
     browser = await launch();
   }, 120_000);
 
@@ -58,7 +66,8 @@ describe('operators’ dashboard without Internet access, and what each role see
   const offlineContext = async (): Promise<{ context: BrowserContext; outside: string[] }> => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const outside: string[] = [];
-    const isOutside = (u: URL): boolean => (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:') && !LOOPBACK.has(u.hostname);
+    const isOutside = (u: URL): boolean =>
+      (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:') && !LOOPBACK.has(u.hostname);
     await context.route(isOutside, (route) => {
       outside.push(route.request().url());
       return route.abort('internetdisconnected');
@@ -132,7 +141,8 @@ describe('operators’ dashboard without Internet access, and what each role see
 
   it('shows a viewer no operator or admin actions on the device page and the map, and refuses the viewer’s POST', async () => {
     if (missing) return;
-    const visibleGated = async (page: Page): Promise<number> => (await page.$$('[data-role-min="operator"]:visible')).length + (await page.$$('[data-role-min="admin"]:visible')).length;
+    const visibleGated = async (page: Page): Promise<number> =>
+      (await page.$$('[data-role-min="operator"]:visible')).length + (await page.$$('[data-role-min="admin"]:visible')).length;
 
     // The operator gets the command forms on the device page (so the viewer check below looks at a real control).
     const operator = await t.userToken('operator');
@@ -168,7 +178,8 @@ describe('operators’ dashboard without Internet access, and what each role see
     expect(await visibleGated(page)).toBe(0);
 
     // Even without the form, the API refuses the viewer's command.
-    const status = await page.evaluate(`fetch('/api/v1/commands', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + sessionStorage.getItem('sw.token') },
+    const status =
+      await page.evaluate(`fetch('/api/v1/commands', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + sessionStorage.getItem('sw.token') },
       body: JSON.stringify({ name: 'setLevel', params: { level: 0, expiresAt: new Date(Date.now() + 600000).toISOString() }, target: { type: 'device', id: '${SIM_ID}' } }) }).then((r) => r.status)`);
     expect(status).toBe(403);
     expect(errors).toEqual([]);

@@ -46,7 +46,11 @@ describe('password change in the dashboard', () => {
     expect(await page.textContent('#password-status')).toContain('không giống nhau');
     await page.fill('input[name=repeatPassword]', 'second-long-password');
     await page.click('#password-form button[type=submit]');
-    await waitInPage(page, () => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('#password-status')?.textContent?.includes('Đã đổi mật khẩu'));
+    await waitInPage(page, () =>
+      (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document
+        .querySelector('#password-status')
+        ?.textContent?.includes('Đã đổi mật khẩu'),
+    );
     const old = await t.app.api.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'viewer-pw', password: 'first-long-password' } });
     expect(old.statusCode).toBe(401);
     const fresh = await t.app.api.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'viewer-pw', password: 'second-long-password' } });

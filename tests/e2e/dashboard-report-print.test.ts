@@ -28,7 +28,10 @@ describe('dashboard: the report print view on a service without Chromium', () =>
     base = t.app.urls().http;
     await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'tdp-1', name: 'Tổ dân phố 1', kind: 'residential_group' } });
     await t.provision('streetlight', 'sl-print-1', { groupId: 'tdp-1', installedAt: '2026-01-05T00:00:00.000Z' });
-    const target = await t.http('PUT', '/api/v1/plan-targets/streetlight.devices/2026', { token: t.adminToken, body: { comparator: '>=', target: 1, source: 'Kế hoạch năm 2026' } });
+    const target = await t.http('PUT', '/api/v1/plan-targets/streetlight.devices/2026', {
+      token: t.adminToken,
+      body: { comparator: '>=', target: 1, source: 'Kế hoạch năm 2026' },
+    });
     if (target.status !== 200) throw new Error(`target: ${JSON.stringify(target.body)}`);
     browser = await launch();
   }, 120_000);
@@ -69,7 +72,15 @@ describe('dashboard: the report print view on a service without Chromium', () =>
     const frame = (await handle.contentFrame()) as Frame;
     await frame.waitForSelector('.doc-head', WAIT);
     const text = (await frame.textContent('body')) ?? '';
-    for (const s of ['CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'BÁO CÁO', 'Nơi nhận', 'Trần Thị Bình', 'số liệu tính đến hết ngày 20/06/2026']) expect(text, s).toContain(s);
+    for (const s of [
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'Độc lập - Tự do - Hạnh phúc',
+      'BÁO CÁO',
+      'Nơi nhận',
+      'Trần Thị Bình',
+      'số liệu tính đến hết ngày 20/06/2026',
+    ])
+      expect(text, s).toContain(s);
     // The print CSS the browser applies: A4 pages, page numbers, headings repeated.
     const css = (await frame.textContent('style')) ?? '';
     expect(css).toMatch(/@page \{ size: A4/);

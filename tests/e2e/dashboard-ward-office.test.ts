@@ -41,17 +41,38 @@ describe('the dashboard as a ward office uses it', () => {
     for (let i = 0; i < 10; i++) {
       const kind = i < 6 ? 'streetlight' : i < 8 ? 'wifi-ap' : 'speaker';
       const id = `${kind === 'streetlight' ? 'sl' : kind === 'wifi-ap' ? 'ap' : 'spk'}-wo-${i}`;
-      const c = await t.provision(kind, id, { name: `${kind === 'streetlight' ? 'Đèn' : kind === 'wifi-ap' ? 'WiFi' : 'Loa'} ${i}`, groupId: i % 2 ? 'tdp-2' : 'tdp-1', lat: 12.22 + i * 0.0007, lon: 109.19 + (i % 3) * 0.0007, asset: { ratedPowerW: 120 } });
+      const c = await t.provision(kind, id, {
+        name: `${kind === 'streetlight' ? 'Đèn' : kind === 'wifi-ap' ? 'WiFi' : 'Loa'} ${i}`,
+        groupId: i % 2 ? 'tdp-2' : 'tdp-1',
+        lat: 12.22 + i * 0.0007,
+        lon: 109.19 + (i % 3) * 0.0007,
+        asset: { ratedPowerW: 120 },
+      });
       if (i < 3 || kind === 'speaker') sims.push(new SimulatedDevice({ brokerUrl: t.mqttUrl, deviceId: id, secret: c.password, kind }));
     }
     for (const s of sims) await s.connect();
     for (const s of sims) await s.publishTelemetry();
     // sl-wo-0 (tdp-1) has a failed lamp while it is online; tdp-2 is in planned maintenance.
     await sims[0]!.publishEvent('lampFailure', true);
-    await waitFor(async () => ((await t.http<{ items: unknown[] }>('GET', '/api/v1/health/devices', { token: t.adminToken })).body.items.length > 0 ? true : null), 15_000);
+    await waitFor(
+      async () => ((await t.http<{ items: unknown[] }>('GET', '/api/v1/health/devices', { token: t.adminToken })).body.items.length > 0 ? true : null),
+      15_000,
+    );
     const now = Date.now();
-    await api('POST', '/maintenance-windows', { title: 'Thay cáp tổ 2', scope: { type: 'zone', id: 'tdp-2' }, from: new Date(now - 60_000).toISOString(), to: new Date(now + 3_600_000).toISOString() });
-    await api('PUT', '/lighting/programs/dem', { name: 'Đêm thường', steps: [{ at: 'sunset', level: 100 }, { at: '23:00', level: 50 }, { at: 'sunrise', level: 0 }] });
+    await api('POST', '/maintenance-windows', {
+      title: 'Thay cáp tổ 2',
+      scope: { type: 'zone', id: 'tdp-2' },
+      from: new Date(now - 60_000).toISOString(),
+      to: new Date(now + 3_600_000).toISOString(),
+    });
+    await api('PUT', '/lighting/programs/dem', {
+      name: 'Đêm thường',
+      steps: [
+        { at: 'sunset', level: 100 },
+        { at: '23:00', level: 50 },
+        { at: 'sunrise', level: 0 },
+      ],
+    });
     browser = await launch();
   }, 120_000);
   afterAll(async () => {
@@ -87,7 +108,10 @@ describe('the dashboard as a ward office uses it', () => {
   };
   const save = async (page: Page, name: string, vp: (typeof VIEWPORTS)[number]): Promise<void> => {
     await page.waitForTimeout(250);
-    await page.screenshot({ path: SHOTS ? path.join(SHOTS, `${name}-${vp.name}.png`) : shot(`wo-${name}-${vp.name}`), fullPage: !SHOTS || vp.name === 'phone' });
+    await page.screenshot({
+      path: SHOTS ? path.join(SHOTS, `${name}-${vp.name}.png`) : shot(`wo-${name}-${vp.name}`),
+      fullPage: !SHOTS || vp.name === 'phone',
+    });
   };
 
   for (const vp of VIEWPORTS) {
@@ -231,7 +255,8 @@ describe('the dashboard as a ward office uses it', () => {
     await page.fill('#mg-device-add input[name=lon]', '109,1912');
     await page.click('#mg-device-add button[type=submit]');
     await page.waitForSelector('#mg-secret', WAIT);
-    const csv = 'Mã;Loại;Tên;Tổ dân phố;Vĩ độ;Kinh độ\nsl-imp-1;streetlight;Đèn 101;Tổ dân phố 2;12,221;109,191\nsl-imp-2;toaster;Đèn 102;;;\nap-imp-1;wifi-ap;WiFi chợ;tdp-1;12,222;109,192\n';
+    const csv =
+      'Mã;Loại;Tên;Tổ dân phố;Vĩ độ;Kinh độ\nsl-imp-1;streetlight;Đèn 101;Tổ dân phố 2;12,221;109,191\nsl-imp-2;toaster;Đèn 102;;;\nap-imp-1;wifi-ap;WiFi chợ;tdp-1;12,222;109,192\n';
     await page.setInputFiles('#mg-import-file', { name: 'den.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.uncheck('#mg-import-dry');
     await page.click('#mg-import-run');
@@ -288,7 +313,9 @@ describe('the dashboard as a ward office uses it', () => {
     const id = (await page.getAttribute('#em-on-air', 'data-broadcast')) ?? '';
     // The cluster's live command carries the relay's signed link; what it serves starts with the WebM header.
     const link = await waitFor(async () => {
-      const c = await t.http<{ items: { params: { broadcastId?: string; streamUrl?: string } }[] }>('GET', '/api/v1/commands?device=spk-wo-8', { token: t.adminToken });
+      const c = await t.http<{ items: { params: { broadcastId?: string; streamUrl?: string } }[] }>('GET', '/api/v1/commands?device=spk-wo-8', {
+        token: t.adminToken,
+      });
       return c.body.items.find((i) => i.params.broadcastId === id)?.params.streamUrl ?? null;
     }, 15_000);
     const u = new URL(link, base);
@@ -307,12 +334,25 @@ describe('the dashboard as a ward office uses it', () => {
 
   it('formats: day-first dates, 24 h, decimal point in English and comma in Vietnamese, group names, RRULEs in words', async () => {
     if (missing) return;
-    const r = await t.http<{ broadcast: { id: string } }>('POST', '/api/v1/radio/broadcasts', { token: t.adminToken, body: { title: 'Bản tin sáng', priority: 'normal', streamUrl: 'http://127.0.0.1:9/live', durationS: 600, zoneIds: ['tdp-1'], startAt: new Date(Date.now() + 86_400_000).toISOString(), rrule: 'FREQ=DAILY;BYHOUR=6;BYMINUTE=30' } });
+    const r = await t.http<{ broadcast: { id: string } }>('POST', '/api/v1/radio/broadcasts', {
+      token: t.adminToken,
+      body: {
+        title: 'Bản tin sáng',
+        priority: 'normal',
+        streamUrl: 'http://127.0.0.1:9/live',
+        durationS: 600,
+        zoneIds: ['tdp-1'],
+        startAt: new Date(Date.now() + 86_400_000).toISOString(),
+        rrule: 'FREQ=DAILY;BYHOUR=6;BYMINUTE=30',
+      },
+    });
     expect(r.status).toBe(201);
     for (const lang of ['vi', 'en'] as const) {
       const { page, errors } = await open(VIEWPORTS[0], lang);
       await go(page, '#/radio', `#bc-table tr[data-broadcast="${r.body.broadcast.id}"]`);
-      expect(await page.textContent(`#bc-table tr[data-broadcast="${r.body.broadcast.id}"]`)).toContain(lang === 'vi' ? 'Hằng ngày lúc 06:30' : 'Daily at 06:30');
+      expect(await page.textContent(`#bc-table tr[data-broadcast="${r.body.broadcast.id}"]`)).toContain(
+        lang === 'vi' ? 'Hằng ngày lúc 06:30' : 'Daily at 06:30',
+      );
       await go(page, '#/devices', '#device-table tr[data-device="sl-wo-0"]');
       const row = (await page.textContent('#device-table tr[data-device="sl-wo-0"]')) ?? '';
       expect(row).toContain('Tổ dân phố 1');

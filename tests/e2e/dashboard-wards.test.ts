@@ -24,7 +24,10 @@ describe('wards in the dashboard', () => {
     await t.http('POST', '/api/v1/wards', { token: t.adminToken, body: { code: '22331', name: 'Phường Ba Ngòi' } });
     await t.provision('streetlight', 'sl-a', { wardCode: '22330' });
     await t.provision('streetlight', 'sl-b', { wardCode: '22331' });
-    for (const [username, wards] of [['ward-b', { wards: ['22331'] }], ['province', { wards: [], province: true }]] as const) {
+    for (const [username, wards] of [
+      ['ward-b', { wards: ['22331'] }],
+      ['province', { wards: [], province: true }],
+    ] as const) {
       await t.http('POST', '/api/v1/users', { token: t.adminToken, body: { username, role: 'viewer', password: PASSWORD } });
       await t.http('PUT', `/api/v1/users/${username}/wards`, { token: t.adminToken, body: wards });
     }
@@ -68,10 +71,18 @@ describe('wards in the dashboard', () => {
     const options = await page.$$eval('#ward-select option', (os) => os.map((o) => (o as unknown as { value: string }).value));
     expect(options).toEqual(['', '22330', '22331']);
     await page.goto(`${t.app.urls().http}/#/reports`);
-    await waitInPage(page, (sel) => /\d phường|Tỉnh|Toàn tỉnh/.test((globalThis as unknown as PageGlobals).document.querySelector(sel)?.textContent ?? ''), '#report-period');
+    await waitInPage(
+      page,
+      (sel) => /\d phường|Tỉnh|Toàn tỉnh/.test((globalThis as unknown as PageGlobals).document.querySelector(sel)?.textContent ?? ''),
+      '#report-period',
+    );
     expect(await page.evaluate(text, '#report-period')).toMatch(/^Toàn tỉnh/);
     await page.selectOption('#ward-select', '22331');
-    await waitInPage(page, (sel) => ((globalThis as unknown as PageGlobals).document.querySelector(sel)?.textContent ?? '').startsWith('Phường Ba Ngòi'), '#report-period');
+    await waitInPage(
+      page,
+      (sel) => ((globalThis as unknown as PageGlobals).document.querySelector(sel)?.textContent ?? '').startsWith('Phường Ba Ngòi'),
+      '#report-period',
+    );
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('sw.ward'))).toBe('22331');
     expect(problems).toEqual([]);
     await page.close();

@@ -74,7 +74,12 @@ describe('the WiFi and province-link pages', () => {
     await api('POST', '/zones', { id: 'z-loa', name: 'Cụm loa tổ 1', kind: 'broadcast_zone' });
     await api('POST', '/users', { ...VIEWER, role: 'viewer' });
     // The consent text the access points' portal shows ('2026-01'), published here.
-    await api('POST', '/wifi/consent-versions', { version: '2026-01', textVi: 'Điều khoản sử dụng WiFi công cộng', textEn: 'Public WiFi terms', purposes: ['terms', 'marketing'] });
+    await api('POST', '/wifi/consent-versions', {
+      version: '2026-01',
+      textVi: 'Điều khoản sử dụng WiFi công cộng',
+      textEn: 'Public WiFi terms',
+      purposes: ['terms', 'marketing'],
+    });
     for (const [id, name, kind, extra] of [
       ['ap-1', 'WiFi Nhà văn hoá', 'wifi-ap', { groupId: 'tdp-1' }],
       ['ap-2', 'WiFi Chợ', 'wifi-ap', { groupId: 'tdp-1' }],
@@ -115,22 +120,49 @@ describe('the WiFi and province-link pages', () => {
       headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' },
       payload: wav(40),
     });
-    const news = await api('POST', '/radio/broadcasts', { id: 'ward-news', title: 'Bản tin phường', priority: 'normal', audioId: (JSON.parse(up.body) as { id: string }).id, zoneIds: ['z-loa'] });
+    const news = await api('POST', '/radio/broadcasts', {
+      id: 'ward-news',
+      title: 'Bản tin phường',
+      priority: 'normal',
+      audioId: (JSON.parse(up.body) as { id: string }).id,
+      zoneIds: ['z-loa'],
+    });
     if (news.status !== 201) throw new Error(`ward bulletin: ${JSON.stringify(news.body)}`);
     await waitFor(async () => sims.filter((s) => s.kind.name === 'speaker').every((s) => s.metrics().broadcastId === 'ward-news'), 20_000);
     const flood = standIn.addAudio('lu-quet.wav', wav(1.5));
-    const em = await ProvinceStandIn.sendBulletin(base, INBOUND_TOKEN, { id: 'flood-7', title: 'Cảnh báo lũ quét', priority: 'emergency', audioUrl: flood.url, sha256: flood.sha256 });
+    const em = await ProvinceStandIn.sendBulletin(base, INBOUND_TOKEN, {
+      id: 'flood-7',
+      title: 'Cảnh báo lũ quét',
+      priority: 'emergency',
+      audioUrl: flood.url,
+      sha256: flood.sha256,
+    });
     if (em.status !== 201) throw new Error(`emergency: ${JSON.stringify(em.body)}`);
     const notice = standIn.addAudio('thong-bao.wav', wav(1));
-    const nb = await ProvinceStandIn.sendBulletin(base, INBOUND_TOKEN, { id: 'notice-1', title: 'Thông báo lịch tiêm chủng', priority: 'normal', audioUrl: notice.url, sha256: notice.sha256, zoneIds: ['z-loa'] });
+    const nb = await ProvinceStandIn.sendBulletin(base, INBOUND_TOKEN, {
+      id: 'notice-1',
+      title: 'Thông báo lịch tiêm chủng',
+      priority: 'normal',
+      audioUrl: notice.url,
+      sha256: notice.sha256,
+      zoneIds: ['z-loa'],
+    });
     if (nb.status !== 201) throw new Error(`normal bulletin: ${JSON.stringify(nb.body)}`);
     // The emergency airs to its end on both clusters; their play logs go up to the province.
-    await waitFor(async () => {
-      for (const s of sims) s.metrics();
-      return standIn.ofType('BroadcastPlayLog').filter((e) => (e.body.refBroadcast as { value: string }).value === 'flood-7').length === 2;
-    }, 30_000, 300);
+    await waitFor(
+      async () => {
+        for (const s of sims) s.metrics();
+        return standIn.ofType('BroadcastPlayLog').filter((e) => (e.body.refBroadcast as { value: string }).value === 'flood-7').length === 2;
+      },
+      30_000,
+      300,
+    );
     // A plan target for the WiFi indicator this half-year.
-    const target = await api('PUT', `/plan-targets/wifi-ap.uniqueUsers/${currentHalfYear(t.app.config.ward.timezone)}`, { comparator: '>=', target: 5, source: 'Kế hoạch chuyển đổi số 2026' });
+    const target = await api('PUT', `/plan-targets/wifi-ap.uniqueUsers/${currentHalfYear(t.app.config.ward.timezone)}`, {
+      comparator: '>=',
+      target: 5,
+      source: 'Kế hoạch chuyển đổi số 2026',
+    });
     if (target.status !== 200) throw new Error(`target: ${JSON.stringify(target.body)}`);
     browser = await launch();
   }, 180_000);
@@ -195,7 +227,9 @@ describe('the WiFi and province-link pages', () => {
     for (const id of ['ap-1', 'ap-2']) {
       const mine = sent.filter((s) => s.deviceId === id && s.e.event === 'sessionStart');
       expect(await page.getAttribute(`#wf-point-table tr[data-device="${id}"]`, 'data-sessions')).toBe(String(mine.length));
-      expect(await page.getAttribute(`#wf-point-table tr[data-device="${id}"]`, 'data-users')).toBe(String(new Set(mine.map((s) => String(s.e.data?.mac))).size));
+      expect(await page.getAttribute(`#wf-point-table tr[data-device="${id}"]`, 'data-users')).toBe(
+        String(new Set(mine.map((s) => String(s.e.data?.mac))).size),
+      );
     }
     expect(await text(page, '#wf-point-table tr[data-device="ap-1"]')).toContain('WiFi Nhà văn hoá');
     expect(await text(page, '#wf-point-table tr[data-device="ap-1"]')).toContain('Tổ dân phố 1');

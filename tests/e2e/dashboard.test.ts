@@ -54,7 +54,12 @@ describe('operators’ dashboard in headless Chromium', () => {
     await page.screenshot({ path: shot('overview-before') });
     // Three devices connect over real MQTT: the overview turns them online without a reload.
     for (const s of sims) await s.connect();
-    await waitInPage(page, () => (globalThis as unknown as PageGlobals).document.querySelector('[data-kind="streetlight"] .legend')?.textContent?.includes('Trực tuyến 3'), undefined, { timeout: 15_000 });
+    await waitInPage(
+      page,
+      () => (globalThis as unknown as PageGlobals).document.querySelector('[data-kind="streetlight"] .legend')?.textContent?.includes('Trực tuyến 3'),
+      undefined,
+      { timeout: 15_000 },
+    );
     await page.screenshot({ path: shot('overview') });
 
     await page.click('a[data-nav="map"]');
@@ -84,7 +89,14 @@ describe('operators’ dashboard in headless Chromium', () => {
     expect(navs).toContain('overview');
     expect(await page.$$('[data-role-min="operator"]:visible')).toHaveLength(0);
     const refused = await page.evaluate(async () => {
-      const r = await fetch('/api/v1/devices', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${(globalThis as unknown as PageGlobals).sessionStorage.getItem('sw.token') ?? ''}` }, body: JSON.stringify({ kind: 'streetlight', name: 'x' }) });
+      const r = await fetch('/api/v1/devices', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${(globalThis as unknown as PageGlobals).sessionStorage.getItem('sw.token') ?? ''}`,
+        },
+        body: JSON.stringify({ kind: 'streetlight', name: 'x' }),
+      });
       return r.status;
     });
     expect(refused).toBe(403);

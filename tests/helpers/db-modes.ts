@@ -56,7 +56,14 @@ const postgresMode: DbMode = {
   async open() {
     const scratch = await createScratchDatabase(PG_ADMIN_URL);
     const db = await openPg({ url: scratch.url, poolSize: 5, log: silentLogger() });
-    return { db, url: scratch.url, drop: async () => { await db.close().catch(() => undefined); await scratch.drop(); } };
+    return {
+      db,
+      url: scratch.url,
+      drop: async () => {
+        await db.close().catch(() => undefined);
+        await scratch.drop();
+      },
+    };
   },
 };
 
@@ -64,7 +71,13 @@ const embeddedMode: DbMode = {
   name: 'embedded',
   async open() {
     const db = await openPglite({ dataDir: null, log: silentLogger() });
-    return { db, url: null, drop: async () => { await db.close().catch(() => undefined); } };
+    return {
+      db,
+      url: null,
+      drop: async () => {
+        await db.close().catch(() => undefined);
+      },
+    };
   },
 };
 
@@ -86,7 +99,14 @@ async function containerMode(): Promise<DbMode | string> {
         .start();
       const url = `postgres://postgres:test@${c.getHost()}:${c.getMappedPort(5432)}/postgres`;
       const db = await openPg({ url, poolSize: 5, log: silentLogger() });
-      return { db, url, drop: async () => { await db.close().catch(() => undefined); await c.stop(); } };
+      return {
+        db,
+        url,
+        drop: async () => {
+          await db.close().catch(() => undefined);
+          await c.stop();
+        },
+      };
     },
   };
 }

@@ -20,7 +20,11 @@ function substitute(s: string, args: Record<string, string>): string {
 }
 
 export function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const args: Record<string, string> = {};
   const stages: Stage[] = [];
   for (const line of lines) {
@@ -91,12 +95,26 @@ export function healthcheckOf(args: string): { cmd: string[]; intervalMs: number
  * segment, `**` across segments), a matching folder excludes what it holds, `!pattern` re-includes; last match wins.
  */
 export function dockerignore(text: string): (rel: string) => boolean {
-  const rules = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
-    const negate = l.startsWith('!');
-    const p = (negate ? l.slice(1) : l).replace(/^\/+|\/+$/g, '');
-    const re = p.split('/').map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^$()|{}[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))).join('/');
-    return { negate, re: new RegExp(`^${re}(/.*)?$`) };
-  });
+  const rules = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const negate = l.startsWith('!');
+      const p = (negate ? l.slice(1) : l).replace(/^\/+|\/+$/g, '');
+      const re = p
+        .split('/')
+        .map((seg) =>
+          seg === '**'
+            ? '.*'
+            : seg
+                .replace(/[.+^$()|{}[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
+        )
+        .join('/');
+      return { negate, re: new RegExp(`^${re}(/.*)?$`) };
+    });
   return (rel) => {
     let ignored = false;
     for (const r of rules) if (r.re.test(rel)) ignored = !r.negate;

@@ -23,25 +23,33 @@ export interface TestApp {
 }
 
 /** Starts the whole service (broker on an ephemeral port, API via inject) on the given database. */
-export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: Record<string, string>; instrumentApi?: ApiDeps['instrument'] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { db?: Db; databaseUrl?: string; env?: Record<string, string>; instrumentApi?: ApiDeps['instrument'] } = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sw-test-'));
-  const config = loadConfig({}, {
-    SW_DATA_DIR: dataDir,
-    SW_MQTT_HOST: '127.0.0.1',
-    SW_MQTT_PORT: '0',
-    SW_HTTP_HOST: '127.0.0.1',
-    SW_HTTP_PORT: '0',
-    SW_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    SW_LOG_LEVEL: 'silent',
-    SW_INGEST_REPLAY_INTERVAL_MS: '300',
-    SW_DATABASE_URL: opts.databaseUrl ?? '',
-    // Simulated cameras, live sources and webhook receivers listen on loopback, which the defaults refuse.
-    SW_NETWORKS_LIVE_SOURCE: '0.0.0.0/0,::/0,127.0.0.0/8',
-    SW_NETWORKS_CAMERA: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8',
-    SW_NETWORKS_WEBHOOK: '0.0.0.0/0,::/0,127.0.0.0/8',
-    ...opts.env,
+  const config = loadConfig(
+    {},
+    {
+      SW_DATA_DIR: dataDir,
+      SW_MQTT_HOST: '127.0.0.1',
+      SW_MQTT_PORT: '0',
+      SW_HTTP_HOST: '127.0.0.1',
+      SW_HTTP_PORT: '0',
+      SW_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      SW_LOG_LEVEL: 'silent',
+      SW_INGEST_REPLAY_INTERVAL_MS: '300',
+      SW_DATABASE_URL: opts.databaseUrl ?? '',
+      // Simulated cameras, live sources and webhook receivers listen on loopback, which the defaults refuse.
+      SW_NETWORKS_LIVE_SOURCE: '0.0.0.0/0,::/0,127.0.0.0/8',
+      SW_NETWORKS_CAMERA: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8',
+      SW_NETWORKS_WEBHOOK: '0.0.0.0/0,::/0,127.0.0.0/8',
+      ...opts.env,
+    },
+  );
+  const app = await startApp(config, silentLogger(), {
+    ...(opts.db ? { db: opts.db } : {}),
+    ...(opts.instrumentApi ? { instrumentApi: opts.instrumentApi } : {}),
   });
-  const app = await startApp(config, silentLogger(), { ...(opts.db ? { db: opts.db } : {}), ...(opts.instrumentApi ? { instrumentApi: opts.instrumentApi } : {}) });
   const http: TestApp['http'] = async (method, url, o = {}) => {
     const r = await app.api.inject({
       method: method as 'GET',
@@ -62,7 +70,10 @@ export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: 
     adminToken,
     http,
     async provision(kind, id, extra = {}) {
-      const r = await http<{ credentials: { username: string; password: string } }>('POST', '/api/v1/devices', { token: adminToken, body: { id, kind, name: id, ...extra } });
+      const r = await http<{ credentials: { username: string; password: string } }>('POST', '/api/v1/devices', {
+        token: adminToken,
+        body: { id, kind, name: id, ...extra },
+      });
       if (r.status !== 201) throw new Error(`provision ${id} failed: ${JSON.stringify(r.body)}`);
       return r.body.credentials;
     },
@@ -87,7 +98,15 @@ export async function startTestApp(opts: { db?: Db; databaseUrl?: string; env?: 
 /** Connects a real MQTT client over TCP; rejects with the broker's refusal. */
 export function connectDevice(url: string, creds: { username: string; password: string }, extra: IClientOptions = {}): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...extra });
+    const c = mqtt.connect(url, {
+      clientId: creds.username,
+      username: creds.username,
+      password: creds.password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...extra,
+    });
     c.once('connect', () => resolve(c));
     c.once('error', (err) => {
       c.end(true);

@@ -61,6 +61,9 @@ describe('npm run admin:reset', () => {
     // The session opened before the reset is gone.
     await expect(auth.authenticate(session.token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     const audit = await db.query<{ actor: string; action: string }>(`SELECT actor, action FROM audit_log WHERE action = 'user.admin-reset'`);
-    expect(audit.rows).toEqual([{ actor: 'cli:admin-reset', action: 'user.admin-reset' }, { actor: 'cli:admin-reset', action: 'user.admin-reset' }]);
+    expect(audit.rows).toEqual([
+      { actor: 'cli:admin-reset', action: 'user.admin-reset' },
+      { actor: 'cli:admin-reset', action: 'user.admin-reset' },
+    ]);
   }, 120_000);
 });

@@ -21,7 +21,10 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 import { startDemo, type Demo } from '../../simulators/demo.ts';
 import { wav } from './control-audio-fixtures.ts';
 
-interface Captured { url: string; payload: unknown }
+interface Captured {
+  url: string;
+  payload: unknown;
+}
 
 // Streams never end; slow by design (a WS-Discovery round, a Chromium PDF).
 const SKIP = new Set(['GET /api/v1/live', 'GET /api/v1/radio/live/:id/stream', 'GET /api/v1/radio/live/:id/microphone', 'POST /api/v1/cameras/discover']);
@@ -80,7 +83,8 @@ describe('API contract: real responses match the declared response schemas', () 
     const type = String(res.headers['content-type'] ?? '');
     const json = type.startsWith('application/json') && res.body.length > 0 ? (JSON.parse(res.body) as unknown) : undefined;
     const where = `${method} ${route} (${path}) → ${res.statusCode}`;
-    if (process.env.SW_CONTRACT_DUMP) dump.push({ route: `${method} ${route}`, path, status: res.statusCode, type, body: json ?? res.body.slice(0, 200), payload: lastPayload()?.payload });
+    if (process.env.SW_CONTRACT_DUMP)
+      dump.push({ route: `${method} ${route}`, path, status: res.statusCode, type, body: json ?? res.body.slice(0, 200), payload: lastPayload()?.payload });
     if (res.statusCode >= 500) problems.push(`${where}: ${res.body.slice(0, 200)}`);
     const schema = responseSchema(method, route, res.statusCode);
     if (res.statusCode < 300) checked.add(`${method} ${route}`);
@@ -117,7 +121,11 @@ describe('API contract: real responses match the declared response schemas', () 
     });
     demo = await startDemo(t.app);
     // Live data from every kind: states, telemetry and an open alarm or two (the demo injects faults).
-    await waitFor(async () => ((await t.app.db.query<{ n: number }>(`SELECT count(DISTINCT device_id)::int AS n FROM telemetry`)).rows[0]?.n ?? 0) > 300, 90_000, 500);
+    await waitFor(
+      async () => ((await t.app.db.query<{ n: number }>(`SELECT count(DISTINCT device_id)::int AS n FROM telemetry`)).rows[0]?.n ?? 0) > 300,
+      90_000,
+      500,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -147,7 +155,13 @@ describe('API contract: real responses match the declared response schemas', () 
     await write('POST', '/api/v1/zones', '/api/v1/zones', { id: 'contract-z', name: 'Contract zone', kind: 'lighting_zone' }, 201);
     await write('PATCH', '/api/v1/zones/:id', '/api/v1/zones/contract-z', { name: 'Contract zone 2' }, 200);
     await write('PUT', '/api/v1/zones/:id/devices', '/api/v1/zones/contract-z/devices', { deviceIds: [light] }, 200);
-    await write('POST', '/api/v1/devices', '/api/v1/devices', { id: 'contract-sl', kind: 'streetlight', name: 'Contract light', tags: ['contract'], asset: { ratedPowerW: 90 } }, 201);
+    await write(
+      'POST',
+      '/api/v1/devices',
+      '/api/v1/devices',
+      { id: 'contract-sl', kind: 'streetlight', name: 'Contract light', tags: ['contract'], asset: { ratedPowerW: 90 } },
+      201,
+    );
     await write('PATCH', '/api/v1/devices/:id', '/api/v1/devices/contract-sl', { address: 'Somewhere' }, 200);
     await write('POST', '/api/v1/devices/:id/credentials/rotate', '/api/v1/devices/contract-sl/credentials/rotate', undefined, 200);
     await write('POST', '/api/v1/users', '/api/v1/users', { username: 'contract-op', role: 'operator', password: 'a-long-password-1' }, 201);
@@ -156,29 +170,95 @@ describe('API contract: real responses match the declared response schemas', () 
     await write('POST', '/api/v1/auth/login', '/api/v1/auth/login', { username: 'contract-op', password: 'a-long-password-1' }, 200);
     await write('POST', '/api/v1/commands', '/api/v1/commands', { id: 'contract-cmd', name: 'reboot', target: { type: 'device', id: ap } }, 201);
     await write('POST', '/api/v1/commands', '/api/v1/commands', { id: 'contract-cmd', name: 'reboot', target: { type: 'device', id: ap } }, 200);
-    await write('POST', '/api/v1/commands', '/api/v1/commands', { id: 'contract-cmd-2', name: 'setLevel', params: { level: 40, expiresAt: soon(30) }, target: { type: 'device', id: light } }, 201);
+    await write(
+      'POST',
+      '/api/v1/commands',
+      '/api/v1/commands',
+      { id: 'contract-cmd-2', name: 'setLevel', params: { level: 40, expiresAt: soon(30) }, target: { type: 'device', id: light } },
+      201,
+    );
     await write('POST', '/api/v1/commands/:id/cancel', '/api/v1/commands/contract-cmd-2/cancel', undefined, 200);
     await write('PUT', '/api/v1/lighting/site', '/api/v1/lighting/site', { lat: 12.22, lon: 109.19 }, 200);
-    await write('PUT', '/api/v1/lighting/programs/:id', '/api/v1/lighting/programs/contract-p', { name: 'Contract', steps: [{ at: 'sunset', level: 100 }, { at: '23:00', level: 50, rampS: 60 }, { at: 'sunrise', offsetMin: 10, level: 0 }] }, 201);
-    await write('PUT', '/api/v1/lighting/calendars/:id', '/api/v1/lighting/calendars/contract-c', { name: 'Contract', defaultProgramId: 'contract-p', rules: [{ name: 'Tết', from: '02-01', to: '02-05', weekdays: [6, 7], programId: 'contract-p' }] }, 201);
-    await write('PUT', '/api/v1/lighting/assignments', '/api/v1/lighting/assignments', { targetType: 'zone', targetId: 'contract-z', calendarId: 'contract-c' }, 200);
-    await write('POST', '/api/v1/lighting/override', '/api/v1/lighting/override', { target: { type: 'zone', id: 'contract-z' }, level: 60, durationS: 900 }, 201);
+    await write(
+      'PUT',
+      '/api/v1/lighting/programs/:id',
+      '/api/v1/lighting/programs/contract-p',
+      {
+        name: 'Contract',
+        steps: [
+          { at: 'sunset', level: 100 },
+          { at: '23:00', level: 50, rampS: 60 },
+          { at: 'sunrise', offsetMin: 10, level: 0 },
+        ],
+      },
+      201,
+    );
+    await write(
+      'PUT',
+      '/api/v1/lighting/calendars/:id',
+      '/api/v1/lighting/calendars/contract-c',
+      { name: 'Contract', defaultProgramId: 'contract-p', rules: [{ name: 'Tết', from: '02-01', to: '02-05', weekdays: [6, 7], programId: 'contract-p' }] },
+      201,
+    );
+    await write(
+      'PUT',
+      '/api/v1/lighting/assignments',
+      '/api/v1/lighting/assignments',
+      { targetType: 'zone', targetId: 'contract-z', calendarId: 'contract-c' },
+      200,
+    );
+    await write(
+      'POST',
+      '/api/v1/lighting/override',
+      '/api/v1/lighting/override',
+      { target: { type: 'zone', id: 'contract-z' }, level: 60, durationS: 900 },
+      201,
+    );
     await write('POST', '/api/v1/lighting/resume', '/api/v1/lighting/resume', { target: { type: 'zone', id: 'contract-z' } }, 201);
     await write('POST', '/api/v1/lighting/push', '/api/v1/lighting/push', { deviceIds: [light] }, 200);
-    await write('POST', '/api/v1/schedules', '/api/v1/schedules', { id: 'contract-s', command: { name: 'reboot', target: { type: 'device', id: ap } }, startAt: soon(60), rrule: 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=3;BYMINUTE=0' }, 201);
-    await write('POST', '/api/v1/maintenance-windows', '/api/v1/maintenance-windows', { title: 'Contract', scope: { type: 'device', id: light }, from: soon(10), to: soon(70) }, 201);
+    await write(
+      'POST',
+      '/api/v1/schedules',
+      '/api/v1/schedules',
+      {
+        id: 'contract-s',
+        command: { name: 'reboot', target: { type: 'device', id: ap } },
+        startAt: soon(60),
+        rrule: 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=3;BYMINUTE=0',
+      },
+      201,
+    );
+    await write(
+      'POST',
+      '/api/v1/maintenance-windows',
+      '/api/v1/maintenance-windows',
+      { title: 'Contract', scope: { type: 'device', id: light }, from: soon(10), to: soon(70) },
+      201,
+    );
     await write('PUT', '/api/v1/health/rules/:kind', '/api/v1/health/rules/streetlight', { reportIntervalS: 20 }, 200);
     await write('DELETE', '/api/v1/health/rules/:kind', '/api/v1/health/rules/streetlight', undefined, 204);
     if (alarm !== undefined) await write('POST', '/api/v1/alarms/:id/ack', `/api/v1/alarms/${String(alarm)}/ack`, { note: 'seen' }, 200);
     await write('PUT', '/api/v1/alarm-rules/:kind/:rule', '/api/v1/alarm-rules/streetlight/dayBurner', { severity: 'info' }, 200);
     await write('POST', '/api/v1/alarm-webhooks', '/api/v1/alarm-webhooks', { name: 'Contract', url: 'http://127.0.0.1:9/hook' }, 201);
-    await write('PUT', '/api/v1/plan-targets/:indicator/:period', `/api/v1/plan-targets/${indicator}/${month}`, { comparator: '>=', target: 90, source: 'Kế hoạch (contract test)' }, 200);
+    await write(
+      'PUT',
+      '/api/v1/plan-targets/:indicator/:period',
+      `/api/v1/plan-targets/${indicator}/${month}`,
+      { comparator: '>=', target: 90, source: 'Kế hoạch (contract test)' },
+      200,
+    );
     const speaker = String((await first('/api/v1/devices?kind=speaker')).id);
     const audio = (await write('POST', '/api/v1/radio/audio', '/api/v1/radio/audio?title=Contract', wav(2), 201)) as { id?: string };
     const bulletin = { title: 'Contract', priority: 'normal', audioId: audio.id, clusterIds: [speaker], startAt: soon(30) };
     await write('POST', '/api/v1/radio/broadcasts/check', '/api/v1/radio/broadcasts/check', bulletin, 200);
     await write('POST', '/api/v1/radio/broadcasts', '/api/v1/radio/broadcasts', { ...bulletin, id: 'contract-b' }, 201);
-    await write('POST', '/api/v1/wifi/consent-versions', '/api/v1/wifi/consent-versions', { version: 'contract-1', textVi: 'Đồng ý', textEn: 'Agree', purposes: ['service'] }, 201);
+    await write(
+      'POST',
+      '/api/v1/wifi/consent-versions',
+      '/api/v1/wifi/consent-versions',
+      { version: 'contract-1', textVi: 'Đồng ý', textEn: 'Agree', purposes: ['service'] },
+      201,
+    );
     await write('POST', '/api/v1/wifi/retention/run', '/api/v1/wifi/retention/run', undefined, 200);
     await write('POST', '/api/v1/province/export/run', '/api/v1/province/export/run', undefined, 200);
     if (camera) {
@@ -210,7 +290,9 @@ describe('API contract: real responses match the declared response schemas', () 
           const r = await t.app.api.inject({ method: 'GET', url: concrete, headers: { authorization: `Bearer ${t.adminToken}` } });
           const b = (r.statusCode === 200 ? JSON.parse(r.body) : {}) as { items?: Record<string, unknown>[] };
           const key = name === 'id' ? 'id' : name;
-          list = (Array.isArray(b.items) ? b.items : Array.isArray(b) ? (b as Record<string, unknown>[]) : []).map((i) => String(i[key] ?? i.id ?? i.name ?? '')).filter(Boolean);
+          list = (Array.isArray(b.items) ? b.items : Array.isArray(b) ? (b as Record<string, unknown>[]) : [])
+            .map((i) => String(i[key] ?? i.id ?? i.name ?? ''))
+            .filter(Boolean);
           ids.set(`${concrete}#${name}`, list);
         }
         if (!list[0]) return null;
@@ -238,7 +320,8 @@ describe('API contract: real responses match the declared response schemas', () 
 /** The first path where two JSON values differ, or null. */
 function firstDifference(a: unknown, b: unknown, at: string): string | null {
   if (a === b) return null;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return `${at || '/'} (${JSON.stringify(a)?.slice(0, 60)} → ${JSON.stringify(b)?.slice(0, 60)})`;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object')
+    return `${at || '/'} (${JSON.stringify(a)?.slice(0, 60)} → ${JSON.stringify(b)?.slice(0, 60)})`;
   if (Array.isArray(a) !== Array.isArray(b)) return `${at || '/'} (array vs object)`;
   const ka = Object.keys(a as object);
   const kb = new Set(Object.keys(b as object));

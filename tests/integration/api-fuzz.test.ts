@@ -65,13 +65,59 @@ const deep = (n: number): unknown => {
 
 /** Values that have broken some layer before: PostgreSQL text (NUL), bigint/int4 ranges, type confusion, size. */
 const HOSTILE_VALUES: unknown[] = [
-  '\u0000', 'a\u0000b', '\ud800', '', ' ', 'x'.repeat(20_000), '../../etc/passwd', "'; DROP TABLE users; --",
-  9223372036854775808, 1e308, -1e308, -1, 0, 1.5, 2147483648, -2147483649,
-  null, false, true, [], {}, [null], { '\u0000': 1 }, deep(40),
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '',
+  ' ',
+  'x'.repeat(20_000),
+  '../../etc/passwd',
+  "'; DROP TABLE users; --",
+  9223372036854775808,
+  1e308,
+  -1e308,
+  -1,
+  0,
+  1.5,
+  2147483648,
+  -2147483649,
+  null,
+  false,
+  true,
+  [],
+  {},
+  [null],
+  { '\u0000': 1 },
+  deep(40),
 ];
-const HOSTILE_RAW_BODIES = ['null', '[]', '"x"', '0', 'true', '{', '{"a":', '\u0000', '[' .repeat(5000) + ']'.repeat(5000), JSON.stringify(deep(2000)), '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}'];
+const HOSTILE_RAW_BODIES = [
+  'null',
+  '[]',
+  '"x"',
+  '0',
+  'true',
+  '{',
+  '{"a":',
+  '\u0000',
+  '['.repeat(5000) + ']'.repeat(5000),
+  JSON.stringify(deep(2000)),
+  '{"__proto__":{"polluted":1}}',
+  '{"constructor":{"prototype":{"polluted":1}}}',
+];
 const HOSTILE_SEGMENTS = ['%00', 'a%00b', '99999999999999999999999', '-1', '1e400', '%F0', '%ED%A0%80', 'x'.repeat(3000), '%2e%2e%2f%2e%2e%2f', '%20'];
-const HOSTILE_QUERY = ['%00', 'a%00b', '99999999999999999999999', '-99999999999999999999', '1e400', '-1e400', 'NaN', '2026-13-45T99:99:99Z', '%ED%A0%80', 'x'.repeat(3000), ''];
+const HOSTILE_QUERY = [
+  '%00',
+  'a%00b',
+  '99999999999999999999999',
+  '-99999999999999999999',
+  '1e400',
+  '-1e400',
+  'NaN',
+  '2026-13-45T99:99:99Z',
+  '%ED%A0%80',
+  'x'.repeat(3000),
+  '',
+];
 
 interface Probe {
   what: string;
@@ -91,7 +137,9 @@ function probesFor(r: RouteEntry): Probe[] {
   const path = (p: Record<string, string>): string => r.url.replace(/:([A-Za-z_]+)/g, (_m, n: string) => p[n] ?? 'fuzz-1');
   const goodQuery = (sample(query) ?? {}) as Record<string, unknown>;
   const qs = (q: Record<string, unknown>): string => {
-    const parts = Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' && v.startsWith('%') ? v : encodeURIComponent(String(v))}`);
+    const parts = Object.entries(q)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && v.startsWith('%') ? v : encodeURIComponent(String(v))}`);
     return parts.length ? `?${parts.join('&')}` : '';
   };
   const url = path(goodParams) + qs(goodQuery);
@@ -102,13 +150,19 @@ function probesFor(r: RouteEntry): Probe[] {
   if (SLOW.has(`${r.method} ${r.url}`)) return probes;
 
   for (const n of names) {
-    for (const v of HOSTILE_SEGMENTS) probes.push({ what: `param ${n}=${v.slice(0, 20)}`, url: path({ ...goodParams, [n]: v }) + qs(goodQuery), ...(hasBody ? { payload: json(goodBody ?? {}) } : {}) });
+    for (const v of HOSTILE_SEGMENTS)
+      probes.push({
+        what: `param ${n}=${v.slice(0, 20)}`,
+        url: path({ ...goodParams, [n]: v }) + qs(goodQuery),
+        ...(hasBody ? { payload: json(goodBody ?? {}) } : {}),
+      });
   }
   const queryKeys = Object.keys(query.properties ?? {});
   for (const k of queryKeys) {
     for (const v of HOSTILE_QUERY) probes.push({ what: `query ${k}=${v.slice(0, 20)}`, url: path(goodParams) + qs({ ...goodQuery, [k]: v }) });
   }
-  if (queryKeys.length) probes.push({ what: 'query repeated', url: `${url}${url.includes('?') ? '&' : '?'}${queryKeys.map((k) => `${k}=1&${k}=2`).join('&')}` });
+  if (queryKeys.length)
+    probes.push({ what: 'query repeated', url: `${url}${url.includes('?') ? '&' : '?'}${queryKeys.map((k) => `${k}=1&${k}=2`).join('&')}` });
   if (!hasBody) return probes;
 
   for (const raw of HOSTILE_RAW_BODIES) probes.push({ what: `raw body ${raw.slice(0, 20)}`, url, payload: raw });
@@ -121,7 +175,8 @@ function probesFor(r: RouteEntry): Probe[] {
       if (sub?.type === 'object') {
         const inner = (sample(sub) ?? {}) as Record<string, unknown>;
         for (const ik of Object.keys(sub.properties ?? {})) {
-          for (const v of HOSTILE_VALUES) probes.push({ what: `body ${k}.${ik}=${JSON.stringify(v)?.slice(0, 20)}`, url, payload: json({ ...goodBody, [k]: { ...inner, [ik]: v } }) });
+          for (const v of HOSTILE_VALUES)
+            probes.push({ what: `body ${k}.${ik}=${JSON.stringify(v)?.slice(0, 20)}`, url, payload: json({ ...goodBody, [k]: { ...inner, [ik]: v } }) });
         }
       }
       if (sub?.type === 'array') {
@@ -145,7 +200,8 @@ describe('hostile input on every route', () => {
     t = await startTestApp({ db: opened.db });
     // Some well-formed targets, so hostile input reaches the services and the database, not only "not found".
     await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'fuzz-1', name: 'Fuzz', kind: 'residential_group' } });
-    for (const kind of ['streetlight', 'wifi-ap', 'speaker']) await t.provision(kind, kind === 'streetlight' ? 'fuzz-1' : `fuzz-${kind}`, { groupId: 'fuzz-1' });
+    for (const kind of ['streetlight', 'wifi-ap', 'speaker'])
+      await t.provision(kind, kind === 'streetlight' ? 'fuzz-1' : `fuzz-${kind}`, { groupId: 'fuzz-1' });
   }, 120_000);
   afterAll(async () => {
     await t?.close();
@@ -188,7 +244,8 @@ describe('hostile input on every route', () => {
       }
     }
     slowest.sort((a, b) => b[0] - a[0]);
-    if (process.env.SW_FUZZ_REPORT) writeFileSync(process.env.SW_FUZZ_REPORT, [...failures, '', ...slowest.slice(0, 15).map(([ms, r]) => `${ms} ms ${r}`)].join('\n'));
+    if (process.env.SW_FUZZ_REPORT)
+      writeFileSync(process.env.SW_FUZZ_REPORT, [...failures, '', ...slowest.slice(0, 15).map(([ms, r]) => `${ms} ms ${r}`)].join('\n'));
     console.info(`[api-fuzz] ${sent} hostile requests on ${routes.length} routes, ${failures.length} failures`);
     expect(failures, failures.slice(0, 60).join('\n')).toEqual([]);
     // Still up and answering after all of it.

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
-interface Operation { responses?: Record<string, { description?: string; content?: Record<string, { schema?: Record<string, unknown> }> }> }
+interface Operation {
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: Record<string, unknown> }> }>;
+}
 
 const emptySchema = (s: Record<string, unknown> | undefined): boolean => !s || Object.keys(s).filter((k) => k !== 'description' && k !== 'title').length === 0;
 
@@ -19,7 +21,7 @@ describe('OpenAPI: a response schema for every 2xx of every operation', () => {
     await t?.close();
   });
 
-  it('declares every operation\'s successful answers', async () => {
+  it("declares every operation's successful answers", async () => {
     const res = await t.app.api.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = JSON.parse(res.body) as { paths: Record<string, Record<string, Operation>> };

@@ -21,8 +21,7 @@ describe('operator roles and the audit log', () => {
     await t?.app.db.close();
   });
 
-  const auditCount = async (): Promise<number> =>
-    (await t.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log')).rows[0]?.n ?? 0;
+  const auditCount = async (): Promise<number> => (await t.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log')).rows[0]?.n ?? 0;
 
   it('every mutating route refuses an unauthenticated caller and audits the refusal', async () => {
     const mutating = t.app.routes.filter((r) => MUTATING.includes(r.method) && r.role);
@@ -90,7 +89,10 @@ describe('operator roles and the audit log', () => {
   });
 
   it('shows device credentials once and stores only a hash', async () => {
-    const r = await t.http<{ credentials: { password: string } }>('POST', '/api/v1/devices', { token: t.adminToken, body: { id: 'ap-secret', kind: 'wifi-ap', name: 'AP' } });
+    const r = await t.http<{ credentials: { password: string } }>('POST', '/api/v1/devices', {
+      token: t.adminToken,
+      body: { id: 'ap-secret', kind: 'wifi-ap', name: 'AP' },
+    });
     const secret = r.body.credentials.password;
     expect(secret.length).toBeGreaterThanOrEqual(40);
     const got = await t.http<Record<string, unknown>>('GET', '/api/v1/devices/ap-secret', { token: t.adminToken });

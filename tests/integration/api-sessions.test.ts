@@ -68,7 +68,7 @@ describe('sessions, machine tokens and logins', () => {
     const live = await openLive(base, token);
     const other = await openLive(base, t.adminToken);
     expect((await t.http('PATCH', '/api/v1/users/disable-me', { token: t.adminToken, body: { disabled: true } })).status).toBe(200);
-    await within(live.ended, 3000, 'the disabled user\'s stream ending');
+    await within(live.ended, 3000, "the disabled user's stream ending");
     expect(live.events).toContain('revoked');
     expect((await t.http('GET', '/api/v1/auth/me', { token })).status).toBe(401);
     // Nobody else's stream is touched.
@@ -103,7 +103,10 @@ describe('sessions, machine tokens and logins', () => {
 
   it('machine tokens have an owner and a bounded expiry, and stop when revoked or when the owner is disabled', async () => {
     const owner = await newUser('machine-owner', 'admin');
-    const made = await t.http<{ token: string; id: string; userId: string; expiresAt: string }>('POST', '/api/v1/tokens', { token: owner, body: { name: 'scada', role: 'viewer' } });
+    const made = await t.http<{ token: string; id: string; userId: string; expiresAt: string }>('POST', '/api/v1/tokens', {
+      token: owner,
+      body: { name: 'scada', role: 'viewer' },
+    });
     expect(made.status).toBe(201);
     expect(made.body.userId).toBeTruthy();
     const days = (Date.parse(made.body.expiresAt) - Date.now()) / 86400_000;
@@ -111,7 +114,10 @@ describe('sessions, machine tokens and logins', () => {
     expect(days).toBeLessThanOrEqual(30); // the default 90 days, capped by SW_API_TOKEN_MAX_DAYS=30
     const listed = await t.http<{ items: { id: string; owner: string }[] }>('GET', '/api/v1/tokens', { token: t.adminToken });
     expect(listed.body.items.find((x) => x.id === made.body.id)?.owner).toBe('machine-owner');
-    const tooLong = await t.http<{ error: { code: string } }>('POST', '/api/v1/tokens', { token: owner, body: { name: 'forever', role: 'viewer', expiresAt: new Date(Date.now() + 40 * 86400_000).toISOString() } });
+    const tooLong = await t.http<{ error: { code: string } }>('POST', '/api/v1/tokens', {
+      token: owner,
+      body: { name: 'forever', role: 'viewer', expiresAt: new Date(Date.now() + 40 * 86400_000).toISOString() },
+    });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error.code).toBe('BAD_EXPIRY');
     const past = await t.http('POST', '/api/v1/tokens', { token: owner, body: { name: 'past', role: 'viewer', expiresAt: '2001-01-01T00:00:00Z' } });
@@ -121,31 +127,38 @@ describe('sessions, machine tokens and logins', () => {
     expect((await t.http('GET', '/api/v1/devices', { token: made.body.token })).status).toBe(200);
     const live = await openLive(base, made.body.token);
     expect((await t.http('PATCH', '/api/v1/users/machine-owner', { token: t.adminToken, body: { disabled: true } })).status).toBe(200);
-    await within(live.ended, 3000, 'the machine token\'s stream ending');
+    await within(live.ended, 3000, "the machine token's stream ending");
     expect((await t.http('GET', '/api/v1/devices', { token: made.body.token })).status).toBe(401);
 
     // Revoked by an administrator: stops at once too.
     const second = await t.http<{ token: string; id: string }>('POST', '/api/v1/tokens', { token: t.adminToken, body: { name: 'second', role: 'viewer' } });
     const live2 = await openLive(base, second.body.token);
     expect((await t.http('DELETE', `/api/v1/tokens/${second.body.id}`, { token: t.adminToken })).status).toBe(204);
-    await within(live2.ended, 3000, 'the revoked token\'s stream ending');
+    await within(live2.ended, 3000, "the revoked token's stream ending");
     expect((await t.http('GET', '/api/v1/devices', { token: second.body.token })).status).toBe(401);
   });
 
   it('every user can change their own password; other sessions end, the current one stays', async () => {
     const token = await newUser('changes-pw');
     const other = (JSON.parse((await login('changes-pw', 'a-long-password-1')).body) as { token: string }).token;
-    const wrong = await t.http<{ error: { code: string } }>('POST', '/api/v1/auth/password', { token, body: { currentPassword: 'not-it', newPassword: 'a-new-long-password' } });
+    const wrong = await t.http<{ error: { code: string } }>('POST', '/api/v1/auth/password', {
+      token,
+      body: { currentPassword: 'not-it', newPassword: 'a-new-long-password' },
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('BAD_PASSWORD');
     const short = await t.http('POST', '/api/v1/auth/password', { token, body: { currentPassword: 'a-long-password-1', newPassword: 'short' } });
     expect(short.status).toBe(400);
-    expect((await t.http('POST', '/api/v1/auth/password', { token, body: { currentPassword: 'a-long-password-1', newPassword: 'a-new-long-password' } })).status).toBe(204);
+    expect(
+      (await t.http('POST', '/api/v1/auth/password', { token, body: { currentPassword: 'a-long-password-1', newPassword: 'a-new-long-password' } })).status,
+    ).toBe(204);
     expect((await t.http('GET', '/api/v1/auth/me', { token })).status).toBe(200);
     expect((await t.http('GET', '/api/v1/auth/me', { token: other })).status).toBe(401);
     expect((await login('changes-pw', 'a-long-password-1')).statusCode).toBe(401);
     expect((await login('changes-pw', 'a-new-long-password')).statusCode).toBe(200);
-    const audit = await t.app.db.query<{ action: string; result: string }>(`SELECT action, result FROM audit_log WHERE action = 'auth.change-password' ORDER BY id`);
+    const audit = await t.app.db.query<{ action: string; result: string }>(
+      `SELECT action, result FROM audit_log WHERE action = 'auth.change-password' ORDER BY id`,
+    );
     expect(audit.rows.map((r) => r.result)).toEqual(['error', 'error', 'ok']);
   });
 
@@ -171,7 +184,10 @@ describe('sessions, machine tokens and logins', () => {
   it('takes request bodies as typed: no coercion of booleans, numbers or null into strings', async () => {
     const before = (await t.http<{ items: unknown[] }>('GET', '/api/v1/users', { token: t.adminToken })).body.items.length;
     for (const username of [false, 12345, null]) {
-      const r = await t.http<{ error: { code: string } }>('POST', '/api/v1/users', { token: t.adminToken, body: { username, role: 'viewer', password: 'a-long-password-1' } });
+      const r = await t.http<{ error: { code: string } }>('POST', '/api/v1/users', {
+        token: t.adminToken,
+        body: { username, role: 'viewer', password: 'a-long-password-1' },
+      });
       expect(r.status, String(username)).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION');
     }

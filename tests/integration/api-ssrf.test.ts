@@ -50,7 +50,8 @@ describe('outbound address allow-lists', () => {
 
   it('the allow-list rule: 0.0.0.0/0 does not open loopback or link-local, a listed narrower block does', () => {
     const wide = new NetGuard('live-source', ['0.0.0.0/0', '::/0']);
-    for (const ip of ['127.0.0.1', '127.8.9.1', '169.254.169.254', '0.0.0.0', '::1', '::ffff:127.0.0.1', 'fe80::1', '224.0.0.1']) expect(wide.allows(ip), ip).toBe(false);
+    for (const ip of ['127.0.0.1', '127.8.9.1', '169.254.169.254', '0.0.0.0', '::1', '::ffff:127.0.0.1', 'fe80::1', '224.0.0.1'])
+      expect(wide.allows(ip), ip).toBe(false);
     for (const ip of ['8.8.8.8', '10.20.0.5', '2001:db8::1']) expect(wide.allows(ip), ip).toBe(true);
     const lan = new NetGuard('camera', ['10.20.0.0/16', '127.0.0.0/8']);
     expect(lan.allows('10.20.3.4')).toBe(true);
@@ -58,8 +59,14 @@ describe('outbound address allow-lists', () => {
     expect(lan.allows('127.0.0.1')).toBe(true);
   });
 
-  it('refuses a live broadcast whose source is the service\'s loopback or link-local, by address or by name', async () => {
-    for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://[::1]:${port}/`, 'http://169.254.169.254/latest/meta-data/']) {
+  it("refuses a live broadcast whose source is the service's loopback or link-local, by address or by name", async () => {
+    for (const url of [
+      `http://127.0.0.1:${port}/`,
+      `http://localhost:${port}/`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `http://[::1]:${port}/`,
+      'http://169.254.169.254/latest/meta-data/',
+    ]) {
       const r = await t.http<{ error: { code: string; message: string } }>('POST', '/api/v1/radio/broadcasts', {
         token: t.adminToken,
         body: { title: 'x', priority: 'emergency', streamUrl: url, clusterIds: ['loa-1'] },
@@ -103,7 +110,10 @@ describe('outbound address allow-lists', () => {
       expect(r.body.error.code, url).toBe('ADDRESS_NOT_ALLOWED');
     }
     for (const address of [`http://127.0.0.1:${port}/onvif/device_service`, 'http://8.8.8.8/onvif/device_service']) {
-      const r = await t.http<{ error: { code: string } }>('POST', '/api/v1/cameras', { token: t.adminToken, body: { name: 'cam', connection: { address, username: 'admin', password: 'camera-password' } } });
+      const r = await t.http<{ error: { code: string } }>('POST', '/api/v1/cameras', {
+        token: t.adminToken,
+        body: { name: 'cam', connection: { address, username: 'admin', password: 'camera-password' } },
+      });
       expect(r.status, address).toBe(400);
       expect(r.body.error.code, address).toBe('ADDRESS_NOT_ALLOWED');
     }
@@ -112,7 +122,11 @@ describe('outbound address allow-lists', () => {
   it('the raw live command goes through the broadcast workflow: record, source check, relay link, audit', async () => {
     const refused = await t.http<{ error: { code: string } }>('POST', '/api/v1/commands', {
       token: t.adminToken,
-      body: { name: 'live', target: { type: 'devices', ids: ['loa-1'] }, params: { broadcastId: 'x', streamUrl: `http://127.0.0.1:${port}/`, priority: 'emergency' } },
+      body: {
+        name: 'live',
+        target: { type: 'devices', ids: ['loa-1'] },
+        params: { broadcastId: 'x', streamUrl: `http://127.0.0.1:${port}/`, priority: 'emergency' },
+      },
     });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('ADDRESS_NOT_ALLOWED');
@@ -125,13 +139,18 @@ describe('outbound address allow-lists', () => {
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.routedTo).toBe('broadcast');
-    const b = await t.app.db.query<{ stream_url: string; priority: string; created_by: string }>('SELECT stream_url, priority, created_by FROM broadcasts WHERE id = $1', [r.body.broadcastId]);
+    const b = await t.app.db.query<{ stream_url: string; priority: string; created_by: string }>(
+      'SELECT stream_url, priority, created_by FROM broadcasts WHERE id = $1',
+      [r.body.broadcastId],
+    );
     expect(b.rows[0]).toEqual({ stream_url: source, priority: 'emergency', created_by: 'admin' });
     // The clusters are sent the service's signed relay link, never the raw source.
     const cmd = await t.app.db.query<{ params: { streamUrl: string } }>('SELECT params FROM commands WHERE id = $1', [r.body.commandIds[0]]);
     expect(cmd.rows[0]?.params.streamUrl).toContain(`/api/v1/radio/live/${r.body.broadcastId}/stream`);
     expect(cmd.rows[0]?.params.streamUrl).not.toContain('192.0.2.10');
-    const audit = await t.app.db.query<{ action: string; target_type: string; target_id: string; result: string }>('SELECT action, target_type, target_id, result FROM audit_log ORDER BY id DESC LIMIT 1');
+    const audit = await t.app.db.query<{ action: string; target_type: string; target_id: string; result: string }>(
+      'SELECT action, target_type, target_id, result FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
     expect(audit.rows[0]).toEqual({ action: 'command.send', target_type: 'broadcast', target_id: r.body.broadcastId, result: 'ok' });
     // play carries a URL too, and has no such path: refused.
     const play = await t.http<{ error: { code: string } }>('POST', '/api/v1/commands', {

@@ -67,10 +67,19 @@ async function populate(t: TestApp): Promise<{ creds: { username: string; passwo
   const messages = 40;
   const t0 = Date.now() - 3600_000;
   for (let i = 0; i < messages; i++) {
-    await device.publishAsync('sw/v1/sl-bk-1/telemetry', JSON.stringify({ ts: new Date(t0 + i * 60_000).toISOString(), metrics: { level: 80, power: 90 + i, energy: 10 + i / 10 } }), { qos: 1 });
+    await device.publishAsync(
+      'sw/v1/sl-bk-1/telemetry',
+      JSON.stringify({ ts: new Date(t0 + i * 60_000).toISOString(), metrics: { level: 80, power: 90 + i, energy: 10 + i / 10 } }),
+      { qos: 1 },
+    );
   }
   await device.endAsync();
-  const up = await t.app.api.inject({ method: 'POST', url: '/api/v1/radio/audio?title=Th%C3%B4ng%20b%C3%A1o', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' }, payload: wav(1) });
+  const up = await t.app.api.inject({
+    method: 'POST',
+    url: '/api/v1/radio/audio?title=Th%C3%B4ng%20b%C3%A1o',
+    headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' },
+    payload: wav(1),
+  });
   expect(up.statusCode).toBe(201);
   const cam = path.join(t.app.config.dataDir, 'snapshots', 'cam-bk-1');
   mkdirSync(cam, { recursive: true });
@@ -83,7 +92,14 @@ async function countRows(db: Db): Promise<Record<string, number>> {
   return new BackupRepository(db).rowCounts();
 }
 
-const latestBackup = (dir: string): string => path.join(dir, readdirSync(dir).filter((n) => n.startsWith('smartward-') && !n.endsWith('.partial')).sort().at(-1)!);
+const latestBackup = (dir: string): string =>
+  path.join(
+    dir,
+    readdirSync(dir)
+      .filter((n) => n.startsWith('smartward-') && !n.endsWith('.partial'))
+      .sort()
+      .at(-1)!,
+  );
 
 async function restoredServiceAcceptsOldDevice(env: Record<string, string>, creds: { username: string; password: string }): Promise<void> {
   const t = await startTestApp({ env });
@@ -114,7 +130,10 @@ describe.skipIf(Boolean(unavailable.postgres))('backup and restore: PostgreSQL',
       expect(b.code).toBe(0);
       await t.close();
       const dir = latestBackup(backups);
-      const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { database: { tables: Record<string, number> }; key: { sealed: boolean } };
+      const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+        database: { tables: Record<string, number> };
+        key: { sealed: boolean };
+      };
       expect(manifest.database.tables['public.telemetry']).toBe(messages);
       expect(manifest.key.sealed).toBe(false);
 

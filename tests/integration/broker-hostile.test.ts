@@ -1,9 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closesWithin, connackCode, deviceConnect, fixedHeader, qos1Publish, rawConnect, sleep, subscribeMany,
-} from '../../bench/drills/security/mqtt-kit.ts';
+import { closesWithin, connackCode, deviceConnect, fixedHeader, qos1Publish, rawConnect, sleep, subscribeMany } from '../../bench/drills/security/mqtt-kit.ts';
 import { dbModes } from '../helpers/db-modes.ts';
 import { connectDevice, startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 
@@ -22,7 +20,13 @@ describe(`broker limits against hostile clients (${mode.name})`, () => {
     drop = opened.drop;
     t = await startTestApp({
       db: opened.db,
-      env: { SW_MQTT_PENDING_PER_ADDRESS: '4', SW_MQTT_PENDING_TOTAL: '12', SW_MQTT_PUBLISH_RATE: '5', SW_MQTT_PUBLISH_BURST: '20', SW_MQTT_CONNECT_TIMEOUT_MS: '3000' },
+      env: {
+        SW_MQTT_PENDING_PER_ADDRESS: '4',
+        SW_MQTT_PENDING_TOTAL: '12',
+        SW_MQTT_PUBLISH_RATE: '5',
+        SW_MQTT_PUBLISH_BURST: '20',
+        SW_MQTT_CONNECT_TIMEOUT_MS: '3000',
+      },
     });
     port = t.app.broker.address.port;
   });
@@ -82,7 +86,10 @@ describe(`broker limits against hostile clients (${mode.name})`, () => {
       const creds = await t2.provision('streetlight', 'sl-rate');
       const first = await connectDevice(t2.mqttUrl, creds);
       await first.endAsync();
-      const err = await connectDevice(t2.mqttUrl, creds).then(() => null, (e: Error & { code?: number }) => e);
+      const err = await connectDevice(t2.mqttUrl, creds).then(
+        () => null,
+        (e: Error & { code?: number }) => e,
+      );
       expect(err?.code).toBe(3);
       expect(await t2.app.metrics.value('sw_mqtt_refused_total', { action: 'connect', reason: 'RATE_LIMITED' })).toBe(1);
     } finally {
@@ -91,13 +98,17 @@ describe(`broker limits against hostile clients (${mode.name})`, () => {
     }
   });
 
-  it('limits one device\'s publish rate: a flood of 500 is cut at the burst, counted, and nothing past it stored', async () => {
+  it("limits one device's publish rate: a flood of 500 is cut at the burst, counted, and nothing past it stored", async () => {
     const creds = await t.provision('streetlight', 'sl-flood');
     const c = await rawConnect(port, { localAddress: '127.0.0.4' });
     c.socket.write(deviceConnect(creds.username, creds.password));
     await waitFor(async () => connackCode(c) === 0, 5000);
     const before = await refused('publish', 'RATE_LIMITED');
-    const burst = Buffer.concat(Array.from({ length: 500 }, (_, i) => qos1Publish('sw/v1/sl-flood/telemetry', i + 1, JSON.stringify({ ts: Date.now() - 1000 + i, metrics: { level: i % 100 } }))));
+    const burst = Buffer.concat(
+      Array.from({ length: 500 }, (_, i) =>
+        qos1Publish('sw/v1/sl-flood/telemetry', i + 1, JSON.stringify({ ts: Date.now() - 1000 + i, metrics: { level: i % 100 } })),
+      ),
+    );
     c.socket.write(burst);
     expect(await closesWithin(c, 5000)).toBe(true);
     await sleep(500);
@@ -133,12 +144,14 @@ describe(`broker limits against hostile clients (${mode.name})`, () => {
     expect(await stored('sl-deep')).toBe(1);
   });
 
-  it('ends a device\'s live session at once when its credentials are rotated, and when it is deleted', async () => {
+  it("ends a device's live session at once when its credentials are rotated, and when it is deleted", async () => {
     const creds = await t.provision('streetlight', 'sl-rights');
     const closedOn = (c: MqttClient): Promise<void> => new Promise((r) => c.once('close', () => r()));
     const dev = await connectDevice(t.mqttUrl, creds);
     const closed = closedOn(dev);
-    const rot = await t.http<{ credentials: { username: string; password: string } }>('POST', '/api/v1/devices/sl-rights/credentials/rotate', { token: t.adminToken });
+    const rot = await t.http<{ credentials: { username: string; password: string } }>('POST', '/api/v1/devices/sl-rights/credentials/rotate', {
+      token: t.adminToken,
+    });
     expect(rot.status).toBe(200);
     await closed;
     dev.end(true);
@@ -186,7 +199,11 @@ describe(`MQTT over WebSocket keyed by the real client address (${mode.name})`, 
     expect(extra.frames.map((f) => [...f])).toEqual([[0x20, 0x02, 0x00, 0x03]]);
     const creds = await t.provision('streetlight', 'sl-ws-real');
     const dev = await mqtt.connectAsync(t.app.urls().mqttWs!, {
-      clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0,
+      clientId: creds.username,
+      username: creds.username,
+      password: creds.password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
       wsOptions: { headers: { 'x-forwarded-for': '10.8.8.8' } },
     });
     await dev.endAsync();

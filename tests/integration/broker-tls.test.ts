@@ -14,7 +14,11 @@ const run = promisify(execFile);
 const { modes } = await dbModes();
 const mode = modes[0]!;
 
-const have = async (cmd: string): Promise<boolean> => run('sh', ['-c', `command -v ${cmd}`]).then(() => true, () => false);
+const have = async (cmd: string): Promise<boolean> =>
+  run('sh', ['-c', `command -v ${cmd}`]).then(
+    () => true,
+    () => false,
+  );
 const tools = { mosquitto: await have('mosquitto_pub'), curl: await have('curl'), openssl: await have('openssl') };
 
 /** The certificate a TLS listener presents right now. */
@@ -60,13 +64,47 @@ describe(`TLS listeners: mqtts, wss, https (${mode.name})`, () => {
     if (!tools.openssl || !tools.mosquitto) return console.warn('[broker-tls] SKIPPED: mosquitto_pub or openssl is not installed');
     const creds = await t.provision('streetlight', 'sl-tls-1');
     const port = String(t.app.broker.address.tlsPort);
-    const args = ['-h', '127.0.0.1', '-p', port, '-i', creds.username, '-u', creds.username, '-P', creds.password, '-q', '1', '-t', 'sw/v1/sl-tls-1/telemetry', '-m', JSON.stringify({ metrics: { level: 42 } })];
+    const args = [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-i',
+      creds.username,
+      '-u',
+      creds.username,
+      '-P',
+      creds.password,
+      '-q',
+      '1',
+      '-t',
+      'sw/v1/sl-tls-1/telemetry',
+      '-m',
+      JSON.stringify({ metrics: { level: 42 } }),
+    ];
     await run('mosquitto_pub', ['--cafile', certFile, ...args], { timeout: 10_000 });
-    const n = async (): Promise<number> => Number((await t.app.db.query<{ n: string }>("SELECT count(*) AS n FROM telemetry WHERE device_id = 'sl-tls-1'")).rows[0]?.n);
+    const n = async (): Promise<number> =>
+      Number((await t.app.db.query<{ n: string }>("SELECT count(*) AS n FROM telemetry WHERE device_id = 'sl-tls-1'")).rows[0]?.n);
     await waitFor(async () => (await n()) === 1, 5000);
     // Without the CA the handshake fails on the client side: nothing is stored, the handshake failure is counted.
     const otherCa = path.join(mkdtempSync(path.join(os.tmpdir(), 'sw-tls-')), 'other.crt');
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=other', '-keyout', `${otherCa}.key`, '-out', otherCa]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=other',
+      '-keyout',
+      `${otherCa}.key`,
+      '-out',
+      otherCa,
+    ]);
     await expect(run('mosquitto_pub', ['--cafile', otherCa, ...args], { timeout: 10_000 })).rejects.toThrow();
     rmSync(path.dirname(otherCa), { recursive: true, force: true });
     expect(await n()).toBe(1);
@@ -78,7 +116,14 @@ describe(`TLS listeners: mqtts, wss, https (${mode.name})`, () => {
     const creds = await t.provision('streetlight', 'sl-tls-ws');
     const url = t.app.urls().mqttWss!;
     expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/mqtt$/);
-    const c = await mqtt.connectAsync(url, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0, ca: readFileSync(certFile) });
+    const c = await mqtt.connectAsync(url, {
+      clientId: creds.username,
+      username: creds.username,
+      password: creds.password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      ca: readFileSync(certFile),
+    });
     await c.publishAsync('sw/v1/sl-tls-ws/telemetry', JSON.stringify({ metrics: { level: 9 } }), { qos: 1 });
     await c.endAsync();
     const r = await t.app.db.query<{ n: string }>("SELECT count(*) AS n FROM telemetry WHERE device_id = 'sl-tls-ws'");
@@ -98,12 +143,39 @@ describe(`TLS listeners: mqtts, wss, https (${mode.name})`, () => {
     const creds = await t.provision('streetlight', 'sl-tls-reload');
     const tlsPort = t.app.broker.address.tlsPort!;
     const oldCa = readFileSync(certFile);
-    const open = await mqtt.connectAsync(t.app.urls().mqtts!, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0, ca: oldCa, servername: 'localhost' });
+    const open = await mqtt.connectAsync(t.app.urls().mqtts!, {
+      clientId: creds.username,
+      username: creds.username,
+      password: creds.password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      ca: oldCa,
+      servername: 'localhost',
+    });
     const before = await servedFingerprint(tlsPort, oldCa);
     // A new pair in the same files (what an operator's renewal does), then the SIGHUP handler.
     const dir = path.dirname(certFile);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=renewed',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE', '-keyout', path.join(dir, 'new.key'), '-out', path.join(dir, 'new.crt')]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=renewed',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-keyout',
+      path.join(dir, 'new.key'),
+      '-out',
+      path.join(dir, 'new.crt'),
+    ]);
     copyFileSync(path.join(dir, 'new.key'), path.join(dir, 'server.key'));
     copyFileSync(path.join(dir, 'new.crt'), certFile);
     expect(t.app.reloadTls().ok).toBe(true);
@@ -115,7 +187,12 @@ describe(`TLS listeners: mqtts, wss, https (${mode.name})`, () => {
     await open.publishAsync('sw/v1/sl-tls-reload/telemetry', JSON.stringify({ metrics: { level: 3 } }), { qos: 1 });
     expect(open.connected).toBe(true);
     // A broken pair (key of another certificate) is refused; the listeners keep serving the last good one.
-    writeFileSync(path.join(dir, 'server.key'), readFileSync(path.join(dir, 'new.key')).toString().replace(/[A-Za-z]/, 'x'));
+    writeFileSync(
+      path.join(dir, 'server.key'),
+      readFileSync(path.join(dir, 'new.key'))
+        .toString()
+        .replace(/[A-Za-z]/, 'x'),
+    );
     expect(t.app.reloadTls().ok).toBe(false);
     expect(await servedFingerprint(tlsPort, newCa)).toBe(after);
     copyFileSync(path.join(dir, 'new.key'), path.join(dir, 'server.key'));

@@ -25,7 +25,8 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera hea
   const q = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await t.app.db.query<T>(sql, params)).rows;
   const online = async (id: string) => (await q<{ online: boolean | null }>('SELECT online FROM device_state WHERE device_id = $1', [id]))[0]?.online ?? null;
   const fault = async (id: string, event: string) =>
-    (await q<{ active: boolean }>('SELECT active FROM device_events WHERE device_id = $1 AND event = $2 ORDER BY time DESC LIMIT 1', [id, event]))[0]?.active ?? null;
+    (await q<{ active: boolean }>('SELECT active FROM device_events WHERE device_id = $1 AND event = $2 ORDER BY time DESC LIMIT 1', [id, event]))[0]?.active ??
+    null;
 
   beforeAll(async () => {
     fleet = await startCameraFleet({ count: 4, username: USER, password: PASSWORD, discoveryPort: null });
@@ -43,7 +44,10 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera hea
     t.app.ctx.events.on('device.status', (s: { deviceId: string; online: boolean; reason: string }) => statusEvents.push(s));
     t.app.ctx.events.on('camera.probe', (p: { cameraId: string; kind: string; ok: boolean }) => probes.push(p));
     for (const sim of fleet.cameras) {
-      const r = await t.http('POST', '/api/v1/cameras', { token: t.adminToken, body: { id: sim.id, name: sim.name, connection: { address: sim.xaddr, username: USER, password: PASSWORD } } });
+      const r = await t.http('POST', '/api/v1/cameras', {
+        token: t.adminToken,
+        body: { id: sim.id, name: sim.name, connection: { address: sim.xaddr, username: USER, password: PASSWORD } },
+      });
       if (r.status !== 201) throw new Error(`register ${sim.id}: ${JSON.stringify(r.body)}`);
     }
   });
@@ -64,7 +68,12 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera hea
     const state = await t.http<{ state: Record<string, unknown>; online: boolean }>('GET', '/api/v1/devices/cam-01/state', { token: t.adminToken });
     expect(state.body.online).toBe(true);
     expect(state.body.state).toMatchObject({ snapshotOk: true });
-    expect(statusEvents.filter((s) => s.online).map((s) => s.deviceId).sort()).toEqual(fleet.cameras.map((c) => c.id));
+    expect(
+      statusEvents
+        .filter((s) => s.online)
+        .map((s) => s.deviceId)
+        .sort(),
+    ).toEqual(fleet.cameras.map((c) => c.id));
     expect(probes.some((p) => p.kind === 'snapshot' && p.ok)).toBe(true);
   });
 
@@ -82,7 +91,10 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera hea
 
     await new Promise((r) => setTimeout(r, 1200));
     for (const id of ['cam-01', 'cam-03', 'cam-04']) {
-      const after = await q<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = $1 AND time > $2 AND data ? 'rttMs'`, [id, new Date(diedAt)]);
+      const after = await q<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = $1 AND time > $2 AND data ? 'rttMs'`, [
+        id,
+        new Date(diedAt),
+      ]);
       expect(after[0]!.n, id).toBeGreaterThanOrEqual(3);
       expect(await online(id), id).toBe(true);
     }
@@ -138,7 +150,10 @@ describe('thirty cameras through the service, one hanging', () => {
       snapshotProbeIntervalMs: 0,
     });
     for (const sim of fleet.cameras) {
-      const r = await t.http('POST', '/api/v1/cameras', { token: t.adminToken, body: { id: sim.id, name: sim.name, connection: { address: sim.xaddr, username: USER, password: PASSWORD } } });
+      const r = await t.http('POST', '/api/v1/cameras', {
+        token: t.adminToken,
+        body: { id: sim.id, name: sim.name, connection: { address: sim.xaddr, username: USER, password: PASSWORD } },
+      });
       if (r.status !== 201) throw new Error(`register ${sim.id}: ${JSON.stringify(r.body)}`);
     }
   });
@@ -153,7 +168,10 @@ describe('thirty cameras through the service, one hanging', () => {
     const hungAt = Date.now();
     await new Promise((r) => setTimeout(r, 4500));
     const rows = (
-      await t.app.db.query<{ device_id: string; time: Date }>(`SELECT device_id, time FROM telemetry WHERE data ? 'rttMs' AND time > $1 ORDER BY device_id, time`, [new Date(hungAt)])
+      await t.app.db.query<{ device_id: string; time: Date }>(
+        `SELECT device_id, time FROM telemetry WHERE data ? 'rttMs' AND time > $1 ORDER BY device_id, time`,
+        [new Date(hungAt)],
+      )
     ).rows;
     const byCamera = new Map<string, number[]>();
     for (const r of rows) byCamera.set(r.device_id, [...(byCamera.get(r.device_id) ?? []), new Date(r.time).getTime()]);

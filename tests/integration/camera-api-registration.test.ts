@@ -83,7 +83,8 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera reg
     expect(device.body.kind).toBe('camera');
     expect(device.body.asset).toMatchObject({ manufacturer: 'SmartWard Sim', model: 'SW-PTZ-2230' });
 
-    const row = (await t.app.db.query<{ password_sealed: string }>(`SELECT password_sealed FROM camera_connections WHERE device_id = 'cam-north-gate'`)).rows[0]!;
+    const row = (await t.app.db.query<{ password_sealed: string }>(`SELECT password_sealed FROM camera_connections WHERE device_id = 'cam-north-gate'`))
+      .rows[0]!;
     expect(row.password_sealed).not.toBe(PASSWORD);
     expect(row.password_sealed).not.toContain(PASSWORD);
     expect(row.password_sealed).toMatch(/^v1:/);
@@ -122,7 +123,9 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera reg
     expect([badProfile.status, badProfile.body.error.code]).toEqual([400, 'CAMERA_UNKNOWN_PROFILE']);
 
     expect(await totals()).toEqual(before);
-    const audit = await t.app.db.query<{ action: string; result: string }>(`SELECT action, result FROM audit_log WHERE action = 'camera.register' AND result = 'error'`);
+    const audit = await t.app.db.query<{ action: string; result: string }>(
+      `SELECT action, result FROM audit_log WHERE action = 'camera.register' AND result = 'error'`,
+    );
     expect(audit.rows.length).toBeGreaterThanOrEqual(5);
   });
 
@@ -134,21 +137,31 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('camera reg
   it('re-validates a changed connection and keeps the old one when the new one does not work', async () => {
     const sim = fleet.camera('cam-04');
     expect((await register('cam-market', sim.xaddr)).status).toBe(201);
-    const sealed = async () => (await t.app.db.query<{ password_sealed: string }>(`SELECT password_sealed FROM camera_connections WHERE device_id = 'cam-market'`)).rows[0]!.password_sealed;
+    const sealed = async () =>
+      (await t.app.db.query<{ password_sealed: string }>(`SELECT password_sealed FROM camera_connections WHERE device_id = 'cam-market'`)).rows[0]!
+        .password_sealed;
     const before = await sealed();
 
-    const refused = await t.http<{ error: { code: string } }>('PATCH', '/api/v1/cameras/cam-market/connection', { token: t.adminToken, body: { password: 'still-wrong' } });
+    const refused = await t.http<{ error: { code: string } }>('PATCH', '/api/v1/cameras/cam-market/connection', {
+      token: t.adminToken,
+      body: { password: 'still-wrong' },
+    });
     expect([refused.status, refused.body.error.code]).toEqual([502, 'CAMERA_AUTH_FAILED']);
     expect(await sealed()).toBe(before);
 
     // The installer changed the camera's password: the operator enters the new one.
     await sim.setFault({ kind: 'wrong-password', password: 'new-Passw0rd' });
     try {
-      const ok = await t.http<CameraBody>('PATCH', '/api/v1/cameras/cam-market/connection', { token: t.adminToken, body: { password: 'new-Passw0rd', profileToken: 'profile_sub' } });
+      const ok = await t.http<CameraBody>('PATCH', '/api/v1/cameras/cam-market/connection', {
+        token: t.adminToken,
+        body: { password: 'new-Passw0rd', profileToken: 'profile_sub' },
+      });
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
       expect(ok.body.onvif.profileToken).toBe('profile_sub');
       expect(decryptSecret(t.app.ctx.serviceKey, await sealed())).toBe('new-Passw0rd');
-      const audit = await t.app.db.query<{ details: { fields: string[] } }>(`SELECT details FROM audit_log WHERE action = 'camera.update-connection' AND result = 'ok'`);
+      const audit = await t.app.db.query<{ details: { fields: string[] } }>(
+        `SELECT details FROM audit_log WHERE action = 'camera.update-connection' AND result = 'ok'`,
+      );
       expect(audit.rows[0]?.details.fields.sort()).toEqual(['password', 'profileToken']);
       expect(JSON.stringify(audit.rows)).not.toContain('new-Passw0rd');
     } finally {

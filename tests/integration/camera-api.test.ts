@@ -56,7 +56,10 @@ beforeAll(async () => {
   operator = await t.userToken('operator');
   viewer = await t.userToken('viewer');
   for (const sim of fleet.cameras.slice(0, 4)) {
-    const r = await t.http('POST', '/api/v1/cameras', { token: t.adminToken, body: { id: sim.id, name: sim.name, connection: { address: sim.xaddr, username: USER, password: PASSWORD } } });
+    const r = await t.http('POST', '/api/v1/cameras', {
+      token: t.adminToken,
+      body: { id: sim.id, name: sim.name, connection: { address: sim.xaddr, username: USER, password: PASSWORD } },
+    });
     if (r.status !== 201) throw new Error(`register ${sim.id}: ${JSON.stringify(r.body)}`);
   }
 });
@@ -80,7 +83,12 @@ describe('snapshots through the API', () => {
     expect(announced).toContainEqual(expect.objectContaining({ cameraId: 'cam-01', snapshotId: r.body.id }));
     expect(sim.stats.snapshots).toBe(before + 1);
     expect(sim.basicAuthAttempts).toBe(0);
-    expect(r.body).toMatchObject({ trigger: 'on-demand', requestedBy: 'operator-1', full: { format: 'jpeg', width: 640, height: 360 }, thumb: { width: 320, height: 180 } });
+    expect(r.body).toMatchObject({
+      trigger: 'on-demand',
+      requestedBy: 'operator-1',
+      full: { format: 'jpeg', width: 640, height: 360 },
+      thumb: { width: 320, height: 180 },
+    });
     const root = path.join(t.dataDir, 'snapshots');
     expect(existsSync(path.join(root, r.body.full.path))).toBe(true);
     expect(existsSync(path.join(root, r.body.thumb.path))).toBe(true);
@@ -98,7 +106,9 @@ describe('snapshots through the API', () => {
 
     const list = await t.http<{ items: SnapshotBody[]; total: number }>('GET', '/api/v1/cameras/cam-01/snapshots', { token: viewer });
     expect(list.body.items.map((s) => s.id)).toEqual([r.body.id]);
-    const audit = await db.query<{ actor: string; target_id: string }>(`SELECT actor, target_id FROM audit_log WHERE action = 'camera.snapshot' AND result = 'ok'`);
+    const audit = await db.query<{ actor: string; target_id: string }>(
+      `SELECT actor, target_id FROM audit_log WHERE action = 'camera.snapshot' AND result = 'ok'`,
+    );
     expect(audit.rows).toEqual([{ actor: 'operator-1', target_id: 'cam-01' }]);
   });
 
@@ -106,7 +116,9 @@ describe('snapshots through the API', () => {
     expect((await t.http('POST', '/api/v1/cameras/cam-02/snapshots', { token: viewer })).status).toBe(403);
     const none = await t.http<{ error: { code: string } }>('GET', '/api/v1/cameras/cam-02/snapshots/latest', { token: viewer });
     expect([none.status, none.body.error.code]).toEqual([404, 'NO_SNAPSHOT']);
-    const unknown = await t.http<{ error: { code: string } }>('GET', '/api/v1/cameras/cam-02/snapshots/00000000-0000-4000-8000-000000000000', { token: viewer });
+    const unknown = await t.http<{ error: { code: string } }>('GET', '/api/v1/cameras/cam-02/snapshots/00000000-0000-4000-8000-000000000000', {
+      token: viewer,
+    });
     expect(unknown.status).toBe(404);
 
     const sim = fleet.camera('cam-02');
@@ -124,7 +136,9 @@ describe('snapshots through the API', () => {
     const feature = t.app.ctx.shared.get('cameras') as CameraFeature;
     await feature.applySettings({ snapshotProbeIntervalMs: 300, scheduledSnapshotIntervalMs: 0, snapshotKeepLast: 3 });
     try {
-      const rows = async () => (await db.query<{ trigger: string; full_path: string }>(`SELECT trigger, full_path FROM camera_snapshots WHERE device_id = 'cam-03' ORDER BY taken_at`)).rows;
+      const rows = async () =>
+        (await db.query<{ trigger: string; full_path: string }>(`SELECT trigger, full_path FROM camera_snapshots WHERE device_id = 'cam-03' ORDER BY taken_at`))
+          .rows;
       await waitFor(async () => (await rows()).length >= 3 && fleet.camera('cam-03').stats.snapshots >= 5, 20_000);
     } finally {
       await feature.applySettings({ snapshotProbeIntervalMs: 0 });
@@ -154,7 +168,12 @@ describe('PTZ through the API', () => {
     const audit = await db.query<{ actor: string; target_type: string; target_id: string; details: Record<string, unknown> }>(
       `SELECT actor, target_type, target_id, details FROM audit_log WHERE action = 'camera.ptz.absolute-move' AND result = 'ok'`,
     );
-    expect(audit.rows[0]).toMatchObject({ actor: 'operator-1', target_type: 'camera', target_id: 'cam-04', details: { ptz: 'absolute-move', pan: 0.5, tilt: -0.25, zoom: 0.3, status: 200 } });
+    expect(audit.rows[0]).toMatchObject({
+      actor: 'operator-1',
+      target_type: 'camera',
+      target_id: 'cam-04',
+      details: { ptz: 'absolute-move', pan: 0.5, tilt: -0.25, zoom: 0.3, status: 200 },
+    });
     const status = await t.http<{ pan: number }>('GET', '/api/v1/cameras/cam-04/ptz/status', { token: viewer });
     expect(status.body.pan).toBeCloseTo(0.5, 3);
   });
@@ -175,7 +194,9 @@ describe('PTZ through the API', () => {
     const stopped = await settled(sim);
     expect(stopped.pan).toBeGreaterThan(-0.45);
     expect(stopped.pan).toBeLessThan(0.5);
-    const actions = (await db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'camera.ptz.%' AND target_id = 'cam-04' ORDER BY id`)).rows.map((r) => r.action);
+    const actions = (
+      await db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'camera.ptz.%' AND target_id = 'cam-04' ORDER BY id`)
+    ).rows.map((r) => r.action);
     expect(actions).toEqual(['camera.ptz.absolute-move', 'camera.ptz.absolute-move', 'camera.ptz.move', 'camera.ptz.move', 'camera.ptz.stop']);
   });
 
@@ -222,7 +243,9 @@ describe('PTZ through the API', () => {
     expect(sim.stats.byAction.AbsoluteMove).toBeGreaterThanOrEqual(before + 4);
     // Each move ran to completion before the next was sent, so the head rests exactly on one of the targets.
     const pos = await settled(sim);
-    const rows = await db.query<{ details: { pan: number } }>(`SELECT details FROM audit_log WHERE action = 'camera.ptz.absolute-move' AND result = 'ok' ORDER BY id DESC LIMIT 4`);
+    const rows = await db.query<{ details: { pan: number } }>(
+      `SELECT details FROM audit_log WHERE action = 'camera.ptz.absolute-move' AND result = 'ok' ORDER BY id DESC LIMIT 4`,
+    );
     expect(rows.rows.map((r) => r.details.pan).sort()).toEqual([...targets].sort());
     expect(targets).toContain(Number(pos.pan.toFixed(3)));
   });
@@ -230,10 +253,14 @@ describe('PTZ through the API', () => {
 
 describe('discovery through the API', () => {
   it('finds the simulated cameras on loopback and says which are registered', async () => {
-    const r = await t.http<{ bindAddress: string; items: { xaddrs: string[]; name: string | null; registeredAs: string | null }[] }>('POST', '/api/v1/cameras/discover', {
-      token: t.adminToken,
-      body: { targetAddress: '127.0.0.1', port: fleet.discoveryPort, timeoutMs: 800 },
-    });
+    const r = await t.http<{ bindAddress: string; items: { xaddrs: string[]; name: string | null; registeredAs: string | null }[] }>(
+      'POST',
+      '/api/v1/cameras/discover',
+      {
+        token: t.adminToken,
+        body: { targetAddress: '127.0.0.1', port: fleet.discoveryPort, timeoutMs: 800 },
+      },
+    );
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.bindAddress).toBe('127.0.0.1');
     expect(r.body.items.map((i) => i.xaddrs[0]).sort()).toEqual(fleet.cameras.map((c) => c.xaddr).sort());

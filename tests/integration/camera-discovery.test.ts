@@ -41,7 +41,12 @@ describe('WS-Discovery', () => {
     await cam.setFault({ kind: 'offline' });
     try {
       const found = await discover({ bindAddress: '127.0.0.1', targetAddress: '127.0.0.1', port: fleet.discoveryPort, timeoutMs: 600 });
-      expect(found.map((f) => f.xaddrs[0]).sort()).toEqual(fleet.cameras.filter((c) => c !== cam).map((c) => c.xaddr).sort());
+      expect(found.map((f) => f.xaddrs[0]).sort()).toEqual(
+        fleet.cameras
+          .filter((c) => c !== cam)
+          .map((c) => c.xaddr)
+          .sort(),
+      );
     } finally {
       await cam.clearFault();
     }

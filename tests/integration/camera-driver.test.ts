@@ -53,10 +53,12 @@ describe('ONVIF driver against the simulator', () => {
     const cam = fleet.camera('cam-02');
     // The simulator's challenge really carries '=' in the nonce, the case that broke node-onvif.
     const challenge = await new Promise<string>((resolve, reject) => {
-      http.get(cam.snapshotUrl, (res) => {
-        res.resume();
-        resolve(String(res.headers['www-authenticate']));
-      }).on('error', reject);
+      http
+        .get(cam.snapshotUrl, (res) => {
+          res.resume();
+          resolve(String(res.headers['www-authenticate']));
+        })
+        .on('error', reject);
     });
     expect(challenge).toMatch(/nonce="[^"]*="/);
     const snap = await driver.getSnapshot(connOf(cam));

@@ -55,7 +55,10 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
 
   // The ward is named: once the tenancy case has added a second ward, a device without one is refused.
   const provision = async (id: string, wardCode = WARD_A): Promise<string> => {
-    const r = await api<{ credentials: { password: string } }>(s.lb!.httpUrl, 'POST', '/api/v1/devices', { token, body: { id, kind: 'streetlight', name: id, wardCode } });
+    const r = await api<{ credentials: { password: string } }>(s.lb!.httpUrl, 'POST', '/api/v1/devices', {
+      token,
+      body: { id, kind: 'streetlight', name: id, wardCode },
+    });
     if (r.status !== 201) throw new Error(`provision ${id}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.credentials.password;
   };
@@ -67,7 +70,10 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
     return d;
   };
   const command = async (base: string, deviceId: string, level: number): Promise<string> => {
-    const r = await api<{ id: string }>(base, 'POST', '/api/v1/commands', { token, body: { name: 'setLevel', target: { type: 'device', id: deviceId }, params: { level, reason: 'program' }, ttlS: 120 } });
+    const r = await api<{ id: string }>(base, 'POST', '/api/v1/commands', {
+      token,
+      body: { name: 'setLevel', target: { type: 'device', id: deviceId }, params: { level, reason: 'program' }, ttlS: 120 },
+    });
     if (r.status !== 201) throw new Error(`command: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.id;
   };
@@ -119,7 +125,10 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
       const first = sims.find((x) => x.deviceId === 'sl-cl-cmd');
       await first!.publishTelemetry({ level: 17 });
       await d.publishTelemetry({ level: 18 });
-      await waitFor(async () => /event: activity\ndata: .*"deviceId":"sl-cl-cmd"/.test(live.text()) && /event: activity\ndata: .*"deviceId":"sl-cl-live"/.test(live.text()), 10_000);
+      await waitFor(
+        async () => /event: activity\ndata: .*"deviceId":"sl-cl-cmd"/.test(live.text()) && /event: activity\ndata: .*"deviceId":"sl-cl-live"/.test(live.text()),
+        10_000,
+      );
       expect(n1).toBeDefined();
     } finally {
       live.close();
@@ -138,10 +147,16 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
       expect((await api(n.httpUrl, 'GET', '/api/v1/devices/sl-cl-ward-b', { token: op })).status, n.id).toBe(404);
       expect((await api(n.httpUrl, 'GET', `/api/v1/devices?ward=${WARD_B}`, { token: op })).status, n.id).toBe(403);
       expect((await api(n.httpUrl, 'GET', '/api/v1/devices/sl-cl-cmd', { token: op })).status, n.id).toBe(200);
-      const cmd = await api(n.httpUrl, 'POST', '/api/v1/commands', { token: op, body: { name: 'setLevel', target: { type: 'device', id: 'sl-cl-ward-b' }, params: { level: 1, reason: 'program' }, ttlS: 60 } });
+      const cmd = await api(n.httpUrl, 'POST', '/api/v1/commands', {
+        token: op,
+        body: { name: 'setLevel', target: { type: 'device', id: 'sl-cl-ward-b' }, params: { level: 1, reason: 'program' }, ttlS: 60 },
+      });
       expect(cmd.status, n.id).toBe(403);
       const listed = await api<{ items: { id: string }[] }>(n.httpUrl, 'GET', '/api/v1/devices?limit=1000', { token: op });
-      expect(listed.body.items.some((d) => d.id === 'sl-cl-ward-b'), n.id).toBe(false);
+      expect(
+        listed.body.items.some((d) => d.id === 'sl-cl-ward-b'),
+        n.id,
+      ).toBe(false);
     }
     // Scope is read from the database on every request: no node keeps an old membership.
     expect((await api(n1!.httpUrl, 'PUT', '/api/v1/users/cl-op-a/wards', { token, body: { wards: [WARD_A, WARD_B] } })).status).toBe(200);
@@ -160,12 +175,21 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
     const victimId = (await owner('sl-cl-roam'))!;
     const victim = s.nodes.findIndex((n) => n.id === victimId);
     const persistentSecret = await provision('sl-cl-session');
-    const connectPersistent = (url: string, resubscribe: boolean): Promise<{ c: MqttClient; sessionPresent: boolean }> => new Promise((resolve, reject) => {
-      const c = mqtt.connect(url, { clientId: 'sl-cl-session', username: 'sl-cl-session', password: persistentSecret, clean: false, protocolVersion: 4, reconnectPeriod: 0, resubscribe });
-      clients.push(c);
-      c.once('connect', (ack) => resolve({ c, sessionPresent: ack.sessionPresent }));
-      c.once('error', reject);
-    });
+    const connectPersistent = (url: string, resubscribe: boolean): Promise<{ c: MqttClient; sessionPresent: boolean }> =>
+      new Promise((resolve, reject) => {
+        const c = mqtt.connect(url, {
+          clientId: 'sl-cl-session',
+          username: 'sl-cl-session',
+          password: persistentSecret,
+          clean: false,
+          protocolVersion: 4,
+          reconnectPeriod: 0,
+          resubscribe,
+        });
+        clients.push(c);
+        c.once('connect', (ack) => resolve({ c, sessionPresent: ack.sessionPresent }));
+        c.once('error', reject);
+      });
     const first = await connectPersistent(s.nodes[victim]!.mqttUrl, true);
     await new Promise<void>((resolve, reject) => first.c.subscribe('sw/v1/sl-cl-session/cmd', { qos: 1 }, (err) => (err ? reject(err) : resolve())));
     await waitFor(async () => (await owner('sl-cl-session')) === victimId);
@@ -177,26 +201,38 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
     expect(survivors).toHaveLength(2);
 
     // Jobs: every lease is held by a survivor within about one lease plus a renewal.
-    await waitFor(async () => {
-      const rows = await s.sql<{ holder: string }>('SELECT holder FROM cluster_leases');
-      return rows.length === CLUSTER_JOBS.length && rows.every((r) => survivors.some((n) => n.id === r.holder));
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        const rows = await s.sql<{ holder: string }>('SELECT holder FROM cluster_leases');
+        return rows.length === CLUSTER_JOBS.length && rows.every((r) => survivors.some((n) => n.id === r.holder));
+      },
+      15_000,
+      100,
+    );
     const jobsMovedMs = Date.now() - killedAt;
     if (heldBefore > 0) expect(jobsMovedMs).toBeLessThan(LEASE_MS * 4);
 
     // The device that did not come back is recorded offline by a survivor once the dead node's lease ran out.
-    await waitFor(async () => {
-      const r = await s.sql<{ online: boolean }>("SELECT online FROM device_state WHERE device_id = 'sl-cl-session'");
-      return r[0]?.online === false;
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        const r = await s.sql<{ online: boolean }>("SELECT online FROM device_state WHERE device_id = 'sl-cl-session'");
+        return r[0]?.online === false;
+      },
+      15_000,
+      100,
+    );
     const reasons = await s.sql<{ reason: string }>("SELECT reason FROM status_events WHERE device_id = 'sl-cl-session' ORDER BY time DESC LIMIT 1");
     expect(reasons[0]?.reason).toBe('node-lost');
 
     // The roaming device reconnected through HAProxy to a survivor and is online there; commands flow again.
-    await waitFor(async () => {
-      const o = await owner('sl-cl-roam');
-      return o !== null && o !== victimId;
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        const o = await owner('sl-cl-roam');
+        return o !== null && o !== victimId;
+      },
+      15_000,
+      100,
+    );
     await waitFor(async () => (await s.sql<{ online: boolean }>("SELECT online FROM device_state WHERE device_id = 'sl-cl-roam'"))[0]?.online === true, 10_000);
     // To a survivor: a keep-alive connection through HAProxy may still be pinned to the dead node (POSTs are not retried).
     const id = await command(survivors[0]!.httpUrl, 'sl-cl-roam', 77);
@@ -212,8 +248,15 @@ describe.skipIf(why !== null)('cluster: three service processes behind HAProxy',
     const cid = await command(survivors[1]!.httpUrl, 'sl-cl-session', 5);
     const received = await Promise.race([got, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
     expect(received?.id).toBe(cid);
-    await new Promise<void>((resolve, reject) => again.c.publish('sw/v1/sl-cl-session/ack', JSON.stringify({ id: cid, status: 'ok', ts: Date.now(), result: {} }), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      again.c.publish('sw/v1/sl-cl-session/ack', JSON.stringify({ id: cid, status: 'ok', ts: Date.now(), result: {} }), { qos: 1 }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
     await waitFor(async () => (await commandState(s.lb!.httpUrl, cid)) === 'acknowledged', 15_000);
-    await waitFor(async () => (await s.sql<{ online: boolean }>("SELECT online FROM device_state WHERE device_id = 'sl-cl-session'"))[0]?.online === true, 10_000);
+    await waitFor(
+      async () => (await s.sql<{ online: boolean }>("SELECT online FROM device_state WHERE device_id = 'sl-cl-session'"))[0]?.online === true,
+      10_000,
+    );
   }, 90_000);
 });

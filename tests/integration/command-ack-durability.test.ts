@@ -9,7 +9,11 @@ import { waitFor } from '../helpers/test-app.ts';
 const { unavailable } = await dbModes();
 
 async function api<T>(url: string, token: string, path: string, body: unknown): Promise<T> {
-  const r = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const r = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
   if (r.status >= 300) throw new Error(`${path}: ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 }
@@ -47,15 +51,31 @@ describe('a command ack that got its PUBACK survives a kill -9', () => {
     const env = { SW_DATABASE_URL: via.toString(), SW_INGEST_REPLAY_INTERVAL_MS: '300', SW_LOG_LEVEL: 'warn' };
     svc = await startService({ env });
     const token = await adminToken(svc.httpUrl);
-    const { credentials: creds } = await api<{ credentials: { username: string; password: string } }>(svc.httpUrl, token, '/api/v1/devices', { id: 'sl-ackd', kind: 'streetlight', name: 'sl-ackd' });
-    const dev = await mqtt.connectAsync(svc.mqttUrl, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 300 });
+    const { credentials: creds } = await api<{ credentials: { username: string; password: string } }>(svc.httpUrl, token, '/api/v1/devices', {
+      id: 'sl-ackd',
+      kind: 'streetlight',
+      name: 'sl-ackd',
+    });
+    const dev = await mqtt.connectAsync(svc.mqttUrl, {
+      clientId: creds.username,
+      username: creds.username,
+      password: creds.password,
+      protocolVersion: 4,
+      reconnectPeriod: 300,
+    });
     dev.on('error', () => undefined);
     await dev.subscribeAsync('sw/v1/sl-ackd/cmd', { qos: 1 });
     const received: string[] = [];
     dev.on('message', (_t, p) => received.push((JSON.parse(p.toString()) as { id: string }).id));
     const ids = ['ackd-1', 'ackd-2', 'ackd-3'];
     for (const id of ids) {
-      await api(svc.httpUrl, token, '/api/v1/commands', { id, name: 'setLevel', params: { level: 30, expiresAt: new Date(Date.now() + 3600_000).toISOString() }, target: { type: 'device', id: 'sl-ackd' }, maxAttempts: 1 });
+      await api(svc.httpUrl, token, '/api/v1/commands', {
+        id,
+        name: 'setLevel',
+        params: { level: 30, expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+        target: { type: 'device', id: 'sl-ackd' },
+        maxAttempts: 1,
+      });
     }
     await waitFor(async () => received.length === ids.length, 20_000);
     proxy.cut();
@@ -68,10 +88,17 @@ describe('a command ack that got its PUBACK survives a kill -9', () => {
     const direct = new pg.Client({ connectionString: scratch.url });
     await direct.connect();
     try {
-      await waitFor(async () => {
-        const r = await direct.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE state = 'acknowledged' AND command_id = ANY($1::text[])`, [ids]);
-        return r.rows[0]?.n === ids.length;
-      }, 30_000, 300);
+      await waitFor(
+        async () => {
+          const r = await direct.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM command_deliveries WHERE state = 'acknowledged' AND command_id = ANY($1::text[])`,
+            [ids],
+          );
+          return r.rows[0]?.n === ids.length;
+        },
+        30_000,
+        300,
+      );
       expect((await direct.query(`SELECT 1 FROM ingest_command_acks`)).rowCount).toBe(0);
     } finally {
       await direct.end();

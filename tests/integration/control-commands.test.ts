@@ -24,10 +24,13 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
     await drop?.();
   });
 
-  const send = (body: Record<string, unknown>, token = t.adminToken) => t.http<CommandBody & { idempotentReplay: boolean; skipped: number; error?: { code: string } }>('POST', '/api/v1/commands', { token, body });
+  const send = (body: Record<string, unknown>, token = t.adminToken) =>
+    t.http<CommandBody & { idempotentReplay: boolean; skipped: number; error?: { code: string } }>('POST', '/api/v1/commands', { token, body });
 
   it('a zone dim reaches every light in the zone, and every ack is recorded', async () => {
-    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-dim', name: 'Đường Trần Phú', kind: 'lighting_zone' } })).status).toBe(201);
+    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-dim', name: 'Đường Trần Phú', kind: 'lighting_zone' } })).status).toBe(
+      201,
+    );
     const specs = [];
     for (let i = 0; i < 12; i++) {
       const id = `sl-z-${i}`;
@@ -40,19 +43,30 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
     expect((await fleet.start()).connected).toBe(13);
     await waitFor(async () => (await rowCount(t, `SELECT 1 FROM device_state WHERE online AND device_id LIKE 'sl-%'`)) === 13);
 
-    const r = await t.http<{ commands: CommandBody[]; lights: number }>('POST', '/api/v1/lighting/override', { token: t.adminToken, body: { target: { type: 'zone', id: 'z-dim' }, level: 35, rampS: 0, durationS: 1800 } });
+    const r = await t.http<{ commands: CommandBody[]; lights: number }>('POST', '/api/v1/lighting/override', {
+      token: t.adminToken,
+      body: { target: { type: 'zone', id: 'z-dim' }, level: 35, rampS: 0, durationS: 1800 },
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     expect(r.body.lights).toBe(12);
     const id = r.body.commands[0]?.id ?? '';
     const done = await until(t, id, ['acknowledged', 'partial', 'failed']);
     expect(done.command.state).toBe('acknowledged');
     expect(done.command.counts.acknowledged).toBe(12);
-    expect(done.deliveries.map((d) => d.deviceId).sort()).toEqual(specs.slice(0, 12).map((s) => s.deviceId).sort());
+    expect(done.deliveries.map((d) => d.deviceId).sort()).toEqual(
+      specs
+        .slice(0, 12)
+        .map((s) => s.deviceId)
+        .sort(),
+    );
     expect(done.deliveries.every((d) => d.ackStatus === 'ok' && d.attempts === 1 && d.result?.targetLevel === 35)).toBe(true);
     // What crossed the wire: each light in the zone applied the override, the one outside did not.
     for (const s of specs.slice(0, 12)) expect(fleet.get(s.deviceId)?.metrics()).toMatchObject({ targetLevel: 35, reason: 'override' });
     expect(fleet.get('sl-outside')?.recentCommands.length).toBe(0);
-    const audit = await t.app.db.query<{ action: string; target_id: string }>(`SELECT action, target_id FROM audit_log WHERE target_id = $1 AND action = 'command.send'`, [id]);
+    const audit = await t.app.db.query<{ action: string; target_id: string }>(
+      `SELECT action, target_id FROM audit_log WHERE target_id = $1 AND action = 'command.send'`,
+      [id],
+    );
     expect(audit.rows.length).toBe(1);
   });
 
@@ -89,7 +103,12 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
     // 'command' is emitted before the device handles it: switch back only after this first one was ignored.
     d.once('command', () => setTimeout(() => d.setCommandBehaviour('apply'), 100));
     // setSsid has a 20 s ack timeout (devices/wifi-ap): the first attempt is ignored, the second one applied.
-    const r = await send({ name: 'setSsid', target: { type: 'device', id: 'ap-retry' }, params: { ssid: 'WiFi-Phuong-Mien-Phi', enabled: false }, maxAttempts: 2 });
+    const r = await send({
+      name: 'setSsid',
+      target: { type: 'device', id: 'ap-retry' },
+      params: { ssid: 'WiFi-Phuong-Mien-Phi', enabled: false },
+      maxAttempts: 2,
+    });
     expect(r.status).toBe(201);
     const done = await until(t, r.body.id, ['acknowledged', 'failed', 'expired'], 45_000);
     expect(done.command.state).toBe('acknowledged');
@@ -153,7 +172,10 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
       sent1.setCommandBehaviour('ignore');
       await sent1.connect();
       await waitFor(async () => (await rowCount(a, `SELECT 1 FROM device_state WHERE online AND device_id = 'sl-rs-sent'`)) === 1);
-      const body = (id: string, level: number) => ({ token: a.adminToken, body: { name: 'setLevel', target: { type: 'device', id }, params: { level, reason: 'program' }, ttlS: 300, maxAttempts: 3 } });
+      const body = (id: string, level: number) => ({
+        token: a.adminToken,
+        body: { name: 'setLevel', target: { type: 'device', id }, params: { level, reason: 'program' }, ttlS: 300, maxAttempts: 3 },
+      });
       const q = await a.http<CommandBody>('POST', '/api/v1/commands', body('sl-rs-queued', 45));
       const st = await a.http<CommandBody>('POST', '/api/v1/commands', body('sl-rs-sent', 55));
       expect([q.body.state, st.body.state]).toEqual(['queued', 'sent']);
@@ -189,7 +211,15 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
       [{ name: 'setLevel', target: { type: 'device', id: 'sl-bad' }, params: { level: 150, reason: 'program' } }, 400, 'INVALID_PARAMS'],
       [{ name: 'setLevel', target: { type: 'zone', id: 'no-such-zone' }, params: { level: 50, reason: 'program' } }, 400, 'UNKNOWN_ZONE'],
       [{ name: 'setLevel', target: { type: 'device', id: 'sl-bad' }, params: { level: 50 } }, 400, 'EXPIRY_REQUIRED'],
-      [{ name: 'setLevel', target: { type: 'device', id: 'sl-bad' }, params: { level: 50, reason: 'override', expiresAt: new Date(Date.now() + 48 * 3600_000).toISOString() } }, 400, 'EXPIRY_TOO_FAR'],
+      [
+        {
+          name: 'setLevel',
+          target: { type: 'device', id: 'sl-bad' },
+          params: { level: 50, reason: 'override', expiresAt: new Date(Date.now() + 48 * 3600_000).toISOString() },
+        },
+        400,
+        'EXPIRY_TOO_FAR',
+      ],
       [{ name: 'reboot', target: { type: 'device', id: 'sl-bad' } }, 400, 'COMMAND_NOT_SUPPORTED'],
       [{ name: 'setLevel', target: { type: 'device', id: 'sl-nobody' }, params: { level: 5, reason: 'program' } }, 400, 'UNKNOWN_DEVICE'],
       [{ name: 'setLevel', target: { type: 'kind', kind: 'toaster' }, params: {} }, 400, 'UNKNOWN_KIND'],
@@ -199,12 +229,21 @@ describe.each(modes)('command lifecycle on $name', (mode) => {
       expect(r.status, code).toBe(status);
       expect(r.body.error?.code, JSON.stringify(r.body)).toBe(code);
     }
-    const lvl = await t.http<{ error: { code: string } }>('POST', '/api/v1/lighting/override', { token: t.adminToken, body: { target: { type: 'device', id: 'sl-bad' }, level: 150, durationS: 60 } });
+    const lvl = await t.http<{ error: { code: string } }>('POST', '/api/v1/lighting/override', {
+      token: t.adminToken,
+      body: { target: { type: 'device', id: 'sl-bad' }, level: 150, durationS: 60 },
+    });
     expect(lvl.status).toBe(400);
     expect(lvl.body.error.code).toBe('VALIDATION');
-    const noZone = await t.http<{ error: { code: string } }>('POST', '/api/v1/lighting/override', { token: t.adminToken, body: { target: { type: 'zone', id: 'nowhere' }, level: 50, durationS: 60 } });
+    const noZone = await t.http<{ error: { code: string } }>('POST', '/api/v1/lighting/override', {
+      token: t.adminToken,
+      body: { target: { type: 'zone', id: 'nowhere' }, level: 50, durationS: 60 },
+    });
     expect(noZone.body.error.code).toBe('UNKNOWN_ZONE');
-    const noEnd = await t.http<{ error: { code: string } }>('POST', '/api/v1/lighting/override', { token: t.adminToken, body: { target: { type: 'device', id: 'sl-bad' }, level: 50 } });
+    const noEnd = await t.http<{ error: { code: string } }>('POST', '/api/v1/lighting/override', {
+      token: t.adminToken,
+      body: { target: { type: 'device', id: 'sl-bad' }, level: 50 },
+    });
     expect(noEnd.body.error.code).toBe('EXPIRY_REQUIRED');
     expect(await rowCount(t, 'SELECT 1 FROM commands')).toBe(before);
     expect(await rowCount(t, `SELECT 1 FROM lighting_overrides WHERE device_id = 'sl-bad'`)).toBe(0);

@@ -20,7 +20,13 @@ export interface Delivery {
 }
 
 /** Provisions a device over the API and builds (not connects) its simulated twin. */
-export async function simDevice(t: TestApp, kind: string, id: string, extra: Record<string, unknown> = {}, opts: Partial<SimulatedDeviceOptions> = {}): Promise<SimulatedDevice> {
+export async function simDevice(
+  t: TestApp,
+  kind: string,
+  id: string,
+  extra: Record<string, unknown> = {},
+  opts: Partial<SimulatedDeviceOptions> = {},
+): Promise<SimulatedDevice> {
   const creds = await t.provision(kind, id, extra);
   const d = new SimulatedDevice({ brokerUrl: t.mqttUrl, deviceId: id, secret: creds.password, kind, ...opts });
   d.on('clientError', () => undefined);
@@ -35,10 +41,14 @@ export async function follow(t: TestApp, id: string): Promise<{ command: Command
 
 /** Waits until the command reaches one of the given overall states. */
 export async function until(t: TestApp, id: string, states: string[], timeoutMs = 20_000): Promise<{ command: CommandBody; deliveries: Delivery[] }> {
-  return waitFor(async () => {
-    const f = await follow(t, id);
-    return states.includes(f.command.state) ? f : null;
-  }, timeoutMs, 100);
+  return waitFor(
+    async () => {
+      const f = await follow(t, id);
+      return states.includes(f.command.state) ? f : null;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 export async function rowCount(t: TestApp, sql: string, params: unknown[] = []): Promise<number> {

@@ -6,7 +6,15 @@ import { rowCount, simDevice, until, type CommandBody } from './control-helpers.
 
 const { modes } = await dbModes();
 
-interface DriftItem { deviceId: string; expectedLevel: number | null; reportedLevel: number | null; source: string | null; status: string; programId: string | null; assignedVia: string | null }
+interface DriftItem {
+  deviceId: string;
+  expectedLevel: number | null;
+  reportedLevel: number | null;
+  source: string | null;
+  status: string;
+  programId: string | null;
+  assignedVia: string | null;
+}
 
 describe.each(modes)('streetlight control on $name', (mode) => {
   let t: TestApp;
@@ -31,10 +39,22 @@ describe.each(modes)('streetlight control on $name', (mode) => {
   };
 
   it('refuses a program with overlapping steps and stores nothing', async () => {
-    const r = await api<{ error: { code: string; message: string } }>('PUT', '/lighting/programs/bad', { name: 'Bad', steps: [{ at: 'sunset', offsetMin: 60, level: 100 }, { at: '19:00', level: 70 }] });
+    const r = await api<{ error: { code: string; message: string } }>('PUT', '/lighting/programs/bad', {
+      name: 'Bad',
+      steps: [
+        { at: 'sunset', offsetMin: 60, level: 100 },
+        { at: '19:00', level: 70 },
+      ],
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('OVERLAPPING_STEPS');
-    const dup = await api<{ error: { code: string } }>('PUT', '/lighting/programs/bad', { name: 'Bad', steps: [{ at: '22:00', level: 70 }, { at: '22:00', level: 50 }] });
+    const dup = await api<{ error: { code: string } }>('PUT', '/lighting/programs/bad', {
+      name: 'Bad',
+      steps: [
+        { at: '22:00', level: 70 },
+        { at: '22:00', level: 50 },
+      ],
+    });
     expect(dup.body.error.code).toBe('OVERLAPPING_STEPS');
     const lvl = await api<{ error: { code: string } }>('PUT', '/lighting/programs/bad', { name: 'Bad', steps: [{ at: '22:00', level: 150 }] });
     expect(lvl.status).toBe(400);
@@ -49,7 +69,11 @@ describe.each(modes)('streetlight control on $name', (mode) => {
     await online('sl-ov');
     // One step at midnight: the program level is 30 all day, so the test does not depend on the hour it runs at.
     expect((await api('PUT', '/lighting/programs/always-30', { name: 'Always 30 %', steps: [{ at: '00:00', level: 30 }] })).status).toBe(201);
-    const assigned = await api<{ pushed: { commands: string[] } }>('PUT', '/lighting/assignments', { targetType: 'zone', targetId: 'z-ov', programId: 'always-30' });
+    const assigned = await api<{ pushed: { commands: string[] } }>('PUT', '/lighting/assignments', {
+      targetType: 'zone',
+      targetId: 'z-ov',
+      programId: 'always-30',
+    });
     expect(assigned.status).toBe(200);
     expect(assigned.body.pushed.commands.length).toBe(1);
     await until(t, assigned.body.pushed.commands[0] ?? '', ['acknowledged']);
@@ -95,9 +119,23 @@ describe.each(modes)('streetlight control on $name', (mode) => {
   });
 
   it('pushes the program the calendar names for today; the device assignment beats the zone', async () => {
-    expect((await api('PUT', '/lighting/programs/festival', { name: 'Lễ hội', steps: [{ at: 'sunset', level: 100 }, { at: 'sunrise', level: 0 }] })).status).toBe(201);
+    expect(
+      (
+        await api('PUT', '/lighting/programs/festival', {
+          name: 'Lễ hội',
+          steps: [
+            { at: 'sunset', level: 100 },
+            { at: 'sunrise', level: 0 },
+          ],
+        })
+      ).status,
+    ).toBe(201);
     const today = new Date(Date.now() + 7 * 3_600_000 - 12 * 3_600_000).toISOString().slice(0, 10);
-    const cal = await api('PUT', '/lighting/calendars/ward', { name: 'Phường', defaultProgramId: 'always-30', rules: [{ name: 'Hôm nay', from: today, to: today, programId: 'festival' }] });
+    const cal = await api('PUT', '/lighting/calendars/ward', {
+      name: 'Phường',
+      defaultProgramId: 'always-30',
+      rules: [{ name: 'Hôm nay', from: today, to: today, programId: 'festival' }],
+    });
     expect(cal.status).toBe(201);
     const bad = await api<{ error: { code: string } }>('PUT', '/lighting/calendars/bad', { name: 'x', defaultProgramId: 'nope', rules: [] });
     expect(bad.body.error.code).toBe('UNKNOWN_PROGRAM');
@@ -105,7 +143,10 @@ describe.each(modes)('streetlight control on $name', (mode) => {
     expect(r.body.pushed.commands.length).toBe(1);
     const f = await until(t, r.body.pushed.commands[0] ?? '', ['acknowledged']);
     expect(f.deliveries.map((x) => x.deviceId)).toEqual(['sl-dr-a']);
-    const cmd = await api<{ command: { params: { programId: string; steps: unknown[] } } }>('GET', `/commands/${encodeURIComponent(r.body.pushed.commands[0] ?? '')}`);
+    const cmd = await api<{ command: { params: { programId: string; steps: unknown[] } } }>(
+      'GET',
+      `/commands/${encodeURIComponent(r.body.pushed.commands[0] ?? '')}`,
+    );
     expect(cmd.body.command.params.programId).toBe('festival');
     expect((await drift('device=sl-dr-a'))[0]).toMatchObject({ programId: 'festival', assignedVia: 'device' });
     // Nothing changed for the others: pushing again sends nothing.
@@ -129,7 +170,10 @@ describe.each(modes)('streetlight control on $name', (mode) => {
       expect(r.outcome).toBe('acked');
     }
     const q = `from=${new Date(day(0, 0)).toISOString()}&to=${new Date(day(3, 0)).toISOString()}&bucket=day`;
-    const one = await api<{ items: { bucket: string; usedKWh: number; baselineKWh: number; savedKWh: number; burningHours: number }[]; totals: { savedKWh: number; savedPct: number } }>('GET', `/lighting/energy?device=sl-energy&${q}`);
+    const one = await api<{
+      items: { bucket: string; usedKWh: number; baselineKWh: number; savedKWh: number; burningHours: number }[];
+      totals: { savedKWh: number; savedPct: number };
+    }>('GET', `/lighting/energy?device=sl-energy&${q}`);
     expect(one.status).toBe(200);
     expect(one.body.items).toEqual([
       // The first reading is the baseline: its day shows no increase yet.

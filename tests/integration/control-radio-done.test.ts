@@ -8,7 +8,10 @@ import { rowCount, simDevice } from './control-helpers.ts';
 
 const { modes } = await dbModes();
 
-interface Report { broadcast: { id: string; status: string }; clusters: { clusterId: string; playLogs: { result: string | null }[] }[] }
+interface Report {
+  broadcast: { id: string; status: string };
+  clusters: { clusterId: string; playLogs: { result: string | null }[] }[];
+}
 
 describe.each(modes)('broadcasts that finished airing on $name', (mode) => {
   let t: TestApp;
@@ -22,7 +25,9 @@ describe.each(modes)('broadcasts that finished airing on $name', (mode) => {
     drop = opened.drop;
     t = await startTestApp({ db: opened.db });
     t.app.ctx.events.on('broadcast.update', onUpdate);
-    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-done', name: 'Tổ dân phố 5', kind: 'broadcast_zone' } })).status).toBe(201);
+    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-done', name: 'Tổ dân phố 5', kind: 'broadcast_zone' } })).status).toBe(
+      201,
+    );
     for (const id of ['spk-d1', 'spk-d2']) {
       const d = await simDevice(t, 'speaker', id, { zoneIds: ['z-done'] });
       await d.connect();
@@ -42,21 +47,47 @@ describe.each(modes)('broadcasts that finished airing on $name', (mode) => {
   const api = <T = Record<string, unknown>>(method: string, url: string, body?: unknown) => t.http<T>(method, `/api/v1${url}`, { token: t.adminToken, body });
 
   it("a one-off broadcast becomes 'done' once every cluster reported its play log; a recurring one stays scheduled", async () => {
-    const up = await t.app.api.inject({ method: 'POST', url: '/api/v1/radio/audio?title=Th%C3%B4ng%20b%C3%A1o', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' }, payload: wav(2) });
+    const up = await t.app.api.inject({
+      method: 'POST',
+      url: '/api/v1/radio/audio?title=Th%C3%B4ng%20b%C3%A1o',
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'audio/wav' },
+      payload: wav(2),
+    });
     expect(up.statusCode).toBe(201);
     const audioId = (JSON.parse(up.body) as { id: string }).id;
     const startAt = new Date(Date.now() + 3000).toISOString();
-    expect((await api('POST', '/radio/broadcasts', { id: 'once', title: 'Thông báo một lần', priority: 'normal', audioId, zoneIds: ['z-done'], startAt })).status).toBe(201);
+    expect(
+      (await api('POST', '/radio/broadcasts', { id: 'once', title: 'Thông báo một lần', priority: 'normal', audioId, zoneIds: ['z-done'], startAt })).status,
+    ).toBe(201);
     // Far enough ahead not to clash with the first one; its next occurrence is tomorrow, so it is never done now.
     const daily = new Date(Date.now() + 3_600_000).toISOString();
-    expect((await api('POST', '/radio/broadcasts', { id: 'daily', title: 'Bản tin hằng ngày', priority: 'normal', audioId, zoneIds: ['z-done'], startAt: daily, rrule: 'FREQ=DAILY' })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/radio/broadcasts', {
+          id: 'daily',
+          title: 'Bản tin hằng ngày',
+          priority: 'normal',
+          audioId,
+          zoneIds: ['z-done'],
+          startAt: daily,
+          rrule: 'FREQ=DAILY',
+        })
+      ).status,
+    ).toBe(201);
 
-    const report = await waitFor(async () => {
-      const r = await api<Report>('GET', '/radio/broadcasts/once');
-      return r.body.broadcast.status === 'done' ? r.body : null;
-    }, 60_000, 200);
+    const report = await waitFor(
+      async () => {
+        const r = await api<Report>('GET', '/radio/broadcasts/once');
+        return r.body.broadcast.status === 'done' ? r.body : null;
+      },
+      60_000,
+      200,
+    );
     // Done because it aired: both clusters reported a completed play log (not because a grace period ran out).
-    expect(report.clusters.map((c) => [c.clusterId, c.playLogs.map((l) => l.result)])).toEqual([['spk-d1', ['ok']], ['spk-d2', ['ok']]]);
+    expect(report.clusters.map((c) => [c.clusterId, c.playLogs.map((l) => l.result)])).toEqual([
+      ['spk-d1', ['ok']],
+      ['spk-d2', ['ok']],
+    ]);
     expect(updates.filter((u) => u.broadcastId === 'once').map((u) => u.change)).toEqual(['created', 'dispatched', 'done']);
     expect(updates.find((u) => u.change === 'done')).toMatchObject({ broadcastId: 'once', status: 'done', priority: 'normal' });
 

@@ -12,9 +12,27 @@ import { rowCount, simDevice, until } from './control-helpers.ts';
 
 const { modes } = await dbModes();
 
-interface Asset { id: string; sha256: string; durationS: number; sizeBytes: number; format: string }
-interface Created { broadcast: { id: string; priority: string }; clusters: string[]; dispatched: string[]; conflicts: { otherId: string }[]; willPreempt: { otherId: string }[]; blockedBy: { otherId: string }[] }
-interface PlayLog { clusterId: string; broadcastId: string; result: string; data: Record<string, unknown> }
+interface Asset {
+  id: string;
+  sha256: string;
+  durationS: number;
+  sizeBytes: number;
+  format: string;
+}
+interface Created {
+  broadcast: { id: string; priority: string };
+  clusters: string[];
+  dispatched: string[];
+  conflicts: { otherId: string }[];
+  willPreempt: { otherId: string }[];
+  blockedBy: { otherId: string }[];
+}
+interface PlayLog {
+  clusterId: string;
+  broadcastId: string;
+  result: string;
+  data: Record<string, unknown>;
+}
 
 describe.each(modes)('loudspeaker radio on $name', (mode) => {
   let t: TestApp;
@@ -25,7 +43,9 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
     const opened = await mode.open();
     drop = opened.drop;
     t = await startTestApp({ db: opened.db });
-    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-radio', name: 'Tổ dân phố 3', kind: 'broadcast_zone' } })).status).toBe(201);
+    expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-radio', name: 'Tổ dân phố 3', kind: 'broadcast_zone' } })).status).toBe(
+      201,
+    );
     for (const id of ['spk-a', 'spk-b', 'spk-c']) {
       const d = await simDevice(t, 'speaker', id, { zoneIds: ['z-radio'] });
       await d.connect();
@@ -41,11 +61,21 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
 
   const api = <T = Record<string, unknown>>(method: string, url: string, body?: unknown) => t.http<T>(method, `/api/v1${url}`, { token: t.adminToken, body });
   const upload = async (body: Buffer, title: string, type = 'audio/mpeg'): Promise<{ status: number; body: Asset & { error?: { code: string } } }> => {
-    const r = await t.app.api.inject({ method: 'POST', url: `/api/v1/radio/audio?title=${encodeURIComponent(title)}`, headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': type }, payload: body });
+    const r = await t.app.api.inject({
+      method: 'POST',
+      url: `/api/v1/radio/audio?title=${encodeURIComponent(title)}`,
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': type },
+      payload: body,
+    });
     return { status: r.statusCode, body: JSON.parse(r.body) as Asset & { error?: { code: string } } };
   };
   const playLogs = async (broadcast: string): Promise<PlayLog[]> =>
-    (await api<{ items: PlayLog[] }>('GET', `/radio/play-logs?broadcast=${broadcast}&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`)).body.items;
+    (
+      await api<{ items: PlayLog[] }>(
+        'GET',
+        `/radio/play-logs?broadcast=${broadcast}&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`,
+      )
+    ).body.items;
 
   it('stores an upload checked by content, with its checksum and duration, and serves it by signed link', async () => {
     const r = await upload(wav(2), 'Thông báo tiêm chủng', 'audio/wav');
@@ -89,15 +119,30 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
   it('an emergency preempts a running normal broadcast on the targeted clusters only, and both are logged', async () => {
     const news = await upload(wav(40), 'Bản tin thời sự', 'audio/wav');
     const alarm = await upload(wav(1.5), 'Cảnh báo lũ', 'audio/wav');
-    const normal = await api<Created>('POST', '/radio/broadcasts', { id: 'news-1', title: 'Bản tin thời sự', priority: 'normal', audioId: news.body.id, zoneIds: ['z-radio'], volume: 60 });
+    const normal = await api<Created>('POST', '/radio/broadcasts', {
+      id: 'news-1',
+      title: 'Bản tin thời sự',
+      priority: 'normal',
+      audioId: news.body.id,
+      zoneIds: ['z-radio'],
+      volume: 60,
+    });
     expect(normal.status).toBe(201);
     expect(normal.body.clusters).toEqual(['spk-a', 'spk-b', 'spk-c']);
     // The scheduler sends the file ahead of air time; the clusters start it at its time (now).
-    const cmdId = await waitFor(async () => (await api<{ clusters: { airings: { commandId: string }[] }[] }>('GET', '/radio/broadcasts/news-1')).body.clusters[0]?.airings[0]?.commandId);
+    const cmdId = await waitFor(
+      async () => (await api<{ clusters: { airings: { commandId: string }[] }[] }>('GET', '/radio/broadcasts/news-1')).body.clusters[0]?.airings[0]?.commandId,
+    );
     await until(t, cmdId, ['acknowledged']);
     for (const id of ['spk-a', 'spk-b', 'spk-c']) expect(speakers.get(id)?.metrics()).toMatchObject({ state: 'playing', broadcastId: 'news-1' });
 
-    const em = await api<Created>('POST', '/radio/broadcasts', { id: 'flood-1', title: 'Cảnh báo lũ', priority: 'emergency', audioId: alarm.body.id, clusterIds: ['spk-a', 'spk-b'] });
+    const em = await api<Created>('POST', '/radio/broadcasts', {
+      id: 'flood-1',
+      title: 'Cảnh báo lũ',
+      priority: 'emergency',
+      audioId: alarm.body.id,
+      clusterIds: ['spk-a', 'spk-b'],
+    });
     expect(em.status).toBe(201);
     expect(em.body.dispatched.length).toBe(1);
     await until(t, em.body.dispatched[0] ?? '', ['acknowledged']);
@@ -110,13 +155,24 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
       const logs = await playLogs('news-1');
       return logs.length === 2 ? logs : null;
     });
-    expect(cut.map((l) => [l.clusterId, l.result, l.data.preemptedBy])).toEqual([['spk-a', 'preempted', 'flood-1'], ['spk-b', 'preempted', 'flood-1']].sort());
+    expect(cut.map((l) => [l.clusterId, l.result, l.data.preemptedBy])).toEqual(
+      [
+        ['spk-a', 'preempted', 'flood-1'],
+        ['spk-b', 'preempted', 'flood-1'],
+      ].sort(),
+    );
     const pre = await waitFor(async () => {
-      const r = await api<{ items: { clusterId: string; broadcastId: string; byBroadcastId: string; source: string }[] }>('GET', `/radio/preemptions?broadcast=flood-1&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`);
+      const r = await api<{ items: { clusterId: string; broadcastId: string; byBroadcastId: string; source: string }[] }>(
+        'GET',
+        `/radio/preemptions?broadcast=flood-1&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`,
+      );
       return r.body.items.length === 4 ? r.body.items : null;
     });
     expect(pre.map((p) => `${p.source}:${p.clusterId}:${p.broadcastId}>${p.byBroadcastId}`).sort()).toEqual([
-      'dispatch:spk-a:news-1>flood-1', 'dispatch:spk-b:news-1>flood-1', 'playlog:spk-a:news-1>flood-1', 'playlog:spk-b:news-1>flood-1',
+      'dispatch:spk-a:news-1>flood-1',
+      'dispatch:spk-b:news-1>flood-1',
+      'playlog:spk-a:news-1>flood-1',
+      'playlog:spk-b:news-1>flood-1',
     ]);
 
     // The emergency airs to its end (1.5 s, read from the file's header) and is logged too.
@@ -126,25 +182,57 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
       const logs = await playLogs('flood-1');
       return logs.length === 2 ? logs : null;
     });
-    expect(aired.map((l) => [l.clusterId, l.result])).toEqual([['spk-a', 'ok'], ['spk-b', 'ok']]);
+    expect(aired.map((l) => [l.clusterId, l.result])).toEqual([
+      ['spk-a', 'ok'],
+      ['spk-b', 'ok'],
+    ]);
     const report = await api<{ summary: Record<string, number>; broadcast: { requestedAt: string; priority: string } }>('GET', '/radio/broadcasts/flood-1');
     expect(report.body.summary).toMatchObject({ clusters: 2, acknowledged: 2, airedFully: 2, preempted: 0 });
     expect(report.body.broadcast.priority).toBe('emergency');
-    const airtime = await api<{ clusters: { clusterId: string; bulletins: number; preempted: number }[] }>('GET', `/radio/airtime?zone=z-radio&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`);
-    expect(airtime.body.clusters.map((c) => [c.clusterId, c.bulletins, c.preempted])).toEqual([['spk-a', 2, 1], ['spk-b', 2, 1]]);
+    const airtime = await api<{ clusters: { clusterId: string; bulletins: number; preempted: number }[] }>(
+      'GET',
+      `/radio/airtime?zone=z-radio&from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`,
+    );
+    expect(airtime.body.clusters.map((c) => [c.clusterId, c.bulletins, c.preempted])).toEqual([
+      ['spk-a', 2, 1],
+      ['spk-b', 2, 1],
+    ]);
   });
 
   it('reports clashes of equal priority as conflicts for the operator, who resolves them', async () => {
     const a = await upload(wav(3), 'Thông báo A', 'audio/wav');
     const start = new Date(Date.now() + 3 * 3_600_000).toISOString();
-    const p1 = await api<Created>('POST', '/radio/broadcasts', { id: 'prio-1', title: 'Lịch cắt điện', priority: 'priority', audioId: a.body.id, clusterIds: ['spk-a'], startAt: start });
+    const p1 = await api<Created>('POST', '/radio/broadcasts', {
+      id: 'prio-1',
+      title: 'Lịch cắt điện',
+      priority: 'priority',
+      audioId: a.body.id,
+      clusterIds: ['spk-a'],
+      startAt: start,
+    });
     expect(p1.body.conflicts).toEqual([]);
-    const p2 = await api<Created>('POST', '/radio/broadcasts', { id: 'prio-2', title: 'Tỉnh: phòng dịch', priority: 'priority', audioId: a.body.id, zoneIds: ['z-radio'], startAt: start });
+    const p2 = await api<Created>('POST', '/radio/broadcasts', {
+      id: 'prio-2',
+      title: 'Tỉnh: phòng dịch',
+      priority: 'priority',
+      audioId: a.body.id,
+      zoneIds: ['z-radio'],
+      startAt: start,
+    });
     expect(p2.status).toBe(201);
     expect(p2.body.conflicts.map((c) => c.otherId)).toEqual(['prio-1']);
-    const n1 = await api<Created>('POST', '/radio/broadcasts/check', { title: 'Nhạc', priority: 'normal', audioId: a.body.id, clusterIds: ['spk-c'], startAt: start });
+    const n1 = await api<Created>('POST', '/radio/broadcasts/check', {
+      title: 'Nhạc',
+      priority: 'normal',
+      audioId: a.body.id,
+      clusterIds: ['spk-c'],
+      startAt: start,
+    });
     expect(n1.body.blockedBy.map((c) => c.otherId)).toEqual(['prio-2']);
-    const open = await api<{ items: { id: number; broadcastId: string; otherBroadcastId: string; clusterIds: string[] }[] }>('GET', '/radio/conflicts?status=open');
+    const open = await api<{ items: { id: number; broadcastId: string; otherBroadcastId: string; clusterIds: string[] }[] }>(
+      'GET',
+      '/radio/conflicts?status=open',
+    );
     expect(open.body.items).toEqual([expect.objectContaining({ broadcastId: 'prio-2', otherBroadcastId: 'prio-1', clusterIds: ['spk-a'] })]);
     const id = open.body.items[0]?.id ?? 0;
     expect((await api('POST', `/radio/conflicts/${id}/resolve`, { cancel: 'news-1' })).status).toBe(400);
@@ -174,7 +262,15 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
 
   it('pushes each occurrence of a recurring broadcast ahead of its time, with the occurrence as start', async () => {
     const a = await upload(wav(1), 'Chuông', 'audio/wav');
-    const c = await api<Created>('POST', '/radio/broadcasts', { id: 'chime', title: 'Chuông giờ', priority: 'normal', audioId: a.body.id, clusterIds: ['spk-c'], startAt: new Date(Date.now() + 60_000).toISOString(), rrule: 'FREQ=MINUTELY;COUNT=3' });
+    const c = await api<Created>('POST', '/radio/broadcasts', {
+      id: 'chime',
+      title: 'Chuông giờ',
+      priority: 'normal',
+      audioId: a.body.id,
+      clusterIds: ['spk-c'],
+      startAt: new Date(Date.now() + 60_000).toISOString(),
+      rrule: 'FREQ=MINUTELY;COUNT=3',
+    });
     expect(c.status).toBe(201);
     // Lead time is 5 minutes: all three occurrences are due now and go out as plays with their own startAt.
     const airings = await waitFor(async () => {
@@ -206,7 +302,14 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
     await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(source.address() as AddressInfo).port}/live.mp3`;
-      const b = await api<Created>('POST', '/radio/broadcasts', { id: 'live-1', title: 'Tiếp sóng', priority: 'normal', streamUrl: url, clusterIds: ['spk-b'], durationS: 60 });
+      const b = await api<Created>('POST', '/radio/broadcasts', {
+        id: 'live-1',
+        title: 'Tiếp sóng',
+        priority: 'normal',
+        streamUrl: url,
+        clusterIds: ['spk-b'],
+        durationS: 60,
+      });
       expect(b.status).toBe(201);
       const cmd = await waitFor(async () => speakers.get('spk-b')?.recentCommands.find((x) => x.name === 'live' && x.params.broadcastId === 'live-1'));
       const relay = String(cmd.params.streamUrl);
@@ -217,7 +320,10 @@ describe.each(modes)('loudspeaker radio on $name', (mode) => {
       const [bx, by] = await Promise.all([x.arrayBuffer(), y.arrayBuffer()]);
       expect(x.status).toBe(200);
       expect(bx.byteLength).toBeGreaterThan(0);
-      expect(Buffer.from(bx).equals(Buffer.from(by).subarray(by.byteLength - bx.byteLength)) || Buffer.from(by).equals(Buffer.from(bx).subarray(bx.byteLength - by.byteLength))).toBe(true);
+      expect(
+        Buffer.from(bx).equals(Buffer.from(by).subarray(by.byteLength - bx.byteLength)) ||
+          Buffer.from(by).equals(Buffer.from(bx).subarray(bx.byteLength - by.byteLength)),
+      ).toBe(true);
       expect(upstreams).toBe(1);
       expect((await fetch(`${base}${pathOnly.replace(/sig=[^&]+/, 'sig=bad')}`)).status).toBe(403);
     } finally {

@@ -6,7 +6,13 @@ import { rowCount } from './control-helpers.ts';
 
 const { modes } = await dbModes();
 
-interface Run { occurrenceAt: string; status: string; latenessMs: number | null; claimedBy: string; detail: Record<string, unknown> }
+interface Run {
+  occurrenceAt: string;
+  status: string;
+  latenessMs: number | null;
+  claimedBy: string;
+  detail: Record<string, unknown>;
+}
 
 describe.each(modes)('scheduler on $name', (mode) => {
   let db: Db;
@@ -29,7 +35,10 @@ describe.each(modes)('scheduler on $name', (mode) => {
   });
 
   const schedule = async (app: TestApp, body: Record<string, unknown>): Promise<string> => {
-    const r = await app.http<{ id: string; error?: unknown }>('POST', '/api/v1/schedules', { token: app.adminToken, body: { command: { name: 'reboot', target: { type: 'device', id: 'ap-sched' }, ttlS: 60 }, ...body } });
+    const r = await app.http<{ id: string; error?: unknown }>('POST', '/api/v1/schedules', {
+      token: app.adminToken,
+      body: { command: { name: 'reboot', target: { type: 'device', id: 'ap-sched' }, ttlS: 60 }, ...body },
+    });
     if (r.status !== 201) throw new Error(JSON.stringify(r.body));
     return r.body.id;
   };
@@ -83,7 +92,8 @@ describe.each(modes)('scheduler on $name', (mode) => {
       await new Promise((r) => setTimeout(r, at - Date.now() + 2500));
       const b = await open();
       try {
-        const runsOf = async (id: string): Promise<Run[]> => (await b.http<{ runs: Run[] }>('GET', `/api/v1/schedules/${id}`, { token: b.adminToken })).body.runs;
+        const runsOf = async (id: string): Promise<Run[]> =>
+          (await b.http<{ runs: Run[] }>('GET', `/api/v1/schedules/${id}`, { token: b.adminToken })).body.runs;
         const ok = await waitFor(async () => (await runsOf('late-ok')).find((r) => r.status !== 'claimed'), 10_000);
         expect(ok.status).toBe('fired');
         expect(ok.latenessMs).toBeGreaterThan(2000);
@@ -111,8 +121,12 @@ describe.each(modes)('scheduler on $name', (mode) => {
     const cmd = { name: 'reboot', target: { type: 'device', id: 'ap-sched' } };
     expect(await bad({ command: cmd, startAt: new Date().toISOString(), rrule: 'FREQ=DAILY;BYDAY=1MO' })).toBe('BAD_RRULE');
     expect(await bad({ command: cmd, startAt: new Date(Date.now() - 3_600_000).toISOString() })).toBe('START_IN_PAST');
-    expect(await bad({ command: { ...cmd, target: { type: 'zone', id: 'nowhere' } }, startAt: new Date(Date.now() + 60_000).toISOString() })).toBe('UNKNOWN_ZONE');
-    expect(await bad({ command: { name: 'setSsid', target: cmd.target, params: { ssid: '' } }, startAt: new Date(Date.now() + 60_000).toISOString() })).toBe('INVALID_PARAMS');
+    expect(await bad({ command: { ...cmd, target: { type: 'zone', id: 'nowhere' } }, startAt: new Date(Date.now() + 60_000).toISOString() })).toBe(
+      'UNKNOWN_ZONE',
+    );
+    expect(await bad({ command: { name: 'setSsid', target: cmd.target, params: { ssid: '' } }, startAt: new Date(Date.now() + 60_000).toISOString() })).toBe(
+      'INVALID_PARAMS',
+    );
     expect(await rowCount(t, 'SELECT 1 FROM schedules')).toBe(before);
   });
 });

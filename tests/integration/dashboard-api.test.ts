@@ -66,12 +66,25 @@ describe.each(modes)('dashboard reads on $name', (mode) => {
   it('GET /commands?device= lists the commands that reached the device, each with that device’s own delivery', async () => {
     const expiresAt = new Date(Date.now() + 600_000).toISOString();
     // One command to this device alone, one to two devices (the other never connects), one that does not concern it.
-    const own = await t.http<{ id: string }>('POST', '/api/v1/commands', { token: t.adminToken, body: { name: 'setLevel', params: { level: 30, expiresAt }, target: { type: 'device', id: 'sl-dash-1' } } });
-    const both = await t.http<{ id: string }>('POST', '/api/v1/commands', { token: t.adminToken, body: { name: 'setLevel', params: { level: 35, expiresAt }, target: { type: 'devices', ids: ['sl-dash-1', 'sl-dash-2'] } } });
-    const other = await t.http<{ id: string }>('POST', '/api/v1/commands', { token: t.adminToken, body: { name: 'setLevel', params: { level: 10, expiresAt }, target: { type: 'device', id: 'sl-dash-2' } } });
+    const own = await t.http<{ id: string }>('POST', '/api/v1/commands', {
+      token: t.adminToken,
+      body: { name: 'setLevel', params: { level: 30, expiresAt }, target: { type: 'device', id: 'sl-dash-1' } },
+    });
+    const both = await t.http<{ id: string }>('POST', '/api/v1/commands', {
+      token: t.adminToken,
+      body: { name: 'setLevel', params: { level: 35, expiresAt }, target: { type: 'devices', ids: ['sl-dash-1', 'sl-dash-2'] } },
+    });
+    const other = await t.http<{ id: string }>('POST', '/api/v1/commands', {
+      token: t.adminToken,
+      body: { name: 'setLevel', params: { level: 10, expiresAt }, target: { type: 'device', id: 'sl-dash-2' } },
+    });
     expect([own.status, both.status, other.status]).toEqual([201, 201, 201]);
 
-    type Item = { id: string; state: string; delivery?: { deviceId: string; state: string; attempts: number; ackStatus: string | null; finishedAt: string | null } };
+    type Item = {
+      id: string;
+      state: string;
+      delivery?: { deviceId: string; state: string; attempts: number; ackStatus: string | null; finishedAt: string | null };
+    };
     const viewer = await t.userToken('viewer');
     const list = await waitFor(async () => {
       const r = await t.http<{ items: Item[] }>('GET', '/api/v1/commands?device=sl-dash-1', { token: viewer });

@@ -58,7 +58,10 @@ describe.each(modes)('dashboard feeds of the WiFi and province pages on $name', 
       { mac: '02:11:22:33:44:01', method: 'click', consentVersion: '2025-07', consentPurposes: ['terms'], language: 'en' },
     ];
     for (const [i, l] of logins.entries()) {
-      const r = await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 60_000 + i * 10, event: 'portalLogin', data: { sessionId: `f-${i}`, ...l } }));
+      const r = await ap.publishRaw(
+        topicFor('ap-f1', 'event'),
+        JSON.stringify({ ts: now - 60_000 + i * 10, event: 'portalLogin', data: { sessionId: `f-${i}`, ...l } }),
+      );
       expect(r.outcome).toBe('acked');
     }
     await waitFor(async () => (await rowCount(t, `SELECT 1 FROM wifi_portal_logins WHERE device_id = 'ap-f1'`)) === 3, 15_000);
@@ -92,14 +95,32 @@ describe.each(modes)('dashboard feeds of the WiFi and province pages on $name', 
     expect((await get(`/wifi/portal-logins?from=${from}&to=${to}`)).status).toBe(403);
     expect((await get(`/wifi/portal-logins/summary?from=${to}&to=${from}`)).status).toBe(400);
     // The WiFi figure's id is camelCase like every figure id: a plan target can be set for it (the page shows it).
-    const target = await t.http('PUT', '/api/v1/plan-targets/wifi-ap.uniqueUsers/2026', { token: t.adminToken, body: { comparator: '>=', target: 100, source: 'Kế hoạch 2026' } });
+    const target = await t.http('PUT', '/api/v1/plan-targets/wifi-ap.uniqueUsers/2026', {
+      token: t.adminToken,
+      body: { comparator: '>=', target: 100, source: 'Kế hoạch 2026' },
+    });
     expect(target.status).toBe(200);
     // Sessions in progress: started, not stopped, heard of within a day; a session whose stop was lost is not counted.
-    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 120_000, event: 'sessionStart', data: { sessionId: 'o-1', mac: '02:11:22:33:44:01', ssid: 'x' } }));
-    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 110_000, event: 'sessionStart', data: { sessionId: 'o-2', mac: '02:11:22:33:44:02', ssid: 'x' } }));
-    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 100_000, event: 'sessionStop', data: { sessionId: 'o-2', bytesIn: 10, bytesOut: 5, durationS: 10 } }));
-    await ap.publishRaw(topicFor('ap-f1', 'event'), JSON.stringify({ ts: now - 2 * 86_400_000, event: 'sessionStart', data: { sessionId: 'o-3', mac: '02:11:22:33:44:03', ssid: 'x' } }));
-    await waitFor(async () => (await rowCount(t, `SELECT 1 FROM wifi_sessions WHERE session_id LIKE 'o-%' AND (session_id <> 'o-2' OR ended_at IS NOT NULL)`)) === 3, 15_000);
+    await ap.publishRaw(
+      topicFor('ap-f1', 'event'),
+      JSON.stringify({ ts: now - 120_000, event: 'sessionStart', data: { sessionId: 'o-1', mac: '02:11:22:33:44:01', ssid: 'x' } }),
+    );
+    await ap.publishRaw(
+      topicFor('ap-f1', 'event'),
+      JSON.stringify({ ts: now - 110_000, event: 'sessionStart', data: { sessionId: 'o-2', mac: '02:11:22:33:44:02', ssid: 'x' } }),
+    );
+    await ap.publishRaw(
+      topicFor('ap-f1', 'event'),
+      JSON.stringify({ ts: now - 100_000, event: 'sessionStop', data: { sessionId: 'o-2', bytesIn: 10, bytesOut: 5, durationS: 10 } }),
+    );
+    await ap.publishRaw(
+      topicFor('ap-f1', 'event'),
+      JSON.stringify({ ts: now - 2 * 86_400_000, event: 'sessionStart', data: { sessionId: 'o-3', mac: '02:11:22:33:44:03', ssid: 'x' } }),
+    );
+    await waitFor(
+      async () => (await rowCount(t, `SELECT 1 FROM wifi_sessions WHERE session_id LIKE 'o-%' AND (session_id <> 'o-2' OR ended_at IS NOT NULL)`)) === 3,
+      15_000,
+    );
     const o = await get<{ total: number; items: { deviceId: string; open: number }[] }>('/wifi/sessions/open');
     expect(o.status).toBe(200);
     expect(o.body.total).toBe(1);
@@ -114,7 +135,10 @@ describe.each(modes)('dashboard feeds of the WiFi and province pages on $name', 
     await standIn.stop();
     await t.provision('streetlight', 'sl-f1', { lat: 12.22, lon: 109.19 });
     expect((await t.http('POST', '/api/v1/province/export/run', { token: t.adminToken })).status).toBe(200);
-    type Pending = { enabled: boolean; items: { entityId: string; status: string; attempts: number; lastError: string | null; nextAttemptAt: string | null }[] };
+    type Pending = {
+      enabled: boolean;
+      items: { entityId: string; status: string; attempts: number; lastError: string | null; nextAttemptAt: string | null }[];
+    };
     // Every waiting message has failed once; the backoff puts its next attempt minutes away.
     const pending = await waitFor(async () => {
       const r = await get<Pending>('/province/outbox/messages?status=pending');

@@ -22,7 +22,15 @@ function holder(dir: string): Promise<{ pid: number; kill9: () => Promise<void> 
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('locked')) resolve({ pid: child.pid!, kill9: () => new Promise((r) => { child.once('exit', () => r()); child.kill('SIGKILL'); }) });
+      if (d.toString().includes('locked'))
+        resolve({
+          pid: child.pid!,
+          kill9: () =>
+            new Promise((r) => {
+              child.once('exit', () => r());
+              child.kill('SIGKILL');
+            }),
+        });
     });
     child.once('exit', (c) => reject(new Error(`lock holder exited early (${c})`)));
   });
@@ -54,7 +62,9 @@ describe('one service process per data folder', () => {
     const scratch = unavailable.postgres ? null : await createScratchDatabase(PG_ADMIN_URL);
     const first = await startTestApp({ databaseUrl: scratch?.url ?? '' });
     try {
-      await expect(startTestApp({ databaseUrl: scratch?.url ?? '', env: { SW_DATA_DIR: first.dataDir } })).rejects.toThrow(/is in use by another smartward process \(pid \d+/);
+      await expect(startTestApp({ databaseUrl: scratch?.url ?? '', env: { SW_DATA_DIR: first.dataDir } })).rejects.toThrow(
+        /is in use by another smartward process \(pid \d+/,
+      );
     } finally {
       await first.close();
       await scratch?.drop();

@@ -26,13 +26,24 @@ describe('npm start -- --demo (embedded database, temp data folder)', () => {
     expect(demo.devices).toBe(347);
     const ids = demo.run.fleet.devices.map((d) => d.deviceId);
     // Live data = telemetry stored for every simulated device (birth messages alone already set a state).
-    await waitFor(async () => (await count(t, `SELECT count(DISTINCT device_id)::int AS n FROM telemetry WHERE device_id = ANY($1::text[])`, [ids])) === ids.length, 60_000, 500);
+    await waitFor(
+      async () => (await count(t, `SELECT count(DISTINCT device_id)::int AS n FROM telemetry WHERE device_id = ANY($1::text[])`, [ids])) === ids.length,
+      60_000,
+      500,
+    );
     const s = (ms: number): number => Math.round(ms / 1000);
-    console.warn(`[demo] telemetry from all ${ids.length} demo devices ${s(Date.now() - running)} s after the simulators started (${s(Date.now() - called)} s including provisioning)`);
+    console.warn(
+      `[demo] telemetry from all ${ids.length} demo devices ${s(Date.now() - running)} s after the simulators started (${s(Date.now() - called)} s including provisioning)`,
+    );
     const live = await t.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM device_state WHERE device_id = ANY($1::text[]) AND online`, [ids]);
     expect(live.rows[0]?.n).toBeGreaterThanOrEqual(ids.length - 2); // two demo devices flap on purpose
     expect(await count(t, `SELECT count(*)::int AS n FROM zones WHERE kind = 'residential_group' AND ward_code = '22330'`)).toBe(8);
-    expect(await count(t, `SELECT count(*)::int AS n FROM devices WHERE id LIKE 'demo-%' AND (lat NOT BETWEEN 12.2 AND 12.24 OR lon NOT BETWEEN 109.17 AND 109.21 OR group_id IS NULL)`)).toBe(0);
+    expect(
+      await count(
+        t,
+        `SELECT count(*)::int AS n FROM devices WHERE id LIKE 'demo-%' AND (lat NOT BETWEEN 12.2 AND 12.24 OR lon NOT BETWEEN 109.17 AND 109.21 OR group_id IS NULL)`,
+      ),
+    ).toBe(0);
     expect(await count(t, `SELECT count(*)::int AS n FROM device_events WHERE event = 'lampFailure' AND active`)).toBe(3);
     if (t.app.routes.some((r) => r.method === 'POST' && r.url === '/api/v1/cameras')) expect(demo.cameras).toBe(5);
     else console.warn('[demo] SKIPPED camera check: this build has no POST /api/v1/cameras route');

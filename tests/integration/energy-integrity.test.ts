@@ -22,7 +22,9 @@ describe.each(modes)('energy figures: resets and the real-time tail on $name', (
 
   const insert = (rows: [string, number, Record<string, number>][]): Promise<unknown> =>
     t.app.db.query(`INSERT INTO telemetry (time, device_id, data) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::jsonb[])`, [
-      rows.map((r) => new Date(r[1]).toISOString()), rows.map((r) => r[0]), rows.map((r) => JSON.stringify(r[2])),
+      rows.map((r) => new Date(r[1]).toISOString()),
+      rows.map((r) => r[0]),
+      rows.map((r) => JSON.stringify(r[2])),
     ]);
   const report = async (period: string): Promise<IndicatorReport> => {
     const r = await t.http<IndicatorReport>('GET', `/api/v1/indicators?period=${period}`, { token: t.adminToken });
@@ -116,9 +118,13 @@ describe.each(modes)('energy figures: resets and the real-time tail on $name', (
     dev = await connectDevice(t.mqttUrl, creds);
     const ts = Math.min(Date.now(), early + 60_000);
     await new Promise<void>((resolve, reject) =>
-      dev?.publish('sw/v1/sl-tail/telemetry', JSON.stringify({ ts, metrics: { energy: 109.9, operatingHours: 12 } }), { qos: 1 }, (err) => (err ? reject(err) : resolve())),
+      dev?.publish('sw/v1/sl-tail/telemetry', JSON.stringify({ ts, metrics: { energy: 109.9, operatingHours: 12 } }), { qos: 1 }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
-    await waitFor(async () => (await t.app.db.query(`SELECT 1 FROM telemetry WHERE device_id = 'sl-tail' AND (data->>'energy')::float8 = 109.9`)).rows.length === 1);
+    await waitFor(
+      async () => (await t.app.db.query(`SELECT 1 FROM telemetry WHERE device_id = 'sl-tail' AND (data->>'energy')::float8 = 109.9`)).rows.length === 1,
+    );
 
     const r = await report(String(year));
     const api = await apiEnergy('sl-tail', Date.parse(r.period.from), Date.parse(r.asOf) + 1);

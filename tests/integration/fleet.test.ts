@@ -8,8 +8,7 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.ts';
 const { modes } = await dbModes();
 const pgMode = modes.find((m) => m.name === 'postgres') ?? modes[0]!;
 
-const count = async (t: TestApp, sql: string, params: unknown[] = []): Promise<number> =>
-  (await t.app.db.query<{ n: number }>(sql, params)).rows[0]?.n ?? -1;
+const count = async (t: TestApp, sql: string, params: unknown[] = []): Promise<number> => (await t.app.db.query<{ n: number }>(sql, params)).rows[0]?.n ?? -1;
 
 /**
  * PUBACK means durable in the database or in the disk spool (README, delivery guarantee); rows reach the table once
@@ -68,7 +67,10 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('a simulate
 
     const victims = specs.slice(0, 5).map((x) => x.deviceId);
     for (const id of victims) await fleet.get(id)?.kill();
-    await waitFor(async () => (await count(t, 'SELECT count(*)::int AS n FROM device_state WHERE online = false AND device_id = ANY($1::text[])', [victims])) === victims.length);
+    await waitFor(
+      async () =>
+        (await count(t, 'SELECT count(*)::int AS n FROM device_state WHERE online = false AND device_id = ANY($1::text[])', [victims])) === victims.length,
+    );
     expect(await count(t, 'SELECT count(*)::int AS n FROM device_state WHERE online')).toBe(specs.length - victims.length);
   });
 });
@@ -99,7 +101,9 @@ describe(`fleet runs with faults (${pgMode.name})`, () => {
     const sent = [];
     for (let i = 0; i < 3; i++) sent.push((await device.publishTelemetry()).ts);
     expect(sent).toEqual([1_795_000_000_000, 1_795_000_000_001, 1_795_000_000_002]);
-    const rows = await t.app.db.query<{ ms: number }>(`SELECT (extract(epoch FROM time) * 1000)::float8 AS ms FROM telemetry WHERE device_id = 'sl-same-ms' ORDER BY time`);
+    const rows = await t.app.db.query<{ ms: number }>(
+      `SELECT (extract(epoch FROM time) * 1000)::float8 AS ms FROM telemetry WHERE device_id = 'sl-same-ms' ORDER BY time`,
+    );
     expect(rows.rows.map((r) => Number(r.ms))).toEqual(sent);
   });
 

@@ -6,7 +6,13 @@ import { simDevice } from './control-helpers.ts';
 
 const { modes } = await dbModes();
 
-interface Item { deviceId: string; health: string; severity: string | null; rules: string[]; maintenance: string[] }
+interface Item {
+  deviceId: string;
+  health: string;
+  severity: string | null;
+  rules: string[];
+  maintenance: string[];
+}
 
 describe.each(modes)('device health for the map (fault, maintenance) on $name', (mode) => {
   let t: TestApp;
@@ -44,7 +50,12 @@ describe.each(modes)('device health for the map (fault, maintenance) on $name', 
     expect(state.body.online).toBe(true);
 
     const now = Date.now();
-    const w = await api('POST', '/maintenance-windows', { title: 'Thay bóng', scope: { type: 'zone', id: 'tdp-h' }, from: new Date(now - 60_000).toISOString(), to: new Date(now + 3_600_000).toISOString() });
+    const w = await api('POST', '/maintenance-windows', {
+      title: 'Thay bóng',
+      scope: { type: 'zone', id: 'tdp-h' },
+      from: new Date(now - 60_000).toISOString(),
+      to: new Date(now + 3_600_000).toISOString(),
+    });
     expect(w.status).toBe(201);
     expect((await items()).find((i) => i.deviceId === 'sl-hd-1')).toMatchObject({ health: 'maintenance', rules: ['lampFailure'], maintenance: ['Thay bóng'] });
     expect((await items()).some((i) => i.deviceId === 'sl-hd-2')).toBe(false);

@@ -22,7 +22,11 @@ const P_TO = local('2026-06-30T00:00');
 
 async function seed(t: TestApp): Promise<void> {
   const q = (sql: string, params: unknown[] = []): Promise<unknown> => t.app.db.query(sql, params);
-  for (const [id, name] of [['tdp-1', 'Tổ dân phố 1'], ['tdp-2', 'Tổ dân phố 2'], ['tdp-3', 'Tổ dân phố Đông Hải']]) {
+  for (const [id, name] of [
+    ['tdp-1', 'Tổ dân phố 1'],
+    ['tdp-2', 'Tổ dân phố 2'],
+    ['tdp-3', 'Tổ dân phố Đông Hải'],
+  ]) {
     await q(`INSERT INTO zones (id, name, kind, ward_code) VALUES ($1, $2, 'residential_group', '22330')`, [id, name]);
   }
   const devices: [string, string, string, string, Record<string, unknown>][] = [
@@ -34,23 +38,45 @@ async function seed(t: TestApp): Promise<void> {
     ['spk-1', 'speaker', 'tdp-3', '2025-12-01T00:00', {}],
   ];
   for (const [id, kind, group, installed, asset] of devices) {
-    await q(`INSERT INTO devices (id, kind, name, ward_code, group_id, installed_at, asset) VALUES ($1, $2, $1, '22330', $3, $4, $5)`, [id, kind, group, iso(installed), JSON.stringify(asset)]);
+    await q(`INSERT INTO devices (id, kind, name, ward_code, group_id, installed_at, asset) VALUES ($1, $2, $1, '22330', $3, $4, $5)`, [
+      id,
+      kind,
+      group,
+      iso(installed),
+      JSON.stringify(asset),
+    ]);
   }
   // Status history (hand-computed expectations in the test below).
   const status: [string, string, boolean][] = [
-    ['sl-1', '2025-12-20T00:00', true], ['sl-1', '2026-02-01T00:00', false], ['sl-1', '2026-02-02T00:00', true],
-    ['sl-2', '2025-12-20T00:00', true], ['sl-2', '2026-06-20T00:00', false],
-    ['ap-1', '2025-12-20T00:00', true], ['ap-1', '2026-03-10T00:00', false], ['ap-1', '2026-03-10T12:00', true],
-    ['ap-1', '2026-04-01T00:00', false], ['ap-1', '2026-04-02T00:00', true],
-    ['ap-2', '2026-01-05T00:00', true], ['ap-2', '2026-11-01T00:00', false],
-    ['cam-1', '2026-03-01T00:00', true], ['cam-1', '2026-05-01T00:00', false], ['cam-1', '2026-05-03T00:00', true],
+    ['sl-1', '2025-12-20T00:00', true],
+    ['sl-1', '2026-02-01T00:00', false],
+    ['sl-1', '2026-02-02T00:00', true],
+    ['sl-2', '2025-12-20T00:00', true],
+    ['sl-2', '2026-06-20T00:00', false],
+    ['ap-1', '2025-12-20T00:00', true],
+    ['ap-1', '2026-03-10T00:00', false],
+    ['ap-1', '2026-03-10T12:00', true],
+    ['ap-1', '2026-04-01T00:00', false],
+    ['ap-1', '2026-04-02T00:00', true],
+    ['ap-2', '2026-01-05T00:00', true],
+    ['ap-2', '2026-11-01T00:00', false],
+    ['cam-1', '2026-03-01T00:00', true],
+    ['cam-1', '2026-05-01T00:00', false],
+    ['cam-1', '2026-05-03T00:00', true],
     ['spk-1', '2025-12-20T00:00', true],
   ];
-  for (const [id, at, online] of status) await q(`INSERT INTO status_events (time, device_id, online, reason) VALUES ($1, $2, $3, 'seed')`, [iso(at), id, online]);
+  for (const [id, at, online] of status)
+    await q(`INSERT INTO status_events (time, device_id, online, reason) VALUES ($1, $2, $3, 'seed')`, [iso(at), id, online]);
   const now: [string, boolean, Record<string, unknown>][] = [
-    ['sl-1', true, {}], ['sl-2', false, {}], ['ap-1', true, {}], ['ap-2', false, {}], ['cam-1', true, { snapshotOk: true }], ['spk-1', true, {}],
+    ['sl-1', true, {}],
+    ['sl-2', false, {}],
+    ['ap-1', true, {}],
+    ['ap-2', false, {}],
+    ['cam-1', true, { snapshotOk: true }],
+    ['spk-1', true, {}],
   ];
-  for (const [id, online, state] of now) await q(`INSERT INTO device_state (device_id, online, state, status_changed_at) VALUES ($1, $2, $3, now())`, [id, online, JSON.stringify(state)]);
+  for (const [id, online, state] of now)
+    await q(`INSERT INTO device_state (device_id, online, state, status_changed_at) VALUES ($1, $2, $3, now())`, [id, online, JSON.stringify(state)]);
 
   // Counters every 5 days from the period's first day at 01:00; one reading before the period must not count.
   const rows: { time: string; id: string; data: Record<string, number> }[] = [];
@@ -64,23 +90,39 @@ async function seed(t: TestApp): Promise<void> {
     rows.push({ time, id: 'ap-1', data: { sessions: 10 * i, rxBytes: 1e9 * i, txBytes: 0 } });
     if (i >= 2) rows.push({ time, id: 'ap-2', data: { sessions: 1000 + 5 * i } });
   }
-  for (let i = 0; i < 10; i++) rows.push({ time: new Date(local('2026-03-05T08:00') + i * DAY).toISOString(), id: 'cam-1', data: { snapshotOk: i < 8 ? 1 : 0 } });
-  await q(`INSERT INTO telemetry (time, device_id, data) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::jsonb[])`, [rows.map((r) => r.time), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.data))]);
+  for (let i = 0; i < 10; i++)
+    rows.push({ time: new Date(local('2026-03-05T08:00') + i * DAY).toISOString(), id: 'cam-1', data: { snapshotOk: i < 8 ? 1 : 0 } });
+  await q(`INSERT INTO telemetry (time, device_id, data) SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::jsonb[])`, [
+    rows.map((r) => r.time),
+    rows.map((r) => r.id),
+    rows.map((r) => JSON.stringify(r.data)),
+  ]);
   const m = new MaintenanceRepository(t.app.db);
   if (t.app.db.capabilities.timescale) await m.refreshTimescaleRollup(new Date(P_FROM - 30 * DAY), new Date(P_TO + DAY));
   else await m.refreshPlainRollup(new Date(P_FROM - 30 * DAY));
 
   // Radio: b-1 aired twice (10 min each), b-2 preempted after 30 min, b-3 failed, emergency b-e1 aired 45 s after the request.
   const plays: [string, string, string, string][] = [
-    ['b-1', '2026-02-01T08:00', '2026-02-01T08:10', 'ok'], ['b-1', '2026-02-02T08:00', '2026-02-02T08:10', 'ok'],
-    ['b-2', '2026-03-01T08:00', '2026-03-01T08:30', 'preempted'], ['b-3', '2026-03-02T08:00', '2026-03-02T08:00', 'failed'],
+    ['b-1', '2026-02-01T08:00', '2026-02-01T08:10', 'ok'],
+    ['b-1', '2026-02-02T08:00', '2026-02-02T08:10', 'ok'],
+    ['b-2', '2026-03-01T08:00', '2026-03-01T08:30', 'preempted'],
+    ['b-3', '2026-03-02T08:00', '2026-03-02T08:00', 'failed'],
   ];
   for (const [bid, s, e, result] of plays) {
-    await q(`INSERT INTO device_events (time, device_id, event, active, severity, data) VALUES ($1, 'spk-1', 'playLog', NULL, 'info', $2)`, [iso(e), JSON.stringify({ broadcastId: bid, start: iso(s), end: iso(e), result })]);
+    await q(`INSERT INTO device_events (time, device_id, event, active, severity, data) VALUES ($1, 'spk-1', 'playLog', NULL, 'info', $2)`, [
+      iso(e),
+      JSON.stringify({ broadcastId: bid, start: iso(s), end: iso(e), result }),
+    ]);
   }
   const eStart = local('2026-04-10T10:00') + 45_000;
-  await q(`INSERT INTO device_events (time, device_id, event, active, severity, data) VALUES ($1, 'spk-1', 'playLog', NULL, 'info', $2)`, [new Date(eStart + 300_000).toISOString(), JSON.stringify({ broadcastId: 'b-e1', start: new Date(eStart).toISOString(), end: new Date(eStart + 300_000).toISOString(), result: 'ok' })]);
-  await q(`INSERT INTO broadcasts (id, title, priority, requested_at, source, stream_url, starts_at, created_by) VALUES ('b-e1', 'Cảnh báo bão', 'emergency', $1, 'live', 'rtsp://127.0.0.1/x', $1, 'test')`, [iso('2026-04-10T10:00')]);
+  await q(`INSERT INTO device_events (time, device_id, event, active, severity, data) VALUES ($1, 'spk-1', 'playLog', NULL, 'info', $2)`, [
+    new Date(eStart + 300_000).toISOString(),
+    JSON.stringify({ broadcastId: 'b-e1', start: new Date(eStart).toISOString(), end: new Date(eStart + 300_000).toISOString(), result: 'ok' }),
+  ]);
+  await q(
+    `INSERT INTO broadcasts (id, title, priority, requested_at, source, stream_url, starts_at, created_by) VALUES ('b-e1', 'Cảnh báo bão', 'emergency', $1, 'live', 'rtsp://127.0.0.1/x', $1, 'test')`,
+    [iso('2026-04-10T10:00')],
+  );
 
   // Repairs: critical alarms cleared by the condition count; warnings, operator clears and flapping do not.
   const alarms: [string, string, string, string, string, string][] = [
@@ -112,7 +154,10 @@ describe.each(modes)('indicators for a seeded half-year on $name', (mode) => {
     await health.uptime.refresh();
     await seed(t);
     // ap-1 was down 1–2 April during planned maintenance: declared through the API, it is left out.
-    const w = await t.http('POST', '/api/v1/maintenance-windows', { token: t.adminToken, body: { title: 'Thay bộ nguồn', scope: { type: 'device', id: 'ap-1' }, from: iso('2026-04-01T00:00'), to: iso('2026-04-02T00:00') } });
+    const w = await t.http('POST', '/api/v1/maintenance-windows', {
+      token: t.adminToken,
+      body: { title: 'Thay bộ nguồn', scope: { type: 'device', id: 'ap-1' }, from: iso('2026-04-01T00:00'), to: iso('2026-04-02T00:00') },
+    });
     expect(w.status).toBe(201);
     await health.runJobsOnce();
     const res = await t.http<IndicatorReport>('GET', '/api/v1/indicators?period=2026-H1', { token: t.adminToken });
@@ -134,7 +179,13 @@ describe.each(modes)('indicators for a seeded half-year on $name', (mode) => {
   const pct = (num: number, den: number): number => Math.round((num / den) * 10_000) / 100;
 
   it('defines the half-year as 25/12 → 30/06 local time and names the ward', () => {
-    expect(r.period).toMatchObject({ code: '2026-H1', firstDay: '2025-12-25', lastDay: '2026-06-29', from: new Date(P_FROM).toISOString(), to: new Date(P_TO).toISOString() });
+    expect(r.period).toMatchObject({
+      code: '2026-H1',
+      firstDay: '2025-12-25',
+      lastDay: '2026-06-29',
+      from: new Date(P_FROM).toISOString(),
+      to: new Date(P_TO).toISOString(),
+    });
     expect(r.ward).toEqual({ code: '22330', name: 'Phường Phước Long' });
     expect(r.complete).toBe(Date.now() >= P_TO);
   });
@@ -209,7 +260,10 @@ describe.each(modes)('indicators for a seeded half-year on $name', (mode) => {
     const q = `scope=device&id=sl-1&from=${new Date(P_FROM).toISOString()}&to=${new Date(P_TO).toISOString()}`;
     const before = await t.http<{ total: { downS: number } }>('GET', `/api/v1/uptime?${q}`, { token: t.adminToken });
     // A spooled batch replayed long after: sl-1 was also down 12 hours on 15 March.
-    await t.app.db.query(`INSERT INTO status_events (time, device_id, online, reason) VALUES ($1, 'sl-1', false, 'late'), ($2, 'sl-1', true, 'late')`, [iso('2026-03-15T00:00'), iso('2026-03-15T12:00')]);
+    await t.app.db.query(`INSERT INTO status_events (time, device_id, online, reason) VALUES ($1, 'sl-1', false, 'late'), ($2, 'sl-1', true, 'late')`, [
+      iso('2026-03-15T00:00'),
+      iso('2026-03-15T12:00'),
+    ]);
     const after = await t.http<{ total: { downS: number } }>('GET', `/api/v1/uptime?${q}`, { token: t.adminToken });
     const raw = await t.http<{ total: { downS: number } }>('GET', `/api/v1/uptime?${q}&source=raw`, { token: t.adminToken });
     expect(after.body.total.downS - before.body.total.downS).toBe(12 * 3600);
@@ -217,14 +271,25 @@ describe.each(modes)('indicators for a seeded half-year on $name', (mode) => {
   });
 
   it('exports CSV and a Vietnamese HTML report with charts, and renders it to PDF pages that are not blank', async () => {
-    const csv = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=csv&csv=rfc4180', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const csv = await t.app.api.inject({
+      method: 'GET',
+      url: '/api/v1/reports/indicators?period=2026-H1&format=csv&csv=rfc4180',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toMatch(/^period,cutoff_day,scope,scope_id/);
     expect(lines.some((l) => l.startsWith('2026-H1,2026-06-29,ward,22330,Phường Phước Long,streetlight.energyUsedKWh'))).toBe(true);
     expect(lines.some((l) => l.includes('group,tdp-3,Tổ dân phố Đông Hải'))).toBe(true);
 
-    const html = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=html', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const html = await t.app.api.inject({
+      method: 'GET',
+      url: '/api/v1/reports/indicators?period=2026-H1&format=html',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(html.body).toContain('PHƯỜNG PHƯỚC LONG');
     expect(html.body).toContain('Sáu tháng đầu năm 2026 (25/12/2025 – 29/06/2026)');
     expect((html.body.match(/<svg /g) ?? []).length).toBe(2);
@@ -236,7 +301,11 @@ describe.each(modes)('indicators for a seeded half-year on $name', (mode) => {
       console.warn('SKIPPED PDF rendering check: /usr/bin/chromium or /usr/bin/pdftoppm is missing (Debian packages chromium, poppler-utils)');
       return;
     }
-    const pdf = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=pdf', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const pdf = await t.app.api.inject({
+      method: 'GET',
+      url: '/api/v1/reports/indicators?period=2026-H1&format=pdf',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(pdf.statusCode).toBe(200);
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sw-pdf-'));

@@ -62,7 +62,11 @@ describe.each(modes)('device health with simulated devices on $name', (mode) => 
     expect(r.status, `${url}: ${JSON.stringify(r.body)}`).toBe(200);
   };
   const stateOf = async (id: string): Promise<{ online: boolean | null; status_reason: string | null }> =>
-    (await t.app.db.query<{ online: boolean | null; status_reason: string | null }>('SELECT online, status_reason FROM device_state WHERE device_id = $1', [id])).rows[0] ?? { online: null, status_reason: null };
+    (
+      await t.app.db.query<{ online: boolean | null; status_reason: string | null }>('SELECT online, status_reason FROM device_state WHERE device_id = $1', [
+        id,
+      ])
+    ).rows[0] ?? { online: null, status_reason: null };
   const alarmsOf = async (id: string): Promise<{ id: number; rule: string; state: string }[]> =>
     (await t.http<{ items: { id: number; rule: string; state: string }[] }>('GET', `/api/v1/alarms?device=${id}`, { token: t.adminToken })).body.items;
 
@@ -72,7 +76,10 @@ describe.each(modes)('device health with simulated devices on $name', (mode) => 
     await put('/api/v1/health/rules/speaker', { maxReportIntervalS: 1, missedReportsOffline: 2 });
     await put('/api/v1/alarm-rules/wifi-ap/down', { params: { afterS: 1 } });
     await put('/api/v1/alarm-rules/speaker/offline', { params: { afterS: 1 } });
-    const hook = await t.http<{ secret: string }>('POST', '/api/v1/alarm-webhooks', { token: t.adminToken, body: { name: 'ops', url: hooks.url, minSeverity: 'warning' } });
+    const hook = await t.http<{ secret: string }>('POST', '/api/v1/alarm-webhooks', {
+      token: t.adminToken,
+      body: { name: 'ops', url: hooks.url, minSeverity: 'warning' },
+    });
     expect(hook.status).toBe(201);
 
     const ids = ['ap-h1', 'ap-h2', 'spk-h1', 'spk-h2'];
@@ -105,12 +112,21 @@ describe.each(modes)('device health with simulated devices on $name', (mode) => 
     const apAlarm = await waitFor(async () => (await alarmsOf('ap-h1')).find((a) => a.rule === 'down' && a.state === 'active'), 20_000);
     await waitFor(async () => (await alarmsOf('spk-h1')).find((a) => a.rule === 'offline' && a.state === 'active'), 20_000);
     expect(await alarmsOf('ap-h2')).toEqual([]);
-    const h = await waitFor(async () => hooks.received.find((x) => x.status === 200 && (JSON.parse(x.body) as { alarm: { id: number } }).alarm.id === apAlarm.id), 20_000);
-    const expected = `sha256=${createHmac('sha256', hook.body.secret).update(`${String(h.headers['x-sw-timestamp'])}.${h.body}`).digest('hex')}`;
+    const h = await waitFor(
+      async () => hooks.received.find((x) => x.status === 200 && (JSON.parse(x.body) as { alarm: { id: number } }).alarm.id === apAlarm.id),
+      20_000,
+    );
+    const expected = `sha256=${createHmac('sha256', hook.body.secret)
+      .update(`${String(h.headers['x-sw-timestamp'])}.${h.body}`)
+      .digest('hex')}`;
     expect(h.headers['x-sw-signature']).toBe(expected);
     expect(h.headers['x-sw-event']).toBe('alarm.raised');
     expect(hooks.received[0]?.status).toBe(500);
-    expect(JSON.parse(h.body)).toMatchObject({ event: 'alarm.raised', ward: { code: '22330' }, alarm: { deviceId: 'ap-h1', rule: 'down', severity: 'critical' } });
+    expect(JSON.parse(h.body)).toMatchObject({
+      event: 'alarm.raised',
+      ward: { code: '22330' },
+      alarm: { deviceId: 'ap-h1', rule: 'down', severity: 'critical' },
+    });
 
     // A device killed abruptly: the broker publishes its will at once.
     await fleet.get('ap-h2')?.kill();
@@ -133,7 +149,9 @@ describe.each(modes)('device health with simulated devices on $name', (mode) => 
     await sleep(1000);
     const to = Date.now();
     const u = await t.http<{ total: { upS: number; downS: number; unknownS: number; availability: number } }>(
-      'GET', `/api/v1/uptime?scope=device&id=ap-h1&from=${new Date(started - 5000).toISOString()}&to=${new Date(to).toISOString()}`, { token: t.adminToken },
+      'GET',
+      `/api/v1/uptime?scope=device&id=ap-h1&from=${new Date(started - 5000).toISOString()}&to=${new Date(to).toISOString()}`,
+      { token: t.adminToken },
     );
     expect(u.status).toBe(200);
     const scheduledDownS = (backAt - silentAt) / 1000;
@@ -144,7 +162,11 @@ describe.each(modes)('device health with simulated devices on $name', (mode) => 
     expect(u.body.total.upS + u.body.total.downS).toBeGreaterThan(knownS - 5);
     expect(u.body.total.availability).toBeCloseTo(u.body.total.upS / (u.body.total.upS + u.body.total.downS), 6);
     // And the same from raw events (no rollup) agrees.
-    const raw = await t.http<{ total: { downS: number } }>('GET', `/api/v1/uptime?scope=device&id=ap-h1&from=${new Date(started - 5000).toISOString()}&to=${new Date(to).toISOString()}&source=raw`, { token: t.adminToken });
+    const raw = await t.http<{ total: { downS: number } }>(
+      'GET',
+      `/api/v1/uptime?scope=device&id=ap-h1&from=${new Date(started - 5000).toISOString()}&to=${new Date(to).toISOString()}&source=raw`,
+      { token: t.adminToken },
+    );
     expect(raw.body.total.downS).toBeCloseTo(u.body.total.downS, 3);
   });
 
@@ -191,13 +213,20 @@ describe.each(modes)('device health with simulated devices on $name', (mode) => 
     expect((await t.http('PUT', '/api/v1/health/rules/wifi-ap', { token: viewer, body: { maxReportIntervalS: 5 } })).status).toBe(403);
     expect((await t.http('PUT', '/api/v1/health/rules/toaster', { token: t.adminToken, body: { maxReportIntervalS: 5 } })).status).toBe(404);
     expect((await t.http('PUT', '/api/v1/health/rules/wifi-ap', { token: t.adminToken, body: { maxReportIntervalS: -1 } })).status).toBe(400);
-    const badParam = await t.http<{ error: { code: string } }>('PUT', '/api/v1/alarm-rules/wifi-ap/down', { token: t.adminToken, body: { params: { bogus: 1 } } });
+    const badParam = await t.http<{ error: { code: string } }>('PUT', '/api/v1/alarm-rules/wifi-ap/down', {
+      token: t.adminToken,
+      body: { params: { bogus: 1 } },
+    });
     expect(badParam.body.error.code).toBe('UNKNOWN_PARAM');
-    expect((await t.http<{ error: { code: string } }>('POST', '/api/v1/alarm-webhooks', { token: t.adminToken, body: { name: 'x', url: 'ftp://example' } })).body.error.code).toBe('BAD_URL');
+    expect(
+      (await t.http<{ error: { code: string } }>('POST', '/api/v1/alarm-webhooks', { token: t.adminToken, body: { name: 'x', url: 'ftp://example' } })).body
+        .error.code,
+    ).toBe('BAD_URL');
     expect((await t.http('POST', '/api/v1/alarms/999999/ack', { token: t.adminToken, body: {} })).status).toBe(404);
     expect((await t.http('POST', '/api/v1/alarms/1/ack', { token: viewer, body: {} })).status).toBe(403);
     const win = await t.http<{ error: { code: string } }>('POST', '/api/v1/maintenance-windows', {
-      token: t.adminToken, body: { title: 'x', scope: { type: 'device', id: 'no-such' }, from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      token: t.adminToken,
+      body: { title: 'x', scope: { type: 'device', id: 'no-such' }, from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
     });
     expect(win.body.error.code).toBe('BAD_WINDOW');
     expect((await t.http('GET', '/api/v1/uptime?scope=zone&id=nowhere', { token: viewer })).status).toBe(404);

@@ -24,7 +24,13 @@ const runtime = stages.at(-1)!;
 const stepsOf = (s: Stage, op: string): string[] => s.steps.filter((x) => x.op === op).map((x) => x.args);
 const last = (s: Stage, op: string): string => stepsOf(s, op).at(-1) ?? '';
 const runtimeEnv = Object.assign({}, ...stepsOf(runtime, 'ENV').map(envPairs)) as Record<string, string>;
-const aptPackages = stepsOf(runtime, 'RUN').flatMap((r) => /apt-get install ([^&]+)/.exec(r)?.[1]?.split(/\s+/).filter((w) => w && !w.startsWith('-')) ?? []);
+const aptPackages = stepsOf(runtime, 'RUN').flatMap(
+  (r) =>
+    /apt-get install ([^&]+)/
+      .exec(r)?.[1]
+      ?.split(/\s+/)
+      .filter((w) => w && !w.startsWith('-')) ?? [],
+);
 const ADMIN_PASSWORD = 'image-recipe-admin-9';
 
 describe('Dockerfile', () => {
@@ -99,7 +105,12 @@ function replayStage(stage: Stage, hostRun: boolean): { root: string; workdir: s
         deferred.push(step.args);
         continue;
       }
-      const r = spawnSync('/bin/sh', ['-c', step.args], { cwd: path.join(root, workdir), env: { ...process.env, npm_config_prefer_offline: 'true' }, encoding: 'utf8', timeout: 480_000 });
+      const r = spawnSync('/bin/sh', ['-c', step.args], {
+        cwd: path.join(root, workdir),
+        env: { ...process.env, npm_config_prefer_offline: 'true' },
+        encoding: 'utf8',
+        timeout: 480_000,
+      });
       if (r.status !== 0) throw new Error(`RUN ${step.args} failed (${r.status}): ${r.stderr.slice(-2000)}`);
     }
   }
@@ -128,8 +139,12 @@ function writeUsers(): { uid: number; gid: number } {
   mkdirSync(etc, { recursive: true });
   const user = last(runtime, 'USER');
   // The official node image's `node` user is uid/gid 1000.
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l && !l.startsWith(`${user}:`));
-  const group = readFileSync('/etc/group', 'utf8').split('\n').filter((l) => l && !l.startsWith(`${user}:`));
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith(`${user}:`));
+  const group = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith(`${user}:`));
   writeFileSync(path.join(etc, 'passwd'), `${[...passwd, `${user}:x:1000:1000:${user}:/home/${user}:/bin/sh`].join('\n')}\n`);
   writeFileSync(path.join(etc, 'group'), `${[...group, `${user}:x:1000:`].join('\n')}\n`);
   return { uid: 1000, gid: 1000 };
@@ -142,77 +157,107 @@ describe('image recipe replayed without a container engine', () => {
   const why = replayUnavailable();
   if (why) console.warn(`[image-recipe] SKIPPED the replay: ${why}`);
 
-  it.skipIf(why !== null)('installs at build time, starts read-only as a non-root user, passes its HEALTHCHECK, renders a PDF and backs up', async () => {
-    const deps = stages.slice(0, -1).map((s) => replayStage(s, true));
-    expect(deps.length).toBeGreaterThan(0);
-    const { root, workdir, deferred } = replayStage(runtime, false);
-    const ids = writeUsers();
-    expect(existsSync(path.join(root, workdir, 'node_modules', 'playwright-core'))).toBe(true);
-    expect(existsSync(path.join(root, workdir, 'node_modules', 'vitest'))).toBe(false);
+  it.skipIf(why !== null)(
+    'installs at build time, starts read-only as a non-root user, passes its HEALTHCHECK, renders a PDF and backs up',
+    async () => {
+      const deps = stages.slice(0, -1).map((s) => replayStage(s, true));
+      expect(deps.length).toBeGreaterThan(0);
+      const { root, workdir, deferred } = replayStage(runtime, false);
+      const ids = writeUsers();
+      expect(existsSync(path.join(root, workdir, 'node_modules', 'playwright-core'))).toBe(true);
+      expect(existsSync(path.join(root, workdir, 'node_modules', 'vitest'))).toBe(false);
 
-    // The runtime stage's own RUN steps (folders for the volumes), as root inside the chroot, as a build would.
-    for (const cmd of deferred) {
-      const r = spawnSync('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', `${mountScript(root, workdir, false)}\nexec chroot . /bin/sh -c ${q(cmd)}`], { encoding: 'utf8' });
-      expect(r.status, `RUN ${cmd}: ${r.stderr}`).toBe(0);
-    }
+      // The runtime stage's own RUN steps (folders for the volumes), as root inside the chroot, as a build would.
+      for (const cmd of deferred) {
+        const r = spawnSync(
+          'unshare',
+          ['-m', '--propagation', 'private', '/bin/sh', '-c', `${mountScript(root, workdir, false)}\nexec chroot . /bin/sh -c ${q(cmd)}`],
+          { encoding: 'utf8' },
+        );
+        expect(r.status, `RUN ${cmd}: ${r.stderr}`).toBe(0);
+      }
 
-    const [httpPort, mqttPort] = [await freePort(), await freePort()];
-    const env: Record<string, string> = {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      HOME: `/home/${last(runtime, 'USER')}`,
-      ...runtimeEnv,
-      // What compose sets (docker-compose.yml), with loopback ephemeral ports: this machine shares 1883/8080.
-      SW_HTTP_HOST: '127.0.0.1', SW_HTTP_PORT: String(httpPort), SW_MQTT_HOST: '127.0.0.1', SW_MQTT_PORT: String(mqttPort),
-      SW_ADMIN_PASSWORD: ADMIN_PASSWORD, SW_SECRET_KEY: randomBytes(32).toString('hex'), SW_LOG_LEVEL: 'info',
-    };
-    const asUser = (cmd: string[]): string =>
-      `exec chroot . /usr/bin/setpriv --reuid=${ids.uid} --regid=${ids.gid} --clear-groups /usr/bin/env -i ${envArgs(env).map(q).join(' ')} /bin/sh -c ${q(`cd ${workdir} && exec "$@"`)} sh ${cmd.map(q).join(' ')}`;
-    const entrypoint = commandOf(last(runtime, 'ENTRYPOINT') || '[]');
-    const start = [...(entrypoint[0] && existsSync(entrypoint[0]) ? entrypoint : []), ...commandOf(last(runtime, 'CMD'))];
-    if (entrypoint[0] && !existsSync(entrypoint[0])) console.warn(`[image-recipe] ${entrypoint[0]} (ENTRYPOINT) is not installed here: running CMD without it`);
-    const logFile = path.join(scratch, 'service.log');
-    const out = openSync(logFile, 'a');
-    service = spawn('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', `${mountScript(root, workdir, true)}\n${asUser(start)}`], { detached: true, stdio: ['ignore', out, out] });
-    const pid = service.pid!;
-    const inside = (cmd: string[], timeout = 60_000) =>
-      spawnSync('nsenter', ['--target', String(pid), '--mount', '/bin/sh', '-c', `cd ${root} && ${asUser(cmd)}`], { encoding: 'utf8', timeout });
+      const [httpPort, mqttPort] = [await freePort(), await freePort()];
+      const env: Record<string, string> = {
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: `/home/${last(runtime, 'USER')}`,
+        ...runtimeEnv,
+        // What compose sets (docker-compose.yml), with loopback ephemeral ports: this machine shares 1883/8080.
+        SW_HTTP_HOST: '127.0.0.1',
+        SW_HTTP_PORT: String(httpPort),
+        SW_MQTT_HOST: '127.0.0.1',
+        SW_MQTT_PORT: String(mqttPort),
+        SW_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        SW_SECRET_KEY: randomBytes(32).toString('hex'),
+        SW_LOG_LEVEL: 'info',
+      };
+      const asUser = (cmd: string[]): string =>
+        `exec chroot . /usr/bin/setpriv --reuid=${ids.uid} --regid=${ids.gid} --clear-groups /usr/bin/env -i ${envArgs(env).map(q).join(' ')} /bin/sh -c ${q(`cd ${workdir} && exec "$@"`)} sh ${cmd.map(q).join(' ')}`;
+      const entrypoint = commandOf(last(runtime, 'ENTRYPOINT') || '[]');
+      const start = [...(entrypoint[0] && existsSync(entrypoint[0]) ? entrypoint : []), ...commandOf(last(runtime, 'CMD'))];
+      if (entrypoint[0] && !existsSync(entrypoint[0]))
+        console.warn(`[image-recipe] ${entrypoint[0]} (ENTRYPOINT) is not installed here: running CMD without it`);
+      const logFile = path.join(scratch, 'service.log');
+      const out = openSync(logFile, 'a');
+      service = spawn('unshare', ['-m', '--propagation', 'private', '/bin/sh', '-c', `${mountScript(root, workdir, true)}\n${asUser(start)}`], {
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
+      const pid = service.pid!;
+      const inside = (cmd: string[], timeout = 60_000) =>
+        spawnSync('nsenter', ['--target', String(pid), '--mount', '/bin/sh', '-c', `cd ${root} && ${asUser(cmd)}`], { encoding: 'utf8', timeout });
 
-    // HEALTHCHECK: its command, inside the container, until it passes within start period + retries × interval.
-    const hc = healthcheckOf(last(runtime, 'HEALTHCHECK'));
-    const deadline = Date.now() + hc.startPeriodMs + hc.retries * hc.intervalMs + 60_000;
-    let healthy = false;
-    while (!healthy && Date.now() < deadline && service.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 2000));
-      healthy = inside(hc.cmd, hc.timeoutMs + 5000).status === 0;
-    }
-    expect(healthy, `HEALTHCHECK never passed; log:\n${readFileSync(logFile, 'utf8').slice(-3000)}`).toBe(true);
+      // HEALTHCHECK: its command, inside the container, until it passes within start period + retries × interval.
+      const hc = healthcheckOf(last(runtime, 'HEALTHCHECK'));
+      const deadline = Date.now() + hc.startPeriodMs + hc.retries * hc.intervalMs + 60_000;
+      let healthy = false;
+      while (!healthy && Date.now() < deadline && service.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 2000));
+        healthy = inside(hc.cmd, hc.timeoutMs + 5000).status === 0;
+      }
+      expect(healthy, `HEALTHCHECK never passed; log:\n${readFileSync(logFile, 'utf8').slice(-3000)}`).toBe(true);
 
-    // The code is read-only for the service's user; the volume is writable.
-    expect(inside(['/bin/sh', '-c', `touch ${workdir}/package.json`]).status).not.toBe(0);
-    expect(inside(['/bin/sh', '-c', `touch ${runtimeEnv.SW_DATA_DIR}/probe && rm ${runtimeEnv.SW_DATA_DIR}/probe`]).status).toBe(0);
-    expect(inside(['id', '-u']).stdout.trim()).toBe(String(ids.uid));
+      // The code is read-only for the service's user; the volume is writable.
+      expect(inside(['/bin/sh', '-c', `touch ${workdir}/package.json`]).status).not.toBe(0);
+      expect(inside(['/bin/sh', '-c', `touch ${runtimeEnv.SW_DATA_DIR}/probe && rm ${runtimeEnv.SW_DATA_DIR}/probe`]).status).toBe(0);
+      expect(inside(['id', '-u']).stdout.trim()).toBe(String(ids.uid));
 
-    const base = `http://127.0.0.1:${httpPort}`;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const { token } = (await login.json()) as { token: string };
-    const now = new Date();
-    const period = `${now.getUTCFullYear()}-H${now.getUTCMonth() < 6 ? 1 : 2}`;
-    const pdf = await fetch(`${base}/api/v1/reports/indicators?period=${period}&format=pdf`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(120_000) });
-    expect(pdf.status, await pdf.clone().text().then((t) => t.slice(0, 300))).toBe(200);
-    const bytes = Buffer.from(await pdf.arrayBuffer());
-    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
-    // Font names stay readable in the PDF's font dictionaries: the report was set in Noto (Vietnamese glyphs).
-    expect(bytes.toString('latin1')).toMatch(/\/BaseFont\s*\/[A-Z]{6}\+Noto/);
+      const base = `http://127.0.0.1:${httpPort}`;
+      const login = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      const now = new Date();
+      const period = `${now.getUTCFullYear()}-H${now.getUTCMonth() < 6 ? 1 : 2}`;
+      const pdf = await fetch(`${base}/api/v1/reports/indicators?period=${period}&format=pdf`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(120_000),
+      });
+      expect(
+        pdf.status,
+        await pdf
+          .clone()
+          .text()
+          .then((t) => t.slice(0, 300)),
+      ).toBe(200);
+      const bytes = Buffer.from(await pdf.arrayBuffer());
+      expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+      // Font names stay readable in the PDF's font dictionaries: the report was set in Noto (Vietnamese glyphs).
+      expect(bytes.toString('latin1')).toMatch(/\/BaseFont\s*\/[A-Z]{6}\+Noto/);
 
-    // Backups inside the image: npm with its cache in /tmp, the embedded store snapshotted by the running service.
-    const backup = inside(['npm', 'run', '--silent', 'backup'], 240_000);
-    expect(backup.status, backup.stdout + backup.stderr).toBe(0);
-    expect(backup.stdout).toMatch(/taken online by the running service/);
-    expect(inside(['pg_dump', '--version']).stdout).toMatch(/PostgreSQL\) 15\./);
+      // Backups inside the image: npm with its cache in /tmp, the embedded store snapshotted by the running service.
+      const backup = inside(['npm', 'run', '--silent', 'backup'], 240_000);
+      expect(backup.status, backup.stdout + backup.stderr).toBe(0);
+      expect(backup.stdout).toMatch(/taken online by the running service/);
+      expect(inside(['pg_dump', '--version']).stdout).toMatch(/PostgreSQL\) 15\./);
 
-    // docker stop: SIGTERM through the ENTRYPOINT (tini) to the service, which drains and exits 0.
-    process.kill(pid, 'SIGTERM');
-    const code = await new Promise<number | null>((r) => service!.once('exit', (c) => r(c)));
-    expect(code, readFileSync(logFile, 'utf8').slice(-2000)).toBe(0);
-  }, 900_000);
+      // docker stop: SIGTERM through the ENTRYPOINT (tini) to the service, which drains and exits 0.
+      process.kill(pid, 'SIGTERM');
+      const code = await new Promise<number | null>((r) => service!.once('exit', (c) => r(c)));
+      expect(code, readFileSync(logFile, 'utf8').slice(-2000)).toBe(0);
+    },
+    900_000,
+  );
 });

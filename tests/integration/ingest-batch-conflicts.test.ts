@@ -58,7 +58,10 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
     b.states.push({ deviceId: id, state: { dim: 20, lux: 5 }, stateAt: '2026-11-20T10:00:01.000Z', lastSeen: '2026-11-20T10:00:03.000Z' });
     b.states.push({ deviceId: id, state: {}, stateAt: null, lastSeen: '2026-11-20T10:00:04.000Z' });
     await repo.writeBatch(b);
-    const r = await db.query<{ state: Record<string, number>; state_at: Date; last_seen: Date }>(`SELECT state, state_at, last_seen FROM device_state WHERE device_id = $1`, [id]);
+    const r = await db.query<{ state: Record<string, number>; state_at: Date; last_seen: Date }>(
+      `SELECT state, state_at, last_seen FROM device_state WHERE device_id = $1`,
+      [id],
+    );
     expect(r.rows[0]!.state).toEqual({ dim: 30, power: 10, lux: 5 });
     expect(r.rows[0]!.state_at.toISOString()).toBe('2026-11-20T10:00:02.000Z');
     expect(r.rows[0]!.last_seen.toISOString()).toBe('2026-11-20T10:00:04.000Z');
@@ -100,8 +103,12 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
     expect(r.telemetryInserted).toBe(6);
 
     const rows = await db.query<{ device_id: string; state: Record<string, unknown>; state_at: Date; last_seen: Date }>(
-      `SELECT device_id, state, state_at, last_seen FROM device_state WHERE device_id = ANY($1) ORDER BY device_id`, [[a, b2, c, d, e]]);
-    const got = Object.fromEntries(rows.rows.map((x) => [x.device_id, { state: x.state, stateAt: x.state_at.toISOString(), lastSeen: x.last_seen.toISOString() }]));
+      `SELECT device_id, state, state_at, last_seen FROM device_state WHERE device_id = ANY($1) ORDER BY device_id`,
+      [[a, b2, c, d, e]],
+    );
+    const got = Object.fromEntries(
+      rows.rows.map((x) => [x.device_id, { state: x.state, stateAt: x.state_at.toISOString(), lastSeen: x.last_seen.toISOString() }]),
+    );
     expect(got).toEqual({
       [a]: { state: { level: 20, power: 5, reason: 'override' }, stateAt: at(2), lastSeen: at(3) },
       [b2]: { state: { on: true, level: 3 }, stateAt: at(1), lastSeen: at(1) },
@@ -110,19 +117,45 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
       [e]: { state: { level: 90, power: 2, reason: 'sensor' }, stateAt: at(9), lastSeen: at(9) },
     });
     const t = await db.query<{ device_id: string; data: Record<string, number> }>(
-      `SELECT device_id, data FROM telemetry WHERE device_id = ANY($1) AND time >= '2026-11-25T10:00:00Z' AND time < '2026-11-25T10:00:05Z' ORDER BY device_id, time`, [[a, b2, c, d, e]]);
-    expect(t.rows.map((x) => [x.device_id, x.data])).toEqual([[a, { level: 10, power: 5 }], [a, { level: 20 }], [b2, { on: 1, level: 3 }], [c, { level: 5 }], [d, { level: 7 }], [e, { level: 1, power: 2 }]]);
+      `SELECT device_id, data FROM telemetry WHERE device_id = ANY($1) AND time >= '2026-11-25T10:00:00Z' AND time < '2026-11-25T10:00:05Z' ORDER BY device_id, time`,
+      [[a, b2, c, d, e]],
+    );
+    expect(t.rows.map((x) => [x.device_id, x.data])).toEqual([
+      [a, { level: 10, power: 5 }],
+      [a, { level: 20 }],
+      [b2, { on: 1, level: 3 }],
+      [c, { level: 5 }],
+      [d, { level: 7 }],
+      [e, { level: 1, power: 2 }],
+    ]);
     // Written again (a replay of the same batch): nothing new, nothing changed.
     expect((await repo.writeBatch(batch)).telemetryInserted).toBe(0);
-    const again = await db.query(`SELECT device_id, state, state_at, last_seen FROM device_state WHERE device_id = ANY($1) ORDER BY device_id`, [[a, b2, c, d, e]]);
+    const again = await db.query(`SELECT device_id, state, state_at, last_seen FROM device_state WHERE device_id = ANY($1) ORDER BY device_id`, [
+      [a, b2, c, d, e],
+    ]);
     expect(again.rows).toEqual(rows.rows);
   });
 
   it('stores text with NUL characters (escaped) instead of refusing the batch', async () => {
     const b: Batch = emptyBatch();
     const id = DEVICES[1]!;
-    b.deadLetters.push({ receivedAt: '2026-11-20T10:00:00.000Z', deviceId: id, topic: `sw/v1/${id}/te\u0000lemetry`, reasonCode: 'schema', reason: 'bad \u0000 field', payload: 'x', payloadSize: 1 });
-    b.events.push({ time: '2026-11-20T10:00:00.000Z', deviceId: id, event: 'lamp_fault', active: true, severity: 'major', data: { note: 'a\u0000b', ['k\u0000']: 1 } });
+    b.deadLetters.push({
+      receivedAt: '2026-11-20T10:00:00.000Z',
+      deviceId: id,
+      topic: `sw/v1/${id}/te\u0000lemetry`,
+      reasonCode: 'schema',
+      reason: 'bad \u0000 field',
+      payload: 'x',
+      payloadSize: 1,
+    });
+    b.events.push({
+      time: '2026-11-20T10:00:00.000Z',
+      deviceId: id,
+      event: 'lamp_fault',
+      active: true,
+      severity: 'major',
+      data: { note: 'a\u0000b', ['k\u0000']: 1 },
+    });
     b.telemetry.push({ time: '2026-11-20T10:00:00.000Z', deviceId: id, data: { power: 42 } });
     await repo.writeBatch(b);
     const dl = await db.query<{ topic: string; reason: string }>(`SELECT topic, reason FROM dead_letters WHERE device_id = $1`, [id]);
@@ -136,7 +169,12 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
   it('runs concurrent batches touching the same devices in opposite orders without losing any', async () => {
     const metrics = new Metrics();
     const ing = service(metrics);
-    const shuffled = (seed: number): string[] => [...DEVICES].sort((a, b) => ((a.charCodeAt(4) * seed + a.charCodeAt(5)) % 7) - ((b.charCodeAt(4) * seed + b.charCodeAt(5)) % 7) || (seed % 2 ? a.localeCompare(b) : b.localeCompare(a)));
+    const shuffled = (seed: number): string[] =>
+      [...DEVICES].sort(
+        (a, b) =>
+          ((a.charCodeAt(4) * seed + a.charCodeAt(5)) % 7) - ((b.charCodeAt(4) * seed + b.charCodeAt(5)) % 7) ||
+          (seed % 2 ? a.localeCompare(b) : b.localeCompare(a)),
+      );
     const writes: Promise<unknown>[] = [];
     for (let round = 0; round < 12; round++) {
       const b: Batch = emptyBatch();
@@ -161,13 +199,19 @@ describe.each(modes.filter((m) => m.name !== 'timescale-container'))('ingest bat
     const ing = service(metrics);
     const b: Batch = emptyBatch();
     const id = DEVICES[2]!;
-    for (let i = 0; i < 9; i++) b.telemetry.push({ time: new Date(Date.parse('2026-11-22T00:00:00Z') + i * 1000).toISOString(), deviceId: id, data: { power: i } });
+    for (let i = 0; i < 9; i++)
+      b.telemetry.push({ time: new Date(Date.parse('2026-11-22T00:00:00Z') + i * 1000).toISOString(), deviceId: id, data: { power: i } });
     // An instant PostgreSQL cannot represent: the row passes JSON checks but the database refuses it.
     b.telemetry.push({ time: '294277-01-01T00:00:00.000Z', deviceId: id, data: { power: 99 } });
     await repoWrite(ing, b);
-    const t = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = $1 AND time >= '2026-11-22' AND time < '2026-11-23'`, [id]);
+    const t = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = $1 AND time >= '2026-11-22' AND time < '2026-11-23'`, [
+      id,
+    ]);
     expect(t.rows[0]!.n).toBe(9);
-    const dl = await db.query<{ reason_code: string; payload: string }>(`SELECT reason_code, payload FROM dead_letters WHERE device_id = $1 AND reason_code = 'storage-refused'`, [id]);
+    const dl = await db.query<{ reason_code: string; payload: string }>(
+      `SELECT reason_code, payload FROM dead_letters WHERE device_id = $1 AND reason_code = 'storage-refused'`,
+      [id],
+    );
     expect(dl.rows).toHaveLength(1);
     expect(dl.rows[0]!.payload).toContain('294277');
     expect(await metrics.total('sw_ingest_storage_refused_total')).toBe(1);

@@ -79,7 +79,12 @@ describe('a database that refuses every write without being down (read-only afte
     await dev.publishAsync('sw/v1/sl-ro/telemetry', JSON.stringify({ ts: base + 60_000, metrics: { power: 1 } }), { qos: 1 });
     // The histograms and gauges the Grafana dashboard reads.
     const text = await t.app.metrics.render();
-    for (const s of ['sw_ingest_ack_seconds_bucket{le="60",target="db"} 1', 'sw_ingest_commit_seconds_count{target="spool"}', 'sw_ingest_spool_bytes 0', 'sw_ingest_spool_batches 0']) {
+    for (const s of [
+      'sw_ingest_ack_seconds_bucket{le="60",target="db"} 1',
+      'sw_ingest_commit_seconds_count{target="spool"}',
+      'sw_ingest_spool_bytes 0',
+      'sw_ingest_spool_batches 0',
+    ]) {
       expect(text).toContain(s);
     }
     dev.end();
@@ -90,19 +95,32 @@ describe('a database that refuses every write without being down (read-only afte
     const spoolDir = path.join(t.dataDir, 'spool');
     const t0 = Date.parse('2026-11-22T00:00:00Z');
     // Left by a fault (or an older version): a batch the database cannot take for a reason that is not about a row.
-    writeFileSync(path.join(spoolDir, '000000000000001-1-00000000.json'), JSON.stringify({ telemetry: [], states: [], events: [null], statuses: [], deadLetters: [] }));
+    writeFileSync(
+      path.join(spoolDir, '000000000000001-1-00000000.json'),
+      JSON.stringify({ telemetry: [], states: [], events: [null], statuses: [], deadLetters: [] }),
+    );
     for (let i = 0; i < 3; i++) {
-      const good = { telemetry: [{ time: new Date(t0 + i * 1000).toISOString(), deviceId: 'sl-ro', data: { power: 7 } }], states: [], events: [], statuses: [], deadLetters: [] };
+      const good = {
+        telemetry: [{ time: new Date(t0 + i * 1000).toISOString(), deviceId: 'sl-ro', data: { power: 7 } }],
+        states: [],
+        events: [],
+        statuses: [],
+        deadLetters: [],
+      };
       writeFileSync(path.join(spoolDir, `00000000000000${2 + i}-1-00000000.json`), JSON.stringify(good));
     }
     const creds = await t.provision('streetlight', 'sl-ro-2');
     const dev = await connectDevice(t.mqttUrl, creds);
     // Live traffic keeps committing meanwhile: proof that the database takes writes and the old batch is at fault.
     let n = 0;
-    await waitFor(async () => {
-      await dev.publishAsync('sw/v1/sl-ro-2/telemetry', JSON.stringify({ ts: t0 + n++ * 1000, metrics: { power: 1 } }), { qos: 1 });
-      return readdirSync(path.join(spoolDir, 'poison')).length === 1;
-    }, 30_000, 200);
+    await waitFor(
+      async () => {
+        await dev.publishAsync('sw/v1/sl-ro-2/telemetry', JSON.stringify({ ts: t0 + n++ * 1000, metrics: { power: 1 } }), { qos: 1 });
+        return readdirSync(path.join(spoolDir, 'poison')).length === 1;
+      },
+      30_000,
+      200,
+    );
     const r = await t.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'sl-ro' AND time >= '2026-11-22'`);
     expect(r.rows[0]?.n).toBe(3);
     expect(await t.app.metrics.value('sw_ingest_spool_quarantined_total', { reason: 'refused' })).toBe(1);

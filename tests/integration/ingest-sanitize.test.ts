@@ -30,12 +30,16 @@ describe.each(modes)('ingest cleans text and bounds numbers before any consumer 
   });
 
   const publish = (channel: string, rawJson: string): Promise<void> =>
-    new Promise((resolve, reject) => dev.publish(`sw/v1/sl-nul/${channel}`, Buffer.from(rawJson, 'utf8'), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    new Promise((resolve, reject) =>
+      dev.publish(`sw/v1/sl-nul/${channel}`, Buffer.from(rawJson, 'utf8'), { qos: 1 }, (err) => (err ? reject(err) : resolve())),
+    );
 
   it('an event with U+0000 and a lone surrogate in its data raises its alarm and is stored cleaned', async () => {
     await publish('event', '{"event":"lampFailure","active":true,"data":{"note":"lamp\\u0000 dead","code":"E\\ud800"}}');
     const alarm = await waitFor(async () => {
-      const r = await t.http<{ items: { rule: string; state: string; details: Record<string, unknown> }[] }>('GET', '/api/v1/alarms?device=sl-nul', { token: t.adminToken });
+      const r = await t.http<{ items: { rule: string; state: string; details: Record<string, unknown> }[] }>('GET', '/api/v1/alarms?device=sl-nul', {
+        token: t.adminToken,
+      });
       return r.body.items.find((a) => a.rule === 'lampFailure' && a.state === 'active');
     }, 15_000);
     expect(alarm).toBeTruthy();
@@ -50,7 +54,9 @@ describe.each(modes)('ingest cleans text and bounds numbers before any consumer 
     await publish('telemetry', '{"ts":' + (Date.now() - 2000) + ',"metrics":{"energy":1e308}}');
     await publish('telemetry', '{"ts":' + (Date.now() - 1000) + ',"metrics":{"energy":12.5}}');
     const dl = await waitFor(async () => {
-      const r = await t.app.db.query<{ reason_code: string; reason: string }>(`SELECT reason_code, reason FROM dead_letters WHERE device_id = 'sl-nul' AND topic LIKE '%/telemetry'`);
+      const r = await t.app.db.query<{ reason_code: string; reason: string }>(
+        `SELECT reason_code, reason FROM dead_letters WHERE device_id = 'sl-nul' AND topic LIKE '%/telemetry'`,
+      );
       return r.rows[0];
     });
     expect(dl.reason_code).toBe('OUT_OF_RANGE');

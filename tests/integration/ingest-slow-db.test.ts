@@ -36,7 +36,11 @@ describe('a slow database (each commit slower than the ack deadline)', () => {
     proxy.setDelay({ ms: 2500, match: Buffer.from('COMMIT\0') });
     const base = Date.parse('2026-11-21T12:00:00Z');
     // Several in flight at once: they wait for writers, and the deadline covers that wait too.
-    await Promise.all(Array.from({ length: 12 }, (_, i) => dev.publishAsync('sw/v1/sl-slow/telemetry', JSON.stringify({ ts: base + i * 1000, metrics: { power: i } }), { qos: 1 })));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        dev.publishAsync('sw/v1/sl-slow/telemetry', JSON.stringify({ ts: base + i * 1000, metrics: { power: i } }), { qos: 1 }),
+      ),
+    );
     expect((await t.app.metrics.histogram('sw_ingest_ack_seconds', { target: 'spool' })).count).toBeGreaterThan(0);
     const ready = await t.http<{ status: string; reasons: string[] }>('GET', '/ready');
     expect(ready.status).toBe(503);
@@ -46,7 +50,10 @@ describe('a slow database (each commit slower than the ack deadline)', () => {
     const direct = new pg.Client({ connectionString: scratch.url });
     await direct.connect();
     try {
-      await waitFor(async () => (await direct.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'sl-slow'`)).rows[0]?.n === 12, 30_000);
+      await waitFor(
+        async () => (await direct.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE device_id = 'sl-slow'`)).rows[0]?.n === 12,
+        30_000,
+      );
     } finally {
       await direct.end();
     }

@@ -4,7 +4,12 @@ import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const { modes } = await dbModes();
 
-interface DriftItem { deviceId: string; programId: string | null; assignedVia: string | null; status: string }
+interface DriftItem {
+  deviceId: string;
+  programId: string | null;
+  assignedVia: string | null;
+  status: string;
+}
 
 describe.each(modes)('lighting for the whole ward, overrides in force and sun times on $name', (mode) => {
   let t: TestApp;
@@ -22,7 +27,8 @@ describe.each(modes)('lighting for the whole ward, overrides in force and sun ti
     await drop?.();
   });
 
-  const api = <T = Record<string, unknown>>(method: string, url: string, body?: unknown, token = t.adminToken) => t.http<T>(method, `/api/v1${url}`, { token, body });
+  const api = <T = Record<string, unknown>>(method: string, url: string, body?: unknown, token = t.adminToken) =>
+    t.http<T>(method, `/api/v1${url}`, { token, body });
 
   it('a ward assignment is the default of every light without its own or a zone assignment', async () => {
     await api('POST', '/zones', { id: 'z-w1', name: 'Đường Trần Phú', kind: 'lighting_zone' });
@@ -33,7 +39,11 @@ describe.each(modes)('lighting for the whole ward, overrides in force and sun ti
     const wrong = await api<{ error: { code: string } }>('PUT', '/lighting/assignments', { targetType: 'ward', targetId: '99999', programId: 'ward-base' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('UNKNOWN_WARD');
-    const r = await api<{ pushed: { commands: string[]; lights: number } }>('PUT', '/lighting/assignments', { targetType: 'ward', targetId: ward, programId: 'ward-base' });
+    const r = await api<{ pushed: { commands: string[]; lights: number } }>('PUT', '/lighting/assignments', {
+      targetType: 'ward',
+      targetId: ward,
+      programId: 'ward-base',
+    });
     expect(r.status).toBe(200);
     expect(r.body.pushed.commands.length).toBe(1);
     await api('PUT', '/lighting/assignments', { targetType: 'zone', targetId: 'z-w1', programId: 'road' });
@@ -48,13 +58,26 @@ describe.each(modes)('lighting for the whole ward, overrides in force and sun ti
   });
 
   it('lists the overrides in force, soonest end first, and forgets them on resume', async () => {
-    const ov = await api<{ commands: { id: string }[] }>('POST', '/lighting/override', { id: 'ui-ov-1', target: { type: 'ward', code: ward }, level: 20, durationS: 3600 });
+    const ov = await api<{ commands: { id: string }[] }>('POST', '/lighting/override', {
+      id: 'ui-ov-1',
+      target: { type: 'ward', code: ward },
+      level: 20,
+      durationS: 3600,
+    });
     expect(ov.status).toBe(201);
     await api('POST', '/lighting/override', { id: 'ui-ov-2', target: { type: 'device', id: 'sl-w-b' }, level: 90, durationS: 600 });
     const viewer = await t.userToken('viewer');
-    const list = await api<{ items: { deviceId: string; level: number; commandId: string; setBy: string; expiresAt: string }[] }>('GET', '/lighting/overrides', undefined, viewer);
+    const list = await api<{ items: { deviceId: string; level: number; commandId: string; setBy: string; expiresAt: string }[] }>(
+      'GET',
+      '/lighting/overrides',
+      undefined,
+      viewer,
+    );
     expect(list.status).toBe(200);
-    expect(list.body.items.map((i) => [i.deviceId, i.level, i.commandId])).toEqual([['sl-w-b', 90, 'ui-ov-2'], ['sl-w-a', 20, 'ui-ov-1']]);
+    expect(list.body.items.map((i) => [i.deviceId, i.level, i.commandId])).toEqual([
+      ['sl-w-b', 90, 'ui-ov-2'],
+      ['sl-w-a', 20, 'ui-ov-1'],
+    ]);
     expect(list.body.items[0]?.setBy).toBe('admin');
     await api('POST', '/lighting/resume', { target: { type: 'ward', code: ward } });
     expect((await api<{ items: unknown[] }>('GET', '/lighting/overrides')).body.items).toEqual([]);

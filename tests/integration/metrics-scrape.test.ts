@@ -19,14 +19,20 @@ describe('/metrics with the scrape credential', () => {
   }, 180_000);
   afterAll(async () => t?.close());
 
-  const scrape = (token?: string) =>
-    t.app.api.inject({ method: 'GET', url: '/metrics', headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const scrape = (token?: string) => t.app.api.inject({ method: 'GET', url: '/metrics', headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('answers Prometheus with the scrape token, with the series the Grafana dashboard reads', async () => {
     const r = await scrape(SCRAPE_TOKEN);
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain/);
-    for (const name of ['sw_ingest_messages_total', 'sw_mqtt_connections', 'sw_ingest_spool_batches', 'sw_devices_online', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of [
+      'sw_ingest_messages_total',
+      'sw_mqtt_connections',
+      'sw_ingest_spool_batches',
+      'sw_devices_online',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
       expect(r.body, name).toMatch(new RegExp(`^${name}`, 'm'));
     }
   });

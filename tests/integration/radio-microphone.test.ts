@@ -11,12 +11,14 @@ function listen(url: string): { bytes: () => Buffer; ended: Promise<void>; statu
   let resolveStatus!: (n: number) => void;
   const status = new Promise<number>((r) => (resolveStatus = r));
   const ended = new Promise<void>((resolve) => {
-    http.get(url, (res) => {
-      resolveStatus(res.statusCode ?? 0);
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve());
-      res.on('error', () => resolve());
-    }).on('error', () => resolve());
+    http
+      .get(url, (res) => {
+        resolveStatus(res.statusCode ?? 0);
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve());
+        res.on('error', () => resolve());
+      })
+      .on('error', () => resolve());
   });
   return { bytes: () => Buffer.concat(chunks), ended, status };
 }
@@ -36,7 +38,10 @@ describe('the operator’s microphone as a live broadcast source (WebSocket in, 
   });
 
   it('an emergency from the microphone reaches the clusters through the relay, header first for late listeners', async () => {
-    const r = await t.http<{ broadcast: { id: string }; microphone: { url: string } }>('POST', '/api/v1/radio/broadcasts', { token: t.adminToken, body: { title: 'Báo cháy', priority: 'emergency', microphone: true, clusterIds: ['spk-mic-1'] } });
+    const r = await t.http<{ broadcast: { id: string }; microphone: { url: string } }>('POST', '/api/v1/radio/broadcasts', {
+      token: t.adminToken,
+      body: { title: 'Báo cháy', priority: 'emergency', microphone: true, clusterIds: ['spk-mic-1'] },
+    });
     expect(r.status).toBe(201);
     expect(r.body.microphone.url).toMatch(/^\/api\/v1\/radio\/live\/.+\/microphone\?exp=\d+&sig=/);
     // The cluster got a live command with its signed stream link at once.
@@ -53,7 +58,9 @@ describe('the operator’s microphone as a live broadcast source (WebSocket in, 
 
     const wsBase = base.replace(/^http/, 'ws');
     const bad = new WebSocket(`${wsBase}${r.body.microphone.url.replace(/sig=[^&]+/, 'sig=forged')}&type=audio/webm`);
-    const refused = await new Promise<number>((resolve) => bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).on('error', () => undefined));
+    const refused = await new Promise<number>((resolve) =>
+      bad.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).on('error', () => undefined),
+    );
     expect(refused).toBe(403);
 
     const mic = new WebSocket(`${wsBase}${r.body.microphone.url}&type=${encodeURIComponent('audio/webm;codecs=opus')}`);
@@ -75,7 +82,10 @@ describe('the operator’s microphone as a live broadcast source (WebSocket in, 
 
     // A plain GET says to use a WebSocket; the microphone cannot be added to a scheduled broadcast.
     expect((await t.http('GET', `/api/v1/radio/live/${r.body.broadcast.id}/microphone`)).status).toBe(426);
-    const later = await t.http<{ error: { code: string } }>('POST', '/api/v1/radio/broadcasts', { token: t.adminToken, body: { title: 'x', priority: 'normal', microphone: true, clusterIds: ['spk-mic-1'], startAt: new Date(Date.now() + 3_600_000).toISOString() } });
+    const later = await t.http<{ error: { code: string } }>('POST', '/api/v1/radio/broadcasts', {
+      token: t.adminToken,
+      body: { title: 'x', priority: 'normal', microphone: true, clusterIds: ['spk-mic-1'], startAt: new Date(Date.now() + 3_600_000).toISOString() },
+    });
     expect(later.body.error.code).toBe('MICROPHONE_AIRS_NOW');
   }, 60_000);
 });

@@ -30,10 +30,20 @@ const ENV = {
 
 async function seed(t: TestApp): Promise<void> {
   const q = (sql: string, params: unknown[] = []): Promise<unknown> => t.app.db.query(sql, params);
-  for (let i = 1; i <= GROUPS; i++) await q(`INSERT INTO zones (id, name, kind, ward_code) VALUES ($1, $2, 'residential_group', '22330')`, [`tdp-${i}`, `Tổ dân phố ${i}`]);
-  const devices: [string, string, string][] = [['sl-1', 'streetlight', 'tdp-1'], ['sl-2', 'streetlight', 'tdp-2'], ['ap-1', 'wifi-ap', 'tdp-1']];
+  for (let i = 1; i <= GROUPS; i++)
+    await q(`INSERT INTO zones (id, name, kind, ward_code) VALUES ($1, $2, 'residential_group', '22330')`, [`tdp-${i}`, `Tổ dân phố ${i}`]);
+  const devices: [string, string, string][] = [
+    ['sl-1', 'streetlight', 'tdp-1'],
+    ['sl-2', 'streetlight', 'tdp-2'],
+    ['ap-1', 'wifi-ap', 'tdp-1'],
+  ];
   for (const [id, kind, group] of devices) {
-    await q(`INSERT INTO devices (id, kind, name, ward_code, group_id, installed_at, asset) VALUES ($1, $2, $1, '22330', $3, $4, '{}')`, [id, kind, group, local('2025-12-01T00:00')]);
+    await q(`INSERT INTO devices (id, kind, name, ward_code, group_id, installed_at, asset) VALUES ($1, $2, $1, '22330', $3, $4, '{}')`, [
+      id,
+      kind,
+      group,
+      local('2025-12-01T00:00'),
+    ]);
     await q(`INSERT INTO status_events (time, device_id, online, reason) VALUES ($1, $2, true, 'seed')`, [local('2025-12-20T00:00'), id]);
   }
   // sl-2 is down for the last 10 days of H1 (20/6 → 30/6): inside the whole half-year, outside the cut-off on 20/6.
@@ -88,7 +98,7 @@ function parseCsv(text: string, sep: string): string[][] {
 describe.each(modes)('the official half-year report on $name', (mode) => {
   let t: TestApp;
   let drop: () => Promise<void>;
-  const get = async <T,>(url: string, token = t.adminToken): Promise<{ status: number; body: T }> => t.http<T>('GET', url, { token });
+  const get = async <T>(url: string, token = t.adminToken): Promise<{ status: number; body: T }> => t.http<T>('GET', url, { token });
   const fig = (r: IndicatorReport, id: string): Figure => {
     const f = r.figures.find((x) => x.id === id);
     if (!f) throw new Error(`no figure ${id}`);
@@ -107,7 +117,9 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
   });
 
   it('seeds the targets of the ward plan it runs for (Ba Ngòi) with their source, once', async () => {
-    const res = await get<{ items: { indicator: string; period: string; comparator: string; target: number; source: string; basis: string }[] }>('/api/v1/plan-targets');
+    const res = await get<{ items: { indicator: string; period: string; comparator: string; target: number; source: string; basis: string }[] }>(
+      '/api/v1/plan-targets',
+    );
     expect(res.status).toBe(200);
     const wifi = res.body.items.find((x) => x.indicator === 'wifi-ap.groupsServedPeriod');
     expect(wifi).toMatchObject({ period: '2026', comparator: '>=', target: 100, basis: 'plan' });
@@ -123,13 +135,23 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
     const unknown = await t.http<{ error: { code: string } }>('PUT', '/api/v1/plan-targets/streetlight.happiness/2026', { token: t.adminToken, body });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('UNKNOWN_INDICATOR');
-    const ok = await t.http<{ indicator: string; updatedBy: string }>('PUT', '/api/v1/plan-targets/streetlight.availability/2026', { token: t.adminToken, body });
+    const ok = await t.http<{ indicator: string; updatedBy: string }>('PUT', '/api/v1/plan-targets/streetlight.availability/2026', {
+      token: t.adminToken,
+      body,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ indicator: 'streetlight.availability', updatedBy: 'admin' });
     // A month's own target wins over the year's in that month's report.
-    expect((await t.http('PUT', '/api/v1/plan-targets/streetlight.availability/2026-03', { token: t.adminToken, body: { ...body, target: 99.5 } })).status).toBe(200);
-    const audit = await t.app.db.query<{ action: string; target_id: string; result: string; actor: string }>(`SELECT action, target_id, result, actor FROM audit_log WHERE action = 'plan-target.set' AND result = 'ok' ORDER BY id`);
-    expect(audit.rows.map((a) => [a.target_id, a.result, a.actor])).toEqual([['streetlight.availability@2026', 'ok', 'admin'], ['streetlight.availability@2026-03', 'ok', 'admin']]);
+    expect(
+      (await t.http('PUT', '/api/v1/plan-targets/streetlight.availability/2026-03', { token: t.adminToken, body: { ...body, target: 99.5 } })).status,
+    ).toBe(200);
+    const audit = await t.app.db.query<{ action: string; target_id: string; result: string; actor: string }>(
+      `SELECT action, target_id, result, actor FROM audit_log WHERE action = 'plan-target.set' AND result = 'ok' ORDER BY id`,
+    );
+    expect(audit.rows.map((a) => [a.target_id, a.result, a.actor])).toEqual([
+      ['streetlight.availability@2026', 'ok', 'admin'],
+      ['streetlight.availability@2026-03', 'ok', 'admin'],
+    ]);
     const refusedAudit = await t.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'plan-target.set' AND result = 'error'`);
     expect(refusedAudit.rows[0]?.n).toBe(2);
   });
@@ -170,7 +192,11 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
   });
 
   it('writes a CSV that Excel with Vietnamese settings splits into columns: BOM, semicolons, decimal commas', async () => {
-    const res = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=csv&asOf=2026-06-29', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const res = await t.app.api.inject({
+      method: 'GET',
+      url: '/api/v1/reports/indicators?period=2026-H1&format=csv&asOf=2026-06-29',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const text = res.body.replace(/^\uFEFF/, '');
@@ -186,15 +212,34 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
     expect(av[col('target')]).toBe('95');
     expect(av[col('target_met')]).toBe('1');
     // Every number is written with a decimal comma, never a point.
-    expect(rows.slice(1).map((r) => r[col('value')]).filter((v) => v && /\./.test(v!))).toEqual([]);
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r[col('value')])
+        .filter((v) => v && /\./.test(v!)),
+    ).toEqual([]);
     expect(rows.some((r) => r[col('scope_name')] === 'Tổ dân phố 60')).toBe(true);
   });
 
   it('serves the HTML print view without Chromium: the official frame, print CSS, nothing loaded from outside', async () => {
-    const res = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=html', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const res = await t.app.api.inject({
+      method: 'GET',
+      url: '/api/v1/reports/indicators?period=2026-H1&format=html',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(res.statusCode).toBe(200);
     const html = res.body;
-    for (const s of ['ỦY BAN NHÂN DÂN PHƯỜNG BA NGÒI', 'PHÒNG VĂN HÓA – XÃ HỘI', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', '/BC-VHXH', 'Nơi nhận', 'PHÓ TRƯỞNG PHÒNG', 'Nguyễn Văn An']) expect(html).toContain(s);
+    for (const s of [
+      'ỦY BAN NHÂN DÂN PHƯỜNG BA NGÒI',
+      'PHÒNG VĂN HÓA – XÃ HỘI',
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'Độc lập - Tự do - Hạnh phúc',
+      '/BC-VHXH',
+      'Nơi nhận',
+      'PHÓ TRƯỞNG PHÒNG',
+      'Nguyễn Văn An',
+    ])
+      expect(html).toContain(s);
     expect(html).toMatch(/Phường Ba Ngòi, ngày \d{2} tháng (0[12]|[3-9]|1[012]) năm \d{4}/);
     expect(html).toContain('@page');
     expect(html).toContain('display: table-header-group');
@@ -206,10 +251,16 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
 
   it('renders a PDF in the real Chromium whose pages carry every official element, page numbers and table headings', async () => {
     if (!existsSync('/usr/bin/chromium') || !existsSync('/usr/bin/pdftotext') || !existsSync('/usr/bin/pdftoppm')) {
-      console.warn('SKIPPED official PDF check: /usr/bin/chromium, /usr/bin/pdftotext or /usr/bin/pdftoppm is missing (Debian packages chromium, poppler-utils)');
+      console.warn(
+        'SKIPPED official PDF check: /usr/bin/chromium, /usr/bin/pdftotext or /usr/bin/pdftoppm is missing (Debian packages chromium, poppler-utils)',
+      );
       return;
     }
-    const res = await t.app.api.inject({ method: 'GET', url: '/api/v1/reports/indicators?period=2026-H1&format=pdf&number=17', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const res = await t.app.api.inject({
+      method: 'GET',
+      url: '/api/v1/reports/indicators?period=2026-H1&format=pdf&number=17',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(res.statusCode).toBe(200);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sw-official-'));
     try {
@@ -219,18 +270,34 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
       const count = Number(/Pages:\s+(\d+)/.exec(info)?.[1]);
       if (process.env.REPORT_TEST_KEEP_PDF) writeFileSync(process.env.REPORT_TEST_KEEP_PDF, res.rawPayload);
       expect(count).toBeGreaterThanOrEqual(3);
-      const pages = Array.from({ length: count }, (_, i) => execFileSync('/usr/bin/pdftotext', ['-layout', '-f', String(i + 1), '-l', String(i + 1), file, '-']).toString());
+      const pages = Array.from({ length: count }, (_, i) =>
+        execFileSync('/usr/bin/pdftotext', ['-layout', '-f', String(i + 1), '-l', String(i + 1), file, '-']).toString(),
+      );
       const flat = (s: string): string => s.replace(/\s+/g, ' ');
       const first = flat(pages[0]!);
-      for (const s of ['ỦY BAN NHÂN DÂN PHƯỜNG', 'BA NGÒI', 'PHÒNG VĂN HÓA – XÃ HỘI', 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', 'Độc lập - Tự do - Hạnh phúc', 'Số: 17/BC-VHXH', 'BÁO CÁO', 'Kết quả vận hành hạ tầng đô thị thông minh sáu tháng đầu năm 2026']) {
+      for (const s of [
+        'ỦY BAN NHÂN DÂN PHƯỜNG',
+        'BA NGÒI',
+        'PHÒNG VĂN HÓA – XÃ HỘI',
+        'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+        'Độc lập - Tự do - Hạnh phúc',
+        'Số: 17/BC-VHXH',
+        'BÁO CÁO',
+        'Kết quả vận hành hạ tầng đô thị thông minh sáu tháng đầu năm 2026',
+      ]) {
         expect(first, s).toContain(s);
       }
       expect(first).toMatch(/Phường Ba Ngòi, ngày \d{2} tháng (0[12]|[3-9]|1[012]) năm \d{4}/);
       expect(first).toContain('số liệu tính đến hết ngày 20/06/2026');
       const last = flat(pages[count - 1]!);
-      for (const s of ['Nơi nhận:', '- Ban Chỉ đạo phường;', '- Lưu: VT, VHXH.', 'KT. TRƯỞNG PHÒNG', 'PHÓ TRƯỞNG PHÒNG', 'Nguyễn Văn An']) expect(last, s).toContain(s);
+      for (const s of ['Nơi nhận:', '- Ban Chỉ đạo phường;', '- Lưu: VT, VHXH.', 'KT. TRƯỞNG PHÒNG', 'PHÓ TRƯỞNG PHÒNG', 'Nguyễn Văn An'])
+        expect(last, s).toContain(s);
       // Page numbers: top centre from page 2 on, none on page 1.
-      const firstLine = (p: string): string => p.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+      const firstLine = (p: string): string =>
+        p
+          .split('\n')
+          .find((l) => l.trim() !== '')
+          ?.trim() ?? '';
       expect(firstLine(pages[0]!)).not.toBe('1');
       for (let i = 1; i < count; i++) expect(firstLine(pages[i]!), `page ${i + 1}`).toBe(String(i + 1));
       // The residential-group table runs over pages: each page with its rows starts them under a repeated heading,
@@ -244,7 +311,10 @@ describe.each(modes)('the official half-year report on $name', (mode) => {
         expect(headAt, `page ${i + 1}: heading before the first row`).toBeLessThan(rowAt);
       }
       for (const [i, p] of pages.entries()) {
-        const lines = p.split('\n').map((l) => l.trim()).filter(Boolean);
+        const lines = p
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
         expect(lines.at(-1) ?? '', `page ${i + 1} ends on a table heading`).not.toMatch(/^STT\s/);
         expect(lines.at(-1) ?? '', `page ${i + 1} ends on a section title`).not.toMatch(/^(I|II|III|IV|V)\. [A-ZĐ]/);
       }

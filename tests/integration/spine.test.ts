@@ -38,11 +38,19 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
       { min: 25, power: 80, energy: 0.3 },
     ];
     for (const r of readings) {
-      await publish(dev, 'sw/v1/sl-0001/telemetry', JSON.stringify({ ts: at(r.min), metrics: { level: 80, power: r.power, energy: r.energy, voltage: 221.5 } }));
+      await publish(
+        dev,
+        'sw/v1/sl-0001/telemetry',
+        JSON.stringify({ ts: at(r.min), metrics: { level: 80, power: r.power, energy: r.energy, voltage: 221.5 } }),
+      );
     }
     dev.end();
     const q = `from=${new Date(at(0)).toISOString()}&to=${new Date(at(30)).toISOString()}&bucket=15m`;
-    const power = await t.http<{ unit: string; meaning: string; points: { bucket: string; value: number; count: number }[] }>('GET', `/api/v1/devices/sl-0001/series?metric=power&${q}`, { token: t.adminToken });
+    const power = await t.http<{ unit: string; meaning: string; points: { bucket: string; value: number; count: number }[] }>(
+      'GET',
+      `/api/v1/devices/sl-0001/series?metric=power&${q}`,
+      { token: t.adminToken },
+    );
     expect(power.status).toBe(200);
     expect(power.body.unit).toBe('W');
     expect(power.body.meaning).toBe('gauge');
@@ -52,7 +60,9 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     ]);
     const max = await t.http<{ points: { value: number }[] }>('GET', `/api/v1/devices/sl-0001/series?metric=power&${q}&agg=max`, { token: t.adminToken });
     expect(max.body.points.map((p) => p.value)).toEqual([120, 80]);
-    const energy = await t.http<{ unit: string; agg: string; points: { value: number }[] }>('GET', `/api/v1/devices/sl-0001/series?metric=energy&${q}`, { token: t.adminToken });
+    const energy = await t.http<{ unit: string; agg: string; points: { value: number }[] }>('GET', `/api/v1/devices/sl-0001/series?metric=energy&${q}`, {
+      token: t.adminToken,
+    });
     expect(energy.body.unit).toBe('kWh');
     expect(energy.body.agg).toBe('delta');
     // Bucket 1: 10.0→10.5→11.0 = 1.0. Bucket 2: 11.0→11.2→11.4 (+0.4), then reset to 0.3 counts as +0.3.
@@ -71,7 +81,7 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     expect(await t.app.metrics.value('sw_mqtt_refused_total', { action: 'connect', reason: 'CLIENT_ID_MISMATCH' })).toBe(1);
   });
 
-  it('does not let a device publish as another or read another device\'s commands', async () => {
+  it("does not let a device publish as another or read another device's commands", async () => {
     const a = await t.provision('streetlight', 'sl-acl-a');
     await t.provision('streetlight', 'sl-acl-b');
     const devA = await connectDevice(t.mqttUrl, a);
@@ -112,7 +122,11 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
     // Still connected and still storing valid data.
     await publish(dev, topic, JSON.stringify({ metrics: { volume: 42, state: 'idle' } }));
     dev.end();
-    const r = await t.http<{ items: { reasonCode: string; reason: string; payloadSize: number; payload: string }[] }>('GET', '/api/v1/dead-letters?device=spk-bad', { token: t.adminToken });
+    const r = await t.http<{ items: { reasonCode: string; reason: string; payloadSize: number; payload: string }[] }>(
+      'GET',
+      '/api/v1/dead-letters?device=spk-bad',
+      { token: t.adminToken },
+    );
     const codes = r.body.items.map((x) => x.reasonCode).sort();
     expect(codes).toEqual(['MALFORMED_JSON', 'OUT_OF_RANGE', 'PAYLOAD_TOO_LARGE', 'UNKNOWN_FIELD', 'UNKNOWN_FIELD', 'WRONG_TYPE']);
     const big = r.body.items.find((x) => x.reasonCode === 'PAYLOAD_TOO_LARGE');
@@ -155,7 +169,9 @@ describe.each(modes)('telemetry spine on $name', (mode) => {
 
   it('marks a device offline from its last-will when its connection dies', async () => {
     const creds = await t.provision('speaker', 'spk-will');
-    const dev = await connectDevice(t.mqttUrl, creds, { will: { topic: 'sw/v1/spk-will/status', payload: Buffer.from('{"online":false}'), qos: 1, retain: true } });
+    const dev = await connectDevice(t.mqttUrl, creds, {
+      will: { topic: 'sw/v1/spk-will/status', payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+    });
     await publish(dev, 'sw/v1/spk-will/status', JSON.stringify({ online: true, firmware: '1.2.3' }), true);
     await waitFor(async () => (await t.http<{ online: boolean }>('GET', '/api/v1/devices/spk-will/state', { token: t.adminToken })).body.online === true);
     // Abrupt loss: the socket dies without DISCONNECT, so the broker publishes the will.

@@ -23,7 +23,11 @@ interface Started {
 /** Runs `npm start`'s command exactly, with no SW_* configuration, in an empty folder (its ./data goes there). */
 function start(cwd: string, logLevel = 'warn'): Promise<Started> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SW_')));
-  const proc = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'services/main.ts')], { cwd, env: { ...env, SW_LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'services/main.ts')], {
+    cwd,
+    env: { ...env, SW_LOG_LEVEL: logLevel },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start banner within 60 s:\n${out}`)), 60_000);
@@ -76,7 +80,11 @@ describe('npm start with no configuration', () => {
       expect(login.status).toBe(200);
       const token = login.body.token as string;
       const auth = { authorization: `Bearer ${token}` };
-      const prov = await json(`${first.http}/api/v1/devices`, { method: 'POST', headers: auth, body: JSON.stringify({ id: 'sl-restart', kind: 'streetlight', name: 'Đèn' }) });
+      const prov = await json(`${first.http}/api/v1/devices`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ id: 'sl-restart', kind: 'streetlight', name: 'Đèn' }),
+      });
       expect(prov.status).toBe(201);
       // Port 1883 may be taken on this machine, so the broker may have moved: the response names the port it listens on.
       expect((prov.body.mqtt as { port: number }).port).toBe(Number(new URL(first.mqtt).port));

@@ -69,21 +69,36 @@ describe.each(modes)('province tenancy on $name', (mode) => {
   it('an admin creates a second ward; from then on a new device or zone must name its ward', async () => {
     expect((await t.http('POST', '/api/v1/wards', { token: t.adminToken, body: { code: B, name: 'Phường Ba Ngòi', provinceCode: '56' } })).status).toBe(201);
     expect((await t.http('POST', '/api/v1/wards', { token: t.adminToken, body: { code: B, name: 'again' } })).status).toBe(409);
-    const noWard = await t.http<{ error: { code: string } }>('POST', '/api/v1/devices', { token: t.adminToken, body: { id: 'sl-x', kind: 'streetlight', name: 'x' } });
+    const noWard = await t.http<{ error: { code: string } }>('POST', '/api/v1/devices', {
+      token: t.adminToken,
+      body: { id: 'sl-x', kind: 'streetlight', name: 'x' },
+    });
     expect(noWard.status).toBe(400);
     expect(noWard.body.error.code).toBe('WARD_REQUIRED');
-    const unknown = await t.http<{ error: { code: string } }>('POST', '/api/v1/devices', { token: t.adminToken, body: { id: 'sl-x', kind: 'streetlight', name: 'x', wardCode: '99999' } });
+    const unknown = await t.http<{ error: { code: string } }>('POST', '/api/v1/devices', {
+      token: t.adminToken,
+      body: { id: 'sl-x', kind: 'streetlight', name: 'x', wardCode: '99999' },
+    });
     expect(unknown.body.error.code).toBe('UNKNOWN_WARD');
     await t.provision('streetlight', 'sl-b1', { wardCode: B });
     await t.provision('streetlight', 'sl-b2', { wardCode: B });
-    for (const [id, ward] of [['z-a', A], ['z-b', B]] as const) {
+    for (const [id, ward] of [
+      ['z-a', A],
+      ['z-b', B],
+    ] as const) {
       expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id, name: id, kind: 'lighting_zone', wardCode: ward } })).status).toBe(201);
     }
     expect((await t.http('POST', '/api/v1/zones', { token: t.adminToken, body: { id: 'z-x', name: 'x', kind: 'area' } })).status).toBe(400);
-    for (const [i, ward] of [[0, A], [1, B]] as const) {
+    for (const [i, ward] of [
+      [0, A],
+      [1, B],
+    ] as const) {
       const sim = fleet.cameras[i];
       if (!sim) throw new Error('no simulated camera');
-      const r = await t.http('POST', '/api/v1/cameras', { token: t.adminToken, body: { id: `cam-${ward}`, name: sim.name, wardCode: ward, connection: { address: sim.xaddr, username: CAM_USER, password: CAM_PASSWORD } } });
+      const r = await t.http('POST', '/api/v1/cameras', {
+        token: t.adminToken,
+        body: { id: `cam-${ward}`, name: sim.name, wardCode: ward, connection: { address: sim.xaddr, username: CAM_USER, password: CAM_PASSWORD } },
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
     }
     opA = await user('op-a', 'operator', { wards: [A] });
@@ -117,7 +132,16 @@ describe.each(modes)('province tenancy on $name', (mode) => {
   });
 
   it("ward A's operator cannot command B's devices; commands to A are audited with ward A", async () => {
-    const cmd = (target: Record<string, unknown>) => t.http<{ id?: string; error?: { code: string } }>('POST', '/api/v1/commands', { token: opA, body: { name: 'setLevel', kind: 'streetlight', params: { level: 40, reason: 'override', expiresAt: new Date(Date.now() + 3600_000).toISOString() }, target } });
+    const cmd = (target: Record<string, unknown>) =>
+      t.http<{ id?: string; error?: { code: string } }>('POST', '/api/v1/commands', {
+        token: opA,
+        body: {
+          name: 'setLevel',
+          kind: 'streetlight',
+          params: { level: 40, reason: 'override', expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+          target,
+        },
+      });
     const toB = await cmd({ type: 'device', id: 'sl-b1' });
     expect(toB.status, JSON.stringify(toB.body)).toBe(403);
     // An id that exists nowhere gets the same answer: the refusal says nothing about ward B.
@@ -129,22 +153,45 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     expect(all.status, JSON.stringify(all.body)).toBe(201);
     const sent = await t.http<{ deliveries: { deviceId: string }[] }>('GET', `/api/v1/commands/${all.body.id ?? ''}`, { token: t.adminToken });
     expect(sent.body.deliveries.map((d) => d.deviceId)).toEqual(['sl-a1']);
-    const audit = await t.app.db.query<{ ward_code: string | null; result: string }>(`SELECT ward_code, result FROM audit_log WHERE action = 'command.send' AND actor = 'op-a' ORDER BY id`);
-    expect(audit.rows.map((r) => [r.result, r.ward_code])).toEqual([['error', A], ['error', A], ['error', A], ['error', A], ['ok', A]]);
-    const viaApi = await t.http<{ items: { actor: string; wardCode: string | null }[] }>('GET', `/api/v1/audit?ward=${A}&action=command.send`, { token: t.adminToken });
+    const audit = await t.app.db.query<{ ward_code: string | null; result: string }>(
+      `SELECT ward_code, result FROM audit_log WHERE action = 'command.send' AND actor = 'op-a' ORDER BY id`,
+    );
+    expect(audit.rows.map((r) => [r.result, r.ward_code])).toEqual([
+      ['error', A],
+      ['error', A],
+      ['error', A],
+      ['error', A],
+      ['ok', A],
+    ]);
+    const viaApi = await t.http<{ items: { actor: string; wardCode: string | null }[] }>('GET', `/api/v1/audit?ward=${A}&action=command.send`, {
+      token: t.adminToken,
+    });
     expect(viaApi.body.items.map((x) => [x.actor, x.wardCode])).toEqual(Array.from({ length: 5 }, () => ['op-a', A]));
     // A's operator does not see a command of the province's that reached only B.
-    const onlyB = await t.http<{ id: string }>('POST', '/api/v1/commands', { token: t.adminToken, body: { name: 'setLevel', kind: 'streetlight', params: { level: 10, reason: 'override', expiresAt: new Date(Date.now() + 3600_000).toISOString() }, target: { type: 'ward', code: B } } });
+    const onlyB = await t.http<{ id: string }>('POST', '/api/v1/commands', {
+      token: t.adminToken,
+      body: {
+        name: 'setLevel',
+        kind: 'streetlight',
+        params: { level: 10, reason: 'override', expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+        target: { type: 'ward', code: B },
+      },
+    });
     expect(onlyB.status).toBe(201);
     expect((await t.http('GET', `/api/v1/commands/${onlyB.body.id}`, { token: opA })).status).toBe(404);
-    const adminRow = await t.app.db.query<{ ward_code: string | null }>(`SELECT ward_code FROM audit_log WHERE action = 'command.send' AND target_id = $1`, [onlyB.body.id]);
+    const adminRow = await t.app.db.query<{ ward_code: string | null }>(`SELECT ward_code FROM audit_log WHERE action = 'command.send' AND target_id = $1`, [
+      onlyB.body.id,
+    ]);
     expect(adminRow.rows.map((r) => r.ward_code)).toEqual([B]);
     const listed = await t.http<{ items: { id: string }[] }>('GET', '/api/v1/commands', { token: opA });
     expect(listed.body.items.map((c) => c.id)).toEqual([all.body.id]);
   });
 
   it("schedules: A's operator sees only schedules reaching A, and a kind-wide schedule of theirs fires only on A's devices", async () => {
-    const body = (target: Record<string, unknown>, startInMs: number) => ({ command: { name: 'setLevel', kind: 'streetlight', params: { level: 30, reason: 'program' }, target }, startAt: new Date(Date.now() + startInMs).toISOString() });
+    const body = (target: Record<string, unknown>, startInMs: number) => ({
+      command: { name: 'setLevel', kind: 'streetlight', params: { level: 30, reason: 'program' }, target },
+      startAt: new Date(Date.now() + startInMs).toISOString(),
+    });
     const theirs = await t.http<{ id: string }>('POST', '/api/v1/schedules', { token: t.adminToken, body: body({ type: 'ward', code: B }, 3600_000) });
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(201);
     expect((await t.http('POST', '/api/v1/schedules', { token: opA, body: body({ type: 'ward', code: B }, 3600_000) })).status).toBe(403);
@@ -160,7 +207,9 @@ describe.each(modes)('province tenancy on $name', (mode) => {
       const r = await t.app.db.query<{ id: string }>(`SELECT id FROM commands WHERE id LIKE $1`, [`sch:${mine.body.id}:%`]);
       return r.rows[0]?.id;
     }, 15_000);
-    const deliveries = await t.app.db.query<{ device_id: string }>('SELECT device_id FROM command_deliveries WHERE command_id = $1 ORDER BY device_id', [fired]);
+    const deliveries = await t.app.db.query<{ device_id: string }>('SELECT device_id FROM command_deliveries WHERE command_id = $1 ORDER BY device_id', [
+      fired,
+    ]);
     expect(deliveries.rows.map((r) => r.device_id)).toEqual(['sl-a1']);
   });
 
@@ -227,7 +276,8 @@ describe.each(modes)('province tenancy on $name', (mode) => {
   it("maintenance windows: A's operator plans A's, sees no window of B's, and may not plan a kind-wide one", async () => {
     const from = new Date(Date.now() + 3600_000).toISOString();
     const to = new Date(Date.now() + 7200_000).toISOString();
-    const win = (scope: Record<string, string>, token: string) => t.http<{ id: string }>('POST', '/api/v1/maintenance-windows', { token, body: { title: 'Thay đèn', scope, from, to } });
+    const win = (scope: Record<string, string>, token: string) =>
+      t.http<{ id: string }>('POST', '/api/v1/maintenance-windows', { token, body: { title: 'Thay đèn', scope, from, to } });
     const bWindow = await win({ type: 'device', id: 'sl-b1' }, t.adminToken);
     expect(bWindow.status).toBe(201);
     expect((await win({ type: 'device', id: 'sl-b1' }, opA)).status).toBe(404);
@@ -243,14 +293,19 @@ describe.each(modes)('province tenancy on $name', (mode) => {
 
   it("plan targets are a ward's own: set for B, read for B, invisible from A", async () => {
     const year = month.slice(0, 4);
-    const set = await t.http('PUT', `/api/v1/plan-targets/devices.total/${year}?ward=${B}`, { token: t.adminToken, body: { comparator: '>=', target: 3, source: 'Kế hoạch phường Ba Ngòi' } });
+    const set = await t.http('PUT', `/api/v1/plan-targets/devices.total/${year}?ward=${B}`, {
+      token: t.adminToken,
+      body: { comparator: '>=', target: 3, source: 'Kế hoạch phường Ba Ngòi' },
+    });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
     const ofB = await t.http<{ items: { wardCode: string; indicator: string }[] }>('GET', `/api/v1/plan-targets?ward=${B}`, { token: provinceViewer });
     expect(ofB.body.items.map((x) => [x.wardCode, x.indicator])).toEqual([[B, 'devices.total']]);
     expect((await t.http('GET', `/api/v1/plan-targets?ward=${B}`, { token: opA })).status).toBe(403);
     const ofA = await t.http<{ items: { indicator: string }[] }>('GET', '/api/v1/plan-targets', { token: opA });
     expect(ofA.body.items.some((x) => x.indicator === 'devices.total')).toBe(false);
-    const report = await t.http<{ figures: { id: string; target?: { value: number } }[] }>('GET', `/api/v1/indicators?period=${month}&ward=${B}`, { token: provinceViewer });
+    const report = await t.http<{ figures: { id: string; target?: { value: number } }[] }>('GET', `/api/v1/indicators?period=${month}&ward=${B}`, {
+      token: provinceViewer,
+    });
     expect(report.body.figures.find((f) => f.id === 'devices.total')?.target?.value).toBe(3);
   });
 
@@ -261,7 +316,9 @@ describe.each(modes)('province tenancy on $name', (mode) => {
     expect((await t.http('GET', '/api/v1/devices/sl-b1', { token: opA })).status).toBe(200);
     expect((await t.http('PUT', '/api/v1/users/op-a/wards', { token: t.adminToken, body: { wards: [A] } })).status).toBe(200);
     expect((await t.http('GET', '/api/v1/devices/sl-b1', { token: opA })).status).toBe(404);
-    const audit = await t.app.db.query<{ target_id: string; details: { wards?: string[] } }>(`SELECT target_id, details FROM audit_log WHERE action = 'user.set-wards' AND result = 'ok' ORDER BY id DESC LIMIT 1`);
+    const audit = await t.app.db.query<{ target_id: string; details: { wards?: string[] } }>(
+      `SELECT target_id, details FROM audit_log WHERE action = 'user.set-wards' AND result = 'ok' ORDER BY id DESC LIMIT 1`,
+    );
     expect(audit.rows[0]).toMatchObject({ target_id: 'op-a', details: { wards: [A] } });
   });
 });

@@ -55,7 +55,9 @@ describe.each(modes)('a service restart is unknown time, not device downtime, on
 
     for (const source of ['', '&source=raw']) {
       const u = await t.http<{ total: { upS: number; downS: number; unknownS: number; availability: number | null } }>(
-        'GET', `/api/v1/uptime?scope=device&id=ap-restart&from=${new Date(before).toISOString()}&to=${new Date(to).toISOString()}${source}`, { token: t.adminToken },
+        'GET',
+        `/api/v1/uptime?scope=device&id=ap-restart&from=${new Date(before).toISOString()}&to=${new Date(to).toISOString()}${source}`,
+        { token: t.adminToken },
       );
       expect(u.status, JSON.stringify(u.body)).toBe(200);
       expect(u.body.total.downS).toBe(0);
@@ -64,7 +66,9 @@ describe.each(modes)('a service restart is unknown time, not device downtime, on
     }
     // The plan's report: availability 100 %, the gap shown as unknown ("không xác định"), not as downtime.
     const year = new Date(to + 7 * 3600_000).getUTCFullYear();
-    const r = await t.http<{ figures: { id: string; value: number | null; note?: { vi: string; en: string } }[] }>('GET', `/api/v1/indicators?period=${year}`, { token: t.adminToken });
+    const r = await t.http<{ figures: { id: string; value: number | null; note?: { vi: string; en: string } }[] }>('GET', `/api/v1/indicators?period=${year}`, {
+      token: t.adminToken,
+    });
     expect(r.status).toBe(200);
     const av = r.body.figures.find((f) => f.id === 'wifi-ap.availability');
     expect(av?.value).toBe(100);

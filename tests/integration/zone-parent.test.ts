@@ -12,7 +12,8 @@ describe('zone parents (the zones management screen moves zones)', () => {
     await t?.close();
     await t?.app.db.close();
   });
-  const api = <T = { error: { code: string } }>(method: string, url: string, body?: unknown) => t.http<T>(method, `/api/v1${url}`, { token: t.adminToken, body });
+  const api = <T = { error: { code: string } }>(method: string, url: string, body?: unknown) =>
+    t.http<T>(method, `/api/v1${url}`, { token: t.adminToken, body });
 
   it('refuses a zone as its own parent, under its own sub-zone, or under a zone that does not exist', async () => {
     await api('POST', '/zones', { id: 'ward-a', name: 'Khu A', kind: 'area' });

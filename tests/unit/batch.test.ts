@@ -96,8 +96,22 @@ describe('sanitizeBatch / splitBatch', () => {
 
 describe('isoTime', () => {
   it('formats exactly as Date.prototype.toISOString, across hours, days, years and edge values', () => {
-    const samples = [0, 1, 999, 59_999, 3_599_999, 3_600_000, Date.parse('2026-11-27T23:59:59.999Z'), Date.parse('2026-11-28T00:00:00.000Z'),
-      Date.parse('2028-02-29T12:34:56.007Z'), 253402300799999, 253402300800000, -1, -86_400_001, Date.parse('1969-12-31T23:59:59.990Z')];
+    const samples = [
+      0,
+      1,
+      999,
+      59_999,
+      3_599_999,
+      3_600_000,
+      Date.parse('2026-11-27T23:59:59.999Z'),
+      Date.parse('2026-11-28T00:00:00.000Z'),
+      Date.parse('2028-02-29T12:34:56.007Z'),
+      253402300799999,
+      253402300800000,
+      -1,
+      -86_400_001,
+      Date.parse('1969-12-31T23:59:59.990Z'),
+    ];
     let x = 0x2545f491;
     for (let i = 0; i < 5000; i++) {
       x = (x * 1103515245 + 12345) % 2 ** 31;

@@ -41,7 +41,8 @@ function fakeDriver(behaviour: Record<string, Behaviour>) {
   };
   const driver: HealthPollerOptions['driver'] = {
     probe: (cam, o) => run<ProbeResult>(cam, 'probe', o?.signal, { clockOffsetMs: 42, cameraTime: new Date(), roundTripMs: 5 }),
-    getSnapshot: (cam, o) => run<Snapshot>(cam, 'snapshot', o?.signal, { bytes: Buffer.from([0xff, 0xd8, 0xff]), contentType: 'image/jpeg', fetchedAt: new Date() }),
+    getSnapshot: (cam, o) =>
+      run<Snapshot>(cam, 'snapshot', o?.signal, { bytes: Buffer.from([0xff, 0xd8, 0xff]), contentType: 'image/jpeg', fetchedAt: new Date() }),
   };
   return { driver, calls, behaviour, maxOverlap: () => maxOverlap };
 }

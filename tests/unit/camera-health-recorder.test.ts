@@ -13,13 +13,21 @@ function setup(fail: () => boolean = () => false) {
   const written: Batch[] = [];
   const emitted: { name: string; payload: unknown; batchesWritten: number }[] = [];
   const events = new EventEmitter<ModuleEventMap>();
-  for (const name of ['ingest.batch', 'device.status', 'camera.probe'] as const) onEvent(events, name, (payload) => emitted.push({ name, payload, batchesWritten: written.length }));
+  for (const name of ['ingest.batch', 'device.status', 'camera.probe'] as const)
+    onEvent(events, name, (payload) => emitted.push({ name, payload, batchesWritten: written.length }));
   const writeBatch = vi.fn(async (b: Batch) => {
     if (fail()) throw new Error('database down');
     written.push(structuredClone(b));
     return { telemetryInserted: b.telemetry.length, eventsInserted: b.events.length };
   });
-  const rec = new CameraHealthRecorder({ ingest: { writeBatch }, events, severity: (e) => SEVERITY[e], log: silentLogger(), flushDelayMs: 10, retryDelayMs: 100 });
+  const rec = new CameraHealthRecorder({
+    ingest: { writeBatch },
+    events,
+    severity: (e) => SEVERITY[e],
+    log: silentLogger(),
+    flushDelayMs: 10,
+    retryDelayMs: 100,
+  });
   return { rec, written, emitted, writeBatch };
 }
 

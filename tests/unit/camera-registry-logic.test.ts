@@ -44,7 +44,9 @@ describe('scheduled snapshots from the snapshot probe', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'sw-snap-'));
-    jpeg = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    jpeg = await sharp({ create: { width: 64, height: 36, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -78,6 +80,8 @@ describe('scheduled snapshots from the snapshot probe', () => {
       log: silentLogger(),
     });
     const truncated = jpeg.subarray(0, jpeg.length / 2);
-    await expect(svc.fromProbe('cam-2', { bytes: truncated, contentType: 'image/jpeg', fetchedAt: new Date() })).rejects.toMatchObject({ code: 'CAMERA_BAD_RESPONSE' });
+    await expect(svc.fromProbe('cam-2', { bytes: truncated, contentType: 'image/jpeg', fetchedAt: new Date() })).rejects.toMatchObject({
+      code: 'CAMERA_BAD_RESPONSE',
+    });
   });
 });

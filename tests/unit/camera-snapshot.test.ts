@@ -8,7 +8,9 @@ import type { ProcessedSnapshot } from '../../services/cameras/snapshot-processo
 import { SnapshotStore, cameraDirName } from '../../services/cameras/snapshot-store.ts';
 
 const jpeg = (width: number, height: number): Promise<Buffer> =>
-  sharp({ create: { width, height, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+  sharp({ create: { width, height, channels: 3, background: '#336699' } })
+    .jpeg()
+    .toBuffer();
 
 describe('snapshot processing', () => {
   it('makes a 320 px WebP thumbnail and keeps a 1080p frame at full size', async () => {

@@ -24,8 +24,11 @@ describe('cluster job gates', () => {
     };
     let owned = false;
     const poller = new CameraHealthPoller({
-      driver, cameras: [{ id: 'cam-1', connection: { address: 'http://127.0.0.1/cam-1', username: 'u', password: 'p' } }],
-      probeIntervalMs: 30_000, snapshotIntervalMs: 0, owns: () => owned,
+      driver,
+      cameras: [{ id: 'cam-1', connection: { address: 'http://127.0.0.1/cam-1', username: 'u', password: 'p' } }],
+      probeIntervalMs: 30_000,
+      snapshotIntervalMs: 0,
+      owns: () => owned,
     });
     poller.start();
     await vi.advanceTimersByTimeAsync(60_000);
@@ -53,7 +56,12 @@ describe('cluster job gates', () => {
     } as unknown as MaintenanceRepository;
     const held = new Set<string>(['retention']);
     const m = new MaintenanceService({
-      repo, capabilities: { timescale: false, backgroundJobs: false }, log: silentLogger(), intervalMs: 60_000, retentionDays: 30, compressAfterDays: 7,
+      repo,
+      capabilities: { timescale: false, backgroundJobs: false },
+      log: silentLogger(),
+      intervalMs: 60_000,
+      retentionDays: 30,
+      compressAfterDays: 7,
       owns: (job) => held.has(job),
     });
     await m.runOnce();

@@ -26,7 +26,15 @@ class FakeLeaseTable {
 }
 
 function leases(table: FakeLeaseTable, nodeId: string): JobLeases {
-  return new JobLeases({ repo: table as unknown as ClusterRepository, nodeId, leaseMs: 3000, log: silentLogger(), metrics: new Metrics(), jobs: ['rollups', 'webhooks'], now: () => table.now });
+  return new JobLeases({
+    repo: table as unknown as ClusterRepository,
+    nodeId,
+    leaseMs: 3000,
+    log: silentLogger(),
+    metrics: new Metrics(),
+    jobs: ['rollups', 'webhooks'],
+    now: () => table.now,
+  });
 }
 
 describe('job leases', () => {
@@ -121,11 +129,26 @@ function recordingSink(): FullSink & { statuses: string[]; stored: string[] } {
 }
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
-const msg = (deviceId: string, channel: InboundMessage['channel']): InboundMessage => ({ deviceId, kind: 'streetlight', channel, topic: `sw/v1/${deviceId}/${channel}`, payload: Buffer.from('{}'), qos: 1, receivedAt: new Date() });
+const msg = (deviceId: string, channel: InboundMessage['channel']): InboundMessage => ({
+  deviceId,
+  kind: 'streetlight',
+  channel,
+  topic: `sw/v1/${deviceId}/${channel}`,
+  payload: Buffer.from('{}'),
+  qos: 1,
+  receivedAt: new Date(),
+});
 
 describe('connection ownership', () => {
   const registry = (conns: FakeConnections, nodeId: string): NodeRegistry =>
-    new NodeRegistry({ repo: conns as unknown as ClusterRepository, nodeId, leaseMs: 3000, jobs: { owns: () => true }, log: silentLogger(), metrics: new Metrics() });
+    new NodeRegistry({
+      repo: conns as unknown as ClusterRepository,
+      nodeId,
+      leaseMs: 3000,
+      jobs: { owns: () => true },
+      log: silentLogger(),
+      metrics: new Metrics(),
+    });
 
   it('the node a device left does not record it offline once it connected to another node', async () => {
     const conns = new FakeConnections();

@@ -134,7 +134,10 @@ describe('docker-compose.yml', () => {
     it('balances MQTT and HTTP in TCP mode over the replicas on the ports they listen on', () => {
       expect(haproxyCfg).toMatch(/^defaults\n(?:.*\n)*?\s+mode tcp$/m);
       const servers = haproxyCfg.split('\n').filter((l) => l.trim().startsWith('server-template'));
-      expect(servers.map((l) => l.trim().split(/\s+/)[3])).toEqual([`smartward-node:${node.environment?.SW_MQTT_PORT}`, `smartward-node:${node.environment?.SW_HTTP_PORT}`]);
+      expect(servers.map((l) => l.trim().split(/\s+/)[3])).toEqual([
+        `smartward-node:${node.environment?.SW_MQTT_PORT}`,
+        `smartward-node:${node.environment?.SW_HTTP_PORT}`,
+      ]);
       expect(haproxyCfg).toMatch(/option httpchk GET \/ready/);
       expect(haproxyCfg).toMatch(/option redispatch/);
       const published = (services.haproxy as Service & { ports?: string[] }).ports ?? [];
@@ -169,7 +172,15 @@ describe('docker-compose.yml', () => {
   it('hands Prometheus the scrape token as a secret file, not in its config', () => {
     expect(compose.secrets?.metrics_token?.environment).toBe('METRICS_TOKEN');
     expect(services.prometheus?.secrets).toEqual(['metrics_token']);
-    const prom = parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: { job_name: string; metrics_path: string; authorization: { type: string; credentials_file: string }; static_configs: { targets: string[] }[] }[]; rule_files: string[] };
+    const prom = parse(read('deploy/prometheus/prometheus.yml')) as {
+      scrape_configs: {
+        job_name: string;
+        metrics_path: string;
+        authorization: { type: string; credentials_file: string };
+        static_configs: { targets: string[] }[];
+      }[];
+      rule_files: string[];
+    };
     const job = prom.scrape_configs.find((j) => j.job_name === 'smartward');
     expect(job?.metrics_path).toBe('/metrics');
     expect(job?.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/metrics_token' });
@@ -188,7 +199,10 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Grafana dashboard', () => {
-  const dashboard = JSON.parse(read('deploy/grafana/dashboards/smartward.json')) as { uid: string; panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] };
+  const dashboard = JSON.parse(read('deploy/grafana/dashboards/smartward.json')) as {
+    uid: string;
+    panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[];
+  };
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
   const used = new Set(exprs.flatMap((e) => e.match(/\bsw_[a-z_]+/g) ?? []).map((n) => n.replace(/_(bucket|sum|count)$/, '')));
 
@@ -207,7 +221,16 @@ describe('Grafana dashboard', () => {
   }
 
   it('shows ingest rate, PUBACK latency, batch commit time, devices online per kind, open alarms and spool depth', () => {
-    for (const name of ['sw_ingest_messages_total', 'sw_ingest_ack_seconds', 'sw_ingest_commit_seconds', 'sw_devices_online', 'sw_alarms_open', 'sw_ingest_spool_batches', 'sw_ingest_spool_bytes', 'sw_mqtt_connections']) {
+    for (const name of [
+      'sw_ingest_messages_total',
+      'sw_ingest_ack_seconds',
+      'sw_ingest_commit_seconds',
+      'sw_devices_online',
+      'sw_alarms_open',
+      'sw_ingest_spool_batches',
+      'sw_ingest_spool_bytes',
+      'sw_mqtt_connections',
+    ]) {
       expect(used, name).toContain(name);
     }
     expect(exprs.some((e) => /sum by \(kind\) \(sw_devices_online\)/.test(e))).toBe(true);

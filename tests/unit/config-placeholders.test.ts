@@ -14,13 +14,32 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('placeholder secrets', () => {
   it('recognises the values people copy from examples', () => {
-    for (const v of ['change-me', 'CHANGE_ME', 'changeme', 'Change Me', 'password', 'admin', 'secret', 'postgres', 'changeme-please', '0'.repeat(64), 'ab'.repeat(32), 'deadbeef'.repeat(8)]) {
+    for (const v of [
+      'change-me',
+      'CHANGE_ME',
+      'changeme',
+      'Change Me',
+      'password',
+      'admin',
+      'secret',
+      'postgres',
+      'changeme-please',
+      '0'.repeat(64),
+      'ab'.repeat(32),
+      'deadbeef'.repeat(8),
+    ]) {
       expect(isPlaceholderSecret(v), v).toBe(true);
     }
   });
 
   it('accepts real secrets and empty values', () => {
-    for (const v of ['', 'admin-password-for-tests', 'correct horse battery staple', 'a3f1c9e07b5d2846f0e1a9c3b7d5f2e4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5', 'Zr8#kq2!Lm']) {
+    for (const v of [
+      '',
+      'admin-password-for-tests',
+      'correct horse battery staple',
+      'a3f1c9e07b5d2846f0e1a9c3b7d5f2e4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5',
+      'Zr8#kq2!Lm',
+    ]) {
       expect(isPlaceholderSecret(v), v).toBe(false);
     }
   });
@@ -38,7 +57,13 @@ describe('placeholder secrets', () => {
   });
 
   it('lets a real configuration through, including a database URL without a password (trust or peer auth)', () => {
-    expect(problemsOf({ SW_ADMIN_PASSWORD: 'Tr0ub4dor&3-long', SW_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/sw', SW_METRICS_TOKEN: 'f'.repeat(7) + 'a1b2c3d4e5f60718293a4b5c6d7e8f90' })).toEqual([]);
+    expect(
+      problemsOf({
+        SW_ADMIN_PASSWORD: 'Tr0ub4dor&3-long',
+        SW_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/sw',
+        SW_METRICS_TOKEN: 'f'.repeat(7) + 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      }),
+    ).toEqual([]);
   });
 
   it('checks the scrape token format', () => {

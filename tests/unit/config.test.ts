@@ -32,10 +32,18 @@ describe('loadConfig', () => {
     expect(c.health).toMatchObject({ sweepMaxMs: 30_000, flapMaxChanges: 6, webhookRetryDelaysMs: [1000, 5000, 30_000, 120_000, 600_000] });
     expect(c.cameras).toMatchObject({ probeIntervalMs: 30_000, snapshotKeepLast: 700, discoveryBindAddresses: ['127.0.0.1'] });
     expect(c.reports).toEqual({
-      chromiumPath: '/usr/bin/chromium', servedAvailability: 90, remoteControlDays: 7, halfYearCutoff: null,
+      chromiumPath: '/usr/bin/chromium',
+      servedAvailability: 90,
+      remoteControlDays: 7,
+      halfYearCutoff: null,
       official: {
-        parentBody: 'Ủy ban nhân dân phường Phước Long', issuer: 'Phòng Kinh tế, Hạ tầng và Đô thị', issuerAbbr: 'KTHTĐT', place: 'Phường Phước Long',
-        signerTitle: ['TRƯỞNG PHÒNG'], signerName: '', recipients: ['Ban Chỉ đạo phường (qua Phòng Văn hóa – Xã hội)', 'Lưu: VT'],
+        parentBody: 'Ủy ban nhân dân phường Phước Long',
+        issuer: 'Phòng Kinh tế, Hạ tầng và Đô thị',
+        issuerAbbr: 'KTHTĐT',
+        place: 'Phường Phước Long',
+        signerTitle: ['TRƯỞNG PHÒNG'],
+        signerName: '',
+        recipients: ['Ban Chỉ đạo phường (qua Phòng Văn hóa – Xã hội)', 'Lưu: VT'],
       },
     });
     expect(c.mqtt).toMatchObject({ port: 1883, wsPort: -1, maxPayloadBytes: 16384, maxTopicDepth: 6, connectRate: 200, connectBurst: 2000 });
@@ -46,7 +54,11 @@ describe('loadConfig', () => {
   });
 
   it('parses list keys and trims a trailing slash from the public base URL', () => {
-    const c = loadConfig({ SW_PUBLIC_BASE_URL: 'http://10.20.0.5:8080/', SW_ALARM_WEBHOOK_RETRY_DELAYS_MS: '500,2000', SW_CAMERA_DISCOVERY_INTERFACES: '10.1.0.2,10.2.0.2' });
+    const c = loadConfig({
+      SW_PUBLIC_BASE_URL: 'http://10.20.0.5:8080/',
+      SW_ALARM_WEBHOOK_RETRY_DELAYS_MS: '500,2000',
+      SW_CAMERA_DISCOVERY_INTERFACES: '10.1.0.2,10.2.0.2',
+    });
     expect(c.http.publicBaseUrl).toBe('http://10.20.0.5:8080');
     expect(c.health.webhookRetryDelaysMs).toEqual([500, 2000]);
     expect(c.cameras.discoveryBindAddresses).toEqual(['10.1.0.2', '10.2.0.2']);

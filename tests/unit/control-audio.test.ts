@@ -4,12 +4,18 @@ import { mp3, oggOpus, oggVorbis, png, wav } from '../integration/control-audio-
 
 describe('audio recognised by content, with its length from the header', () => {
   it('WAV: length = data bytes / byte rate', () => {
-    expect(probeAudio(wav(2.5))).toMatchObject({ ok: true, info: { format: 'wav', mime: 'audio/wav', durationS: 2.5, sampleRate: 8000, channels: 1, codec: 'pcm' } });
+    expect(probeAudio(wav(2.5))).toMatchObject({
+      ok: true,
+      info: { format: 'wav', mime: 'audio/wav', durationS: 2.5, sampleRate: 8000, channels: 1, codec: 'pcm' },
+    });
   });
 
   it('MP3: constant bit rate after an ID3v2 tag, and a Xing frame count when present', () => {
     // 100 frames × 417 bytes × 8 / 128 kbit/s = 2.606 s (CBR estimate); 1152 samples / 44.1 kHz per frame otherwise.
-    expect(probeAudio(mp3(100))).toMatchObject({ ok: true, info: { format: 'mp3', durationS: 2.606, sampleRate: 44_100, bitrateKbps: 128, codec: 'mpeg1-layer3' } });
+    expect(probeAudio(mp3(100))).toMatchObject({
+      ok: true,
+      info: { format: 'mp3', durationS: 2.606, sampleRate: 44_100, bitrateKbps: 128, codec: 'mpeg1-layer3' },
+    });
     expect(probeAudio(mp3(100, { xing: true }))).toMatchObject({ ok: true, info: { durationS: 5.224 } });
   });
 

@@ -3,25 +3,50 @@ import { clash, findClashes, interruptions, type PlannedItem, type Priority } fr
 import { speakerModel } from '../../simulators/mqtt/models/speaker.model.ts';
 
 const item = (id: string, priority: Priority, clusters: string[], windows: [number, number][]): PlannedItem => ({
-  id, priority, clusters: new Set(clusters), windows: windows.map(([start, end]) => ({ start, end })),
+  id,
+  priority,
+  clusters: new Set(clusters),
+  windows: windows.map(([start, end]) => ({ start, end })),
 });
 
 describe('preemption rules (Circular 39/2020/TT-BTTTT)', () => {
   it('emergency preempts everything, priority preempts normal, equal priorities conflict', () => {
     const table: [Priority, Priority, string][] = [
-      ['emergency', 'normal', 'preempts'], ['emergency', 'priority', 'preempts'], ['emergency', 'emergency', 'preempts'],
-      ['priority', 'normal', 'preempts'], ['priority', 'priority', 'conflict'], ['priority', 'emergency', 'yields'],
-      ['normal', 'normal', 'conflict'], ['normal', 'priority', 'yields'], ['normal', 'emergency', 'yields'],
+      ['emergency', 'normal', 'preempts'],
+      ['emergency', 'priority', 'preempts'],
+      ['emergency', 'emergency', 'preempts'],
+      ['priority', 'normal', 'preempts'],
+      ['priority', 'priority', 'conflict'],
+      ['priority', 'emergency', 'yields'],
+      ['normal', 'normal', 'conflict'],
+      ['normal', 'priority', 'yields'],
+      ['normal', 'emergency', 'yields'],
     ];
     for (const [a, b, want] of table) expect(clash(a, b), `${a} vs ${b}`).toBe(want);
   });
 
   it('report a clash only on shared clusters at overlapping times, from its first meeting', () => {
-    const mine = item('new', 'priority', ['c1', 'c2'], [[100, 200], [1000, 1100]]);
+    const mine = item(
+      'new',
+      'priority',
+      ['c1', 'c2'],
+      [
+        [100, 200],
+        [1000, 1100],
+      ],
+    );
     const others = [
       item('same-time-other-clusters', 'priority', ['c9'], [[100, 200]]),
       item('same-clusters-later', 'priority', ['c2'], [[200, 300]]),
-      item('clash', 'priority', ['c2', 'c3', 'c1'], [[50, 120], [1050, 1060]]),
+      item(
+        'clash',
+        'priority',
+        ['c2', 'c3', 'c1'],
+        [
+          [50, 120],
+          [1050, 1060],
+        ],
+      ),
       item('normal-under', 'normal', ['c1'], [[1090, 1200]]),
       item('emergency-over', 'emergency', ['c2'], [[150, 160]]),
     ];
@@ -37,7 +62,10 @@ describe('preemption rules (Circular 39/2020/TT-BTTTT)', () => {
       { clusterId: 'c1', broadcastId: 'news', priority: 'normal' as const },
       { clusterId: 'c2', broadcastId: 'storm', priority: 'priority' as const },
     ];
-    expect(interruptions('emergency', airing)).toEqual([{ clusterId: 'c1', broadcastId: 'news' }, { clusterId: 'c2', broadcastId: 'storm' }]);
+    expect(interruptions('emergency', airing)).toEqual([
+      { clusterId: 'c1', broadcastId: 'news' },
+      { clusterId: 'c2', broadcastId: 'storm' },
+    ]);
     expect(interruptions('priority', airing)).toEqual([{ clusterId: 'c1', broadcastId: 'news' }]);
     expect(interruptions('normal', airing)).toEqual([]);
   });

@@ -18,7 +18,7 @@ function almanac(date: { y: number; m: number; d: number }, lat: number, lon: nu
   const t = N + ((rising ? 6 : 18) - lngHour) / 24;
   const M = 0.9856 * t - 3.289;
   const L = (((M + 1.916 * Math.sin(M * rad) + 0.02 * Math.sin(2 * M * rad) + 282.634) % 360) + 360) % 360;
-  let RA = ((Math.atan(0.91764 * Math.tan(L * rad)) / rad) % 360 + 360) % 360;
+  let RA = (((Math.atan(0.91764 * Math.tan(L * rad)) / rad) % 360) + 360) % 360;
   RA = (RA + Math.floor(L / 90) * 90 - Math.floor(RA / 90) * 90) / 15;
   const sinDec = 0.39782 * Math.sin(L * rad);
   const cosDec = Math.cos(Math.asin(sinDec));
@@ -111,7 +111,10 @@ describe('sun-relative program steps across the year', () => {
   });
 
   it('carry the last step of yesterday past midnight, and ramp from the previous level', () => {
-    const p: ProgramStep[] = [{ at: '18:00', level: 100 }, { at: '22:00', level: 40, rampS: 600 }];
+    const p: ProgramStep[] = [
+      { at: '18:00', level: 100 },
+      { at: '22:00', level: 40, rampS: 600 },
+    ];
     const t = fromWall({ y: 2026, m: 5, d: 2, h: 3 }, SITE.tz);
     expect(stepAt(p, t, SITE).index).toBe(1);
     const mid = levelAt(p, fromWall({ y: 2026, m: 5, d: 2, h: 22, mi: 5 }, SITE.tz), SITE);
@@ -125,20 +128,49 @@ describe('program checks', () => {
   });
 
   it('refuse steps that swap order during the year (sunset + 60 against 19:00)', () => {
-    const p = checkProgram([{ at: 'sunset', offsetMin: 60, level: 100 }, { at: '19:00', level: 80 }, { at: 'sunrise', level: 0 }], SITE);
+    const p = checkProgram(
+      [
+        { at: 'sunset', offsetMin: 60, level: 100 },
+        { at: '19:00', level: 80 },
+        { at: 'sunrise', level: 0 },
+      ],
+      SITE,
+    );
     expect(p?.code).toBe('OVERLAPPING_STEPS');
     expect(p?.message).toMatch(/change order|within a minute/);
   });
 
   it('refuse two steps at the same time, and a ramp that runs into the next step', () => {
-    expect(checkProgram([{ at: '22:00', level: 70 }, { at: '22:00', level: 50 }], SITE)?.code).toBe('OVERLAPPING_STEPS');
-    const ramp = checkProgram([{ at: '22:00', level: 70, rampS: 1800 }, { at: '22:20', level: 50 }], SITE);
+    expect(
+      checkProgram(
+        [
+          { at: '22:00', level: 70 },
+          { at: '22:00', level: 50 },
+        ],
+        SITE,
+      )?.code,
+    ).toBe('OVERLAPPING_STEPS');
+    const ramp = checkProgram(
+      [
+        { at: '22:00', level: 70, rampS: 1800 },
+        { at: '22:20', level: 50 },
+      ],
+      SITE,
+    );
     expect(ramp?.code).toBe('OVERLAPPING_STEPS');
     expect(ramp?.message).toMatch(/ramps for 1800 s/);
   });
 
   it('refuse a step pushed outside its day by its offset', () => {
-    expect(checkProgram([{ at: 'sunrise', offsetMin: -180, level: 50 }, { at: '23:30', level: 20 }], SITE)).toBeNull();
+    expect(
+      checkProgram(
+        [
+          { at: 'sunrise', offsetMin: -180, level: 50 },
+          { at: '23:30', level: 20 },
+        ],
+        SITE,
+      ),
+    ).toBeNull();
     expect(checkProgram([{ at: '23:30', offsetMin: 60, level: 20 }], SITE)?.code).toBe('STEP_OUTSIDE_DAY');
   });
 });

@@ -36,10 +36,20 @@ describe('CredentialCache', () => {
 
 describe('classifyWriteError', () => {
   it.each([
-    ['22007', 'data'], ['23503', 'data'], ['22P02', 'data'],
-    ['40001', 'conflict'], ['40P01', 'conflict'],
-    ['25006', 'unavailable'], ['55000', 'unavailable'], ['58030', 'unavailable'], ['08006', 'unavailable'],
-    ['57P01', 'unavailable'], ['53100', 'unavailable'], ['42501', 'unavailable'], ['XX000', 'unavailable'], ['', 'unavailable'],
+    ['22007', 'data'],
+    ['23503', 'data'],
+    ['22P02', 'data'],
+    ['40001', 'conflict'],
+    ['40P01', 'conflict'],
+    ['25006', 'unavailable'],
+    ['55000', 'unavailable'],
+    ['58030', 'unavailable'],
+    ['08006', 'unavailable'],
+    ['57P01', 'unavailable'],
+    ['53100', 'unavailable'],
+    ['42501', 'unavailable'],
+    ['XX000', 'unavailable'],
+    ['', 'unavailable'],
   ])('SQLSTATE %s is %s', (code, cls) => {
     expect(classifyWriteError(Object.assign(new Error('x'), code ? { code } : {}))).toBe(cls);
   });

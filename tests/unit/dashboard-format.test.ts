@@ -45,25 +45,61 @@ describe('RRULE in words', () => {
 
 describe('CSV for bulk device import', () => {
   it('reads comma, semicolon (Excel with Vietnamese settings) and quoted fields, with a BOM', () => {
-    expect(parseCsv('\uFEFFid,name\nsl-1,"Đèn 1, cổng"\n')).toEqual([['id', 'name'], ['sl-1', 'Đèn 1, cổng']]);
-    expect(parseCsv('id;name;lat\r\nsl-1;Đèn 1;12,22\r\n')).toEqual([['id', 'name', 'lat'], ['sl-1', 'Đèn 1', '12,22']]);
-    expect(parseCsv('a,b\n"say ""hi""",\n\n')).toEqual([['a', 'b'], ['say "hi"', '']]);
+    expect(parseCsv('\uFEFFid,name\nsl-1,"Đèn 1, cổng"\n')).toEqual([
+      ['id', 'name'],
+      ['sl-1', 'Đèn 1, cổng'],
+    ]);
+    expect(parseCsv('id;name;lat\r\nsl-1;Đèn 1;12,22\r\n')).toEqual([
+      ['id', 'name', 'lat'],
+      ['sl-1', 'Đèn 1', '12,22'],
+    ]);
+    expect(parseCsv('a,b\n"say ""hi""",\n\n')).toEqual([
+      ['a', 'b'],
+      ['say "hi"', ''],
+    ]);
   });
 });
 
 describe('bulk device import rows', async () => {
   const { importRows } = await import('../../dashboard/src/pages/manage/device-import.ts');
-  const zones = new Map([['tdp-1', 'tdp-1'], ['tổ dân phố 1', 'tdp-1']]);
+  const zones = new Map([
+    ['tdp-1', 'tdp-1'],
+    ['tổ dân phố 1', 'tdp-1'],
+  ]);
   const ctx = {
     kinds: ['streetlight', 'wifi-ap'],
     zoneIdOf: (x: string) => zones.get(x.toLowerCase()) ?? null,
-    words: { missing: (c: string) => `missing ${c}`, unknownKind: (k: string) => `kind ${k}`, unknownZone: (z: string) => `zone ${z}`, badNumber: (c: string) => `number ${c}`, badDate: 'date', noHeader: 'header' },
+    words: {
+      missing: (c: string) => `missing ${c}`,
+      unknownKind: (k: string) => `kind ${k}`,
+      unknownZone: (z: string) => `zone ${z}`,
+      badNumber: (c: string) => `number ${c}`,
+      badDate: 'date',
+      noHeader: 'header',
+    },
   };
   it('maps Vietnamese headers, group names, decimal commas and day-first dates; says what is wrong per row', () => {
-    const csv = 'Mã;Loại;Tên;Tổ dân phố;Vĩ độ;Kinh độ;Ngày lắp đặt;Công suất\nsl-1;streetlight;Đèn 1;Tổ dân phố 1;12,2201;109,19;25/12/2025;120\nsl-2;toaster;Đèn 2;;;;;\nsl-3;streetlight;Đèn 3;tdp-9;;;;\nsl-4;streetlight;Đèn 4;;abc;;;\n';
+    const csv =
+      'Mã;Loại;Tên;Tổ dân phố;Vĩ độ;Kinh độ;Ngày lắp đặt;Công suất\nsl-1;streetlight;Đèn 1;Tổ dân phố 1;12,2201;109,19;25/12/2025;120\nsl-2;toaster;Đèn 2;;;;;\nsl-3;streetlight;Đèn 3;tdp-9;;;;\nsl-4;streetlight;Đèn 4;;abc;;;\n';
     const rows = importRows(csv, ctx);
-    expect(rows[0]).toEqual({ line: 2, body: { id: 'sl-1', kind: 'streetlight', name: 'Đèn 1', groupId: 'tdp-1', lat: 12.2201, lon: 109.19, installedAt: '2025-12-24T17:00:00.000Z', asset: { ratedPowerW: 120 } } });
-    expect(rows.slice(1)).toEqual([{ line: 3, error: 'kind toaster' }, { line: 4, error: 'zone tdp-9' }, { line: 5, error: 'number lat' }]);
+    expect(rows[0]).toEqual({
+      line: 2,
+      body: {
+        id: 'sl-1',
+        kind: 'streetlight',
+        name: 'Đèn 1',
+        groupId: 'tdp-1',
+        lat: 12.2201,
+        lon: 109.19,
+        installedAt: '2025-12-24T17:00:00.000Z',
+        asset: { ratedPowerW: 120 },
+      },
+    });
+    expect(rows.slice(1)).toEqual([
+      { line: 3, error: 'kind toaster' },
+      { line: 4, error: 'zone tdp-9' },
+      { line: 5, error: 'number lat' },
+    ]);
     expect(importRows('foo,bar\n1,2', ctx)).toEqual([{ line: 1, error: 'header' }]);
   });
 });

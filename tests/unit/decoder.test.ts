@@ -209,7 +209,13 @@ describe('text PostgreSQL cannot store, and numbers beyond the declared range (i
   const raw = (s: string): Buffer => Buffer.from(s, 'utf8');
 
   it('removes U+0000 and replaces lone surrogates in event data (values and keys), and counts what it changed', () => {
-    const r = decodeMessage(streetlight, 'event', raw('{"event":"lampFailure","active":true,"data":{"note":"a\\u0000b","bad\\ud800key":"x\\udc00y","pair":"\\ud83d\\udca1"}}'), RECEIVED, LIMITS);
+    const r = decodeMessage(
+      streetlight,
+      'event',
+      raw('{"event":"lampFailure","active":true,"data":{"note":"a\\u0000b","bad\\ud800key":"x\\udc00y","pair":"\\ud83d\\udca1"}}'),
+      RECEIVED,
+      LIMITS,
+    );
     if (!r.ok) throw new Error(r.reason);
     expect(r.sanitized).toBe(3);
     const v = r.value;

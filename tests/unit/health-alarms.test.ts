@@ -45,7 +45,15 @@ function setup(): { store: MemoryStore; evaluator: AlarmEvaluator; service: Alar
   return { store, evaluator, service, clock };
 }
 
-const lampFailure = { deviceId: 'sl-1', kind: 'streetlight', rule: 'lampFailure', severity: 'critical' as const, message: { vi: 'x', en: 'x' }, details: {}, at: sec(0) };
+const lampFailure = {
+  deviceId: 'sl-1',
+  kind: 'streetlight',
+  rule: 'lampFailure',
+  severity: 'critical' as const,
+  message: { vi: 'x', en: 'x' },
+  details: {},
+  at: sec(0),
+};
 
 describe('alarm lifecycle (pure)', () => {
   it('goes active → acknowledged → cleared, and refuses to go back', () => {
@@ -98,7 +106,15 @@ describe('alarm service and evaluator (fake time)', () => {
 
   it('operator ack and clear go through the lifecycle; an unknown id is a 404', async () => {
     const { store, service, clock } = setup();
-    const { alarm } = await service.raise({ deviceId: 'ap-1', kind: 'wifi-ap', rule: 'down', severity: 'critical', label: { vi: 'a', en: 'b' }, details: {}, at: sec(0) });
+    const { alarm } = await service.raise({
+      deviceId: 'ap-1',
+      kind: 'wifi-ap',
+      rule: 'down',
+      severity: 'critical',
+      label: { vi: 'a', en: 'b' },
+      details: {},
+      at: sec(0),
+    });
     clock.now = sec(120);
     const acked = await service.acknowledge(alarm.id, 'op-1', null);
     expect(acked.acknowledgedAt).toBe(new Date(sec(120)).toISOString());
@@ -111,7 +127,10 @@ describe('alarm service and evaluator (fake time)', () => {
 
   it('raises an offline alarm only after afterS, not for a flapping device, and clears it when the device is back', async () => {
     const { store, evaluator, service } = setup();
-    const list = [{ deviceId: 'ap-1', kind: 'wifi-ap', since: sec(0) }, { deviceId: 'ap-2', kind: 'wifi-ap', since: sec(0) }];
+    const list = [
+      { deviceId: 'ap-1', kind: 'wifi-ap', since: sec(0) },
+      { deviceId: 'ap-2', kind: 'wifi-ap', since: sec(0) },
+    ];
     const flapping = (id: string): boolean => id === 'ap-2';
     // wifi-ap "down": afterS 600 by default.
     expect(evaluator.onOffline(list, sec(599), flapping)).toEqual([]);
@@ -148,7 +167,11 @@ describe('alarm service and evaluator (fake time)', () => {
     expect(() => validateOverride('wifi-ap', 'down', { metric: 3 })).toThrow(/not a tunable/);
     expect(() => validateOverride('wifi-ap', 'packetLoss', { consecutive: 0 })).toThrow(/integer ≥ 1/);
     const rules = effectiveRules([{ kind: 'wifi-ap', rule: 'down', enabled: null, severity: 'warning', params: { afterS: 60 } }]);
-    expect(rules.find((r) => r.rule === 'down' && r.kind === 'wifi-ap')).toMatchObject({ severity: 'warning', trigger: { type: 'offline', afterS: 60 }, overridden: true });
+    expect(rules.find((r) => r.rule === 'down' && r.kind === 'wifi-ap')).toMatchObject({
+      severity: 'warning',
+      trigger: { type: 'offline', afterS: 60 },
+      overridden: true,
+    });
   });
 });
 

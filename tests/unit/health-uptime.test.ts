@@ -11,14 +11,27 @@ const timeline = (t: Partial<DeviceTimeline>): DeviceTimeline => ({ initial: nul
 describe('uptime arithmetic', () => {
   it('counts up and down between status changes, and gaps carry the last state', () => {
     // Up at 0, down at 60 (no event for the next 90 minutes: still down), up again at 150, window ends at 240.
-    const t = timeline({ initial: null, changes: [{ at: min(0), online: true }, { at: min(60), online: false }, { at: min(150), online: true }] });
+    const t = timeline({
+      initial: null,
+      changes: [
+        { at: min(0), online: true },
+        { at: min(60), online: false },
+        { at: min(150), online: true },
+      ],
+    });
     const r = tally({ from: min(0), to: min(240) }, min(10_000), t);
     expect(r).toEqual({ upS: 150 * 60, downS: 90 * 60, unknownS: 0, maintenanceS: 0, changes: 3 });
     expect(availability(r)).toBeCloseTo(150 / 240, 10);
   });
 
   it('does not count unknown (no data yet, before installation, after now) as down', () => {
-    const t = timeline({ initial: null, changes: [{ at: min(30), online: false }, { at: min(90), online: true }] });
+    const t = timeline({
+      initial: null,
+      changes: [
+        { at: min(30), online: false },
+        { at: min(90), online: true },
+      ],
+    });
     // Nothing known before minute 30; "now" is minute 120 so the last hour of the window is the future.
     const r = tally({ from: min(0), to: min(180) }, min(120), t);
     expect(r.unknownS).toBe(30 * 60 + 60 * 60);
@@ -35,9 +48,16 @@ describe('uptime arithmetic', () => {
   it('excludes planned maintenance from both up and down, and unknown wins over maintenance', () => {
     const t = timeline({
       initial: true,
-      changes: [{ at: min(60), online: false }, { at: min(120), online: true }],
+      changes: [
+        { at: min(60), online: false },
+        { at: min(120), online: true },
+      ],
       // Overlapping windows 50–90 and 80–100 merge into 50–100; a window before installation stays unknown.
-      maintenance: [{ from: min(50), to: min(90) }, { from: min(80), to: min(100) }, { from: min(-30), to: min(-10) }],
+      maintenance: [
+        { from: min(50), to: min(90) },
+        { from: min(80), to: min(100) },
+        { from: min(-30), to: min(-10) },
+      ],
       installedAt: min(-20),
     });
     const r = tally({ from: min(-60), to: min(180) }, min(1000), t);
@@ -49,7 +69,15 @@ describe('uptime arithmetic', () => {
   });
 
   it('clips at the window edges: the state at the start comes from before it, changes outside are ignored', () => {
-    const t = timeline({ initial: false, changes: [{ at: min(-5), online: true }, { at: min(30), online: true }, { at: min(45), online: false }, { at: min(200), online: true }] });
+    const t = timeline({
+      initial: false,
+      changes: [
+        { at: min(-5), online: true },
+        { at: min(30), online: true },
+        { at: min(45), online: false },
+        { at: min(200), online: true },
+      ],
+    });
     const r = tally({ from: min(0), to: min(60) }, min(1000), t);
     // initial=false holds until minute 30 (the change at -5 is outside the window and already folded into `initial`).
     expect(r).toEqual({ upS: 15 * 60, downS: 45 * 60, unknownS: 0, maintenanceS: 0, changes: 2 });
@@ -58,7 +86,14 @@ describe('uptime arithmetic', () => {
   });
 
   it('splits a timeline into local days that add up to the whole', () => {
-    const t = timeline({ initial: true, changes: [{ at: min(23 * 60), online: false }, { at: min(26 * 60), online: true }], maintenance: [{ from: min(47 * 60), to: min(49 * 60) }] });
+    const t = timeline({
+      initial: true,
+      changes: [
+        { at: min(23 * 60), online: false },
+        { at: min(26 * 60), online: true },
+      ],
+      maintenance: [{ from: min(47 * 60), to: min(49 * 60) }],
+    });
     const bounds = [min(0), min(24 * 60), min(48 * 60), min(72 * 60)];
     const days = tallySlices(bounds, min(100 * 60), t);
     expect(days.map((d) => [d.upS / H, d.downS / H, d.maintenanceS / H, d.changes])).toEqual([
@@ -73,7 +108,15 @@ describe('uptime arithmetic', () => {
   });
 
   it('merges overlapping spans and drops empty ones', () => {
-    expect(mergeSpans([{ from: 5, to: 8 }, { from: 1, to: 3 }, { from: 2, to: 4 }, { from: 9, to: 9 }, { from: 8, to: 10 }])).toEqual([
+    expect(
+      mergeSpans([
+        { from: 5, to: 8 },
+        { from: 1, to: 3 },
+        { from: 2, to: 4 },
+        { from: 9, to: 9 },
+        { from: 8, to: 10 },
+      ]),
+    ).toEqual([
       { from: 1, to: 4 },
       { from: 5, to: 10 },
     ]);

@@ -93,7 +93,8 @@ describe('import graph', () => {
       ['d', ['a']],
     ]);
     expect(cycles(g).map((c) => c.sort())).toEqual([['a', 'b', 'c']]);
-    const text = "import type { X } from './b.ts';\nimport {\n  p,\n  q,\n} from '../p/q.ts';\nexport { y } from '../c';\nimport './side.ts';\nimport fs from 'node:fs';\nconst m = await import('./d.ts');";
+    const text =
+      "import type { X } from './b.ts';\nimport {\n  p,\n  q,\n} from '../p/q.ts';\nexport { y } from '../c';\nimport './side.ts';\nimport fs from 'node:fs';\nconst m = await import('./d.ts');";
     expect(specifiers(text).sort()).toEqual(['../c', '../p/q.ts', './b.ts', './d.ts', './side.ts']);
   });
 

@@ -7,10 +7,17 @@ const t = (s: number): Date => new Date(Date.parse('2026-12-01T00:00:00Z') + s *
 describe('batch documents: latest state carried in telemetry rows (issue 12)', () => {
   it('sends each reading once when the state is the telemetry row plus enums and booleans', () => {
     const b = emptyBatch();
-    addDecoded(b, 'sl-1', { type: 'telemetry', time: t(1), numeric: { level: 40, power: 61.5, on: 1 }, state: { level: 40, power: 61.5, on: true, reason: 'program' } }, t(2).toISOString());
+    addDecoded(
+      b,
+      'sl-1',
+      { type: 'telemetry', time: t(1), numeric: { level: 40, power: 61.5, on: 1 }, state: { level: 40, power: 61.5, on: true, reason: 'program' } },
+      t(2).toISOString(),
+    );
     const { telemetry, states } = batchDocuments(b);
     expect(states).toBe('');
-    expect(JSON.parse(telemetry)).toEqual([{ time: t(1).toISOString(), deviceId: 'sl-1', data: { level: 40, power: 61.5, on: 1 }, x: { on: true, reason: 'program' }, lastSeen: t(2).toISOString() }]);
+    expect(JSON.parse(telemetry)).toEqual([
+      { time: t(1).toISOString(), deviceId: 'sl-1', data: { level: 40, power: 61.5, on: 1 }, x: { on: true, reason: 'program' }, lastSeen: t(2).toISOString() },
+    ]);
     expect(telemetry.match(/61\.5/g)).toHaveLength(1);
   });
 

@@ -17,7 +17,8 @@ describe('operator labels of the device kinds (devices/<kind>/ui.ts)', () => {
       both(k.ui.commands[c]?.label, `${k.name}.commands.${c}`);
       // A command offered as a form needs a label for each of its fields.
       if (k.ui.commands[c]?.form === false) continue;
-      for (const p of Object.keys((spec.params as { properties?: Record<string, unknown> }).properties ?? {})) both(k.ui.commands[c]?.params?.[p], `${k.name}.commands.${c}.${p}`);
+      for (const p of Object.keys((spec.params as { properties?: Record<string, unknown> }).properties ?? {}))
+        both(k.ui.commands[c]?.params?.[p], `${k.name}.commands.${c}.${p}`);
     }
   });
 

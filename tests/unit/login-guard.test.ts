@@ -39,7 +39,11 @@ describe('password hash gate', () => {
 
   it('frees its slot when a hash throws', async () => {
     const gate = new HashGate(1, 0);
-    await expect(gate.run(async () => { throw new Error('scrypt failed'); })).rejects.toThrow('scrypt failed');
+    await expect(
+      gate.run(async () => {
+        throw new Error('scrypt failed');
+      }),
+    ).rejects.toThrow('scrypt failed');
     await expect(gate.run(async () => 'ok')).resolves.toBe('ok');
   });
 });

@@ -11,7 +11,7 @@ import type { PlanTarget } from '../../services/health/indicators/targets.reposi
 const TZ = 'Asia/Ho_Chi_Minh';
 
 describe('official date (Decree 30/2020, Appendix I 4.b)', () => {
-  it('writes days below 10 and January/February with a leading zero, in the ward\'s time zone', () => {
+  it("writes days below 10 and January/February with a leading zero, in the ward's time zone", () => {
     expect(officialDate('2026-02-04T20:00:00Z', TZ, 'vi')).toBe('ngày 05 tháng 02 năm 2026');
     expect(officialDate('2026-03-15T01:00:00Z', TZ, 'vi')).toBe('ngày 15 tháng 3 năm 2026');
     expect(officialDate('2026-12-02T18:00:00Z', TZ, 'vi')).toBe('ngày 03 tháng 12 năm 2026');
@@ -21,7 +21,7 @@ describe('official date (Decree 30/2020, Appendix I 4.b)', () => {
 
 describe('half-year cut-off', () => {
   const h1 = parsePeriod('2026-H1', TZ);
-  it('uses the period\'s last day, the configured cut-off for half-years, or the day asked for', () => {
+  it("uses the period's last day, the configured cut-off for half-years, or the day asked for", () => {
     expect(cutoffDay(h1, {})).toBe('2026-06-29');
     expect(cutoffDay(h1, { halfYear: { h1: '06-20', h2: '12-15' } })).toBe('2026-06-20');
     expect(cutoffDay(parsePeriod('2026-H2', TZ), { halfYear: { h1: '06-20', h2: '12-15' } })).toBe('2026-12-15');
@@ -47,19 +47,29 @@ describe('SW_REPORT_HALF_YEAR_CUTOFF', () => {
 });
 
 describe('plan targets', () => {
-  const t = (indicator: string, period: string, target: number): PlanTarget => ({ wardCode: '22330', indicator, period, comparator: '>=', target, source: 's', basis: 'plan', updatedBy: 'a', updatedAt: '' });
+  const t = (indicator: string, period: string, target: number): PlanTarget => ({
+    wardCode: '22330',
+    indicator,
+    period,
+    comparator: '>=',
+    target,
+    source: 's',
+    basis: 'plan',
+    updatedBy: 'a',
+    updatedAt: '',
+  });
   const f = (id: string, value: number | null) => ({ id, system: null, label: { vi: id, en: id }, value, unit: '%', method: { vi: 'm', en: 'm' } });
 
   it('compares with each comparator and says nothing without a value', () => {
     expect([meets(95, '>=', 95), meets(95, '>', 95), meets(5, '<=', 5), meets(5, '<', 5), meets(null, '>=', 1)]).toEqual([true, false, true, false, null]);
   });
-  it('takes the period\'s own target first, then the year\'s', () => {
+  it("takes the period's own target first, then the year's", () => {
     const out = withTargets([f('a', 90), f('b', 99), f('c', 1)], [t('a', '2026', 95), t('b', '2026', 95), t('b', '2026-H1', 99.5)], '2026-H1');
     expect(out[0]?.target).toMatchObject({ period: '2026', met: false });
     expect(out[1]?.target).toMatchObject({ period: '2026-H1', value: 99.5, met: false });
     expect(out[2]?.target).toBeUndefined();
   });
-  it('seeds only indicators the report has, for both plans, by the ward\'s name', () => {
+  it("seeds only indicators the report has, for both plans, by the ward's name", () => {
     const known = knownIndicators();
     for (const ward of ['Phường Phước Long', 'Phường Ba Ngòi']) {
       const seeds = seedsFor(ward);
@@ -72,11 +82,27 @@ describe('plan targets', () => {
 
 describe('CSV dialects', () => {
   const report = {
-    period: { code: '2026-H1' }, cutoffDay: '2026-06-20', ward: { code: '22330', name: 'Phường; "Phước" Long' },
+    period: { code: '2026-H1' },
+    cutoffDay: '2026-06-20',
+    ward: { code: '22330', name: 'Phường; "Phước" Long' },
     figures: [
-      { id: 'x.a', system: 'x', label: { vi: 'Độ sẵn sàng', en: 'Availability' }, value: 98.25, unit: '%', method: { vi: 'cách tính', en: 'method' }, target: { period: '2026', comparator: '>=', value: 95.5, source: 'KH', basis: 'plan', met: true } },
+      {
+        id: 'x.a',
+        system: 'x',
+        label: { vi: 'Độ sẵn sàng', en: 'Availability' },
+        value: 98.25,
+        unit: '%',
+        method: { vi: 'cách tính', en: 'method' },
+        target: { period: '2026', comparator: '>=', value: 95.5, source: 'KH', basis: 'plan', met: true },
+      },
     ],
-    groups: [{ id: 'g', name: '=HYPERLINK("x")', figures: [{ id: 'x.b', system: null, label: { vi: 'b', en: 'b' }, value: -1.5, unit: '', method: { vi: 'm', en: 'm' } }] }],
+    groups: [
+      {
+        id: 'g',
+        name: '=HYPERLINK("x")',
+        figures: [{ id: 'x.b', system: null, label: { vi: 'b', en: 'b' }, value: -1.5, unit: '', method: { vi: 'm', en: 'm' } }],
+      },
+    ],
   } as unknown as IndicatorReport;
 
   it('excel-vi: BOM, semicolons, decimal commas, quoted separators, formula-looking text defused', () => {

@@ -16,7 +16,10 @@ describe('splitAtRollup: whole rollup hours before the mark, raw rows for the re
   it('reads an unaligned head and tail raw', () => {
     expect(splitAtRollup(T0 + 30 * 60_000, T0 + 5 * H + 5, T0 + 100 * H)).toEqual({
       rollup: [T0 + H, T0 + 5 * H],
-      raw: [[T0 + 30 * 60_000, T0 + H], [T0 + 5 * H, T0 + 5 * H + 5]],
+      raw: [
+        [T0 + 30 * 60_000, T0 + H],
+        [T0 + 5 * H, T0 + 5 * H + 5],
+      ],
     });
   });
 

@@ -9,7 +9,24 @@ const API = ['--api', 'http://127.0.0.1:8080', '--password', 'pw'];
 
 describe('fleet simulator options', () => {
   it('reads a whole-ward run: counts per kind, faults, timings, control port', () => {
-    const o = parseCliOptions([...API, '--lights', '3000', '--aps', '60', '--speakers', '30', '--fault', 'lamp-failure=1%', '--fault', 'garbage=5', '--interval', '10', '--duration', '600', '--control-port=-1']);
+    const o = parseCliOptions([
+      ...API,
+      '--lights',
+      '3000',
+      '--aps',
+      '60',
+      '--speakers',
+      '30',
+      '--fault',
+      'lamp-failure=1%',
+      '--fault',
+      'garbage=5',
+      '--interval',
+      '10',
+      '--duration',
+      '600',
+      '--control-port=-1',
+    ]);
     expect(o.counts).toEqual({ streetlight: 3000, 'wifi-ap': 60, speaker: 30 });
     expect(o.faults).toEqual([
       { fault: 'lamp-failure', amount: { fraction: 0.01 } },
@@ -81,7 +98,18 @@ describe('fleet plans', () => {
 describe('progress and summary', () => {
   const snap: RunSnapshot = {
     elapsedMs: 62_000,
-    summary: { devices: 3090, connected: 3088, published: 19234, acknowledged: 19230, ackedByChannel: { telemetry: 16000, status: 3100, event: 130 }, failed: 4, connectFailures: 0, commandsReceived: 2, acksSent: 2, reconnects: 12 },
+    summary: {
+      devices: 3090,
+      connected: 3088,
+      published: 19234,
+      acknowledged: 19230,
+      ackedByChannel: { telemetry: 16000, status: 3100, event: 130 },
+      failed: 4,
+      connectFailures: 0,
+      commandsReceived: 2,
+      acksSent: 2,
+      reconnects: 12,
+    },
     publishedPerS: 310.4,
     ackedPerS: 309.6,
     latency: { p50: 6.2, p99: 41, max: 220, samples: 19230 },
@@ -92,7 +120,15 @@ describe('progress and summary', () => {
 
   it('shows connected, published/acked/failed, msg/s and latency on one line', () => {
     const line = progressLine(snap);
-    for (const part of ['62s', 'connected 3088/3090', 'published 19234 acked 19230 failed 4', '310 msg/s', 'p50 6.2 ms', 'p99 41.0 ms', 'flapping 30 (offline 9)']) {
+    for (const part of [
+      '62s',
+      'connected 3088/3090',
+      'published 19234 acked 19230 failed 4',
+      '310 msg/s',
+      'p50 6.2 ms',
+      'p99 41.0 ms',
+      'flapping 30 (offline 9)',
+    ]) {
       expect(line).toContain(part);
     }
   });

@@ -111,7 +111,10 @@ describe('latency histogram', () => {
     const h = new LatencyHistogram();
     for (let i = 1; i <= 1000; i++) h.record(i);
     expect(h.count).toBe(1000);
-    for (const [p, exact] of [[0.5, 500], [0.99, 990]] as const) {
+    for (const [p, exact] of [
+      [0.5, 500],
+      [0.99, 990],
+    ] as const) {
       expect(h.percentile(p)).toBeGreaterThanOrEqual(exact);
       expect(h.percentile(p)).toBeLessThanOrEqual(exact * 1.13);
     }

@@ -192,8 +192,13 @@ describe('wifi-ap model', () => {
 
 describe('speaker model', () => {
   const SHA = 'a'.repeat(64);
-  const play = (id: string, priority: string, extra: Record<string, unknown> = {}): Record<string, unknown> =>
-    ({ broadcastId: id, url: `https://files.example/${id}.mp3`, sha256: SHA, priority, ...extra });
+  const play = (id: string, priority: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    broadcastId: id,
+    url: `https://files.example/${id}.mp3`,
+    sha256: SHA,
+    priority,
+    ...extra,
+  });
 
   it('plays a file, then logs it as aired and returns to idle', () => {
     let s: SpeakerState = command(speakerModel, init(speakerModel), 'play', play('b1', 'normal'), at(7));

@@ -18,7 +18,15 @@ afterAll(() => {
 
 function batchOf(bytes: number): Batch {
   const b = emptyBatch();
-  b.deadLetters.push({ receivedAt: '2026-11-21T00:00:00.000Z', deviceId: 'x', topic: 't', reasonCode: 'r', reason: 'r', payload: 'p'.repeat(bytes), payloadSize: bytes });
+  b.deadLetters.push({
+    receivedAt: '2026-11-21T00:00:00.000Z',
+    deviceId: 'x',
+    topic: 't',
+    reasonCode: 'r',
+    reason: 'r',
+    payload: 'p'.repeat(bytes),
+    payloadSize: bytes,
+  });
   return b;
 }
 

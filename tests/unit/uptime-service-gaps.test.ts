@@ -16,7 +16,10 @@ describe('service gaps: while no service ran, device time is unknown, not down (
     // A window that begins inside a gap is cut at its start; the future is not a gap.
     expect(serviceGaps(runs, { from: at(45), to: at(200) }, at(100), 3 * M)).toEqual([{ from: at(45), to: at(50) }]);
     // A run whose heartbeat went silent long ago is not running now.
-    expect(serviceGaps(runs, { from: at(0), to: at(120) }, at(110), 3 * M)).toEqual([{ from: at(40), to: at(50) }, { from: at(99), to: at(110) }]);
+    expect(serviceGaps(runs, { from: at(0), to: at(120) }, at(110), 3 * M)).toEqual([
+      { from: at(40), to: at(50) },
+      { from: at(99), to: at(110) },
+    ]);
     expect(serviceGaps([], { from: at(0), to: at(120) }, at(100), 3 * M)).toEqual([]);
   });
 
@@ -25,7 +28,10 @@ describe('service gaps: while no service ran, device time is unknown, not down (
     // at 10:20, the device reconnects at 10:21.
     const t: DeviceTimeline = {
       initial: true,
-      changes: [{ at: at(600) + 100, online: false }, { at: at(621), online: true }],
+      changes: [
+        { at: at(600) + 100, online: false },
+        { at: at(621), online: true },
+      ],
       installedAt: null,
       maintenance: [],
     };
@@ -45,7 +51,13 @@ describe('service gaps: while no service ran, device time is unknown, not down (
   });
 
   it('unknown wins over planned maintenance', () => {
-    const t: DeviceTimeline = { initial: true, changes: [], installedAt: null, maintenance: [{ from: at(0), to: at(30) }], unknown: [{ from: at(20), to: at(40) }] };
+    const t: DeviceTimeline = {
+      initial: true,
+      changes: [],
+      installedAt: null,
+      maintenance: [{ from: at(0), to: at(30) }],
+      unknown: [{ from: at(20), to: at(40) }],
+    };
     expect(tally({ from: at(0), to: at(60) }, at(60), t)).toMatchObject({ maintenanceS: 20 * 60, unknownS: 20 * 60, upS: 20 * 60 });
   });
 });

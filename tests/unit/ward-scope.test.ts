@@ -29,24 +29,26 @@ describe('ward scope', () => {
     const handle = openScope({ all: false, wards: ['22330'] });
     let later: readonly string[] | null | undefined;
     let afterEnd: readonly string[] | null | undefined;
-    await new Promise<void>((resolve) => handle.run(() => {
-      void (async () => {
-        await new Promise((r) => setTimeout(r, 5));
-        later = scopedWards();
-        noteWard('22330');
-        handle.end();
-        setTimeout(() => {
-          afterEnd = scopedWards();
-          resolve();
-        }, 5);
-      })();
-    }));
+    await new Promise<void>((resolve) =>
+      handle.run(() => {
+        void (async () => {
+          await new Promise((r) => setTimeout(r, 5));
+          later = scopedWards();
+          noteWard('22330');
+          handle.end();
+          setTimeout(() => {
+            afterEnd = scopedWards();
+            resolve();
+          }, 5);
+        })();
+      }),
+    );
     expect(later).toEqual(['22330']);
     expect(afterEnd).toBeNull();
     expect(handle.touched()).toEqual(['22330']);
   });
 
-  it('the default ward is the configured one when visible, else the caller\'s only ward', () => {
+  it("the default ward is the configured one when visible, else the caller's only ward", () => {
     expect(defaultWard('22330')).toBe('22330');
     expect(inScope('all', () => defaultWard('22330'))).toBe('22330');
     expect(inScope(['22331'], () => defaultWard('22330'))).toBe('22331');

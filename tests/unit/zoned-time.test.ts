@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addDaysIso, ceilDay, dayStart, daysBetween, floorDay, fromWall, isValidZone, localDay, toWall, zoneOffsetMs,
+  addDaysIso,
+  ceilDay,
+  dayStart,
+  daysBetween,
+  floorDay,
+  fromWall,
+  isValidZone,
+  localDay,
+  toWall,
+  zoneOffsetMs,
 } from '../../services/common/zoned-time.ts';
 import { dateToZoned, wall, zonedToDate } from '../../dashboard/src/ui/zoned.ts';
 import { ConfigError, loadConfig } from '../../services/config/config.ts';

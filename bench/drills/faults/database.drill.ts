@@ -59,7 +59,16 @@ const outage: Drill = {
     await sleep(37_000);
     s.db.proxy.restore();
     await sleep(10_000);
-    return finish(s, (c) => (back < reconnecting.length ? `${reconnecting.length - back} of ${reconnecting.length} devices could not reconnect during the outage` : Number(c.acked) < Number(c.sent) * 0.95 ? `only ${c.acked} of ${c.sent} messages acknowledged` : null), { reconnected: `${back}/${reconnecting.length}` });
+    return finish(
+      s,
+      (c) =>
+        back < reconnecting.length
+          ? `${reconnecting.length - back} of ${reconnecting.length} devices could not reconnect during the outage`
+          : Number(c.acked) < Number(c.sent) * 0.95
+            ? `only ${c.acked} of ${c.sent} messages acknowledged`
+            : null,
+      { reconnected: `${back}/${reconnecting.length}` },
+    );
   },
 };
 
@@ -105,11 +114,14 @@ const slow: Drill = {
     return finish(
       s,
       (c) =>
-        !degraded ? `/ready never said degraded while the database was slow (saw ${[...seen].join(', ')})`
-        : after.status !== 200 ? `/ready still ${after.status} ${JSON.stringify(after.body)} after the database recovered`
-        // Bounded by the 5 s deadline; the margin is for this shared machine (the drill client's own delays included).
-        : Number(c['p99 ack ms']) > 15_000 ? `p99 PUBACK delay ${c['p99 ack ms']} ms: past three times the 5 s deadline`
-        : null,
+        !degraded
+          ? `/ready never said degraded while the database was slow (saw ${[...seen].join(', ')})`
+          : after.status !== 200
+            ? `/ready still ${after.status} ${JSON.stringify(after.body)} after the database recovered`
+            : // Bounded by the 5 s deadline; the margin is for this shared machine (the drill client's own delays included).
+              Number(c['p99 ack ms']) > 15_000
+              ? `p99 PUBACK delay ${c['p99 ack ms']} ms: past three times the 5 s deadline`
+              : null,
       { ready: [...seen].join(' ') },
     );
   },

@@ -105,8 +105,13 @@ export class Fleet {
   private connectOne(c: Creds): Promise<void> {
     return new Promise((resolve, reject) => {
       const client = mqtt.connect(this.url, {
-        clientId: c.username, username: c.username, password: c.password, protocolVersion: 4,
-        reconnectPeriod: 500, connectTimeout: 10_000, keepalive: 30,
+        clientId: c.username,
+        username: c.username,
+        password: c.password,
+        protocolVersion: 4,
+        reconnectPeriod: 500,
+        connectTimeout: 10_000,
+        keepalive: 30,
       });
       client.on('error', () => undefined);
       const t = setTimeout(() => reject(new Error(`${c.username} did not connect`)), 30_000);

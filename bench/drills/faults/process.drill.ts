@@ -35,7 +35,13 @@ const killNine: Drill = {
     const passed = counts.lost === 0 && Number(counts.acked) > 0;
     if (passed) svc.cleanup();
     const why = 'p99 includes messages sent while the service was down (devices resend after reconnecting)';
-    return { passed, detail: passed ? `every acknowledged message survived three kill -9 and restarts; ${why}` : `${counts.lost} acknowledged messages lost (data: ${dataDir})`, counts };
+    return {
+      passed,
+      detail: passed
+        ? `every acknowledged message survived three kill -9 and restarts; ${why}`
+        : `${counts.lost} acknowledged messages lost (data: ${dataDir})`,
+      counts,
+    };
   },
 };
 
@@ -97,7 +103,13 @@ const commandAck: Drill = {
       const r = await fetch(`${svc.httpUrl}/api/v1/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ id: `dr-ack-cmd-${i}`, name: 'setLevel', params: { level: 40, expiresAt: new Date(Date.now() + 3600_000).toISOString() }, target: { type: 'device', id: 'dr-ack-1' }, maxAttempts: 1 }),
+        body: JSON.stringify({
+          id: `dr-ack-cmd-${i}`,
+          name: 'setLevel',
+          params: { level: 40, expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+          target: { type: 'device', id: 'dr-ack-1' },
+          maxAttempts: 1,
+        }),
       });
       if (r.status >= 300) throw new Error(`command ${i}: ${r.status} ${await r.text()}`);
     }
@@ -126,7 +138,9 @@ const commandAck: Drill = {
     await db.close();
     return {
       passed,
-      detail: passed ? 'every command ack acknowledged to the device was recorded on its command after the kill -9' : `${lost} command acks got a PUBACK but were never recorded (log: ${svc.logFile})`,
+      detail: passed
+        ? 'every command ack acknowledged to the device was recorded on its command after the kill -9'
+        : `${lost} command acks got a PUBACK but were never recorded (log: ${svc.logFile})`,
       counts: { sent: dev.sentAcks, acked: acked.length, stored: acknowledged, lost, duplicated: 0 },
     };
   },
@@ -136,7 +150,9 @@ async function countAcknowledged(url: string, ids: string[]): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE state = 'acknowledged' AND command_id = ANY($1::text[])`, [ids]);
+    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM command_deliveries WHERE state = 'acknowledged' AND command_id = ANY($1::text[])`, [
+      ids,
+    ]);
     return r.rows[0]?.n ?? 0;
   } finally {
     await c.end();
@@ -160,7 +176,9 @@ const twoInstances: Drill = {
       await first.stop();
       return { passed: false, detail: 'a second instance started on the same data folder and served', counts: { refused: 0, 'restart after kill -9 s': '-' } };
     }
-    const logs = readdirSync(first.dataDir).filter((f) => f.startsWith('service-')).sort();
+    const logs = readdirSync(first.dataDir)
+      .filter((f) => f.startsWith('service-'))
+      .sort();
     const secondLog = readFileSync(`${first.dataDir}/${logs[logs.length - 1]}`, 'utf8');
     const named = secondLog.includes(`pid ${first.proc.pid}`);
     // The lock dies with its holder: a start right after a kill -9 must not be blocked by a stale lock.
@@ -173,7 +191,9 @@ const twoInstances: Drill = {
     if (passed) third.cleanup();
     return {
       passed,
-      detail: passed ? 'the second start was refused naming the holder; a start after kill -9 went through' : `second start: ${refusal}; holder named: ${named}`,
+      detail: passed
+        ? 'the second start was refused naming the holder; a start after kill -9 went through'
+        : `second start: ${refusal}; holder named: ${named}`,
       counts: { refused: 1, 'restart after kill -9 s': (restartMs / 1000).toFixed(1) },
     };
   },

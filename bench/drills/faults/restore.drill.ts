@@ -16,19 +16,39 @@ import { adminToken, startService } from '../lib/service.ts';
 const MESSAGES = 500;
 
 function npmRun(script: string, args: string[], dataDir: string): { code: number; out: string } {
-  const r = spawnSync('npm', ['run', '--silent', script, '--', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), SW_DATA_DIR: dataDir, SW_LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('npm', ['run', '--silent', script, '--', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), SW_DATA_DIR: dataDir, SW_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
 async function reportAll(url: string, creds: { username: string; password: string }): Promise<number> {
-  const c = await mqtt.connectAsync(url, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const c = await mqtt.connectAsync(url, {
+    clientId: creds.username,
+    username: creds.username,
+    password: creds.password,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   const t0 = Date.now() - MESSAGES * 1000;
   let acked = 0;
   // A refused publish closes the connection and leaves publishAsync pending: fail fast with the reason instead of hanging.
-  const closed = new Promise<never>((_, reject) => c.once('close', () => reject(new Error(`the service closed the device's connection after ${acked} acknowledged messages`))));
+  const closed = new Promise<never>((_, reject) =>
+    c.once('close', () => reject(new Error(`the service closed the device's connection after ${acked} acknowledged messages`))),
+  );
   closed.catch(() => undefined);
   for (let i = 0; i < MESSAGES; i++) {
-    await Promise.race([closed, c.publishAsync(`sw/v1/${creds.username}/telemetry`, JSON.stringify({ ts: new Date(t0 + i * 1000).toISOString(), metrics: { level: 70, power: 80 + (i % 10) } }), { qos: 1 })]);
+    await Promise.race([
+      closed,
+      c.publishAsync(
+        `sw/v1/${creds.username}/telemetry`,
+        JSON.stringify({ ts: new Date(t0 + i * 1000).toISOString(), metrics: { level: 70, power: 80 + (i % 10) } }),
+        { qos: 1 },
+      ),
+    ]);
     acked++;
   }
   await c.endAsync();
@@ -46,7 +66,11 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
   const svc = await startService({ dataDir: path.join(work, 'live'), readyTimeoutMs: 180_000, env: limits });
   try {
     const token = await adminToken(svc.httpUrl);
-    const r = await fetch(`${svc.httpUrl}/api/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'sl-drill-1', kind: 'streetlight', name: 'sl-drill-1' }) });
+    const r = await fetch(`${svc.httpUrl}/api/v1/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'sl-drill-1', kind: 'streetlight', name: 'sl-drill-1' }),
+    });
     const creds = ((await r.json()) as { credentials: { username: string; password: string } }).credentials;
     const acked = await reportAll(svc.mqttUrl, creds);
     const t0 = Date.now();
@@ -66,7 +90,13 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
 
     const again = await startService({ dataDir: restoredDir, readyTimeoutMs: 180_000, env: limits });
     try {
-      const c = await mqtt.connectAsync(again.mqttUrl, { clientId: creds.username, username: creds.username, password: creds.password, protocolVersion: 4, reconnectPeriod: 0 });
+      const c = await mqtt.connectAsync(again.mqttUrl, {
+        clientId: creds.username,
+        username: creds.username,
+        password: creds.password,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
       await c.endAsync();
     } finally {
       await again.stop();
@@ -74,7 +104,9 @@ async function run(): Promise<{ passed: boolean; detail: string; counts: Record<
     const passed = telemetry === acked;
     return {
       passed,
-      detail: passed ? 'every acknowledged message restored; the old device logs in to the restored service' : `restored ${telemetry} of ${acked} acknowledged messages`,
+      detail: passed
+        ? 'every acknowledged message restored; the old device logs in to the restored service'
+        : `restored ${telemetry} of ${acked} acknowledged messages`,
       counts: { acked, restored: telemetry, lost: acked - telemetry, 'backup ms': backupMs, 'restore ms': restoreMs },
     };
   } finally {

@@ -43,11 +43,15 @@ const fullSpool: Drill = {
     const counts = tally(fleet, await storedOnPg(db.directUrl, ids), { 'refused batches': refused, 'peak spool KiB': Math.round(peak / 1024) });
     await db.close();
     const problem =
-      counts.lost > 0 ? `${counts.lost} acknowledged messages were not stored`
-      : refused === 0 ? 'the spool never refused: no cap in force'
-      : peak > CAP ? `the spool grew to ${peak} bytes, past its ${CAP}-byte cap`
-      : !down ? '/ready never said down while messages were refused'
-      : null;
+      counts.lost > 0
+        ? `${counts.lost} acknowledged messages were not stored`
+        : refused === 0
+          ? 'the spool never refused: no cap in force'
+          : peak > CAP
+            ? `the spool grew to ${peak} bytes, past its ${CAP}-byte cap`
+            : !down
+              ? '/ready never said down while messages were refused'
+              : null;
     if (!problem) svc.cleanup();
     return { passed: !problem, detail: problem ?? 'refused past the cap without a PUBACK; every acknowledged message stored', counts };
   },

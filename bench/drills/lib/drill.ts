@@ -54,7 +54,11 @@ export async function runDrills(title: string, drills: Drill[], opts: { only?: s
     }
     const ms = Date.now() - t0;
     results.push({ name: d.name, ms, ...out });
-    const counts = out.counts ? Object.entries(out.counts).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    const counts = out.counts
+      ? Object.entries(out.counts)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
     console.log(`${out.passed ? 'PASS' : 'FAIL'}  ${d.name}  (${(ms / 1000).toFixed(1)} s)\n      ${out.detail}${counts ? `\n      ${counts}` : ''}`);
   }
   const passed = results.filter((r) => r.passed).length;
@@ -68,7 +72,8 @@ export function reportTable(r: DrillReport): string {
   const keys = [...new Set(r.results.flatMap((x) => Object.keys(x.counts ?? {})))];
   const head = `| drill | result | ${keys.join(' | ')} | detail |\n|---|---|${keys.map(() => '---|').join('')}---|`;
   const rows = r.results.map(
-    (x) => `| ${x.name} | ${x.passed ? 'pass' : 'FAIL'} | ${keys.map((k) => String(x.counts?.[k] ?? '')).join(' | ')} | ${x.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+    (x) =>
+      `| ${x.name} | ${x.passed ? 'pass' : 'FAIL'} | ${keys.map((k) => String(x.counts?.[k] ?? '')).join(' | ')} | ${x.detail.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
   );
   return `${head}\n${rows.join('\n')}\n\n${r.passed} passed, ${r.failed} failed. Machine: ${r.machine}`;
 }

@@ -14,7 +14,9 @@ export async function runSuite(opts: { title: string; dir: string; heading: stri
   const args = process.argv.slice(2);
   const only: string[] = [];
   for (let i = 0; i < args.length; i++) if (args[i] === '--only' && args[i + 1]) only.push(args[++i]!);
-  const files = readdirSync(opts.dir).filter((f) => f.endsWith('.drill.ts')).sort();
+  const files = readdirSync(opts.dir)
+    .filter((f) => f.endsWith('.drill.ts'))
+    .sort();
   const drills: Drill[] = [];
   for (const f of files) {
     const mod = (await import(pathToFileURL(path.join(opts.dir, f)).href)) as { drills?: Drill[] };

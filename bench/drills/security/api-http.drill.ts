@@ -23,9 +23,36 @@ const hostileInput: Drill = {
     try {
       const token = await adminToken(svc.httpUrl);
       const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
-      const bodies = ['null', '[]', '"x"', deep, '['.repeat(500_000), '{"username":"a\\u0000b","password":"x"}', '{"username":false,"password":"x"}', '{"id":"x","kind":"streetlight","name":"n","lat":9223372036854775808}', '{"__proto__":{"admin":true}}', ''];
-      const urls = ['/api/v1/auth/login', '/api/v1/users', '/api/v1/devices', '/api/v1/zones', '/api/v1/commands', '/api/v1/radio/broadcasts', '/api/v1/alarm-webhooks', '/api/v1/tokens'];
-      const queries = ['/api/v1/devices?limit=1e400', '/api/v1/lighting/sun?days=1e400', '/api/v1/audit?actor=%00', '/api/v1/alarms?offset=99999999999999999999', '/api/v1/devices/%00', '/api/v1/alarms/99999999999999999999'];
+      const bodies = [
+        'null',
+        '[]',
+        '"x"',
+        deep,
+        '['.repeat(500_000),
+        '{"username":"a\\u0000b","password":"x"}',
+        '{"username":false,"password":"x"}',
+        '{"id":"x","kind":"streetlight","name":"n","lat":9223372036854775808}',
+        '{"__proto__":{"admin":true}}',
+        '',
+      ];
+      const urls = [
+        '/api/v1/auth/login',
+        '/api/v1/users',
+        '/api/v1/devices',
+        '/api/v1/zones',
+        '/api/v1/commands',
+        '/api/v1/radio/broadcasts',
+        '/api/v1/alarm-webhooks',
+        '/api/v1/tokens',
+      ];
+      const queries = [
+        '/api/v1/devices?limit=1e400',
+        '/api/v1/lighting/sun?days=1e400',
+        '/api/v1/audit?actor=%00',
+        '/api/v1/alarms?offset=99999999999999999999',
+        '/api/v1/devices/%00',
+        '/api/v1/alarms/99999999999999999999',
+      ];
       let sent = 0;
       let fivexx = 0;
       let fourxx = 0;
@@ -61,12 +88,25 @@ const hostileInput: Drill = {
   },
 };
 
-async function storm(concurrency: string): Promise<{ readP50: number; readMax: number; snapP50: number; snapMax: number; answers: Record<string, number>; loginMs: number }> {
-  const svc = await startService({ env: { SW_LOGIN_HASH_CONCURRENCY: concurrency, SW_LOGIN_HASH_QUEUE: '1000', SW_LOGIN_ADDRESS_MAX_FAILURES: '100000', SW_LOGIN_USER_MAX_FAILURES: '1000', SW_NETWORKS_CAMERA: '127.0.0.0/8' } });
+async function storm(
+  concurrency: string,
+): Promise<{ readP50: number; readMax: number; snapP50: number; snapMax: number; answers: Record<string, number>; loginMs: number }> {
+  const svc = await startService({
+    env: {
+      SW_LOGIN_HASH_CONCURRENCY: concurrency,
+      SW_LOGIN_HASH_QUEUE: '1000',
+      SW_LOGIN_ADDRESS_MAX_FAILURES: '100000',
+      SW_LOGIN_USER_MAX_FAILURES: '1000',
+      SW_NETWORKS_CAMERA: '127.0.0.0/8',
+    },
+  });
   const cams = await startCameraFleet({ count: 1, username: 'admin', password: 'camera-password-1', discoveryPort: null });
   try {
     const token = await adminToken(svc.httpUrl);
-    const reg = await fetch(`${svc.httpUrl}/api/v1/cameras`, json(token, { id: 'dr-cam', name: 'cam', connection: { address: cams.cameras[0]!.xaddr, username: 'admin', password: 'camera-password-1' } }));
+    const reg = await fetch(
+      `${svc.httpUrl}/api/v1/cameras`,
+      json(token, { id: 'dr-cam', name: 'cam', connection: { address: cams.cameras[0]!.xaddr, username: 'admin', password: 'camera-password-1' } }),
+    );
     if (reg.status !== 201) throw new Error(`camera not registered: ${reg.status} ${await reg.text()}`);
     const snap = await fetch(`${svc.httpUrl}/api/v1/cameras/dr-cam/snapshots`, json(token, {}));
     if (snap.status >= 300) throw new Error(`no snapshot: ${snap.status} ${await snap.text()}`);
@@ -101,9 +141,12 @@ async function storm(concurrency: string): Promise<{ readP50: number; readMax: n
     reads.sort((a, b) => a - b);
     snaps.sort((a, b) => a - b);
     return {
-      readP50: Math.round(reads[Math.floor(reads.length / 2)] ?? 0), readMax: Math.round(reads.at(-1) ?? 0),
-      snapP50: Math.round(snaps[Math.floor(snaps.length / 2)] ?? 0), snapMax: Math.round(snaps.at(-1) ?? 0),
-      answers, loginMs: Math.round(loginMs),
+      readP50: Math.round(reads[Math.floor(reads.length / 2)] ?? 0),
+      readMax: Math.round(reads.at(-1) ?? 0),
+      snapP50: Math.round(snaps[Math.floor(snaps.length / 2)] ?? 0),
+      snapMax: Math.round(snaps.at(-1) ?? 0),
+      answers,
+      loginMs: Math.round(loginMs),
     };
   } finally {
     await cams.close();
@@ -119,8 +162,12 @@ const loginStorm: Drill = {
     const gated = await storm('2');
     const open = await storm('64');
     const counts = {
-      'gate 2: list p50/max ms': `${gated.readP50}/${gated.readMax}`, 'gate 2: snapshot p50/max ms': `${gated.snapP50}/${gated.snapMax}`, 'gate 2: storm ms': gated.loginMs,
-      'gate 64: list p50/max ms': `${open.readP50}/${open.readMax}`, 'gate 64: snapshot p50/max ms': `${open.snapP50}/${open.snapMax}`, 'gate 64: storm ms': open.loginMs,
+      'gate 2: list p50/max ms': `${gated.readP50}/${gated.readMax}`,
+      'gate 2: snapshot p50/max ms': `${gated.snapP50}/${gated.snapMax}`,
+      'gate 2: storm ms': gated.loginMs,
+      'gate 64: list p50/max ms': `${open.readP50}/${open.readMax}`,
+      'gate 64: snapshot p50/max ms': `${open.snapP50}/${open.snapMax}`,
+      'gate 64: storm ms': open.loginMs,
       'gate 2 answers': JSON.stringify(gated.answers),
     };
     const fivexx = Object.entries(gated.answers).filter(([s]) => Number(s) >= 500 && s !== '503').length;
@@ -140,7 +187,9 @@ const sessionsAndRelay: Drill = {
     try {
       const token = await adminToken(svc.httpUrl);
       await fetch(`${svc.httpUrl}/api/v1/users`, json(token, { username: 'drill-viewer', role: 'viewer', password: 'drill-viewer-password' }));
-      const login = (await (await fetch(`${svc.httpUrl}/api/v1/auth/login`, json(null, { username: 'drill-viewer', password: 'drill-viewer-password' }))).json()) as { token: string };
+      const login = (await (
+        await fetch(`${svc.httpUrl}/api/v1/auth/login`, json(null, { username: 'drill-viewer', password: 'drill-viewer-password' }))
+      ).json()) as { token: string };
       const live = await fetch(`${svc.httpUrl}/api/v1/live`, { headers: { authorization: `Bearer ${login.token}` } });
       const reader = live.body!.getReader();
       await reader.read();
@@ -148,7 +197,8 @@ const sessionsAndRelay: Drill = {
       await fetch(`${svc.httpUrl}/api/v1/users/drill-viewer`, { ...json(token, { disabled: true }), method: 'PATCH' });
       let ended = false;
       const deadline = Date.now() + 5000;
-      while (!ended && Date.now() < deadline) ended = (await Promise.race([reader.read(), new Promise<{ done: boolean }>((r) => setTimeout(() => r({ done: false }), 5000))])).done;
+      while (!ended && Date.now() < deadline)
+        ended = (await Promise.race([reader.read(), new Promise<{ done: boolean }>((r) => setTimeout(() => r({ done: false }), 5000))])).done;
       const endMs = Math.round(performance.now() - t0);
       const after = (await fetch(`${svc.httpUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${login.token}` } })).status;
 
@@ -158,15 +208,46 @@ const sessionsAndRelay: Drill = {
       let refused = 0;
       let leaked = 0;
       for (const url of attempts) {
-        const r = await fetch(`${svc.httpUrl}/api/v1/radio/broadcasts`, json(token, { title: 't', priority: 'emergency', streamUrl: url, clusterIds: ['dr-loa'] }));
+        const r = await fetch(
+          `${svc.httpUrl}/api/v1/radio/broadcasts`,
+          json(token, { title: 't', priority: 'emergency', streamUrl: url, clusterIds: ['dr-loa'] }),
+        );
         const text = await r.text();
         if (r.status === 400 && text.includes('ADDRESS_NOT_ALLOWED')) refused++;
         if (text.includes('loopback-secret')) leaked++;
       }
-      const raw = await fetch(`${svc.httpUrl}/api/v1/commands`, json(token, { name: 'live', target: { type: 'devices', ids: ['dr-loa'] }, params: { broadcastId: 'x', streamUrl: `http://127.0.0.1:${port}/`, priority: 'emergency' } }));
-      const counts = { 'stream ended ms': ended ? endMs : 'no', 'token after disable': after, 'relay attempts': attempts.length, refused, leaked, 'raw live command': raw.status };
-      const problem = !ended ? 'the stream outlived the disabled user' : after !== 401 ? 'the token still worked' : refused !== attempts.length ? 'a loopback source was accepted' : leaked ? 'the secret leaked' : raw.status < 400 ? 'the raw live command was sent' : null;
-      return { passed: problem === null, detail: problem ?? 'the stream ended at once; loopback and metadata sources refused, nothing leaked, raw live refused', counts };
+      const raw = await fetch(
+        `${svc.httpUrl}/api/v1/commands`,
+        json(token, {
+          name: 'live',
+          target: { type: 'devices', ids: ['dr-loa'] },
+          params: { broadcastId: 'x', streamUrl: `http://127.0.0.1:${port}/`, priority: 'emergency' },
+        }),
+      );
+      const counts = {
+        'stream ended ms': ended ? endMs : 'no',
+        'token after disable': after,
+        'relay attempts': attempts.length,
+        refused,
+        leaked,
+        'raw live command': raw.status,
+      };
+      const problem = !ended
+        ? 'the stream outlived the disabled user'
+        : after !== 401
+          ? 'the token still worked'
+          : refused !== attempts.length
+            ? 'a loopback source was accepted'
+            : leaked
+              ? 'the secret leaked'
+              : raw.status < 400
+                ? 'the raw live command was sent'
+                : null;
+      return {
+        passed: problem === null,
+        detail: problem ?? 'the stream ended at once; loopback and metadata sources refused, nothing leaked, raw live refused',
+        counts,
+      };
     } finally {
       await svc.stop();
       svc.cleanup();

@@ -32,7 +32,11 @@ export async function arena(name: string, env: Record<string, string> = {}, devi
   fleet.start(200);
   await sleep(1000);
   return {
-    svc, token, dbUrl: scratch.url, fleet, ids,
+    svc,
+    token,
+    dbUrl: scratch.url,
+    fleet,
+    ids,
     provision: (more) => provision(svc.httpUrl, token, more),
     refused: (labels) => scrape(svc.httpUrl, token, `sw_mqtt_refused_total{${labels}}`),
     async finish(extra = {}) {
@@ -48,6 +52,9 @@ export async function arena(name: string, env: Record<string, string> = {}, devi
 }
 
 /** Lines of the service log that match `re` (the pino JSON log in the drill's data folder). */
-export const logLines = (svc: ServiceProcess, re: RegExp): number => readFileSync(svc.logFile, 'utf8').split('\n').filter((l) => re.test(l)).length;
+export const logLines = (svc: ServiceProcess, re: RegExp): number =>
+  readFileSync(svc.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => re.test(l)).length;
 
 export const mib = (b: number): number => Math.round(b / 1048576);

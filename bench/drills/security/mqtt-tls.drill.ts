@@ -16,7 +16,11 @@ import { arena } from './mqtt-attack-kit.ts';
 import { closesWithin, deviceConnect, rawConnect, sleep } from './mqtt-kit.ts';
 
 const run = promisify(execFile);
-const ok = (p: Promise<unknown>): Promise<boolean> => p.then(() => true, () => false);
+const ok = (p: Promise<unknown>): Promise<boolean> =>
+  p.then(
+    () => true,
+    () => false,
+  );
 
 function served(port: number, ca: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -38,9 +42,37 @@ const tlsChecks: Drill = {
     const ca = path.join(a.svc.dataDir, 'tls', 'server.crt');
     const [dev] = await a.provision(['sec-tls-dev']);
     const pub = (cafile: string): Promise<unknown> =>
-      run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(tlsPort), '--cafile', cafile, '-i', dev!.username, '-u', dev!.username, '-P', dev!.password, '-q', '1', '-t', `sw/v1/${dev!.username}/telemetry`, '-m', '{"metrics":{"level":1}}'], { timeout: 10_000 });
+      run(
+        'mosquitto_pub',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(tlsPort),
+          '--cafile',
+          cafile,
+          '-i',
+          dev!.username,
+          '-u',
+          dev!.username,
+          '-P',
+          dev!.password,
+          '-q',
+          '1',
+          '-t',
+          `sw/v1/${dev!.username}/telemetry`,
+          '-m',
+          '{"metrics":{"level":1}}',
+        ],
+        { timeout: 10_000 },
+      );
     const mqttsOk = await ok(pub(ca));
-    const httpsOk = await run('curl', ['-sS', '--cacert', ca, '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${httpsPort}/health`], { timeout: 10_000 }).then((r) => r.stdout === '200', () => false);
+    const httpsOk = await run('curl', ['-sS', '--cacert', ca, '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${httpsPort}/health`], {
+      timeout: 10_000,
+    }).then(
+      (r) => r.stdout === '200',
+      () => false,
+    );
     const noCaRefused = !(await ok(pub('/etc/ssl/certs/ca-certificates.crt')));
     const curlNoCaRefused = !(await ok(run('curl', ['-sS', '-o', '/dev/null', `https://127.0.0.1:${httpsPort}/health`], { timeout: 10_000 })));
     // Plain MQTT on the TLS port: the handshake fails, the connection is closed, the service stays up.
@@ -48,11 +80,38 @@ const tlsChecks: Drill = {
     plain.socket.write(deviceConnect(dev!.username, dev!.password));
     const plainClosed = await closesWithin(plain, 11_000);
     // Renewal: a new pair in the same files, SIGHUP; an open mqtts session must survive it.
-    const open = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { clientId: dev!.username, username: dev!.username, password: dev!.password, protocolVersion: 4, reconnectPeriod: 0, ca: readFileSync(ca), servername: 'localhost' });
+    const open = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, {
+      clientId: dev!.username,
+      username: dev!.username,
+      password: dev!.password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      ca: readFileSync(ca),
+      servername: 'localhost',
+    });
     const before = await served(tlsPort, readFileSync(ca));
     const dir = path.dirname(ca);
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=renewed',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE', '-keyout', path.join(dir, 'renew.key'), '-out', path.join(dir, 'renew.crt')]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=renewed',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-keyout',
+      path.join(dir, 'renew.key'),
+      '-out',
+      path.join(dir, 'renew.crt'),
+    ]);
     copyFileSync(path.join(dir, 'renew.key'), path.join(dir, 'server.key'));
     copyFileSync(path.join(dir, 'renew.crt'), ca);
     a.svc.proc.kill('SIGHUP');
@@ -62,9 +121,22 @@ const tlsChecks: Drill = {
     const survived = await ok(open.publishAsync(`sw/v1/${dev!.username}/telemetry`, JSON.stringify({ ts: Date.now(), metrics: { level: 2 } }), { qos: 1 }));
     await open.endAsync();
     const handshakes = await a.refused('action="tls",reason="HANDSHAKE_FAILED"');
-    const checks = { 'mqtts --cafile': mqttsOk, 'https --cacert': httpsOk, 'wrong CA refused': noCaRefused, 'curl without CA refused': curlNoCaRefused, 'plain on TLS port closed': plainClosed, 'SIGHUP renewed': renewed, 'open session survived': survived };
-    const counts = await a.finish({ ...Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v ? 'yes' : 'NO'])), 'failed handshakes counted': handshakes });
-    const failedChecks = Object.entries(checks).filter(([, v]) => !v).map(([k]) => k);
+    const checks = {
+      'mqtts --cafile': mqttsOk,
+      'https --cacert': httpsOk,
+      'wrong CA refused': noCaRefused,
+      'curl without CA refused': curlNoCaRefused,
+      'plain on TLS port closed': plainClosed,
+      'SIGHUP renewed': renewed,
+      'open session survived': survived,
+    };
+    const counts = await a.finish({
+      ...Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v ? 'yes' : 'NO'])),
+      'failed handshakes counted': handshakes,
+    });
+    const failedChecks = Object.entries(checks)
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
     const problem = counts.lost > 0 ? `${counts.lost} valid messages lost` : failedChecks.length ? `failed: ${failedChecks.join(', ')}` : null;
     await a.close(!problem);
     return { passed: !problem, detail: problem ?? 'every TLS check held; renewal without a dropped connection; valid devices lost nothing', counts };

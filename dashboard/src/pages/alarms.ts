@@ -8,20 +8,56 @@ import { errorText, toast } from '../ui/notice.ts';
 
 addStrings(
   {
-    'alm.sev_critical': 'Nghiêm trọng', 'alm.sev_warning': 'Cảnh báo', 'alm.sev_info': 'Thông tin', 'alm.severity': 'Mức độ',
-    'alm.state_active': 'Chưa xử lý', 'alm.state_acknowledged': 'Đã xác nhận', 'alm.state_cleared': 'Đã kết thúc',
-    'alm.recentAlarms': 'Cảnh báo 7 ngày qua', 'alm.acknowledge': 'Xác nhận', 'alm.ackNote': 'Ghi chú (không bắt buộc)', 'alm.cancel': 'Huỷ',
-    'alm.clear': 'Kết thúc', 'alm.clearConfirm': 'Kết thúc cảnh báo này? (đã khắc phục xong)', 'alm.cleared': 'Đã kết thúc cảnh báo',
-    'alm.acknowledged': 'Đã xác nhận cảnh báo', 'alm.device': 'Thiết bị', 'alm.alarm': 'Cảnh báo', 'alm.raisedAt': 'Phát sinh', 'alm.handling': 'Xử lý',
-    'alm.occurrences': 'lần', 'alm.by': 'bởi', 'alm.noOpenAlarms': 'Không có cảnh báo nào đang mở', 'alm.clearFilter': 'Bỏ lọc', 'alm.anyKind': 'Chung',
+    'alm.sev_critical': 'Nghiêm trọng',
+    'alm.sev_warning': 'Cảnh báo',
+    'alm.sev_info': 'Thông tin',
+    'alm.severity': 'Mức độ',
+    'alm.state_active': 'Chưa xử lý',
+    'alm.state_acknowledged': 'Đã xác nhận',
+    'alm.state_cleared': 'Đã kết thúc',
+    'alm.recentAlarms': 'Cảnh báo 7 ngày qua',
+    'alm.acknowledge': 'Xác nhận',
+    'alm.ackNote': 'Ghi chú (không bắt buộc)',
+    'alm.cancel': 'Huỷ',
+    'alm.clear': 'Kết thúc',
+    'alm.clearConfirm': 'Kết thúc cảnh báo này? (đã khắc phục xong)',
+    'alm.cleared': 'Đã kết thúc cảnh báo',
+    'alm.acknowledged': 'Đã xác nhận cảnh báo',
+    'alm.device': 'Thiết bị',
+    'alm.alarm': 'Cảnh báo',
+    'alm.raisedAt': 'Phát sinh',
+    'alm.handling': 'Xử lý',
+    'alm.occurrences': 'lần',
+    'alm.by': 'bởi',
+    'alm.noOpenAlarms': 'Không có cảnh báo nào đang mở',
+    'alm.clearFilter': 'Bỏ lọc',
+    'alm.anyKind': 'Chung',
   },
   {
-    'alm.sev_critical': 'Critical', 'alm.sev_warning': 'Warning', 'alm.sev_info': 'Info', 'alm.severity': 'Severity',
-    'alm.state_active': 'Active', 'alm.state_acknowledged': 'Acknowledged', 'alm.state_cleared': 'Cleared',
-    'alm.recentAlarms': 'Alarms of the last 7 days', 'alm.acknowledge': 'Acknowledge', 'alm.ackNote': 'Note (optional)', 'alm.cancel': 'Cancel',
-    'alm.clear': 'Clear', 'alm.clearConfirm': 'Clear this alarm? (the fault has been fixed)', 'alm.cleared': 'Alarm cleared',
-    'alm.acknowledged': 'Alarm acknowledged', 'alm.device': 'Device', 'alm.alarm': 'Alarm', 'alm.raisedAt': 'Raised', 'alm.handling': 'Handling',
-    'alm.occurrences': 'times', 'alm.by': 'by', 'alm.noOpenAlarms': 'No open alarms', 'alm.clearFilter': 'Clear filter', 'alm.anyKind': 'Any kind',
+    'alm.sev_critical': 'Critical',
+    'alm.sev_warning': 'Warning',
+    'alm.sev_info': 'Info',
+    'alm.severity': 'Severity',
+    'alm.state_active': 'Active',
+    'alm.state_acknowledged': 'Acknowledged',
+    'alm.state_cleared': 'Cleared',
+    'alm.recentAlarms': 'Alarms of the last 7 days',
+    'alm.acknowledge': 'Acknowledge',
+    'alm.ackNote': 'Note (optional)',
+    'alm.cancel': 'Cancel',
+    'alm.clear': 'Clear',
+    'alm.clearConfirm': 'Clear this alarm? (the fault has been fixed)',
+    'alm.cleared': 'Alarm cleared',
+    'alm.acknowledged': 'Alarm acknowledged',
+    'alm.device': 'Device',
+    'alm.alarm': 'Alarm',
+    'alm.raisedAt': 'Raised',
+    'alm.handling': 'Handling',
+    'alm.occurrences': 'times',
+    'alm.by': 'by',
+    'alm.noOpenAlarms': 'No open alarms',
+    'alm.clearFilter': 'Clear filter',
+    'alm.anyKind': 'Any kind',
   },
 );
 
@@ -54,18 +90,33 @@ const sevBadge = (s: Alarm['severity']): HTMLElement => h('span', { class: `badg
 /** Active and recent alarms with filters; operators acknowledge with an optional note. Updates live. */
 export async function alarmsPage(root: HTMLElement, params: string[]): Promise<() => void> {
   const device = params[0] ?? '';
-  const fSev = h('select', { id: 'f-sev' }, h('option', { value: '' }, t('all')), (['critical', 'warning', 'info'] as const).map((s) => h('option', { value: s }, t(`alm.sev_${s}`))));
+  const fSev = h(
+    'select',
+    { id: 'f-sev' },
+    h('option', { value: '' }, t('all')),
+    (['critical', 'warning', 'info'] as const).map((s) => h('option', { value: s }, t(`alm.sev_${s}`))),
+  );
   const kinds = [...new Set([...fleet.devices.values()].map((d) => d.kind))].sort();
-  const fKind = h('select', { id: 'f-kind' }, h('option', { value: '' }, t('all')), kinds.map((k) => h('option', { value: k }, kindLabel(k))), h('option', { value: '*' }, t('alm.anyKind')));
+  const fKind = h(
+    'select',
+    { id: 'f-kind' },
+    h('option', { value: '' }, t('all')),
+    kinds.map((k) => h('option', { value: k }, kindLabel(k))),
+    h('option', { value: '*' }, t('alm.anyKind')),
+  );
   const openBox = h('section', { class: 'panel', id: 'alarms-open' }, h('p', {}, t('loading')));
   const recentBox = h('section', { class: 'panel', id: 'alarms-recent' });
   root.append(
     h('h1', {}, t('alarms')),
-    h('div', { class: 'filters' },
+    h(
+      'div',
+      { class: 'filters' },
       h('label', {}, t('alm.severity'), fSev),
       h('label', {}, t('kind'), fKind),
-      device && h('span', { class: 'chip' }, `${t('alm.device')}: ${deviceName(device)} `, h('a', { href: '#/alarms', title: t('alm.clearFilter') }, '✕'))),
-    openBox, recentBox,
+      device && h('span', { class: 'chip' }, `${t('alm.device')}: ${deviceName(device)} `, h('a', { href: '#/alarms', title: t('alm.clearFilter') }, '✕')),
+    ),
+    openBox,
+    recentBox,
   );
 
   /** The alarm whose acknowledgement form is open: reloads wait until it closes, so typing is never lost. */
@@ -148,7 +199,15 @@ export async function alarmsPage(root: HTMLElement, params: string[]): Promise<(
 
   const handling = (a: Alarm): HTMLElement => {
     const box = h('div', {}, h('span', { class: `badge ${a.state}` }, t(`alm.state_${a.state}`)));
-    if (a.acknowledgedAt) box.append(h('div', { class: 'muted small' }, `${t('alm.by')} ${a.acknowledgedBy ?? '?'} · ${fmtTime(a.acknowledgedAt, getLang())}`, a.ackNote && h('div', { class: 'ack-text' }, `“${a.ackNote}”`)));
+    if (a.acknowledgedAt)
+      box.append(
+        h(
+          'div',
+          { class: 'muted small' },
+          `${t('alm.by')} ${a.acknowledgedBy ?? '?'} · ${fmtTime(a.acknowledgedAt, getLang())}`,
+          a.ackNote && h('div', { class: 'ack-text' }, `“${a.ackNote}”`),
+        ),
+      );
     if (a.clearedAt) box.append(h('div', { class: 'muted small' }, `${fmtTime(a.clearedAt, getLang())}${a.clearReason ? ` · ${a.clearReason}` : ''}`));
     return box;
   };
@@ -158,19 +217,38 @@ export async function alarmsPage(root: HTMLElement, params: string[]): Promise<(
     return h(
       'table',
       { class: 'grid stack alarms' },
-      h('thead', {}, h('tr', {}, head.map((c) => h('th', {}, c)))),
-      h('tbody', {}, items.map((a) => {
-        const cell = h('td', { class: 'actions', 'data-label': '' });
-        if (actions) paintCell(a, cell);
-        const td = (i: number, ...c: Child[]): HTMLElement => h('td', { 'data-label': head[i] ?? '' }, ...c);
-        return h('tr', { class: `sev-${a.severity} st-${a.state}`, 'data-alarm-id': a.id, 'data-state': a.state, 'data-device': a.deviceId },
-          td(0, sevBadge(a.severity)),
-          td(1, h('a', { href: `#/device/${encodeURIComponent(a.deviceId)}` }, deviceName(a.deviceId)), h('div', { class: 'muted small' }, a.kind === '*' ? a.deviceId : `${a.deviceId} · ${kindLabel(a.kind)}`)),
-          td(2, alarmText(a), a.occurrences > 1 && h('span', { class: 'muted' }, ` ×${a.occurrences}`)),
-          td(3, fmtTime(a.raisedAt)),
-          td(4, handling(a)),
-          actions && cell);
-      })),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((c) => h('th', {}, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        items.map((a) => {
+          const cell = h('td', { class: 'actions', 'data-label': '' });
+          if (actions) paintCell(a, cell);
+          const td = (i: number, ...c: Child[]): HTMLElement => h('td', { 'data-label': head[i] ?? '' }, ...c);
+          return h(
+            'tr',
+            { class: `sev-${a.severity} st-${a.state}`, 'data-alarm-id': a.id, 'data-state': a.state, 'data-device': a.deviceId },
+            td(0, sevBadge(a.severity)),
+            td(
+              1,
+              h('a', { href: `#/device/${encodeURIComponent(a.deviceId)}` }, deviceName(a.deviceId)),
+              h('div', { class: 'muted small' }, a.kind === '*' ? a.deviceId : `${a.deviceId} · ${kindLabel(a.kind)}`),
+            ),
+            td(2, alarmText(a), a.occurrences > 1 && h('span', { class: 'muted' }, ` ×${a.occurrences}`)),
+            td(3, fmtTime(a.raisedAt)),
+            td(4, handling(a)),
+            actions && cell,
+          );
+        }),
+      ),
     );
   };
 
@@ -192,9 +270,15 @@ export async function alarmsPage(root: HTMLElement, params: string[]): Promise<(
         return;
       }
       clear(openBox);
-      openBox.append(h('h2', {}, `${t('openAlarms')} (${open.total})`), open.items.length ? table(open.items, true) : h('p', { class: 'muted', id: 'no-open-alarms' }, t('alm.noOpenAlarms')));
+      openBox.append(
+        h('h2', {}, `${t('openAlarms')} (${open.total})`),
+        open.items.length ? table(open.items, true) : h('p', { class: 'muted', id: 'no-open-alarms' }, t('alm.noOpenAlarms')),
+      );
       clear(recentBox);
-      recentBox.append(h('h2', {}, `${t('alm.recentAlarms')} (${recent.total})`), recent.items.length ? table(recent.items, false) : h('p', { class: 'muted' }, t('noData')));
+      recentBox.append(
+        h('h2', {}, `${t('alm.recentAlarms')} (${recent.total})`),
+        recent.items.length ? table(recent.items, false) : h('p', { class: 'muted' }, t('noData')),
+      );
     } catch (err) {
       if (mine !== seq) return;
       clear(openBox);

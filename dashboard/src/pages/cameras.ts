@@ -7,24 +7,86 @@ import { errorText, toast } from '../ui/notice.ts';
 
 addStrings(
   {
-    'cam.noSnapshot': 'Chưa có ảnh chụp', 'cam.snapshotAt': 'Ảnh lúc', 'cam.takeSnapshot': 'Chụp ảnh ngay', 'cam.refresh': 'Làm mới', 'cam.snapshotTaken': 'Đã chụp ảnh',
-    'cam.recentSnapshots': 'Ảnh gần đây', 'cam.trigger_onDemand': 'theo yêu cầu', 'cam.trigger_schedule': 'định kỳ', 'cam.trigger_probe': 'kiểm tra',
-    'cam.cameraInfo': 'Thông tin camera', 'cam.model': 'Thiết bị', 'cam.firmware': 'Phần mềm', 'cam.onvifAddress': 'Địa chỉ ONVIF', 'cam.lastCheck': 'Kiểm tra gần nhất',
-    'cam.failures': 'Lỗi liên tiếp', 'cam.lastError': 'Lỗi gần nhất', 'cam.ptz': 'Điều khiển quay / nghiêng / thu phóng', 'cam.noPtz': 'Camera này không có PTZ',
-    'cam.panLeft': 'Quay trái', 'cam.panRight': 'Quay phải', 'cam.tiltUp': 'Ngẩng lên', 'cam.tiltDown': 'Cúi xuống', 'cam.zoomIn': 'Phóng to', 'cam.zoomOut': 'Thu nhỏ',
-    'cam.stop': 'Dừng', 'cam.speed': 'Tốc độ', 'cam.slow': 'Chậm', 'cam.medium': 'Vừa', 'cam.fast': 'Nhanh', 'cam.position': 'Vị trí', 'cam.holdToMove': 'Giữ nút để quay; thả ra để dừng.',
-    'cam.presets': 'Vị trí đặt sẵn', 'cam.gotoPreset': 'Đến', 'cam.savePreset': 'Lưu vị trí hiện tại', 'cam.presetName': 'Tên vị trí', 'cam.presetSaved': 'Đã lưu vị trí',
-    'cam.presetsStale': 'Camera không trả lời; danh sách đọc lúc', 'cam.noPresets': 'Chưa có vị trí đặt sẵn', 'cam.movingTo': 'Đang chuyển đến',
+    'cam.noSnapshot': 'Chưa có ảnh chụp',
+    'cam.snapshotAt': 'Ảnh lúc',
+    'cam.takeSnapshot': 'Chụp ảnh ngay',
+    'cam.refresh': 'Làm mới',
+    'cam.snapshotTaken': 'Đã chụp ảnh',
+    'cam.recentSnapshots': 'Ảnh gần đây',
+    'cam.trigger_onDemand': 'theo yêu cầu',
+    'cam.trigger_schedule': 'định kỳ',
+    'cam.trigger_probe': 'kiểm tra',
+    'cam.cameraInfo': 'Thông tin camera',
+    'cam.model': 'Thiết bị',
+    'cam.firmware': 'Phần mềm',
+    'cam.onvifAddress': 'Địa chỉ ONVIF',
+    'cam.lastCheck': 'Kiểm tra gần nhất',
+    'cam.failures': 'Lỗi liên tiếp',
+    'cam.lastError': 'Lỗi gần nhất',
+    'cam.ptz': 'Điều khiển quay / nghiêng / thu phóng',
+    'cam.noPtz': 'Camera này không có PTZ',
+    'cam.panLeft': 'Quay trái',
+    'cam.panRight': 'Quay phải',
+    'cam.tiltUp': 'Ngẩng lên',
+    'cam.tiltDown': 'Cúi xuống',
+    'cam.zoomIn': 'Phóng to',
+    'cam.zoomOut': 'Thu nhỏ',
+    'cam.stop': 'Dừng',
+    'cam.speed': 'Tốc độ',
+    'cam.slow': 'Chậm',
+    'cam.medium': 'Vừa',
+    'cam.fast': 'Nhanh',
+    'cam.position': 'Vị trí',
+    'cam.holdToMove': 'Giữ nút để quay; thả ra để dừng.',
+    'cam.presets': 'Vị trí đặt sẵn',
+    'cam.gotoPreset': 'Đến',
+    'cam.savePreset': 'Lưu vị trí hiện tại',
+    'cam.presetName': 'Tên vị trí',
+    'cam.presetSaved': 'Đã lưu vị trí',
+    'cam.presetsStale': 'Camera không trả lời; danh sách đọc lúc',
+    'cam.noPresets': 'Chưa có vị trí đặt sẵn',
+    'cam.movingTo': 'Đang chuyển đến',
   },
   {
-    'cam.noSnapshot': 'No snapshot yet', 'cam.snapshotAt': 'Snapshot at', 'cam.takeSnapshot': 'Take snapshot now', 'cam.refresh': 'Refresh', 'cam.snapshotTaken': 'Snapshot taken',
-    'cam.recentSnapshots': 'Recent snapshots', 'cam.trigger_onDemand': 'on demand', 'cam.trigger_schedule': 'scheduled', 'cam.trigger_probe': 'probe',
-    'cam.cameraInfo': 'Camera', 'cam.model': 'Model', 'cam.firmware': 'Firmware', 'cam.onvifAddress': 'ONVIF address', 'cam.lastCheck': 'Last check',
-    'cam.failures': 'Failures in a row', 'cam.lastError': 'Last error', 'cam.ptz': 'Pan / tilt / zoom', 'cam.noPtz': 'This camera has no PTZ',
-    'cam.panLeft': 'Pan left', 'cam.panRight': 'Pan right', 'cam.tiltUp': 'Tilt up', 'cam.tiltDown': 'Tilt down', 'cam.zoomIn': 'Zoom in', 'cam.zoomOut': 'Zoom out',
-    'cam.stop': 'Stop', 'cam.speed': 'Speed', 'cam.slow': 'Slow', 'cam.medium': 'Medium', 'cam.fast': 'Fast', 'cam.position': 'Position', 'cam.holdToMove': 'Hold a button to move; release to stop.',
-    'cam.presets': 'Presets', 'cam.gotoPreset': 'Go', 'cam.savePreset': 'Save current position', 'cam.presetName': 'Preset name', 'cam.presetSaved': 'Preset saved',
-    'cam.presetsStale': 'The camera did not answer; list read at', 'cam.noPresets': 'No presets yet', 'cam.movingTo': 'Moving to',
+    'cam.noSnapshot': 'No snapshot yet',
+    'cam.snapshotAt': 'Snapshot at',
+    'cam.takeSnapshot': 'Take snapshot now',
+    'cam.refresh': 'Refresh',
+    'cam.snapshotTaken': 'Snapshot taken',
+    'cam.recentSnapshots': 'Recent snapshots',
+    'cam.trigger_onDemand': 'on demand',
+    'cam.trigger_schedule': 'scheduled',
+    'cam.trigger_probe': 'probe',
+    'cam.cameraInfo': 'Camera',
+    'cam.model': 'Model',
+    'cam.firmware': 'Firmware',
+    'cam.onvifAddress': 'ONVIF address',
+    'cam.lastCheck': 'Last check',
+    'cam.failures': 'Failures in a row',
+    'cam.lastError': 'Last error',
+    'cam.ptz': 'Pan / tilt / zoom',
+    'cam.noPtz': 'This camera has no PTZ',
+    'cam.panLeft': 'Pan left',
+    'cam.panRight': 'Pan right',
+    'cam.tiltUp': 'Tilt up',
+    'cam.tiltDown': 'Tilt down',
+    'cam.zoomIn': 'Zoom in',
+    'cam.zoomOut': 'Zoom out',
+    'cam.stop': 'Stop',
+    'cam.speed': 'Speed',
+    'cam.slow': 'Slow',
+    'cam.medium': 'Medium',
+    'cam.fast': 'Fast',
+    'cam.position': 'Position',
+    'cam.holdToMove': 'Hold a button to move; release to stop.',
+    'cam.presets': 'Presets',
+    'cam.gotoPreset': 'Go',
+    'cam.savePreset': 'Save current position',
+    'cam.presetName': 'Preset name',
+    'cam.presetSaved': 'Preset saved',
+    'cam.presetsStale': 'The camera did not answer; list read at',
+    'cam.noPresets': 'No presets yet',
+    'cam.movingTo': 'Moving to',
   },
 );
 
@@ -43,9 +105,22 @@ interface CameraView {
   health: { status: string; consecutiveFailures: number; lastSuccessAt?: string; lastCheckAt?: string; lastError?: string } | null;
 }
 
-interface SnapshotRow { id: string; takenAt: string; trigger: 'on-demand' | 'schedule' | 'probe'; requestedBy: string | null; full: { width: number; height: number } }
-interface Preset { token: string; name: string }
-interface PtzStatus { pan: number; tilt: number; zoom: number }
+interface SnapshotRow {
+  id: string;
+  takenAt: string;
+  trigger: 'on-demand' | 'schedule' | 'probe';
+  requestedBy: string | null;
+  full: { width: number; height: number };
+}
+interface Preset {
+  token: string;
+  name: string;
+}
+interface PtzStatus {
+  pan: number;
+  tilt: number;
+  zoom: number;
+}
 
 const base = (id: string): string => `/api/v1/cameras/${encodeURIComponent(id)}`;
 const triggerLabel = (tr: SnapshotRow['trigger']): string => t(tr === 'on-demand' ? 'cam.trigger_onDemand' : `cam.trigger_${tr}`);
@@ -96,9 +171,14 @@ async function cameraGrid(root: HTMLElement): Promise<() => void> {
     const empty = h('div', { class: 'snap-empty' }, t('loading'));
     const when = h('span', { class: 'muted small' });
     const status = h('span', { class: 'cam-status' });
-    grid.append(h('a', { class: 'cam-card', href: `#/cameras/${encodeURIComponent(cam.id)}`, 'data-camera': cam.id },
-      h('div', { class: 'snap-box' }, img, empty),
-      h('div', { class: 'cam-caption' }, h('strong', {}, cam.name), status, when)));
+    grid.append(
+      h(
+        'a',
+        { class: 'cam-card', href: `#/cameras/${encodeURIComponent(cam.id)}`, 'data-camera': cam.id },
+        h('div', { class: 'snap-box' }, img, empty),
+        h('div', { class: 'cam-caption' }, h('strong', {}, cam.name), status, when),
+      ),
+    );
     cards.set(cam.id, { cam, img, empty, when, status });
   }
   const paintStatus = (): void => {
@@ -157,7 +237,9 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
   const refreshBtn = h('button', { type: 'button', id: 'snap-refresh' }, t('cam.refresh'));
 
   const setCaption = (): void => {
-    caption.textContent = img.dataset.takenAt ? `${t('cam.snapshotAt')} ${fmtTime(img.dataset.takenAt, getLang())}${img.dataset.trigger ? ` · ${img.dataset.trigger}` : ''}` : '';
+    caption.textContent = img.dataset.takenAt
+      ? `${t('cam.snapshotAt')} ${fmtTime(img.dataset.takenAt, getLang())}${img.dataset.trigger ? ` · ${img.dataset.trigger}` : ''}`
+      : '';
   };
   const show = async (url: string, trigger?: string): Promise<void> => {
     try {
@@ -178,8 +260,18 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
     clear(strip);
     for (const s of list.items) {
       const thumb = h('img', { alt: fmtTime(s.takenAt, getLang()), hidden: true });
-      const btn = h('button', { type: 'button', class: 'snap-thumb', 'data-snapshot': s.id, title: `${fmtTime(s.takenAt, getLang())} · ${triggerLabel(s.trigger)}`, onclick: () => void show(`${base(id)}/snapshots/${s.id}?size=full`, triggerLabel(s.trigger)) },
-        thumb, h('span', { class: 'small' }, fmtTime(s.takenAt, getLang()).replace(/^.*?(\d{1,2}:\d{2}).*$/, '$1')));
+      const btn = h(
+        'button',
+        {
+          type: 'button',
+          class: 'snap-thumb',
+          'data-snapshot': s.id,
+          title: `${fmtTime(s.takenAt, getLang())} · ${triggerLabel(s.trigger)}`,
+          onclick: () => void show(`${base(id)}/snapshots/${s.id}?size=full`, triggerLabel(s.trigger)),
+        },
+        thumb,
+        h('span', { class: 'small' }, fmtTime(s.takenAt, getLang()).replace(/^.*?(\d{1,2}:\d{2}).*$/, '$1')),
+      );
       strip.append(btn);
       void showSnapshot(urls, thumb, `${base(id)}/snapshots/${s.id}?size=thumb`).catch(() => undefined);
     }
@@ -213,17 +305,33 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
     clear(info);
     info.append(
       h('h2', {}, t('cam.cameraInfo')),
-      h('p', { 'data-status': s }, h('span', { class: `dot ${s}` }), t(s), ` · ${t('lastSeen')}: ${fmtTime(d?.lastSeen ?? cam.status.lastSeen, getLang())}`, (d?.statusReason ?? cam.status.reason) ? ` · ${d?.statusReason ?? cam.status.reason}` : ''),
-      h('dl', { class: 'kv' },
-        h('dt', {}, t('cam.model')), h('dd', {}, [di.manufacturer, di.model].filter(Boolean).join(' ') || '—'),
-        h('dt', {}, t('cam.firmware')), h('dd', {}, di.firmwareVersion ?? '—'),
-        h('dt', {}, t('cam.onvifAddress')), h('dd', {}, cam.onvif.address),
-        h('dt', {}, t('group')), h('dd', {}, cam.groupId ?? '—'),
+      h(
+        'p',
+        { 'data-status': s },
+        h('span', { class: `dot ${s}` }),
+        t(s),
+        ` · ${t('lastSeen')}: ${fmtTime(d?.lastSeen ?? cam.status.lastSeen, getLang())}`,
+        (d?.statusReason ?? cam.status.reason) ? ` · ${d?.statusReason ?? cam.status.reason}` : '',
+      ),
+      h(
+        'dl',
+        { class: 'kv' },
+        h('dt', {}, t('cam.model')),
+        h('dd', {}, [di.manufacturer, di.model].filter(Boolean).join(' ') || '—'),
+        h('dt', {}, t('cam.firmware')),
+        h('dd', {}, di.firmwareVersion ?? '—'),
+        h('dt', {}, t('cam.onvifAddress')),
+        h('dd', {}, cam.onvif.address),
+        h('dt', {}, t('group')),
+        h('dd', {}, cam.groupId ?? '—'),
         cam.health && [
-          h('dt', {}, t('cam.lastCheck')), h('dd', {}, fmtTime(cam.health.lastCheckAt, getLang())),
-          h('dt', {}, t('cam.failures')), h('dd', {}, String(cam.health.consecutiveFailures)),
+          h('dt', {}, t('cam.lastCheck')),
+          h('dd', {}, fmtTime(cam.health.lastCheckAt, getLang())),
+          h('dt', {}, t('cam.failures')),
+          h('dd', {}, String(cam.health.consecutiveFailures)),
           cam.health.lastError && [h('dt', {}, t('cam.lastError')), h('dd', {}, cam.health.lastError)],
-        ]),
+        ],
+      ),
     );
   };
 
@@ -260,32 +368,60 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
     if (r.stale) presetsBox.append(h('p', { class: 'muted' }, `${t('cam.presetsStale')} ${fmtTime(r.at, getLang())}`));
     presetsBox.append(
       r.items.length
-        ? h('ul', { class: 'presets' }, r.items.map((p) => h('li', { 'data-preset': p.token },
-            h('span', {}, p.name),
-            operator && h('button', {
-              type: 'button', class: 'goto', 'data-role-min': 'operator',
-              onclick: () => {
-                toast(`${t('cam.movingTo')} ${p.name}`);
-                ptz('goto', { preset: p.token }).then(() => setTimeout(() => void afterMove(), 1500), (err: unknown) => toast(errorText(err), 'error'));
-              },
-            }, t('cam.gotoPreset')))))
+        ? h(
+            'ul',
+            { class: 'presets' },
+            r.items.map((p) =>
+              h(
+                'li',
+                { 'data-preset': p.token },
+                h('span', {}, p.name),
+                operator &&
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'goto',
+                      'data-role-min': 'operator',
+                      onclick: () => {
+                        toast(`${t('cam.movingTo')} ${p.name}`);
+                        ptz('goto', { preset: p.token }).then(
+                          () => setTimeout(() => void afterMove(), 1500),
+                          (err: unknown) => toast(errorText(err), 'error'),
+                        );
+                      },
+                    },
+                    t('cam.gotoPreset'),
+                  ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, t('cam.noPresets')),
     );
     if (operator) {
       const name = h('input', { name: 'preset-name', maxlength: 64, required: true, placeholder: t('cam.presetName') });
-      presetsBox.append(h('form', {
-        class: 'inline-form', id: 'preset-save', 'data-role-min': 'operator',
-        onsubmit: (e: Event) => {
-          e.preventDefault();
-          ptz<{ token: string }>('presets', { name: name.value.trim() }).then(
-            () => {
-              toast(t('cam.presetSaved'));
-              void loadPresets();
+      presetsBox.append(
+        h(
+          'form',
+          {
+            class: 'inline-form',
+            id: 'preset-save',
+            'data-role-min': 'operator',
+            onsubmit: (e: Event) => {
+              e.preventDefault();
+              ptz<{ token: string }>('presets', { name: name.value.trim() }).then(
+                () => {
+                  toast(t('cam.presetSaved'));
+                  void loadPresets();
+                },
+                (err: unknown) => toast(errorText(err), 'error'),
+              );
             },
-            (err: unknown) => toast(errorText(err), 'error'),
-          );
-        },
-      }, name, h('button', { type: 'submit' }, t('cam.savePreset'))));
+          },
+          name,
+          h('button', { type: 'submit' }, t('cam.savePreset')),
+        ),
+      );
     }
   };
   /** After the head stops: where it is, and (for operators) a fresh picture of what it now sees. */
@@ -297,12 +433,21 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
   if (cam.onvif.hasPtz) {
     ptzBox.append(position);
     if (operator) {
-      const speed = h('select', { id: 'ptz-speed' }, h('option', { value: '0.2' }, t('cam.slow')), h('option', { value: '0.5', selected: true }, t('cam.medium')), h('option', { value: '1' }, t('cam.fast')));
+      const speed = h(
+        'select',
+        { id: 'ptz-speed' },
+        h('option', { value: '0.2' }, t('cam.slow')),
+        h('option', { value: '0.5', selected: true }, t('cam.medium')),
+        h('option', { value: '1' }, t('cam.fast')),
+      );
       let moving = false;
       const stop = (): void => {
         if (!moving) return;
         moving = false;
-        ptz('stop').then(() => void afterMove(), (err: unknown) => toast(errorText(err), 'error'));
+        ptz('stop').then(
+          () => void afterMove(),
+          (err: unknown) => toast(errorText(err), 'error'),
+        );
       };
       const moveBtn = (label: string, glyph: string, dir: { pan?: number; tilt?: number; zoom?: number }, cls: string): HTMLButtonElement => {
         const v = (): { pan: number; tilt: number; zoom: number } => {
@@ -323,23 +468,52 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
         // Keyboard (Enter/Space gives a click with detail 0): a one-second nudge; the service stops the head itself.
         b.addEventListener('click', (e) => {
           if (e.detail !== 0) return;
-          ptz('move', { ...v(), timeoutS: 1 }).then(() => setTimeout(() => void afterMove(), 1300), (err: unknown) => toast(errorText(err), 'error'));
+          ptz('move', { ...v(), timeoutS: 1 }).then(
+            () => setTimeout(() => void afterMove(), 1300),
+            (err: unknown) => toast(errorText(err), 'error'),
+          );
         });
         return b;
       };
       ptzBox.append(
-        h('div', { class: 'ptz', 'data-role-min': 'operator' },
-          h('div', { class: 'ptz-pad' },
-            h('span'), moveBtn(t('cam.tiltUp'), '▲', { tilt: 1 }, 'up'), h('span'),
+        h(
+          'div',
+          { class: 'ptz', 'data-role-min': 'operator' },
+          h(
+            'div',
+            { class: 'ptz-pad' },
+            h('span'),
+            moveBtn(t('cam.tiltUp'), '▲', { tilt: 1 }, 'up'),
+            h('span'),
             moveBtn(t('cam.panLeft'), '◀', { pan: -1 }, 'left'),
-            h('button', { type: 'button', class: 'ptz-btn stop danger', id: 'ptz-stop', title: t('cam.stop'), onclick: () => { moving = true; stop(); } }, '■'),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ptz-btn stop danger',
+                id: 'ptz-stop',
+                title: t('cam.stop'),
+                onclick: () => {
+                  moving = true;
+                  stop();
+                },
+              },
+              '■',
+            ),
             moveBtn(t('cam.panRight'), '▶', { pan: 1 }, 'right'),
-            h('span'), moveBtn(t('cam.tiltDown'), '▼', { tilt: -1 }, 'down'), h('span')),
-          h('div', { class: 'ptz-side' },
+            h('span'),
+            moveBtn(t('cam.tiltDown'), '▼', { tilt: -1 }, 'down'),
+            h('span'),
+          ),
+          h(
+            'div',
+            { class: 'ptz-side' },
             moveBtn(t('cam.zoomIn'), '+', { zoom: 1 }, 'zoom-in'),
             moveBtn(t('cam.zoomOut'), '−', { zoom: -1 }, 'zoom-out'),
-            h('label', {}, t('cam.speed'), speed)),
-          h('p', { class: 'muted small' }, t('cam.holdToMove'))),
+            h('label', {}, t('cam.speed'), speed),
+          ),
+          h('p', { class: 'muted small' }, t('cam.holdToMove')),
+        ),
       );
     }
     ptzBox.append(presetsBox);
@@ -350,13 +524,20 @@ async function cameraDetail(root: HTMLElement, id: string): Promise<() => void> 
   root.append(
     h('p', {}, h('a', { href: '#/cameras' }, `‹ ${t('back')}`)),
     h('h1', {}, cam.name, ' ', h('small', { class: 'muted' }, `${cam.id}${cam.address ? ` · ${cam.address}` : ''}`)),
-    h('div', { class: 'cam-detail' },
-      h('section', { class: 'panel' },
+    h(
+      'div',
+      { class: 'cam-detail' },
+      h(
+        'section',
+        { class: 'panel' },
         h('div', { class: 'snap-box large' }, img, empty),
         caption,
         h('div', { class: 'filters' }, snapNow, refreshBtn),
-        h('h3', {}, t('cam.recentSnapshots')), strip),
-      h('div', {}, info, ptzBox)),
+        h('h3', {}, t('cam.recentSnapshots')),
+        strip,
+      ),
+      h('div', {}, info, ptzBox),
+    ),
   );
 
   paintInfo();

@@ -21,7 +21,18 @@ export function loginPage(onDone: () => Promise<void>): HTMLElement {
     h('label', {}, t('password'), pass),
     h('button', { type: 'submit', class: 'primary' }, t('login')),
     error,
-    h('button', { type: 'button', class: 'link', onclick: () => { setLang(getLang() === 'vi' ? 'en' : 'vi'); form.replaceWith(loginPage(onDone)); } }, t('language')),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        onclick: () => {
+          setLang(getLang() === 'vi' ? 'en' : 'vi');
+          form.replaceWith(loginPage(onDone));
+        },
+      },
+      t('language'),
+    ),
   );
   return h('div', { class: 'login-wrap' }, form);
 }

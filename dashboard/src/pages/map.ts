@@ -9,22 +9,41 @@ import type { Settings } from '../settings.ts';
 
 addStrings(
   {
-    health_fault: 'Có lỗi', health_offline: 'Mất kết nối', health_maintenance: 'Đang bảo trì', health_ok: 'Hoạt động tốt', health_unknown: 'Chưa rõ', health: 'Tình trạng',
-    map_faults: 'Lỗi đang mở', map_maintenance: 'Bảo trì',
+    health_fault: 'Có lỗi',
+    health_offline: 'Mất kết nối',
+    health_maintenance: 'Đang bảo trì',
+    health_ok: 'Hoạt động tốt',
+    health_unknown: 'Chưa rõ',
+    health: 'Tình trạng',
+    map_faults: 'Lỗi đang mở',
+    map_maintenance: 'Bảo trì',
   },
   {
-    health_fault: 'Fault', health_offline: 'Offline', health_maintenance: 'In maintenance', health_ok: 'Working', health_unknown: 'Unknown', health: 'Health',
-    map_faults: 'Open faults', map_maintenance: 'Maintenance',
+    health_fault: 'Fault',
+    health_offline: 'Offline',
+    health_maintenance: 'In maintenance',
+    health_ok: 'Working',
+    health_unknown: 'Unknown',
+    health: 'Health',
+    map_faults: 'Open faults',
+    map_maintenance: 'Maintenance',
   },
 );
 addStrings(
-  { map_tilesFailed: 'Không tải được nền bản đồ (không có Internet hoặc máy chủ bản đồ không trả lời): chỉ hiển thị vị trí thiết bị', map_noPosition: 'chưa có toạ độ', map_legend: 'Chú giải' },
-  { map_tilesFailed: 'Map tiles could not be loaded (no Internet or the tile server does not answer): device positions only', map_noPosition: 'without coordinates', map_legend: 'Legend' },
+  {
+    map_tilesFailed: 'Không tải được nền bản đồ (không có Internet hoặc máy chủ bản đồ không trả lời): chỉ hiển thị vị trí thiết bị',
+    map_noPosition: 'chưa có toạ độ',
+    map_legend: 'Chú giải',
+  },
+  {
+    map_tilesFailed: 'Map tiles could not be loaded (no Internet or the tile server does not answer): device positions only',
+    map_noPosition: 'without coordinates',
+    map_legend: 'Legend',
+  },
 );
 
 /** Without a tile answer (neither loaded nor failed) after this long, the map says it is offline. */
 const TILE_PATIENCE_MS = 8000;
-
 
 /**
  * Devices on a map, coloured by health (fault, offline, maintenance, ok, unknown), filtered by kind / zone / health;
@@ -45,13 +64,27 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
   let alive = true;
   const all = [...fleet.devices.values()];
   const kindNames = [...new Set(all.map((d) => d.kind))].sort();
-  const fKind = h('select', { id: 'f-kind' }, h('option', { value: '' }, t('all')), kindNames.map((k) => h('option', { value: k, selected: params[0] === k }, kindLabel(k))));
+  const fKind = h(
+    'select',
+    { id: 'f-kind' },
+    h('option', { value: '' }, t('all')),
+    kindNames.map((k) => h('option', { value: k, selected: params[0] === k }, kindLabel(k))),
+  );
   const fZone = h('select', { id: 'f-zone' }, h('option', { value: '' }, t('all')));
-  const fStatus = h('select', { id: 'f-health' }, h('option', { value: '' }, t('all')), HEALTHS.map((s) => h('option', { value: s, selected: params[1] === s }, t(`health_${s}`))));
+  const fStatus = h(
+    'select',
+    { id: 'f-health' },
+    h('option', { value: '' }, t('all')),
+    HEALTHS.map((s) => h('option', { value: s, selected: params[1] === s }, t(`health_${s}`))),
+  );
   const count = h('span', { class: 'muted', id: 'map-count' });
   const notice = h('p', { class: 'notice', id: 'map-offline', hidden: true });
   const box = h('div', { id: 'map', class: 'map' });
-  root.append(h('div', { class: 'filters' }, h('label', {}, t('kind'), fKind), h('label', {}, t('zone'), fZone), h('label', {}, t('health'), fStatus), count), notice, box);
+  root.append(
+    h('div', { class: 'filters' }, h('label', {}, t('kind'), fKind), h('label', {}, t('zone'), fZone), h('label', {}, t('health'), fStatus), count),
+    notice,
+    box,
+  );
 
   // Zones: residential groups and other zones by name; the ids the fleet uses when the zone list is not readable.
   const fillZones = (list: Pick<Zone, 'id' | 'name'>[]): void => {
@@ -115,15 +148,30 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
     const d = id ? fleet.devices.get(id) : undefined;
     if (!alive || !d) return;
     const hx = deviceHealth.detail(d.id);
-    const why = [hx?.rules.length ? `${t('map_faults')}: ${hx.rules.map((r) => text(kinds.get(d.kind)?.alarms[r]?.label, r)).join(', ')}` : '', hx?.maintenance.length ? `${t('map_maintenance')}: ${hx.maintenance.join(', ')}` : ''].filter(Boolean);
+    const why = [
+      hx?.rules.length ? `${t('map_faults')}: ${hx.rules.map((r) => text(kinds.get(d.kind)?.alarms[r]?.label, r)).join(', ')}` : '',
+      hx?.maintenance.length ? `${t('map_maintenance')}: ${hx.maintenance.join(', ')}` : '',
+    ].filter(Boolean);
     popup
       .setLatLng(e.latlng)
-      .setContent(h('div', { class: 'map-popup', 'data-device': d.id }, h('strong', {}, d.name), h('br'), `${kindLabel(d.kind)} · ${t(`health_${deviceHealth.of(d)}`)}`, why.map((w) => [h('br'), w]), h('br'), h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id)))
+      .setContent(
+        h(
+          'div',
+          { class: 'map-popup', 'data-device': d.id },
+          h('strong', {}, d.name),
+          h('br'),
+          `${kindLabel(d.kind)} · ${t(`health_${deviceHealth.of(d)}`)}`,
+          why.map((w) => [h('br'), w]),
+          h('br'),
+          h('a', { href: `#/device/${encodeURIComponent(d.id)}` }, d.id),
+        ),
+      )
       .openOn(map);
   });
 
   const visible = (d: FleetDevice): boolean =>
-    d.lat !== null && d.lon !== null &&
+    d.lat !== null &&
+    d.lon !== null &&
     (!fKind.value || d.kind === fKind.value) &&
     (!fZone.value || d.groupId === fZone.value || d.zoneIds.includes(fZone.value)) &&
     (!fStatus.value || deviceHealth.of(d) === fStatus.value);
@@ -132,7 +180,14 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
   // clusters stand out; decided by the counts, not by kind names (kinds are defined only in devices/).
   const perKind = fleet.counts();
   const radiusOf = (kind: string): number => ((perKind[kind]?.total ?? 0) > 200 ? 4 : 7);
-  const style = (d: FleetDevice): L.CircleMarkerOptions => ({ renderer, radius: radiusOf(d.kind), color: '#333', weight: 1, fillColor: HEALTH_COLOURS[deviceHealth.of(d)], fillOpacity: 0.9 });
+  const style = (d: FleetDevice): L.CircleMarkerOptions => ({
+    renderer,
+    radius: radiusOf(d.kind),
+    color: '#333',
+    weight: 1,
+    fillColor: HEALTH_COLOURS[deviceHealth.of(d)],
+    fillOpacity: 0.9,
+  });
 
   // Already fitted to every device unless the page opened on one kind (#/map/streetlight from an overview card).
   let fitted = !fKind.value;
@@ -171,7 +226,27 @@ export async function mapPage(root: HTMLElement, params: string[], settings: Set
     }
     count.textContent = `${markers.size} / ${fleet.devices.size}${withoutPosition ? ` (${withoutPosition} ${t('map_noPosition')})` : ''}`;
     // Clicking a legend line filters the map to it (and again shows everything).
-    legendBody.replaceChildren(...HEALTHS.map((s) => h('div', { 'data-health': s, 'data-count': perStatus[s] }, h('button', { type: 'button', class: 'link', onclick: () => { fStatus.value = fStatus.value === s ? '' : s; refilter(); } }, h('span', { class: 'health-dot', style: `background:${HEALTH_COLOURS[s]}` }), `${t(`health_${s}`)}: ${perStatus[s]}`))));
+    legendBody.replaceChildren(
+      ...HEALTHS.map((s) =>
+        h(
+          'div',
+          { 'data-health': s, 'data-count': perStatus[s] },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              onclick: () => {
+                fStatus.value = fStatus.value === s ? '' : s;
+                refilter();
+              },
+            },
+            h('span', { class: 'health-dot', style: `background:${HEALTH_COLOURS[s]}` }),
+            `${t(`health_${s}`)}: ${perStatus[s]}`,
+          ),
+        ),
+      ),
+    );
     box.dataset.markers = String(markers.size);
     performance.mark('map:painted');
     if (!fitted && markers.size) {

@@ -10,30 +10,83 @@ import { currentHalfYear, reportFileName } from '../ui/report-period.ts';
 
 addStrings(
   {
-    'rep.period': 'Kỳ báo cáo', 'rep.year': 'Năm', 'rep.periodH1': 'Sáu tháng đầu năm (25/12 – 29/06)', 'rep.periodH2': 'Sáu tháng cuối năm (30/06 – 24/12)',
-    'rep.periodYear': 'Cả năm (01/01 – 31/12)', 'rep.monthN': 'Tháng', 'rep.wardIndicators': 'Chỉ tiêu toàn phường', 'rep.byGroup': 'Theo tổ dân phố',
-    'rep.indicator': 'Chỉ tiêu', 'rep.value': 'Giá trị', 'rep.note': 'Ghi chú', 'rep.method': 'Cách tính', 'rep.showMethods': 'Hiện cách tính',
-    'rep.downloadPdf': 'Tải báo cáo PDF', 'rep.downloadCsv': 'Tải số liệu CSV', 'rep.preparing': 'Đang chuẩn bị tệp…', 'rep.downloaded': 'Đã tải',
-    'rep.provisional': 'Số liệu tạm tính: kỳ báo cáo chưa kết thúc, tính đến', 'rep.complete': 'Kỳ báo cáo đã kết thúc', 'rep.generatedAt': 'Lập lúc',
-    'rep.noValue': 'không có số liệu', 'rep.wardWide': 'Toàn phường', 'rep.emergencies': 'Bản tin khẩn cấp', 'rep.noGroups': 'Chưa khai báo tổ dân phố',
-    'rep.asOf': 'Chốt số liệu đến hết ngày', 'rep.cutoff': 'Số liệu tính đến hết ngày', 'rep.target': 'Kế hoạch', 'rep.assessment': 'Đánh giá',
-    'rep.met': 'Đạt', 'rep.notMet': 'Chưa đạt', 'rep.yearTarget': 'chỉ tiêu năm', 'rep.printView': 'Xem bản in', 'rep.print': 'In báo cáo',
+    'rep.period': 'Kỳ báo cáo',
+    'rep.year': 'Năm',
+    'rep.periodH1': 'Sáu tháng đầu năm (25/12 – 29/06)',
+    'rep.periodH2': 'Sáu tháng cuối năm (30/06 – 24/12)',
+    'rep.periodYear': 'Cả năm (01/01 – 31/12)',
+    'rep.monthN': 'Tháng',
+    'rep.wardIndicators': 'Chỉ tiêu toàn phường',
+    'rep.byGroup': 'Theo tổ dân phố',
+    'rep.indicator': 'Chỉ tiêu',
+    'rep.value': 'Giá trị',
+    'rep.note': 'Ghi chú',
+    'rep.method': 'Cách tính',
+    'rep.showMethods': 'Hiện cách tính',
+    'rep.downloadPdf': 'Tải báo cáo PDF',
+    'rep.downloadCsv': 'Tải số liệu CSV',
+    'rep.preparing': 'Đang chuẩn bị tệp…',
+    'rep.downloaded': 'Đã tải',
+    'rep.provisional': 'Số liệu tạm tính: kỳ báo cáo chưa kết thúc, tính đến',
+    'rep.complete': 'Kỳ báo cáo đã kết thúc',
+    'rep.generatedAt': 'Lập lúc',
+    'rep.noValue': 'không có số liệu',
+    'rep.wardWide': 'Toàn phường',
+    'rep.emergencies': 'Bản tin khẩn cấp',
+    'rep.noGroups': 'Chưa khai báo tổ dân phố',
+    'rep.asOf': 'Chốt số liệu đến hết ngày',
+    'rep.cutoff': 'Số liệu tính đến hết ngày',
+    'rep.target': 'Kế hoạch',
+    'rep.assessment': 'Đánh giá',
+    'rep.met': 'Đạt',
+    'rep.notMet': 'Chưa đạt',
+    'rep.yearTarget': 'chỉ tiêu năm',
+    'rep.printView': 'Xem bản in',
+    'rep.print': 'In báo cáo',
     'rep.closePrint': 'Đóng bản in',
   },
   {
-    'rep.period': 'Reporting period', 'rep.year': 'Year', 'rep.periodH1': 'First half (25/12 – 29/06)', 'rep.periodH2': 'Second half (30/06 – 24/12)',
-    'rep.periodYear': 'Whole year (01/01 – 31/12)', 'rep.monthN': 'Month', 'rep.wardIndicators': 'Ward indicators', 'rep.byGroup': 'By residential group',
-    'rep.indicator': 'Indicator', 'rep.value': 'Value', 'rep.note': 'Note', 'rep.method': 'Method', 'rep.showMethods': 'Show methods',
-    'rep.downloadPdf': 'Download PDF report', 'rep.downloadCsv': 'Download CSV data', 'rep.preparing': 'Preparing the file…', 'rep.downloaded': 'Downloaded',
-    'rep.provisional': 'Provisional: the period has not ended; data up to', 'rep.complete': 'The period has ended', 'rep.generatedAt': 'Generated',
-    'rep.noValue': 'no data', 'rep.wardWide': 'Whole ward', 'rep.emergencies': 'Emergency bulletins', 'rep.noGroups': 'No residential groups declared',
-    'rep.asOf': 'Data up to the end of', 'rep.cutoff': 'Data up to the end of', 'rep.target': 'Target', 'rep.assessment': 'Assessment',
-    'rep.met': 'Met', 'rep.notMet': 'Not met', 'rep.yearTarget': 'year target', 'rep.printView': 'Print view', 'rep.print': 'Print the report',
+    'rep.period': 'Reporting period',
+    'rep.year': 'Year',
+    'rep.periodH1': 'First half (25/12 – 29/06)',
+    'rep.periodH2': 'Second half (30/06 – 24/12)',
+    'rep.periodYear': 'Whole year (01/01 – 31/12)',
+    'rep.monthN': 'Month',
+    'rep.wardIndicators': 'Ward indicators',
+    'rep.byGroup': 'By residential group',
+    'rep.indicator': 'Indicator',
+    'rep.value': 'Value',
+    'rep.note': 'Note',
+    'rep.method': 'Method',
+    'rep.showMethods': 'Show methods',
+    'rep.downloadPdf': 'Download PDF report',
+    'rep.downloadCsv': 'Download CSV data',
+    'rep.preparing': 'Preparing the file…',
+    'rep.downloaded': 'Downloaded',
+    'rep.provisional': 'Provisional: the period has not ended; data up to',
+    'rep.complete': 'The period has ended',
+    'rep.generatedAt': 'Generated',
+    'rep.noValue': 'no data',
+    'rep.wardWide': 'Whole ward',
+    'rep.emergencies': 'Emergency bulletins',
+    'rep.noGroups': 'No residential groups declared',
+    'rep.asOf': 'Data up to the end of',
+    'rep.cutoff': 'Data up to the end of',
+    'rep.target': 'Target',
+    'rep.assessment': 'Assessment',
+    'rep.met': 'Met',
+    'rep.notMet': 'Not met',
+    'rep.yearTarget': 'year target',
+    'rep.printView': 'Print view',
+    'rep.print': 'Print the report',
     'rep.closePrint': 'Close the print view',
   },
 );
 
-interface Text { vi: string; en: string }
+interface Text {
+  vi: string;
+  en: string;
+}
 const CMP = { '>=': '≥', '>': '>', '<=': '≤', '<': '<' } as const;
 interface IndicatorReport {
   ward: { code: string; name: string };
@@ -47,7 +100,6 @@ interface IndicatorReport {
 }
 
 export const txt = (x: Text | undefined): string => (x ? (getLang() === 'vi' ? x.vi : x.en) : '');
-
 
 export function fmtFigure(f: Pick<Figure, 'value' | 'unit'>): string {
   if (f.value === null) return t('rep.noValue');
@@ -67,7 +119,14 @@ function figureTable(figures: Figure[], withMethods: boolean, period: string): H
     const k = f.system ?? '';
     bySystem.set(k, [...(bySystem.get(k) ?? []), f]);
   }
-  const head: [string, string][] = [['indicator', t('rep.indicator')], ['target', t('rep.target')], ['value', t('rep.value')], ['assessment', t('rep.assessment')], ['note', t('rep.note')], ...(withMethods ? [['method', t('rep.method')] as [string, string]] : [])];
+  const head: [string, string][] = [
+    ['indicator', t('rep.indicator')],
+    ['target', t('rep.target')],
+    ['value', t('rep.value')],
+    ['assessment', t('rep.assessment')],
+    ['note', t('rep.note')],
+    ...(withMethods ? [['method', t('rep.method')] as [string, string]] : []),
+  ];
   const body = h('tbody');
   for (const [system, list] of bySystem) {
     // Figures of a system are labelled "<system name>: <figure>"; under the system's heading the prefix is said once.
@@ -80,17 +139,37 @@ function figureTable(figures: Figure[], withMethods: boolean, period: string): H
     body.append(h('tr', { class: 'system' }, h('th', { colspan: head.length }, common || (system ? kindLabel(system) : t('rep.wardWide')))));
     for (const f of list) {
       body.append(
-        h('tr', { 'data-figure': f.id, title: txt(f.method) },
+        h(
+          'tr',
+          { 'data-figure': f.id, title: txt(f.method) },
           h('td', {}, common ? txt(f.label).slice(common.length + 2) : txt(f.label)),
           h('td', { class: 'num muted', 'data-col': 'target' }, targetText(f, period)),
           h('td', { class: f.value === null ? 'num muted' : 'num' }, fmtFigure(f)),
-          h('td', { 'data-col': 'assessment', class: f.target?.met === false ? 'bad' : '' }, f.target?.met === true ? t('rep.met') : f.target?.met === false ? t('rep.notMet') : ''),
+          h(
+            'td',
+            { 'data-col': 'assessment', class: f.target?.met === false ? 'bad' : '' },
+            f.target?.met === true ? t('rep.met') : f.target?.met === false ? t('rep.notMet') : '',
+          ),
           h('td', { class: 'muted', 'data-col': 'note' }, txt(f.note)),
-          withMethods && h('td', { class: 'muted small' }, txt(f.method))),
+          withMethods && h('td', { class: 'muted small' }, txt(f.method)),
+        ),
       );
     }
   }
-  return h('table', { class: 'grid figures' }, h('thead', {}, h('tr', {}, head.map(([k, c]) => h('th', { 'data-col': k }, c)))), body);
+  return h(
+    'table',
+    { class: 'grid figures' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map(([k, c]) => h('th', { 'data-col': k }, c)),
+      ),
+    ),
+    body,
+  );
 }
 
 /** Indicators of a reporting period (half-year by default), with the printable PDF and the CSV to download. */
@@ -103,7 +182,11 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
   for (let y = thisYear; y >= thisYear - 4; y--) years.push(y);
   if (!years.includes(Number(asked.slice(0, 4)))) years.push(Number(asked.slice(0, 4)));
 
-  const fYear = h('select', { id: 'r-year' }, years.map((y) => h('option', { value: y, selected: String(y) === asked.slice(0, 4) }, String(y))));
+  const fYear = h(
+    'select',
+    { id: 'r-year' },
+    years.map((y) => h('option', { value: y, selected: String(y) === asked.slice(0, 4) }, String(y))),
+  );
   const part = asked.slice(5);
   const fPart = h(
     'select',
@@ -111,7 +194,9 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     h('option', { value: 'H1', selected: part === 'H1' }, t('rep.periodH1')),
     h('option', { value: 'H2', selected: part === 'H2' }, t('rep.periodH2')),
     h('option', { value: '', selected: part === '' }, t('rep.periodYear')),
-    Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0')).map((m) => h('option', { value: m, selected: part === m }, `${t('rep.monthN')} ${Number(m)}`)),
+    Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0')).map((m) =>
+      h('option', { value: m, selected: part === m }, `${t('rep.monthN')} ${Number(m)}`),
+    ),
   );
   const methods = h('input', { type: 'checkbox', id: 'r-methods' });
   // The cut-off: a unit files its half-year report before 30/6 or 25/12 with data up to a day of its choosing.
@@ -125,14 +210,22 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
   const groupsBox = h('section', { class: 'panel', id: 'report-groups' });
   root.append(
     h('h1', {}, t('reports')),
-    h('div', { class: 'filters' },
+    h(
+      'div',
+      { class: 'filters' },
       h('label', {}, t('rep.year'), fYear),
       h('label', {}, t('rep.period'), fPart),
       h('label', {}, t('rep.asOf'), fAsOf),
       h('label', { class: 'inline' }, h('span', {}, methods, ` ${t('rep.showMethods')}`)),
       h('span', { class: 'spacer' }),
-      printView, pdf, csv),
-    head, printBox, wardBox, groupsBox,
+      printView,
+      pdf,
+      csv,
+    ),
+    head,
+    printBox,
+    wardBox,
+    groupsBox,
   );
 
   let report: IndicatorReport | undefined;
@@ -148,17 +241,21 @@ export async function reportsPage(root: HTMLElement, params: string[], settings:
     clear(head);
     head.append(
       h('h2', { id: 'report-period', 'data-period': r.period.code }, `${r.ward.name} · ${txt(r.period.label)}`),
-      h('p', { class: r.complete ? 'muted' : 'provisional' },
+      h(
+        'p',
+        { class: r.complete ? 'muted' : 'provisional' },
         r.complete ? t('rep.complete') : `${t('rep.provisional')} ${fmtTime(r.asOf, getLang())}`,
         ` · ${t('rep.cutoff')} ${r.cutoffDay.split('-').reverse().join('/')}`,
-        ` · ${t('rep.generatedAt')} ${fmtTime(r.generatedAt, getLang())}`),
+        ` · ${t('rep.generatedAt')} ${fmtTime(r.generatedAt, getLang())}`,
+      ),
     );
     clear(wardBox);
     wardBox.append(h('h2', {}, t('rep.wardIndicators')), figureTable(r.figures, methods.checked, r.period.code));
     clear(groupsBox);
     groupsBox.append(h('h2', {}, t('rep.byGroup')));
     if (!r.groups.length) groupsBox.append(h('p', { class: 'muted' }, t('rep.noGroups')));
-    for (const g of r.groups) groupsBox.append(h('details', { 'data-group': g.id }, h('summary', {}, `${g.name} (${g.id})`), figureTable(g.figures, methods.checked, r.period.code)));
+    for (const g of r.groups)
+      groupsBox.append(h('details', { 'data-group': g.id }, h('summary', {}, `${g.name} (${g.id})`), figureTable(g.figures, methods.checked, r.period.code)));
   };
 
   const load = async (): Promise<void> => {

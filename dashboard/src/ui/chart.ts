@@ -5,8 +5,15 @@
  */
 const NS = 'http://www.w3.org/2000/svg';
 
-export interface ChartPoint { t: number; v: number | null }
-export interface ChartBand { t: number; lo: number | null; hi: number | null }
+export interface ChartPoint {
+  t: number;
+  v: number | null;
+}
+export interface ChartBand {
+  t: number;
+  lo: number | null;
+  hi: number | null;
+}
 
 export interface ChartOptions {
   width?: number;
@@ -53,7 +60,9 @@ export function lineChart(points: ChartPoint[], opts: ChartOptions = {}): SVGSVG
     return e;
   };
   const pts = points.filter((p): p is { t: number; v: number } => p.v !== null && Number.isFinite(p.v)).sort((a, b) => a.t - b.t);
-  const band = (opts.band ?? []).filter((b): b is { t: number; lo: number; hi: number } => b.lo !== null && b.hi !== null && Number.isFinite(b.lo) && Number.isFinite(b.hi)).sort((a, b) => a.t - b.t);
+  const band = (opts.band ?? [])
+    .filter((b): b is { t: number; lo: number; hi: number } => b.lo !== null && b.hi !== null && Number.isFinite(b.lo) && Number.isFinite(b.hi))
+    .sort((a, b) => a.t - b.t);
   svg.dataset.points = String(pts.length);
   el('rect', { x: pad.l, y: pad.t, width: w - pad.l - pad.r, height: hgt - pad.t - pad.b, class: 'plot' });
   if (pts.length === 0) {
@@ -87,8 +96,12 @@ export function lineChart(points: ChartPoint[], opts: ChartOptions = {}): SVGSVG
   // Time labels: day and month over windows longer than two days, otherwise hour and minute.
   const long = t1 - t0 > 2 * 86_400_000;
   const fmt = (t: number): string =>
-    new Date(t).toLocaleString(locale, long ? { timeZone: TZ, day: '2-digit', month: '2-digit' } : { timeZone: TZ, hour: '2-digit', minute: '2-digit', hour12: false });
-  const full = (t: number): string => new Date(t).toLocaleString(locale, { timeZone: TZ, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+    new Date(t).toLocaleString(
+      locale,
+      long ? { timeZone: TZ, day: '2-digit', month: '2-digit' } : { timeZone: TZ, hour: '2-digit', minute: '2-digit', hour12: false },
+    );
+  const full = (t: number): string =>
+    new Date(t).toLocaleString(locale, { timeZone: TZ, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
   for (let i = 0; i <= 4; i++) {
     const t = t0 + ((t1 - t0) * i) / 4;
     el('text', { x: x(t), y: hgt - 8, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle', class: 'axis' }, fmt(t));
@@ -99,7 +112,14 @@ export function lineChart(points: ChartPoint[], opts: ChartOptions = {}): SVGSVG
     // One closed shape per run of adjacent buckets.
     let run: typeof band = [];
     const flush = (): void => {
-      if (run.length > 1) el('path', { class: 'band', d: `${run.map((b, i) => `${i ? 'L' : 'M'}${x(b.t).toFixed(1)},${y(b.hi).toFixed(1)}`).join('')}${[...run].reverse().map((b) => `L${x(b.t).toFixed(1)},${y(b.lo).toFixed(1)}`).join('')}Z` });
+      if (run.length > 1)
+        el('path', {
+          class: 'band',
+          d: `${run.map((b, i) => `${i ? 'L' : 'M'}${x(b.t).toFixed(1)},${y(b.hi).toFixed(1)}`).join('')}${[...run]
+            .reverse()
+            .map((b) => `L${x(b.t).toFixed(1)},${y(b.lo).toFixed(1)}`)
+            .join('')}Z`,
+        });
       run = [];
     };
     for (const b of band) {
@@ -111,7 +131,13 @@ export function lineChart(points: ChartPoint[], opts: ChartOptions = {}): SVGSVG
   if (opts.bars) {
     const bw = Math.max(1, ((opts.bucketMs ?? (t1 - t0) / Math.max(1, pts.length)) / (t1 - t0)) * (w - pad.l - pad.r) * 0.8);
     for (const p of pts) {
-      const r = el('rect', { class: 'bar', x: (x(p.t) - bw / 2).toFixed(1), y: Math.min(y(p.v), y(0)).toFixed(1), width: bw.toFixed(1), height: Math.abs(y(p.v) - y(0)).toFixed(1) });
+      const r = el('rect', {
+        class: 'bar',
+        x: (x(p.t) - bw / 2).toFixed(1),
+        y: Math.min(y(p.v), y(0)).toFixed(1),
+        width: bw.toFixed(1),
+        height: Math.abs(y(p.v) - y(0)).toFixed(1),
+      });
       el('title', {}, `${full(p.t)}: ${num(p.v)}${unit}`, r);
     }
     return svg;

@@ -15,7 +15,18 @@ export function formMsg(id?: string): { el: HTMLElement; ok: (s: string) => void
 
 /** A form in a grid with its submit button; `onsubmit` gets the event already prevented. */
 export function gridForm(attrs: Record<string, string>, onsubmit: () => void, ...children: Child[]): HTMLFormElement {
-  return h('form', { ...attrs, class: `edit-form ${attrs.class ?? ''}`.trim(), onsubmit: (e: Event) => { e.preventDefault(); onsubmit(); } }, h('div', { class: 'form-grid' }, ...children));
+  return h(
+    'form',
+    {
+      ...attrs,
+      class: `edit-form ${attrs.class ?? ''}`.trim(),
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        onsubmit();
+      },
+    },
+    h('div', { class: 'form-grid' }, ...children),
+  );
 }
 
 /** A number typed with a decimal comma or point; '' is null. */

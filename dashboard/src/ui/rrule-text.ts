@@ -29,7 +29,13 @@ function dayList(codes: string[], lang: Lang): string | null {
 
 /** `start` gives the time of day when the rule names none: {h, mi} on the ward's clock. */
 export function rruleText(rrule: string, lang: Lang, start?: { h: number; mi: number }): string {
-  const rule = Object.fromEntries(rrule.replace(/^RRULE:/i, '').split(';').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+  const rule = Object.fromEntries(
+    rrule
+      .replace(/^RRULE:/i, '')
+      .split(';')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
   const known = new Set(['FREQ', 'INTERVAL', 'BYHOUR', 'BYMINUTE', 'BYDAY', 'BYMONTHDAY', 'UNTIL', 'COUNT']);
   if (Object.keys(rule).some((k) => !known.has(k))) return rrule;
   const interval = Number(rule.INTERVAL ?? 1);
@@ -47,7 +53,13 @@ export function rruleText(rrule: string, lang: Lang, start?: { h: number; mi: nu
       const days = rule.BYDAY ? dayList(rule.BYDAY.split(','), lang) : null;
       if (rule.BYDAY && !days) return rrule;
       const every = interval === 1 ? (lang === 'vi' ? 'hằng tuần' : 'every week') : lang === 'vi' ? `${interval} tuần một lần` : `every ${interval} weeks`;
-      when = days ? (lang === 'vi' ? `${days}, ${every}` : `${days}, ${every}`) : lang === 'vi' ? every.charAt(0).toUpperCase() + every.slice(1) : every.charAt(0).toUpperCase() + every.slice(1);
+      when = days
+        ? lang === 'vi'
+          ? `${days}, ${every}`
+          : `${days}, ${every}`
+        : lang === 'vi'
+          ? every.charAt(0).toUpperCase() + every.slice(1)
+          : every.charAt(0).toUpperCase() + every.slice(1);
       break;
     }
     case 'MONTHLY': {

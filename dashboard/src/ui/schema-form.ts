@@ -41,7 +41,12 @@ function field(name: string, s: Schema, label: string, required: boolean, msgs: 
   const opt = (el: HTMLElement): HTMLElement => h('label', { for: id }, `${label}${required ? '' : ` (${msgs.optional})`}`, el);
   const choices = literals(s);
   if (choices) {
-    const sel = h('select', { id, name, 'data-param': name }, required ? null : h('option', { value: '' }, '—'), choices.map((c) => h('option', { value: c }, c)));
+    const sel = h(
+      'select',
+      { id, name, 'data-param': name },
+      required ? null : h('option', { value: '' }, '—'),
+      choices.map((c) => h('option', { value: c }, c)),
+    );
     return { el: opt(sel), read: () => (sel.value === '' ? {} : { value: sel.value }) };
   }
   if (s.type === 'boolean') {
@@ -49,7 +54,17 @@ function field(name: string, s: Schema, label: string, required: boolean, msgs: 
     return { el: h('label', { class: 'inline', for: id }, box, ` ${label}`), read: () => ({ value: box.checked }) };
   }
   if (s.type === 'integer' || s.type === 'number') {
-    const input = h('input', { id, name, type: 'number', 'data-param': name, min: s.minimum, max: s.maximum, step: s.type === 'integer' ? 1 : 'any', required, inputmode: 'decimal' });
+    const input = h('input', {
+      id,
+      name,
+      type: 'number',
+      'data-param': name,
+      min: s.minimum,
+      max: s.maximum,
+      step: s.type === 'integer' ? 1 : 'any',
+      required,
+      inputmode: 'decimal',
+    });
     return {
       el: opt(input),
       read: () => {
@@ -57,14 +72,25 @@ function field(name: string, s: Schema, label: string, required: boolean, msgs: 
         if (raw === '') return required ? { error: `${label}: ${msgs.required}` } : {};
         const n = Number(raw);
         if (!Number.isFinite(n) || (s.type === 'integer' && !Number.isInteger(n))) return { error: `${label}: ${msgs.number}` };
-        if ((s.minimum !== undefined && n < s.minimum) || (s.maximum !== undefined && n > s.maximum)) return { error: `${label}: ${s.minimum ?? '…'} – ${s.maximum ?? '…'}` };
+        if ((s.minimum !== undefined && n < s.minimum) || (s.maximum !== undefined && n > s.maximum))
+          return { error: `${label}: ${s.minimum ?? '…'} – ${s.maximum ?? '…'}` };
         return { value: n };
       },
     };
   }
   if (s.type === 'string' && s.format === 'date-time') {
-    const input = h('input', { id, name, type: 'datetime-local', 'data-param': name, required, value: dateToZoned(new Date(Date.now() + 3_600_000), getZone()) });
-    return { el: opt(input), read: () => (input.value ? { value: zonedToDate(input.value, getZone()).toISOString() } : required ? { error: `${label}: ${msgs.required}` } : {}) };
+    const input = h('input', {
+      id,
+      name,
+      type: 'datetime-local',
+      'data-param': name,
+      required,
+      value: dateToZoned(new Date(Date.now() + 3_600_000), getZone()),
+    });
+    return {
+      el: opt(input),
+      read: () => (input.value ? { value: zonedToDate(input.value, getZone()).toISOString() } : required ? { error: `${label}: ${msgs.required}` } : {}),
+    };
   }
   if (s.type === 'string') {
     const input = h('input', { id, name, 'data-param': name, maxlength: s.maxLength, minlength: s.minLength, pattern: s.pattern, required });

@@ -28,7 +28,13 @@ export const Camera = Type.Object({
     address: Type.String(),
     username: Type.String(),
     profileToken: Nullable(Type.String()),
-    deviceInfo: Type.Object({ manufacturer: Type.String(), model: Type.String(), firmwareVersion: Type.String(), serialNumber: Type.String(), hardwareId: Type.String() }),
+    deviceInfo: Type.Object({
+      manufacturer: Type.String(),
+      model: Type.String(),
+      firmwareVersion: Type.String(),
+      serialNumber: Type.String(),
+      hardwareId: Type.String(),
+    }),
     profiles: Type.Array(MediaProfile),
     hasPtz: Type.Boolean(),
     verifiedAt: Iso,
@@ -72,14 +78,26 @@ export const Snapshot = Type.Object({
   takenAt: Iso,
   trigger: Type.Union([Type.Literal('on-demand'), Type.Literal('schedule'), Type.Literal('probe')]),
   requestedBy: Nullable(Type.String()),
-  full: Type.Object({ path: Type.String(), format: Type.Union([Type.Literal('jpeg'), Type.Literal('webp')]), width: Type.Number(), height: Type.Number(), bytes: Type.Number() }),
+  full: Type.Object({
+    path: Type.String(),
+    format: Type.Union([Type.Literal('jpeg'), Type.Literal('webp')]),
+    width: Type.Number(),
+    height: Type.Number(),
+    bytes: Type.Number(),
+  }),
   thumb: Type.Object({ path: Type.String(), width: Type.Number(), height: Type.Number(), bytes: Type.Number() }),
   source: Type.Object({ width: Type.Number(), height: Type.Number(), bytes: Type.Number() }),
 });
 export const SnapshotList = Paged(Snapshot);
 
 const Position = Type.Object({ pan: Type.Number(), tilt: Type.Number(), zoom: Type.Number() });
-export const PtzStatus = Type.Object({ pan: Type.Number(), tilt: Type.Number(), zoom: Type.Number(), moving: Type.Object({ panTilt: Type.Boolean(), zoom: Type.Boolean() }), utcTime: Type.Optional(IsoDate) });
+export const PtzStatus = Type.Object({
+  pan: Type.Number(),
+  tilt: Type.Number(),
+  zoom: Type.Number(),
+  moving: Type.Object({ panTilt: Type.Boolean(), zoom: Type.Boolean() }),
+  utcTime: Type.Optional(IsoDate),
+});
 export const PresetList = Type.Object({
   items: Type.Array(Type.Object({ token: Type.String(), name: Type.String(), position: Type.Optional(Position) })),
   stale: Type.Boolean(),

@@ -6,7 +6,14 @@ import { Bag, Iso, IsoDate, Nullable, OneOf, Text } from './common.ts';
 export const Target = Type.Object({ type: Type.String() }, { additionalProperties: true });
 
 const DeliveryState = OneOf(['queued', 'sent', 'acknowledged', 'failed', 'expired', 'cancelled']);
-const Counts = Type.Object({ queued: Type.Number(), sent: Type.Number(), acknowledged: Type.Number(), failed: Type.Number(), expired: Type.Number(), cancelled: Type.Number() });
+const Counts = Type.Object({
+  queued: Type.Number(),
+  sent: Type.Number(),
+  acknowledged: Type.Number(),
+  failed: Type.Number(),
+  expired: Type.Number(),
+  cancelled: Type.Number(),
+});
 
 export const Command = Type.Object({
   id: Type.String(),
@@ -80,11 +87,29 @@ export const ScheduleWithRuns = Type.Object({ ...Schedule.properties, runs: Type
 
 // ---- lighting --------------------------------------------------------------------------------------------------------
 export const Site = Type.Object({ lat: Type.Number(), lon: Type.Number(), tz: Type.String() });
-export const ProgramStep = Type.Object({ at: Type.String(), offsetMin: Type.Optional(Type.Number()), level: Type.Number(), rampS: Type.Optional(Type.Number()) });
+export const ProgramStep = Type.Object({
+  at: Type.String(),
+  offsetMin: Type.Optional(Type.Number()),
+  level: Type.Number(),
+  rampS: Type.Optional(Type.Number()),
+});
 export const Program = Type.Object({ id: Type.String(), name: Type.String(), steps: Type.Array(ProgramStep), createdAt: Iso, updatedAt: Iso });
 export type Program = Static<typeof Program>;
-export const CalendarRule = Type.Object({ name: Type.Optional(Type.String()), from: Type.String(), to: Type.String(), weekdays: Type.Optional(Type.Array(Type.Number())), programId: Type.String() });
-export const LightingCalendar = Type.Object({ id: Type.String(), name: Type.String(), defaultProgramId: Type.String(), rules: Type.Array(CalendarRule), createdAt: Iso, updatedAt: Iso });
+export const CalendarRule = Type.Object({
+  name: Type.Optional(Type.String()),
+  from: Type.String(),
+  to: Type.String(),
+  weekdays: Type.Optional(Type.Array(Type.Number())),
+  programId: Type.String(),
+});
+export const LightingCalendar = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  defaultProgramId: Type.String(),
+  rules: Type.Array(CalendarRule),
+  createdAt: Iso,
+  updatedAt: Iso,
+});
 export type LightingCalendar = Static<typeof LightingCalendar>;
 const AssignTargetType = Type.Union([Type.Literal('zone'), Type.Literal('device'), Type.Literal('ward')]);
 export const Assignment = Type.Object({
@@ -100,14 +125,27 @@ const Pushed = Type.Object({ commands: Type.Array(Type.String()), lights: Type.N
 export const SavedProgram = Type.Object({ ...Program.properties, pushed: Pushed });
 export const SavedCalendar = Type.Object({ ...LightingCalendar.properties, pushed: Pushed });
 export const Assigned = Type.Object({
-  assigned: Type.Object({ targetType: AssignTargetType, targetId: Type.String(), calendarId: Type.Optional(Type.String()), programId: Type.Optional(Type.String()) }),
+  assigned: Type.Object({
+    targetType: AssignTargetType,
+    targetId: Type.String(),
+    calendarId: Type.Optional(Type.String()),
+    programId: Type.Optional(Type.String()),
+  }),
   pushed: Type.Object({ ...Pushed.properties, unassigned: Type.Number() }),
 });
 /** Commands a lighting action sent, and how many lights they address. */
 export const LightingCommands = Type.Object({ commands: Type.Array(Command), lights: Type.Number() });
 export const LightingPush = Type.Object({ commands: Type.Array(Command), lights: Type.Number(), unassigned: Type.Number() });
 
-export const Override = Type.Object({ deviceId: Type.String(), level: Type.Number(), rampS: Type.Number(), startsAt: Iso, expiresAt: Iso, commandId: Type.String(), setBy: Type.String() });
+export const Override = Type.Object({
+  deviceId: Type.String(),
+  level: Type.Number(),
+  rampS: Type.Number(),
+  startsAt: Iso,
+  expiresAt: Iso,
+  commandId: Type.String(),
+  setBy: Type.String(),
+});
 export type Override = Static<typeof Override>;
 export const SunDays = Type.Object({ site: Site, days: Type.Array(Type.Object({ date: Type.String(), sunrise: Nullable(Iso), sunset: Nullable(Iso) })) });
 

@@ -4,7 +4,14 @@ import { Bag, Iso, Nullable } from './common.ts';
 
 export const RoleName = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]);
 
-export const User = Type.Object({ id: Type.String(), username: Type.String(), displayName: Type.String(), role: RoleName, disabled: Type.Boolean(), createdAt: Iso });
+export const User = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  role: RoleName,
+  disabled: Type.Boolean(),
+  createdAt: Iso,
+});
 export type User = Static<typeof User>;
 
 export const Login = Type.Object({ token: Type.String(), expiresAt: Iso, user: User });
@@ -146,7 +153,10 @@ export const ServiceStatus = Type.Object(
   },
   { additionalProperties: true },
 );
-export const Readiness = Type.Object({ ready: Type.Boolean(), status: Type.Optional(Type.String()), checks: Type.Record(Type.String(), Type.String()) }, { additionalProperties: true });
+export const Readiness = Type.Object(
+  { ready: Type.Boolean(), status: Type.Optional(Type.String()), checks: Type.Record(Type.String(), Type.String()) },
+  { additionalProperties: true },
+);
 
 /** A ward of the deployment (province tenancy). */
 export const Ward = Type.Object({ code: Type.String(), name: Type.String(), provinceCode: Type.String(), devices: Type.Integer(), zones: Type.Integer() });

@@ -14,14 +14,21 @@ export const Figure = Type.Object({
   unit: Type.String(),
   note: Type.Optional(Text),
   method: Text,
-  target: Type.Optional(Type.Object({ period: Type.String(), comparator: Comparator, value: Type.Number(), source: Type.String(), basis: Basis, met: Nullable(Type.Boolean()) })),
+  target: Type.Optional(
+    Type.Object({ period: Type.String(), comparator: Comparator, value: Type.Number(), source: Type.String(), basis: Basis, met: Nullable(Type.Boolean()) }),
+  ),
 });
 export type Figure = Static<typeof Figure>;
 
 export const IndicatorReport = Type.Object({
   ward: Type.Object({ code: Type.String(), name: Type.String() }),
   /** Province tenancy: one ward's report or the province's (every ward it covers). */
-  scope: Type.Optional(Type.Object({ kind: Type.Union([Type.Literal('ward'), Type.Literal('province')]), wards: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })) })),
+  scope: Type.Optional(
+    Type.Object({
+      kind: Type.Union([Type.Literal('ward'), Type.Literal('province')]),
+      wards: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })),
+    }),
+  ),
   period: Type.Object({
     code: Type.String(),
     type: Type.Union([Type.Literal('month'), Type.Literal('half'), Type.Literal('year')]),
@@ -39,7 +46,9 @@ export const IndicatorReport = Type.Object({
   groups: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), figures: Type.Array(Figure) })),
   emergencies: Type.Object({
     available: Type.Boolean(),
-    items: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), requestedAt: Iso, firstAirAt: Nullable(Iso), timeToAirS: Nullable(Type.Number()) })),
+    items: Type.Array(
+      Type.Object({ id: Type.String(), title: Type.String(), requestedAt: Iso, firstAirAt: Nullable(Iso), timeToAirS: Nullable(Type.Number()) }),
+    ),
   }),
   charts: Type.Object({
     availability: Type.Array(Type.Object({ system: Type.String(), label: Text, value: Nullable(Type.Number()) })),

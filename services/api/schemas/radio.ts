@@ -40,7 +40,12 @@ export const Broadcast = Type.Object({
 export type Broadcast = Static<typeof Broadcast>;
 
 /** Another broadcast this one meets on some clusters: it preempts it, yields to it, or they conflict. */
-const Clash = Type.Object({ otherId: Type.String(), kind: OneOf(['preempts', 'yields', 'conflict']), firstAt: Type.Number(), clusters: Type.Array(Type.String()) });
+const Clash = Type.Object({
+  otherId: Type.String(),
+  kind: OneOf(['preempts', 'yields', 'conflict']),
+  firstAt: Type.Number(),
+  clusters: Type.Array(Type.String()),
+});
 const Clashes = { conflicts: Type.Array(Clash), willPreempt: Type.Array(Clash), blockedBy: Type.Array(Clash) };
 export const BroadcastCheck = Type.Object({ ...Clashes, clusters: Type.Array(Type.String()) });
 export const BroadcastCreated = Type.Object({
@@ -54,18 +59,48 @@ export const BroadcastCreated = Type.Object({
 export const BroadcastStopped = Type.Object({ commands: Type.Array(Type.String()) });
 export const BroadcastCancelled = Type.Object({ broadcast: Broadcast, stopCommands: Type.Array(Type.String()) });
 
-const Preemption = Type.Object({ at: Iso, clusterId: Type.String(), broadcastId: Nullable(Type.String()), byBroadcastId: Type.String(), source: Type.String() });
+const Preemption = Type.Object({
+  at: Iso,
+  clusterId: Type.String(),
+  broadcastId: Nullable(Type.String()),
+  byBroadcastId: Type.String(),
+  source: Type.String(),
+});
 export const Preemptions = Type.Object({ items: Type.Array(Preemption) });
 
 /** `GET /radio/broadcasts/:id`: the broadcast and its delivery report per cluster. */
 export const BroadcastReport = Type.Object({
   broadcast: Broadcast,
-  summary: Type.Object({ clusters: Type.Number(), acknowledged: Type.Number(), airedFully: Type.Number(), preempted: Type.Number(), failed: Type.Number(), airtimeS: Type.Number() }),
+  summary: Type.Object({
+    clusters: Type.Number(),
+    acknowledged: Type.Number(),
+    airedFully: Type.Number(),
+    preempted: Type.Number(),
+    failed: Type.Number(),
+    airtimeS: Type.Number(),
+  }),
   clusters: Type.Array(
     Type.Object({
       clusterId: Type.String(),
-      airings: Type.Array(Type.Object({ occurrenceAt: Iso, clusterId: Type.String(), commandId: Type.String(), state: Nullable(Type.String()), error: Nullable(Type.String()), ackedAt: Nullable(Iso) })),
-      playLogs: Type.Array(Type.Object({ start: Nullable(Type.String()), end: Nullable(Type.String()), result: Nullable(Type.String()), preemptedBy: Type.Unknown(), reason: Type.Unknown() })),
+      airings: Type.Array(
+        Type.Object({
+          occurrenceAt: Iso,
+          clusterId: Type.String(),
+          commandId: Type.String(),
+          state: Nullable(Type.String()),
+          error: Nullable(Type.String()),
+          ackedAt: Nullable(Iso),
+        }),
+      ),
+      playLogs: Type.Array(
+        Type.Object({
+          start: Nullable(Type.String()),
+          end: Nullable(Type.String()),
+          result: Nullable(Type.String()),
+          preemptedBy: Type.Unknown(),
+          reason: Type.Unknown(),
+        }),
+      ),
       airtimeS: Type.Number(),
     }),
   ),
@@ -100,5 +135,9 @@ export const PlayLog = Type.Object({
 });
 
 const AirtimeFields = { bulletins: Type.Number(), airtimeS: Type.Number(), ok: Type.Number(), preempted: Type.Number(), failed: Type.Number() };
-export const Airtime = Type.Object({ from: Iso, to: Iso, clusters: Type.Array(Type.Object({ clusterId: Type.String(), ...AirtimeFields })), totals: Type.Object(AirtimeFields) });
-
+export const Airtime = Type.Object({
+  from: Iso,
+  to: Iso,
+  clusters: Type.Array(Type.Object({ clusterId: Type.String(), ...AirtimeFields })),
+  totals: Type.Object(AirtimeFields),
+});

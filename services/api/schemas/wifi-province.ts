@@ -2,8 +2,21 @@
 import { Type, type Static } from 'typebox';
 import { Iso, Nullable, OneOf } from './common.ts';
 
-export const WifiUniqueUsers = Type.Object({ from: Iso, to: Iso, sessions: Type.Number(), uniqueUsers: Type.Number(), bytes: Type.Number(), durationS: Type.Number() });
-export const WifiPoint = Type.Object({ deviceId: Type.String(), sessions: Type.Number(), uniqueUsers: Type.Number(), bytes: Type.Number(), meanDurationS: Nullable(Type.Number()) });
+export const WifiUniqueUsers = Type.Object({
+  from: Iso,
+  to: Iso,
+  sessions: Type.Number(),
+  uniqueUsers: Type.Number(),
+  bytes: Type.Number(),
+  durationS: Type.Number(),
+});
+export const WifiPoint = Type.Object({
+  deviceId: Type.String(),
+  sessions: Type.Number(),
+  uniqueUsers: Type.Number(),
+  bytes: Type.Number(),
+  meanDurationS: Nullable(Type.Number()),
+});
 export type WifiPoint = Static<typeof WifiPoint>;
 /** Client and phone fields are keyed hashes (ingest replaced the personal data), never the clear values. */
 export const WifiSession = Type.Object({
@@ -30,7 +43,14 @@ export const WifiLogin = Type.Object({
   language: Type.String(),
   consentKnown: Type.Boolean(),
 });
-export const ConsentVersion = Type.Object({ version: Type.String(), textVi: Type.String(), textEn: Type.String(), purposes: Type.Array(Type.String()), publishedAt: Iso, publishedBy: Type.String() });
+export const ConsentVersion = Type.Object({
+  version: Type.String(),
+  textVi: Type.String(),
+  textEn: Type.String(),
+  purposes: Type.Array(Type.String()),
+  publishedAt: Iso,
+  publishedBy: Type.String(),
+});
 export const ConsentPublished = Type.Object({ version: Type.String() });
 export const RetentionRun = Type.Object({ sessions: Type.Number(), logins: Type.Number(), events: Type.Number(), cutoff: Iso });
 
@@ -71,7 +91,10 @@ export const ProvinceOutbox = Type.Object({
 });
 /** One export pass (the module's `exportNow`, typed `unknown` there): what it put in the outbox. */
 export const ProvinceExportRun = Type.Unsafe<unknown>(
-  Type.Object({ devices: Type.Optional(Type.Number()), indicators: Type.Optional(Type.Number()), enqueued: Type.Optional(Type.Number()) }, { additionalProperties: true }),
+  Type.Object(
+    { devices: Type.Optional(Type.Number()), indicators: Type.Optional(Type.Number()), enqueued: Type.Optional(Type.Number()) },
+    { additionalProperties: true },
+  ),
 );
 
 /** `GET /settings.json`: what the dashboard needs before login. */

@@ -92,15 +92,39 @@ const toCommand = (r: CommandDbRow): CommandRow => ({
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
 interface DeliveryDbRow {
-  device_id: string; kind: string; state: DeliveryState; attempts: number; sent_at: Date | null; ack_deadline: Date | null; acked_at: Date | null;
-  finished_at: Date | null; ack_status: string | null; result: Record<string, unknown> | null; error: string | null; final_by: 'device' | 'service' | null;
+  device_id: string;
+  kind: string;
+  state: DeliveryState;
+  attempts: number;
+  sent_at: Date | null;
+  ack_deadline: Date | null;
+  acked_at: Date | null;
+  finished_at: Date | null;
+  ack_status: string | null;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  final_by: 'device' | 'service' | null;
 }
 
 const toDelivery = (x: DeliveryDbRow): DeliveryView => ({
-  deviceId: x.device_id, kind: x.kind, state: x.state, attempts: x.attempts, sentAt: iso(x.sent_at), ackDeadline: iso(x.ack_deadline),
-  ackedAt: iso(x.acked_at), finishedAt: iso(x.finished_at), ackStatus: x.ack_status, result: x.result, error: x.error, finalBy: x.final_by,
+  deviceId: x.device_id,
+  kind: x.kind,
+  state: x.state,
+  attempts: x.attempts,
+  sentAt: iso(x.sent_at),
+  ackDeadline: iso(x.ack_deadline),
+  ackedAt: iso(x.acked_at),
+  finishedAt: iso(x.finished_at),
+  ackStatus: x.ack_status,
+  result: x.result,
+  error: x.error,
+  finalBy: x.final_by,
 });
-const changed = (r: { command_id: string; device_id: string; state: DeliveryState }): Changed => ({ commandId: r.command_id, deviceId: r.device_id, state: r.state });
+const changed = (r: { command_id: string; device_id: string; state: DeliveryState }): Changed => ({
+  commandId: r.command_id,
+  deviceId: r.device_id,
+  state: r.state,
+});
 
 /** Devices of a zone: residential-group members and zone members, including every sub-zone. */
 const ZONE_TREE = `WITH RECURSIVE tree AS (SELECT id FROM zones WHERE id = $1 UNION SELECT z.id FROM zones z JOIN tree t ON z.parent_id = t.id)`;
@@ -118,7 +142,9 @@ export class CommandRepository {
 
   /** Whether the zone exists in the caller's ward scope (services/auth/ward-scope.ts). */
   async zoneExists(id: string): Promise<boolean> {
-    return (await this.db.query('SELECT 1 FROM zones WHERE id = $1 AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [id, scopedWards()])).rows.length > 0;
+    return (
+      (await this.db.query('SELECT 1 FROM zones WHERE id = $1 AND ($2::text[] IS NULL OR ward_code = ANY($2::text[]))', [id, scopedWards()])).rows.length > 0
+    );
   }
 
   /** The target's devices, only those in the caller's ward scope (a command from the API never reaches another ward). */
@@ -168,7 +194,19 @@ export class CommandRepository {
       const ins = await tx.query(
         `INSERT INTO commands (id, name, params, target, request_hash, origin, created_by, created_at, expires_at, max_attempts, device_count)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::timestamptz, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [c.id, c.name, JSON.stringify(c.params), JSON.stringify(c.target), c.requestHash, c.origin, c.createdBy, c.createdAt.toISOString(), c.expiresAt.toISOString(), c.maxAttempts, c.deviceCount],
+        [
+          c.id,
+          c.name,
+          JSON.stringify(c.params),
+          JSON.stringify(c.target),
+          c.requestHash,
+          c.origin,
+          c.createdBy,
+          c.createdAt.toISOString(),
+          c.expiresAt.toISOString(),
+          c.maxAttempts,
+          c.deviceCount,
+        ],
       );
       if (ins.rows.length === 0) return false;
       await tx.query(
@@ -177,7 +215,15 @@ export class CommandRepository {
                 CASE WHEN u.state = 'sent' THEN $3::timestamptz END,
                 CASE WHEN u.state = 'sent' THEN $3::timestamptz + make_interval(secs => u.ack_timeout_s) END, $3::timestamptz
          FROM unnest($4::text[], $5::text[], $6::text[], $7::int[]) AS u(device_id, kind, state, ack_timeout_s)`,
-        [c.id, c.expiresAt.toISOString(), now.toISOString(), deliveries.map((d) => d.deviceId), deliveries.map((d) => d.kind), deliveries.map((d) => d.state), deliveries.map((d) => d.ackTimeoutS)],
+        [
+          c.id,
+          c.expiresAt.toISOString(),
+          now.toISOString(),
+          deliveries.map((d) => d.deviceId),
+          deliveries.map((d) => d.kind),
+          deliveries.map((d) => d.state),
+          deliveries.map((d) => d.ackTimeoutS),
+        ],
       );
       return true;
     });
@@ -204,8 +250,13 @@ export class CommandRepository {
          AND NOT (a.status = 'in_progress' AND d.state <> 'sent')
        RETURNING d.command_id, d.device_id, d.state`,
       [
-        acks.map((a) => a.commandId), acks.map((a) => a.deviceId), acks.map((a) => a.status), acks.map((a) => JSON.stringify(a.result)),
-        acks.map((a) => a.error), acks.map((a) => a.time.toISOString()), now.toISOString(),
+        acks.map((a) => a.commandId),
+        acks.map((a) => a.deviceId),
+        acks.map((a) => a.status),
+        acks.map((a) => JSON.stringify(a.result)),
+        acks.map((a) => a.error),
+        acks.map((a) => a.time.toISOString()),
+        now.toISOString(),
       ],
     );
     return r.rows.map(changed);
@@ -274,12 +325,23 @@ export class CommandRepository {
        SELECT k.command_id, k.device_id, k.attempts, c.name, c.params, c.expires_at FROM claimed k JOIN commands c ON c.id = k.command_id`,
       [pairs.map((p) => p.commandId), pairs.map((p) => p.deviceId), now.toISOString()],
     );
-    return r.rows.map((x) => ({ commandId: x.command_id, deviceId: x.device_id, attempts: x.attempts, name: x.name, params: x.params, expiresAt: new Date(x.expires_at) }));
+    return r.rows.map((x) => ({
+      commandId: x.command_id,
+      deviceId: x.device_id,
+      attempts: x.attempts,
+      name: x.name,
+      params: x.params,
+      expiresAt: new Date(x.expires_at),
+    }));
   }
 
   async cancel(id: string, by: string, now: Date): Promise<Changed[]> {
     return this.db.transaction(async (tx) => {
-      await tx.query('UPDATE commands SET cancelled_at = $2::timestamptz, cancelled_by = $3 WHERE id = $1 AND cancelled_at IS NULL', [id, now.toISOString(), by]);
+      await tx.query('UPDATE commands SET cancelled_at = $2::timestamptz, cancelled_by = $3 WHERE id = $1 AND cancelled_at IS NULL', [
+        id,
+        now.toISOString(),
+        by,
+      ]);
       const r = await tx.query<{ command_id: string; device_id: string; state: DeliveryState }>(
         `UPDATE command_deliveries SET state = 'cancelled', final_by = 'service', finished_at = $2::timestamptz, updated_at = $2::timestamptz,
            error = 'cancelled by ' || $3
@@ -330,7 +392,10 @@ export class CommandRepository {
   /** One device's delivery of each of these commands (the device page lists what was sent to it and how it ended). */
   async deliveriesOf(deviceId: string, commandIds: string[]): Promise<Map<string, DeliveryView>> {
     if (commandIds.length === 0) return new Map();
-    const r = await this.db.query<DeliveryDbRow & { command_id: string }>(`SELECT * FROM command_deliveries WHERE device_id = $1 AND command_id = ANY($2::text[])`, [deviceId, commandIds]);
+    const r = await this.db.query<DeliveryDbRow & { command_id: string }>(
+      `SELECT * FROM command_deliveries WHERE device_id = $1 AND command_id = ANY($2::text[])`,
+      [deviceId, commandIds],
+    );
     return new Map(r.rows.map((x) => [x.command_id, toDelivery(x)]));
   }
 }

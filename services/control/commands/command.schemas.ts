@@ -1,7 +1,10 @@
 import { Type } from 'typebox';
 import { Id } from '../../api/routes/schemas.ts';
 
-export const CommandId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', description: 'command id; a client-chosen id makes the request idempotent' });
+export const CommandId = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
+  description: 'command id; a client-chosen id makes the request idempotent',
+});
 
 /** A command's addressees (docs/control.md § Targets). */
 export const TargetSchema = Type.Union([

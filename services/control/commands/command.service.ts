@@ -32,12 +32,23 @@ export interface SendResult {
   skipped: number;
 }
 
-export type LiveRoute = (x: { params: Record<string, unknown>; clusterIds: string[] }, origin: Origin) => Promise<{ broadcastId: string; commandIds: string[] }>;
+export type LiveRoute = (
+  x: { params: Record<string, unknown>; clusterIds: string[] },
+  origin: Origin,
+) => Promise<{ broadcastId: string; commandIds: string[] }>;
 
 const newId = (): string => `cmd-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
 
 function requestHash(r: SendRequest): string {
-  const canon = { name: r.name, params: r.params, target: r.target, kind: r.kind ?? null, expiresAt: r.expiresAt ?? null, ttlS: r.ttlS ?? null, maxAttempts: r.maxAttempts ?? null };
+  const canon = {
+    name: r.name,
+    params: r.params,
+    target: r.target,
+    kind: r.kind ?? null,
+    expiresAt: r.expiresAt ?? null,
+    ttlS: r.ttlS ?? null,
+    maxAttempts: r.maxAttempts ?? null,
+  };
   return createHash('sha256').update(JSON.stringify(canon)).digest('hex');
 }
 
@@ -59,7 +70,10 @@ export function checkExpiryRule(name: string, spec: CommandSpec, params: Record<
   const maxH = Math.round((rule.maxS / 3600) * 10) / 10;
   if (v === undefined) {
     if (exempt) return null;
-    return badRequest('EXPIRY_REQUIRED', `'${name}' as an override needs params.${rule.param} (at most ${maxH} h ahead), so a forgotten override cannot stay on`);
+    return badRequest(
+      'EXPIRY_REQUIRED',
+      `'${name}' as an override needs params.${rule.param} (at most ${maxH} h ahead), so a forgotten override cannot stay on`,
+    );
   }
   const t = Date.parse(String(v));
   if (Number.isNaN(t)) return badRequest('INVALID_PARAMS', `params.${rule.param} is not a date-time`);
@@ -91,20 +105,24 @@ export class CommandService {
     // A caller limited to some wards gets one answer for another ward's device or zone and for one that does not exist
     // (403), so the refusal says nothing about the other ward.
     const outside = (what: string): AppError => new AppError('WARD_FORBIDDEN', 403, `${what} is not in your ward(s) ${(scopedWards() ?? []).join(', ')}`);
-    if (t.type === 'zone' && !(await this.repo.zoneExists(t.id))) throw scopedWards() ? outside(`zone '${t.id}'`) : badRequest('UNKNOWN_ZONE', `zone '${t.id}' does not exist`);
+    if (t.type === 'zone' && !(await this.repo.zoneExists(t.id)))
+      throw scopedWards() ? outside(`zone '${t.id}'`) : badRequest('UNKNOWN_ZONE', `zone '${t.id}' does not exist`);
     const devices = await this.repo.resolveTarget(t, req.kind ?? null);
     if (scopedWards() && (t.type === 'device' || t.type === 'devices') && devices.length < new Set(t.type === 'device' ? [t.id] : t.ids).size) {
       throw outside(t.type === 'device' ? `device '${t.id}'` : 'one of the devices');
     }
-    if (t.type === 'device' && devices.length === 0) throw badRequest('UNKNOWN_DEVICE', `device '${t.id}' does not exist${req.kind ? ` or is not a ${req.kind}` : ''}`);
+    if (t.type === 'device' && devices.length === 0)
+      throw badRequest('UNKNOWN_DEVICE', `device '${t.id}' does not exist${req.kind ? ` or is not a ${req.kind}` : ''}`);
     if (t.type === 'devices') {
       const found = new Set(devices.map((d) => d.id));
       const missing = t.ids.filter((id) => !found.has(id));
-      if (missing.length) throw badRequest('UNKNOWN_DEVICE', `device(s) ${missing.slice(0, 20).join(', ')} do not exist${req.kind ? ` or are not ${req.kind}` : ''}`);
+      if (missing.length)
+        throw badRequest('UNKNOWN_DEVICE', `device(s) ${missing.slice(0, 20).join(', ')} do not exist${req.kind ? ` or are not ${req.kind}` : ''}`);
     }
     // The audit row of the request names the ward(s) the command reaches.
     for (const w of new Set(devices.map((d) => d.wardCode))) if (w) noteWard(w);
-    if (devices.length > this.limits.maxDevices) throw badRequest('TOO_MANY_DEVICES', `the target holds ${devices.length} devices; one command may address at most ${this.limits.maxDevices}`);
+    if (devices.length > this.limits.maxDevices)
+      throw badRequest('TOO_MANY_DEVICES', `the target holds ${devices.length} devices; one command may address at most ${this.limits.maxDevices}`);
     return devices;
   }
 
@@ -121,7 +139,11 @@ export class CommandService {
         checked.set(d.kind, spec);
         if (spec) {
           const errors = paramErrors(spec, req.params);
-          if (errors.length) throw badRequest('INVALID_PARAMS', `params do not fit '${req.name}' of ${d.kind}: ${errors[0]?.path} ${errors[0]?.message}`, { kind: d.kind, errors });
+          if (errors.length)
+            throw badRequest('INVALID_PARAMS', `params do not fit '${req.name}' of ${d.kind}: ${errors[0]?.path} ${errors[0]?.message}`, {
+              kind: d.kind,
+              errors,
+            });
           const expiry = checkExpiryRule(req.name, spec, req.params, now);
           if (expiry) throw expiry;
           if (spec.expiry && req.params[spec.expiry.param] !== undefined) paramExpiry = Date.parse(String(req.params[spec.expiry.param]));
@@ -144,7 +166,8 @@ export class CommandService {
     } else {
       t = now + (req.ttlS ?? this.limits.ttlS) * 1000;
     }
-    if (t > now + this.limits.maxTtlS * 1000) throw badRequest('EXPIRY_TOO_FAR', `a command may wait at most ${this.limits.maxTtlS / 86_400} days for its devices`);
+    if (t > now + this.limits.maxTtlS * 1000)
+      throw badRequest('EXPIRY_TOO_FAR', `a command may wait at most ${this.limits.maxTtlS / 86_400} days for its devices`);
     // Delivering an override after its own end would be pointless: the command gives up when the override would end.
     return new Date(paramExpiry !== null ? Math.min(t, paramExpiry) : t);
   }
@@ -201,15 +224,31 @@ export class CommandService {
     if (origin.origin === 'api') refuseBroadcastCommands(req.name, capable);
     const maxAttempts = req.maxAttempts ?? this.limits.maxAttempts;
     const row = {
-      id: req.id ?? newId(), name: req.name, params: req.params, target: req.target, requestHash: hash, origin: origin.origin, createdBy: origin.actor,
-      createdAt: new Date(now), expiresAt: this.expiry(req, now, paramExpiry), maxAttempts, deviceCount: capable.length,
+      id: req.id ?? newId(),
+      name: req.name,
+      params: req.params,
+      target: req.target,
+      requestHash: hash,
+      origin: origin.origin,
+      createdBy: origin.actor,
+      createdAt: new Date(now),
+      expiresAt: this.expiry(req, now, paramExpiry),
+      maxAttempts,
+      deviceCount: capable.length,
     };
-    const deliveries: NewDelivery[] = capable.map((d) => ({ deviceId: d.id, kind: d.kind, state: this.dispatcher.isLocal(d.id) ? 'sent' : 'queued', ackTimeoutS: d.spec.ackTimeoutS }));
+    const deliveries: NewDelivery[] = capable.map((d) => ({
+      deviceId: d.id,
+      kind: d.kind,
+      state: this.dispatcher.isLocal(d.id) ? 'sent' : 'queued',
+      ackTimeoutS: d.spec.ackTimeoutS,
+    }));
     if (!(await this.repo.insert(row, deliveries, new Date(now)))) {
       const raced = await this.repo.find(row.id);
       if (raced) return this.replay(raced, hash);
     }
-    const out: Outgoing[] = deliveries.filter((d) => d.state === 'sent').map((d) => ({ commandId: row.id, deviceId: d.deviceId, name: row.name, params: row.params, expiresAt: row.expiresAt, attempts: 1 }));
+    const out: Outgoing[] = deliveries
+      .filter((d) => d.state === 'sent')
+      .map((d) => ({ commandId: row.id, deviceId: d.deviceId, name: row.name, params: row.params, expiresAt: row.expiresAt, attempts: 1 }));
     void this.dispatcher.publish(out);
     if (origin.origin !== 'api') await this.auditOwn(row.id, req, origin, capable.length);
     const counts = { queued: deliveries.length - out.length, sent: out.length, acknowledged: 0, failed: 0, expired: 0, cancelled: 0 };
@@ -224,16 +263,34 @@ export class CommandService {
   /** Commands made by the service itself (schedules, program pushes, broadcasts) are audited here; API ones by the API. */
   private async auditOwn(id: string, req: SendRequest, origin: Origin, devices: number): Promise<void> {
     await this.audit.insert({
-      actor: origin.actor, actorRole: origin.role, action: 'command.send', targetType: 'command', targetId: id, result: 'ok',
-      details: { origin: origin.origin, name: req.name, target: req.target, devices }, ip: null,
+      actor: origin.actor,
+      actorRole: origin.role,
+      action: 'command.send',
+      targetType: 'command',
+      targetId: id,
+      result: 'ok',
+      details: { origin: origin.origin, name: req.name, target: req.target, devices },
+      ip: null,
     });
   }
 
   private view(c: CommandRow, counts: CommandView['counts']): CommandView {
     return {
-      id: c.id, name: c.name, params: c.params, target: c.target, origin: c.origin, createdBy: c.createdBy, createdAt: c.createdAt.toISOString(),
-      expiresAt: c.expiresAt.toISOString(), maxAttempts: c.maxAttempts, deviceCount: c.deviceCount, cancelledAt: c.cancelledAt?.toISOString() ?? null,
-      cancelledBy: c.cancelledBy, state: overallState(counts), stateLabel: STATE_LABELS[overallState(counts)], counts,
+      id: c.id,
+      name: c.name,
+      params: c.params,
+      target: c.target,
+      origin: c.origin,
+      createdBy: c.createdBy,
+      createdAt: c.createdAt.toISOString(),
+      expiresAt: c.expiresAt.toISOString(),
+      maxAttempts: c.maxAttempts,
+      deviceCount: c.deviceCount,
+      cancelledAt: c.cancelledAt?.toISOString() ?? null,
+      cancelledBy: c.cancelledBy,
+      state: overallState(counts),
+      stateLabel: STATE_LABELS[overallState(counts)],
+      counts,
     };
   }
 
@@ -250,10 +307,22 @@ export class CommandService {
   }
 
   /** With `deviceId`, each command also carries that device's own delivery (state, attempts, ack status, result). */
-  async list(f: { name?: string; deviceId?: string; origin?: string; since?: Date; limit: number; offset: number }): Promise<(CommandView & { delivery?: DeliveryView })[]> {
+  async list(f: {
+    name?: string;
+    deviceId?: string;
+    origin?: string;
+    since?: Date;
+    limit: number;
+    offset: number;
+  }): Promise<(CommandView & { delivery?: DeliveryView })[]> {
     const rows = await this.repo.list(f);
     const counts = await this.repo.counts(rows.map((r) => r.id));
-    const own = f.deviceId ? await this.repo.deliveriesOf(f.deviceId, rows.map((r) => r.id)) : undefined;
+    const own = f.deviceId
+      ? await this.repo.deliveriesOf(
+          f.deviceId,
+          rows.map((r) => r.id),
+        )
+      : undefined;
     return rows.map((r) => {
       const v = this.view(r, counts.get(r.id) ?? { queued: 0, sent: 0, acknowledged: 0, failed: 0, expired: 0, cancelled: 0 });
       const d = own?.get(r.id);
@@ -264,7 +333,8 @@ export class CommandService {
   /** Stops further delivery. A command a device already holds may still be applied; its late ack is then recorded. */
   async cancel(id: string, by: string): Promise<{ command: CommandView; cancelled: number }> {
     const before = await this.get(id);
-    if (before.counts.queued + before.counts.sent === 0) throw conflict('COMMAND_FINISHED', `command '${id}' has no delivery left to cancel (it is ${before.state})`);
+    if (before.counts.queued + before.counts.sent === 0)
+      throw conflict('COMMAND_FINISHED', `command '${id}' has no delivery left to cancel (it is ${before.state})`);
     const changed = await this.repo.cancel(id, by, new Date(this.clock()));
     this.dispatcher.emitOutcomes(changed);
     return { command: await this.get(id), cancelled: changed.length };

@@ -192,7 +192,8 @@ export class Dispatcher {
         const now = new Date(this.clock());
         this.emitOutcomes(await this.o.repo.expireDue(now));
         const timedOut = await this.o.repo.timeoutDue(now);
-        if (timedOut.length) this.log.info({ deliveries: timedOut.length, failed: timedOut.filter((c) => c.state === 'failed').length }, 'command acknowledgements timed out');
+        if (timedOut.length)
+          this.log.info({ deliveries: timedOut.length, failed: timedOut.filter((c) => c.state === 'failed').length }, 'command acknowledgements timed out');
         this.emitOutcomes(timedOut);
         await this.deliverQueued(null);
       } catch (err) {

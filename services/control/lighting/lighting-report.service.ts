@@ -49,7 +49,8 @@ export interface EnergyPoint {
   lights: number;
 }
 
-export const ENERGY_FORMULA = 'saved kWh = ratedPowerW / 1000 × burning hours − used kWh; used = increase of the energy counter; burning hours = increase of the burning-hours counter';
+export const ENERGY_FORMULA =
+  'saved kWh = ratedPowerW / 1000 × burning hours − used kWh; used = increase of the energy counter; burning hours = increase of the burning-hours counter';
 
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -74,7 +75,10 @@ export class LightingReports {
     const now = this.clock();
     const lights = await this.lights(target);
     const [eff, overrides, programs, site] = await Promise.all([
-      this.lighting.effective(lights, now), this.repo.activeOverrides(new Date(now)), this.repo.programs(), this.lighting.site(),
+      this.lighting.effective(lights, now),
+      this.repo.activeOverrides(new Date(now)),
+      this.repo.programs(),
+      this.lighting.site(),
     ]);
     const steps = new Map(programs.map((p) => [p.id, p.steps]));
     const caps = new Map(lightingKinds().map((k) => [k.kind, k.cap]));
@@ -85,10 +89,19 @@ export class LightingReports {
       const ov = overrides.get(l.id);
       const expect = ov ? fromOverride(ov, now) : e?.programId && steps.get(e.programId) ? fromProgram(steps.get(e.programId) ?? [], now, site) : null;
       const item: DriftItem = {
-        deviceId: l.id, expectedLevel: expect?.level ?? null, reportedLevel: reported, reportedAt: l.stateAt?.toISOString() ?? null,
-        delta: expect && reported !== null ? reported - expect.level : null, source: ov ? 'override' : expect ? 'program' : null,
-        programId: e?.programId ?? null, assignedVia: e?.assignedVia ?? null, overrideUntil: ov?.expiresAt.toISOString() ?? null,
-        changedAt: expect ? new Date(expect.changedAt).toISOString() : null, online: l.online, status: 'ok', statusLabel: DRIFT_LABELS.ok,
+        deviceId: l.id,
+        expectedLevel: expect?.level ?? null,
+        reportedLevel: reported,
+        reportedAt: l.stateAt?.toISOString() ?? null,
+        delta: expect && reported !== null ? reported - expect.level : null,
+        source: ov ? 'override' : expect ? 'program' : null,
+        programId: e?.programId ?? null,
+        assignedVia: e?.assignedVia ?? null,
+        overrideUntil: ov?.expiresAt.toISOString() ?? null,
+        changedAt: expect ? new Date(expect.changedAt).toISOString() : null,
+        online: l.online,
+        status: 'ok',
+        statusLabel: DRIFT_LABELS.ok,
       };
       item.status = statusOf(item, expect, l.stateAt);
       item.statusLabel = DRIFT_LABELS[item.status];
@@ -97,13 +110,20 @@ export class LightingReports {
     return { at: new Date(now).toISOString(), tolerance: DRIFT_TOLERANCE, items: onlyProblems ? items.filter((i) => i.status === 'drift') : items };
   }
 
-  async energy(target: Target | null, from: Date, to: Date, unit: 'day' | 'month'): Promise<{ formula: string; unit: 'kWh'; totals: EnergyPoint; items: EnergyPoint[]; perLight?: (EnergyPoint & { deviceId: string })[] }> {
+  async energy(
+    target: Target | null,
+    from: Date,
+    to: Date,
+    unit: 'day' | 'month',
+  ): Promise<{ formula: string; unit: 'kWh'; totals: EnergyPoint; items: EnergyPoint[]; perLight?: (EnergyPoint & { deviceId: string })[] }> {
     const lights = await this.lights(target);
     const caps = new Map(lightingKinds().map((k) => [k.kind, k.cap]));
-    const rated = new Map(lights.map((l) => {
-      const asset = Number(l.asset.ratedPowerW);
-      return [l.id, Number.isFinite(asset) && asset > 0 ? asset : (caps.get(l.kind)?.defaultRatedPowerW ?? 0)] as const;
-    }));
+    const rated = new Map(
+      lights.map((l) => {
+        const asset = Number(l.asset.ratedPowerW);
+        return [l.id, Number.isFinite(asset) && asset > 0 ? asset : (caps.get(l.kind)?.defaultRatedPowerW ?? 0)] as const;
+      }),
+    );
     const rows = [];
     for (const [kind, cap] of caps) {
       const ids = lights.filter((l) => l.kind === kind).map((l) => l.id);
@@ -122,7 +142,11 @@ export class LightingReports {
       if (target?.type === 'device') perLight.push({ deviceId: r.deviceId, ...point(r.bucket, r.usedKWh, baseline, r.burningH, 1) });
     }
     const items = [...byBucket.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, b]) => point(k, b.used, b.baseline, b.hours, b.lights.size));
-    const sum = items.reduce((s, p) => ({ used: s.used + p.usedKWh, baseline: s.baseline + p.baselineKWh, hours: s.hours + p.burningHours }), { used: 0, baseline: 0, hours: 0 });
+    const sum = items.reduce((s, p) => ({ used: s.used + p.usedKWh, baseline: s.baseline + p.baselineKWh, hours: s.hours + p.burningHours }), {
+      used: 0,
+      baseline: 0,
+      hours: 0,
+    });
     const totals = point(`${from.toISOString()}/${to.toISOString()}`, sum.used, sum.baseline, sum.hours, new Set(rows.map((r) => r.deviceId)).size);
     return { formula: ENERGY_FORMULA, unit: 'kWh', totals, items, ...(target?.type === 'device' ? { perLight } : {}) };
   }
@@ -130,8 +154,13 @@ export class LightingReports {
 
 function point(bucket: string, used: number, baseline: number, hours: number, lights: number): EnergyPoint {
   return {
-    bucket, usedKWh: round(used), baselineKWh: round(baseline), savedKWh: round(baseline - used),
-    savedPct: baseline > 0 ? round(((baseline - used) / baseline) * 100, 1) : null, burningHours: round(hours), lights,
+    bucket,
+    usedKWh: round(used),
+    baselineKWh: round(baseline),
+    savedKWh: round(baseline - used),
+    savedPct: baseline > 0 ? round(((baseline - used) / baseline) * 100, 1) : null,
+    burningHours: round(hours),
+    lights,
   };
 }
 

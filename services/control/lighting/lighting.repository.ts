@@ -82,11 +82,16 @@ export class LightingRepository {
   }
 
   async putSetting(key: string, value: unknown): Promise<void> {
-    await this.db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, JSON.stringify(value)]);
+    await this.db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [
+      key,
+      JSON.stringify(value),
+    ]);
   }
 
   async programs(): Promise<ProgramRecord[]> {
-    const r = await this.db.query<{ id: string; name: string; steps: ProgramStep[]; created_at: Date; updated_at: Date }>('SELECT * FROM lighting_programs ORDER BY id');
+    const r = await this.db.query<{ id: string; name: string; steps: ProgramStep[]; created_at: Date; updated_at: Date }>(
+      'SELECT * FROM lighting_programs ORDER BY id',
+    );
     return r.rows.map((x) => ({ id: x.id, name: x.name, steps: x.steps, createdAt: iso(x.created_at), updatedAt: iso(x.updated_at) }));
   }
 
@@ -119,8 +124,17 @@ export class LightingRepository {
   }
 
   async calendars(): Promise<CalendarRecord[]> {
-    const r = await this.db.query<{ id: string; name: string; default_program_id: string; rules: CalendarRule[]; created_at: Date; updated_at: Date }>('SELECT * FROM lighting_calendars ORDER BY id');
-    return r.rows.map((x) => ({ id: x.id, name: x.name, defaultProgramId: x.default_program_id, rules: x.rules, createdAt: iso(x.created_at), updatedAt: iso(x.updated_at) }));
+    const r = await this.db.query<{ id: string; name: string; default_program_id: string; rules: CalendarRule[]; created_at: Date; updated_at: Date }>(
+      'SELECT * FROM lighting_calendars ORDER BY id',
+    );
+    return r.rows.map((x) => ({
+      id: x.id,
+      name: x.name,
+      defaultProgramId: x.default_program_id,
+      rules: x.rules,
+      createdAt: iso(x.created_at),
+      updatedAt: iso(x.updated_at),
+    }));
   }
 
   async saveCalendar(c: { id: string; name: string; defaultProgramId: string; rules: CalendarRule[] }): Promise<boolean> {
@@ -138,7 +152,14 @@ export class LightingRepository {
   }
 
   async assignments(): Promise<AssignmentRecord[]> {
-    const r = await this.db.query<{ target_type: AssignTargetType; target_id: string; calendar_id: string | null; program_id: string | null; assigned_by: string; assigned_at: Date }>(
+    const r = await this.db.query<{
+      target_type: AssignTargetType;
+      target_id: string;
+      calendar_id: string | null;
+      program_id: string | null;
+      assigned_by: string;
+      assigned_at: Date;
+    }>(
       // In a ward scope: the assignments of the caller's wards, zones and devices.
       `SELECT * FROM lighting_assignments a WHERE $1::text[] IS NULL
          OR (a.target_type = 'ward' AND a.target_id = ANY($1::text[]))
@@ -147,7 +168,14 @@ export class LightingRepository {
        ORDER BY target_type, target_id`,
       [scopedWards()],
     );
-    return r.rows.map((x) => ({ targetType: x.target_type, targetId: x.target_id, calendarId: x.calendar_id, programId: x.program_id, assignedBy: x.assigned_by, assignedAt: iso(x.assigned_at) }));
+    return r.rows.map((x) => ({
+      targetType: x.target_type,
+      targetId: x.target_id,
+      calendarId: x.calendar_id,
+      programId: x.program_id,
+      assignedBy: x.assigned_by,
+      assignedAt: iso(x.assigned_at),
+    }));
   }
 
   async assign(a: { targetType: AssignTargetType; targetId: string; calendarId: string | null; programId: string | null; by: string }): Promise<void> {
@@ -170,7 +198,19 @@ export class LightingRepository {
 
   /** Lights (devices of the given kinds), optionally only some, with memberships and latest state. */
   async lights(kinds: string[], ids: string[] | null): Promise<LightRecord[]> {
-    const r = await this.db.query<{ id: string; kind: string; lat: number | null; lon: number | null; asset: Record<string, unknown>; group_id: string | null; zone_ids: string[] | null; state: Record<string, unknown> | null; state_at: Date | null; online: boolean | null; ward_code: string }>(
+    const r = await this.db.query<{
+      id: string;
+      kind: string;
+      lat: number | null;
+      lon: number | null;
+      asset: Record<string, unknown>;
+      group_id: string | null;
+      zone_ids: string[] | null;
+      state: Record<string, unknown> | null;
+      state_at: Date | null;
+      online: boolean | null;
+      ward_code: string;
+    }>(
       `SELECT d.id, d.kind, d.lat, d.lon, d.asset, d.group_id, d.ward_code,
               (SELECT array_agg(z.zone_id) FROM device_zones z WHERE z.device_id = d.id) AS zone_ids,
               s.state, s.state_at, s.online
@@ -179,9 +219,16 @@ export class LightingRepository {
       [kinds, ids, scopedWards()],
     );
     return r.rows.map((x) => ({
-      id: x.id, kind: x.kind, lat: x.lat, lon: x.lon, asset: x.asset, wardCode: x.ward_code,
+      id: x.id,
+      kind: x.kind,
+      lat: x.lat,
+      lon: x.lon,
+      asset: x.asset,
+      wardCode: x.ward_code,
       zoneIds: [...(x.group_id ? [x.group_id] : []), ...(x.zone_ids ?? [])],
-      state: x.state ?? {}, stateAt: x.state_at ? new Date(x.state_at) : null, online: x.online,
+      state: x.state ?? {},
+      stateAt: x.state_at ? new Date(x.state_at) : null,
+      online: x.online,
     }));
   }
 
@@ -206,11 +253,26 @@ export class LightingRepository {
       'SELECT * FROM lighting_overrides WHERE expires_at > $1::timestamptz',
       [now.toISOString()],
     );
-    return new Map(r.rows.map((x) => [x.device_id, { deviceId: x.device_id, level: x.level, rampS: x.ramp_s, startsAt: new Date(x.starts_at), expiresAt: new Date(x.expires_at), commandId: x.command_id, setBy: x.set_by }]));
+    return new Map(
+      r.rows.map((x) => [
+        x.device_id,
+        {
+          deviceId: x.device_id,
+          level: x.level,
+          rampS: x.ramp_s,
+          startsAt: new Date(x.starts_at),
+          expiresAt: new Date(x.expires_at),
+          commandId: x.command_id,
+          setBy: x.set_by,
+        },
+      ]),
+    );
   }
 
   async pushedPrograms(): Promise<Map<string, { programId: string; hash: string; commandId: string; pushedAt: string }>> {
-    const r = await this.db.query<{ device_id: string; program_id: string; program_hash: string; command_id: string; pushed_at: Date }>('SELECT * FROM lighting_device_programs');
+    const r = await this.db.query<{ device_id: string; program_id: string; program_hash: string; command_id: string; pushed_at: Date }>(
+      'SELECT * FROM lighting_device_programs',
+    );
     return new Map(r.rows.map((x) => [x.device_id, { programId: x.program_id, hash: x.program_hash, commandId: x.command_id, pushedAt: iso(x.pushed_at) }]));
   }
 

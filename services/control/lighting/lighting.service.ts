@@ -15,7 +15,15 @@ import type { CommandView, Origin, Target } from '../commands/command.types.ts';
 import { addDays, dateKey, toWall } from '../../common/zoned-time.ts';
 import { sunTimes } from './solar.ts';
 import { checkRules, lightingDay, programFor, type CalendarRule } from './calendar.ts';
-import type { AssignmentRecord, AssignTargetType, CalendarRecord, LightingRepository, LightRecord, OverrideRecord, ProgramRecord } from './lighting.repository.ts';
+import type {
+  AssignmentRecord,
+  AssignTargetType,
+  CalendarRecord,
+  LightingRepository,
+  LightRecord,
+  OverrideRecord,
+  ProgramRecord,
+} from './lighting.repository.ts';
 import { checkProgram, type ProgramStep, type Site } from './program.ts';
 
 export interface LightingOptions {
@@ -96,7 +104,12 @@ export class LightingService {
     return this.o.repo.calendars();
   }
 
-  async saveCalendar(c: { id: string; name: string; defaultProgramId: string; rules: CalendarRule[] }): Promise<{ calendar: CalendarRecord; created: boolean }> {
+  async saveCalendar(c: {
+    id: string;
+    name: string;
+    defaultProgramId: string;
+    rules: CalendarRule[];
+  }): Promise<{ calendar: CalendarRecord; created: boolean }> {
     const problem = checkRules(c.rules);
     if (problem) throw badRequest('BAD_CALENDAR_RULE', problem.message, { rule: problem.index });
     const known = new Set((await this.o.repo.programs()).map((p) => p.id));
@@ -117,10 +130,16 @@ export class LightingService {
   async assign(a: { targetType: AssignTargetType; targetId: string; calendarId?: string; programId?: string }, by: string): Promise<void> {
     if ((a.calendarId === undefined) === (a.programId === undefined)) throw badRequest('ASSIGN_ONE', 'assign either a calendarId or a programId');
     await this.checkTarget(a.targetType, a.targetId);
-    const target: Target = a.targetType === 'zone' ? { type: 'zone', id: a.targetId } : a.targetType === 'ward' ? { type: 'ward', code: a.targetId } : { type: 'device', id: a.targetId };
+    const target: Target =
+      a.targetType === 'zone'
+        ? { type: 'zone', id: a.targetId }
+        : a.targetType === 'ward'
+          ? { type: 'ward', code: a.targetId }
+          : { type: 'device', id: a.targetId };
     const lights = a.targetType === 'ward' ? [] : await this.lightsIn(target);
     if (a.targetType === 'device' && lights.length === 0) throw badRequest('NOT_A_LIGHT', `device '${a.targetId}' is not a dimmable light`);
-    if (a.calendarId !== undefined && !(await this.o.repo.calendars()).some((c) => c.id === a.calendarId)) throw badRequest('UNKNOWN_CALENDAR', `calendar '${a.calendarId}' does not exist`);
+    if (a.calendarId !== undefined && !(await this.o.repo.calendars()).some((c) => c.id === a.calendarId))
+      throw badRequest('UNKNOWN_CALENDAR', `calendar '${a.calendarId}' does not exist`);
     if (a.programId !== undefined && !(await this.o.repo.program(a.programId))) throw badRequest('UNKNOWN_PROGRAM', `program '${a.programId}' does not exist`);
     await this.o.repo.assign({ targetType: a.targetType, targetId: a.targetId, calendarId: a.calendarId ?? null, programId: a.programId ?? null, by });
   }
@@ -188,7 +207,9 @@ export class LightingService {
 
   /** Overrides in force now, with the light's kind-independent record (level, end, who set it, the command). */
   async activeOverrides(): Promise<OverrideRecord[]> {
-    return [...(await this.o.repo.activeOverrides(new Date(this.clock()))).values()].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || a.deviceId.localeCompare(b.deviceId));
+    return [...(await this.o.repo.activeOverrides(new Date(this.clock()))).values()].sort(
+      (a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || a.deviceId.localeCompare(b.deviceId),
+    );
   }
 
   /** Sunrise and sunset at the ward's site for `days` local days from today (what programs' sun steps follow). */
@@ -199,7 +220,11 @@ export class LightingService {
     for (let i = 0; i < days; i++) {
       const d = addDays({ y: today.y, m: today.m, d: today.d }, i);
       const s = sunTimes(d, site.lat, site.lon);
-      out.push({ date: dateKey(d), sunrise: s.sunrise === null ? null : new Date(s.sunrise).toISOString(), sunset: s.sunset === null ? null : new Date(s.sunset).toISOString() });
+      out.push({
+        date: dateKey(d),
+        sunrise: s.sunrise === null ? null : new Date(s.sunrise).toISOString(),
+        sunset: s.sunset === null ? null : new Date(s.sunset).toISOString(),
+      });
     }
     return { site, days: out };
   }
@@ -207,7 +232,10 @@ export class LightingService {
   // ── Commands to lights ──────────────────────────────────────────────────────────────────────────────────────────
 
   /** On/off/dim with an end: level 0 is off, 100 full. The node returns to its program at expiresAt. */
-  async override(req: { target: Target; level: number; rampS?: number; expiresAt?: string; durationS?: number; id?: string }, origin: Origin): Promise<{ commands: CommandView[]; lights: number }> {
+  async override(
+    req: { target: Target; level: number; rampS?: number; expiresAt?: string; durationS?: number; id?: string },
+    origin: Origin,
+  ): Promise<{ commands: CommandView[]; lights: number }> {
     const now = this.clock();
     if (req.expiresAt !== undefined && req.durationS !== undefined) throw badRequest('EXPIRY_TWICE', 'give either expiresAt or durationS, not both');
     const expiresAt = req.expiresAt ?? (req.durationS !== undefined ? new Date(now + req.durationS * 1000).toISOString() : undefined);
@@ -215,11 +243,27 @@ export class LightingService {
     const out: CommandView[] = [];
     for (const [kind, ids] of groups) {
       const cap = capOf(kind);
-      const params: Record<string, unknown> = { level: req.level, reason: 'override', ...(req.rampS !== undefined ? { rampS: req.rampS } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+      const params: Record<string, unknown> = {
+        level: req.level,
+        reason: 'override',
+        ...(req.rampS !== undefined ? { rampS: req.rampS } : {}),
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      };
       const id = req.id && groups.size > 1 ? `${req.id}:${kind}` : req.id;
-      const r = await this.o.commands.send({ id, name: cap.setLevelCommand, params, target: req.target, kind, maxAttempts: 3 }, origin, ids.map((d) => ({ id: d, kind })));
+      const r = await this.o.commands.send(
+        { id, name: cap.setLevelCommand, params, target: req.target, kind, maxAttempts: 3 },
+        origin,
+        ids.map((d) => ({ id: d, kind })),
+      );
       if (r.created && expiresAt !== undefined) {
-        await this.o.repo.setOverrides(ids, { level: req.level, rampS: req.rampS ?? 0, startsAt: new Date(now), expiresAt: new Date(expiresAt), commandId: r.command.id, setBy: origin.actor });
+        await this.o.repo.setOverrides(ids, {
+          level: req.level,
+          rampS: req.rampS ?? 0,
+          startsAt: new Date(now),
+          expiresAt: new Date(expiresAt),
+          commandId: r.command.id,
+          setBy: origin.actor,
+        });
       }
       out.push(r.command);
     }
@@ -250,9 +294,15 @@ export class LightingService {
    * Sends each light the program of the current lighting day, where it differs from what it was sent last (or all,
    * with force). One setProgram command per (kind, program); lights that are offline get it when they reconnect.
    */
-  async push(opts: { deviceIds?: string[]; force?: boolean; idPrefix?: string }, origin: Origin): Promise<{ commands: CommandView[]; lights: number; unassigned: number }> {
+  async push(
+    opts: { deviceIds?: string[]; force?: boolean; idPrefix?: string },
+    origin: Origin,
+  ): Promise<{ commands: CommandView[]; lights: number; unassigned: number }> {
     const now = this.clock();
-    const lights = await this.o.repo.lights(lightingKinds().map((k) => k.kind), opts.deviceIds ?? null);
+    const lights = await this.o.repo.lights(
+      lightingKinds().map((k) => k.kind),
+      opts.deviceIds ?? null,
+    );
     const [eff, programs, pushed, site] = await Promise.all([this.effective(lights, now), this.o.repo.programs(), this.o.repo.pushedPrograms(), this.site()]);
     const progById = new Map(programs.map((p) => [p.id, p]));
     const groups = new Map<string, { kind: string; program: ProgramRecord; hash: string; ids: string[] }>();
@@ -263,7 +313,9 @@ export class LightingService {
         unassigned++;
         continue;
       }
-      const hash = createHash('sha256').update(JSON.stringify({ id: p.id, steps: p.steps, lat: site.lat, lon: site.lon })).digest('hex');
+      const hash = createHash('sha256')
+        .update(JSON.stringify({ id: p.id, steps: p.steps, lat: site.lat, lon: site.lon }))
+        .digest('hex');
       if (!opts.force && pushed.get(l.id)?.hash === hash) continue;
       const key = `${l.kind}\u0000${hash}`;
       const g = groups.get(key) ?? { kind: l.kind, program: p, hash, ids: [] };
@@ -275,11 +327,15 @@ export class LightingService {
     for (const g of groups.values()) {
       const id = `${opts.idPrefix ?? `lp-${day}-${randomBytes(4).toString('hex')}`}:${g.kind}:${g.hash.slice(0, 12)}`;
       const params = { programId: g.program.id.slice(0, 64), steps: g.program.steps, lat: site.lat, lon: site.lon };
-      const r = await this.o.commands.send({ id, name: capOf(g.kind).setProgramCommand, params, target: { type: 'devices', ids: g.ids }, kind: g.kind, ttlS: PUSH_TTL_S, maxAttempts: 5 }, origin);
+      const r = await this.o.commands.send(
+        { id, name: capOf(g.kind).setProgramCommand, params, target: { type: 'devices', ids: g.ids }, kind: g.kind, ttlS: PUSH_TTL_S, maxAttempts: 5 },
+        origin,
+      );
       await this.o.repo.recordPush(g.ids, g.program.id, g.hash, r.command.id);
       out.push(r.command);
     }
-    if (out.length) this.o.log.info({ commands: out.length, lights: [...groups.values()].reduce((n, g) => n + g.ids.length, 0), day }, 'lighting programs pushed');
+    if (out.length)
+      this.o.log.info({ commands: out.length, lights: [...groups.values()].reduce((n, g) => n + g.ids.length, 0), day }, 'lighting programs pushed');
     return { commands: out, lights: lights.length, unassigned };
   }
 }

@@ -77,7 +77,10 @@ export function stepAt(steps: readonly ProgramStep[], t: number, site: Site): St
   const yesterday = addDays(today, -1);
   const cur = latestOn(steps, today, site, t) ?? latestOn(steps, yesterday, site, Number.POSITIVE_INFINITY);
   if (!cur) throw new Error('unreachable: yesterday always has a last step');
-  const prev = latestOn(steps, today, site, cur.at - 1) ?? latestOn(steps, yesterday, site, cur.at - 1) ?? latestOn(steps, addDays(today, -2), site, Number.POSITIVE_INFINITY);
+  const prev =
+    latestOn(steps, today, site, cur.at - 1) ??
+    latestOn(steps, yesterday, site, cur.at - 1) ??
+    latestOn(steps, addDays(today, -2), site, Number.POSITIVE_INFINITY);
   const step = steps[cur.i] as ProgramStep;
   return { index: cur.i, step, startedAt: cur.at, previousLevel: prev ? (steps[prev.i] as ProgramStep).level : step.level };
 }
@@ -121,7 +124,11 @@ export function checkProgram(steps: readonly ProgramStep[], site: Site, year = 2
     const mins = steps.map((s) => stepMinute(s, date, site));
     const bad = mins.findIndex((m) => m < 0 || m >= 1440);
     if (bad >= 0) {
-      return { code: 'STEP_OUTSIDE_DAY', message: `step ${bad + 1} falls outside its day on ${dateKey(date)} (offset too large)`, details: { step: bad, date: dateKey(date) } };
+      return {
+        code: 'STEP_OUTSIDE_DAY',
+        message: `step ${bad + 1} falls outside its day on ${dateKey(date)} (offset too large)`,
+        details: { step: bad, date: dateKey(date) },
+      };
     }
     const sorted = mins.map((m, i) => ({ m, i })).sort((a, b) => a.m - b.m || a.i - b.i);
     const seq = sorted.map((x) => x.i);
@@ -144,9 +151,10 @@ export function checkProgram(steps: readonly ProgramStep[], site: Site, year = 2
       if (gap < need) {
         return {
           code: 'OVERLAPPING_STEPS',
-          message: gap < 1
-            ? `steps ${cur.i + 1} and ${next.i + 1} start within a minute of each other (${hhmm(cur.m)}) on ${dateKey(date)}`
-            : `step ${cur.i + 1} (${hhmm(cur.m)}) ramps for ${steps[cur.i]?.rampS ?? 0} s and runs into step ${next.i + 1} (${hhmm(next.m)}) on ${dateKey(date)}`,
+          message:
+            gap < 1
+              ? `steps ${cur.i + 1} and ${next.i + 1} start within a minute of each other (${hhmm(cur.m)}) on ${dateKey(date)}`
+              : `step ${cur.i + 1} (${hhmm(cur.m)}) ramps for ${steps[cur.i]?.rampS ?? 0} s and runs into step ${next.i + 1} (${hhmm(next.m)}) on ${dateKey(date)}`,
           details: { steps: [cur.i, next.i], date: dateKey(date) },
         };
       }

@@ -36,8 +36,11 @@ function solarPosition(julianDay: number): SolarPosition {
   const y = Math.tan(eps / 2) ** 2;
   const L0r = L0 * RAD;
   const eqTimeRad =
-    y * Math.sin(2 * L0r) - 2 * e * Math.sin(Mr) + 4 * e * y * Math.sin(Mr) * Math.cos(2 * L0r) -
-    0.5 * y * y * Math.sin(4 * L0r) - 1.25 * e * e * Math.sin(2 * Mr);
+    y * Math.sin(2 * L0r) -
+    2 * e * Math.sin(Mr) +
+    4 * e * y * Math.sin(Mr) * Math.cos(2 * L0r) -
+    0.5 * y * y * Math.sin(4 * L0r) -
+    1.25 * e * e * Math.sin(2 * Mr);
   return { declinationRad, eqTimeMin: 4 * eqTimeRad * DEG };
 }
 

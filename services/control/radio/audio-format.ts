@@ -35,7 +35,18 @@ function probeWav(b: Buffer): Probe {
       // Streaming writers leave the size at 0 or 0xFFFFFFFF: the rest of the file is the data then.
       const dataBytes = size === 0 || size === 0xffffffff || body + size > b.length ? b.length - body : size;
       const codec = fmt.codec === 1 ? 'pcm' : fmt.codec === 3 ? 'float' : fmt.codec === 0xfffe ? 'extensible' : `wav-${fmt.codec}`;
-      return { ok: true, info: { format: 'wav', mime: 'audio/wav', durationS: round3(dataBytes / fmt.byteRate), sampleRate: fmt.rate, channels: fmt.channels, codec, bitrateKbps: Math.round((fmt.byteRate * 8) / 1000) } };
+      return {
+        ok: true,
+        info: {
+          format: 'wav',
+          mime: 'audio/wav',
+          durationS: round3(dataBytes / fmt.byteRate),
+          sampleRate: fmt.rate,
+          channels: fmt.channels,
+          codec,
+          bitrateKbps: Math.round((fmt.byteRate * 8) / 1000),
+        },
+      };
     }
     off = body + size + (size % 2);
   }
@@ -80,16 +91,27 @@ function probeOgg(b: Buffer): Probe {
   const g = lastGranule(b, serial);
   if (g === null) return fail('Ogg file has no page with a granule position');
   const durationS = round3(Math.max(0, Number(g) - preSkip) / rate);
-  return { ok: true, info: { format: 'ogg', mime: 'audio/ogg', durationS, sampleRate: codec === 'opus' ? 48_000 : rate, channels, codec, bitrateKbps: durationS > 0 ? Math.round((b.length * 8) / durationS / 1000) : null } };
+  return {
+    ok: true,
+    info: {
+      format: 'ogg',
+      mime: 'audio/ogg',
+      durationS,
+      sampleRate: codec === 'opus' ? 48_000 : rate,
+      channels,
+      codec,
+      bitrateKbps: durationS > 0 ? Math.round((b.length * 8) / durationS / 1000) : null,
+    },
+  };
 }
 
 // MPEG audio frame header tables (ISO/IEC 11172-3, 13818-3).
 const BITRATES: Record<string, number[]> = {
-  'v1l1': [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
-  'v1l2': [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
-  'v1l3': [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-  'v2l1': [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
-  'v2l2': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  v1l1: [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  v1l2: [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  v1l3: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  v2l1: [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  v2l2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 };
 const RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
 
@@ -119,7 +141,7 @@ function frameAt(b: Buffer, o: number): Frame | null {
   const pad = (h2 >> 1) & 1;
   const samples = layer === 1 ? 384 : layer === 3 && version !== 3 ? 576 : 1152;
   const length = layer === 1 ? (Math.floor((12 * bitrate) / rate) + pad) * 4 : Math.floor(((samples / 8) * bitrate) / rate) + pad;
-  return { version, layer, bitrate, rate, length, samples, mono: ((b[o + 3] ?? 0) >> 6) === 3 };
+  return { version, layer, bitrate, rate, length, samples, mono: (b[o + 3] ?? 0) >> 6 === 3 };
 }
 
 /** Frame count from a Xing/Info or VBRI header in the first frame, if there is one. */
@@ -137,7 +159,7 @@ function probeMp3(b: Buffer): Probe {
   let start = 0;
   if (b.toString('ascii', 0, 3) === 'ID3' && b.length >= 10) {
     const size = (((b[6] ?? 0) & 0x7f) << 21) | (((b[7] ?? 0) & 0x7f) << 14) | (((b[8] ?? 0) & 0x7f) << 7) | ((b[9] ?? 0) & 0x7f);
-    start = 10 + size + (((b[5] ?? 0) & 0x10) ? 10 : 0);
+    start = 10 + size + ((b[5] ?? 0) & 0x10 ? 10 : 0);
   }
   // Some encoders pad before the first frame; a real frame is followed by another valid frame header.
   for (let o = start; o < Math.min(b.length, start + 8192); o++) {
@@ -149,7 +171,18 @@ function probeMp3(b: Buffer): Probe {
     const tail = b.length >= 128 && b.toString('ascii', b.length - 128, b.length - 125) === 'TAG' ? 128 : 0;
     const durationS = frames !== null ? (frames * f.samples) / f.rate : ((b.length - o - tail) * 8) / f.bitrate;
     const codec = `mpeg${f.version === 3 ? 1 : f.version === 2 ? 2 : 2.5}-layer${f.layer}`;
-    return { ok: true, info: { format: 'mp3', mime: 'audio/mpeg', durationS: round3(durationS), sampleRate: f.rate, channels: f.mono ? 1 : 2, codec, bitrateKbps: Math.round(f.bitrate / 1000) } };
+    return {
+      ok: true,
+      info: {
+        format: 'mp3',
+        mime: 'audio/mpeg',
+        durationS: round3(durationS),
+        sampleRate: f.rate,
+        channels: f.mono ? 1 : 2,
+        codec,
+        bitrateKbps: Math.round(f.bitrate / 1000),
+      },
+    };
   }
   return fail('no MPEG audio frame found');
 }

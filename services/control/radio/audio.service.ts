@@ -27,14 +27,22 @@ export class AudioService {
     const p = probeAudio(body);
     if (!p.ok) throw new AppError('UNSUPPORTED_AUDIO', 415, `not an accepted audio file (MP3, WAV or Ogg Vorbis/Opus): ${p.reason}`);
     if (!(p.info.durationS > 0)) throw new AppError('UNSUPPORTED_AUDIO', 415, 'the file holds no audio (duration 0)');
-    if (p.info.durationS > MAX_DURATION_S) throw badRequest('AUDIO_TOO_LONG', `the file lasts ${Math.round(p.info.durationS)} s; at most ${MAX_DURATION_S} s are accepted`);
+    if (p.info.durationS > MAX_DURATION_S)
+      throw badRequest('AUDIO_TOO_LONG', `the file lasts ${Math.round(p.info.durationS)} s; at most ${MAX_DURATION_S} s are accepted`);
     const sha256 = createHash('sha256').update(body).digest('hex');
     const earlier = await this.repo.audioBySha(sha256);
     if (earlier) return { asset: earlier, created: false };
     await this.store.save(body, sha256, p.info.format);
     const asset = await this.repo.insertAudio({
-      id: `au-${sha256.slice(0, 16)}`, title, format: p.info.format, mime: p.info.mime, sizeBytes: body.length, sha256, durationS: p.info.durationS,
-      detail: { sampleRate: p.info.sampleRate, channels: p.info.channels, codec: p.info.codec, bitrateKbps: p.info.bitrateKbps }, uploadedBy: by,
+      id: `au-${sha256.slice(0, 16)}`,
+      title,
+      format: p.info.format,
+      mime: p.info.mime,
+      sizeBytes: body.length,
+      sha256,
+      durationS: p.info.durationS,
+      detail: { sampleRate: p.info.sampleRate, channels: p.info.channels, codec: p.info.codec, bitrateKbps: p.info.bitrateKbps },
+      uploadedBy: by,
     });
     return { asset, created: true };
   }

@@ -90,7 +90,17 @@ export class BroadcastService {
   private readonly events: ModuleEvents | undefined;
 
   private readonly sourceGuard: NetGuard | undefined;
-  constructor(o: { repo: RadioRepository; commands: CommandService; scheduler: Scheduler; signer: UrlSigner; log: Logger; tz: string; clock?: () => number; events?: ModuleEvents; sourceGuard?: NetGuard }) {
+  constructor(o: {
+    repo: RadioRepository;
+    commands: CommandService;
+    scheduler: Scheduler;
+    signer: UrlSigner;
+    log: Logger;
+    tz: string;
+    clock?: () => number;
+    events?: ModuleEvents;
+    sourceGuard?: NetGuard;
+  }) {
     this.sourceGuard = o.sourceGuard;
     this.repo = o.repo;
     this.commands = o.commands;
@@ -111,7 +121,14 @@ export class BroadcastService {
     if (clusterIds.length) {
       const ds = await this.commands.resolve({ target: { type: 'devices', ids: clusterIds } });
       const wrong = ds.filter((d) => !kinds.has(d.kind));
-      if (wrong.length) throw badRequest('NOT_A_CLUSTER', `device(s) ${wrong.map((d) => d.id).slice(0, 10).join(', ')} are not loudspeaker clusters`);
+      if (wrong.length)
+        throw badRequest(
+          'NOT_A_CLUSTER',
+          `device(s) ${wrong
+            .map((d) => d.id)
+            .slice(0, 10)
+            .join(', ')} are not loudspeaker clusters`,
+        );
       for (const d of ds) found.set(d.id, d.kind);
     }
     return [...found.entries()].map(([id, kind]) => ({ id, kind })).sort((a, b) => a.id.localeCompare(b.id));
@@ -143,7 +160,8 @@ export class BroadcastService {
     if (sources !== 1) throw badRequest('SOURCE_REQUIRED', 'give one of audioId (a file), streamUrl (a live relay) or microphone: true');
     // A source outside SW_NETWORKS_LIVE_SOURCE is refused when stored; names are checked again when the relay connects.
     if (input.streamUrl !== undefined) this.sourceGuard?.checkUrl(input.streamUrl);
-    if (input.microphone && (input.startAt !== undefined || input.rrule !== undefined)) throw badRequest('MICROPHONE_AIRS_NOW', 'a microphone airs now: it takes no start time or recurrence');
+    if (input.microphone && (input.startAt !== undefined || input.rrule !== undefined))
+      throw badRequest('MICROPHONE_AIRS_NOW', 'a microphone airs now: it takes no start time or recurrence');
     if (input.priority === 'emergency' && (input.startAt !== undefined || input.rrule !== undefined)) {
       throw badRequest('EMERGENCY_AIRS_NOW', 'an emergency airs at once: it takes no start time or recurrence');
     }
@@ -173,28 +191,60 @@ export class BroadcastService {
     return { ...(await this.clashes(input.id ?? null, input, v)), clusters: v.clusters.map((c) => c.id) };
   }
 
-  private async clashes(id: string | null, input: BroadcastInput, v: { durationS: number | null; clusters: { id: string }[]; start: number }): Promise<Clashes> {
+  private async clashes(
+    id: string | null,
+    input: BroadcastInput,
+    v: { durationS: number | null; clusters: { id: string }[]; start: number },
+  ): Promise<Clashes> {
     if (input.priority === 'emergency') return { conflicts: [], willPreempt: [], blockedBy: [] };
     const from = Math.max(this.clock(), v.start);
     const to = from + HORIZON_MS;
-    const me: PlannedItem = { id: id ?? '(new)', priority: input.priority, clusters: new Set(v.clusters.map((c) => c.id)), windows: this.windows(v.start, input.rrule ?? null, v.durationS, from, to) };
+    const me: PlannedItem = {
+      id: id ?? '(new)',
+      priority: input.priority,
+      clusters: new Set(v.clusters.map((c) => c.id)),
+      windows: this.windows(v.start, input.rrule ?? null, v.durationS, from, to),
+    };
     const all = findClashes(me, await this.planned(id, from, to));
-    return { conflicts: all.filter((c) => c.kind === 'conflict'), willPreempt: all.filter((c) => c.kind === 'preempts'), blockedBy: all.filter((c) => c.kind === 'yields') };
+    return {
+      conflicts: all.filter((c) => c.kind === 'conflict'),
+      willPreempt: all.filter((c) => c.kind === 'preempts'),
+      blockedBy: all.filter((c) => c.kind === 'yields'),
+    };
   }
 
-  async create(input: BroadcastInput, origin: Origin, baseUrl: string | null): Promise<{ broadcast: BroadcastRecord; clusters: string[]; dispatched: string[] } & Clashes> {
+  async create(
+    input: BroadcastInput,
+    origin: Origin,
+    baseUrl: string | null,
+  ): Promise<{ broadcast: BroadcastRecord; clusters: string[]; dispatched: string[] } & Clashes> {
     const v = await this.validate(input);
     const now = this.clock();
     const id = input.id ?? `bc-${new Date(now).toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`;
     if (await this.repo.broadcast(id)) throw conflict('BROADCAST_EXISTS', `broadcast '${id}' exists already`);
     const c = await this.clashes(id, input, v);
     await this.repo.insertBroadcast({
-      id, title: input.title, priority: input.priority, requestedAt: new Date(now).toISOString(), source: input.audioId ? 'file' : 'live', audioId: input.audioId ?? null,
-      streamUrl: input.microphone ? micSource(id) : input.streamUrl ?? null, zoneIds: input.zoneIds ?? [], clusterIds: input.clusterIds ?? [], volume: input.volume ?? null,
-      startsAt: new Date(v.start).toISOString(), rrule: input.rrule ?? null, durationS: v.durationS, baseUrl, createdBy: origin.actor,
+      id,
+      title: input.title,
+      priority: input.priority,
+      requestedAt: new Date(now).toISOString(),
+      source: input.audioId ? 'file' : 'live',
+      audioId: input.audioId ?? null,
+      streamUrl: input.microphone ? micSource(id) : (input.streamUrl ?? null),
+      zoneIds: input.zoneIds ?? [],
+      clusterIds: input.clusterIds ?? [],
+      volume: input.volume ?? null,
+      startsAt: new Date(v.start).toISOString(),
+      rrule: input.rrule ?? null,
+      durationS: v.durationS,
+      baseUrl,
+      createdBy: origin.actor,
     });
-    await this.repo.insertConflicts(c.conflicts.map((x) => ({ broadcastId: id, otherId: x.otherId, priority: input.priority, firstAt: new Date(x.firstAt), clusterIds: x.clusters })));
-    if (c.conflicts.length) this.log.warn({ broadcastId: id, conflicts: c.conflicts.map((x) => x.otherId) }, 'broadcast clashes with items of equal priority: shown to the operator');
+    await this.repo.insertConflicts(
+      c.conflicts.map((x) => ({ broadcastId: id, otherId: x.otherId, priority: input.priority, firstAt: new Date(x.firstAt), clusterIds: x.clusters })),
+    );
+    if (c.conflicts.length)
+      this.log.warn({ broadcastId: id, conflicts: c.conflicts.map((x) => x.otherId) }, 'broadcast clashes with items of equal priority: shown to the operator');
     const b = (await this.repo.broadcast(id)) as BroadcastRecord;
     this.notify(b, 'created');
     let dispatched: string[] = [];
@@ -206,7 +256,15 @@ export class BroadcastService {
       dispatched = await this.dispatch(b, new Date(now), origin);
     } else {
       const lead = b.source === 'file' ? FILE_LEAD_S : 0;
-      await this.scheduler.schedule({ id: `bc-${id}`, job: BROADCAST_JOB, ref: id, dtstart: new Date(v.start), rrule: input.rrule ?? null, leadS: lead, catchUpS: lead + CATCH_UP_S });
+      await this.scheduler.schedule({
+        id: `bc-${id}`,
+        job: BROADCAST_JOB,
+        ref: id,
+        dtstart: new Date(v.start),
+        rrule: input.rrule ?? null,
+        leadS: lead,
+        catchUpS: lead + CATCH_UP_S,
+      });
     }
     return { broadcast: b, clusters: v.clusters.map((x) => x.id), dispatched, ...c };
   }
@@ -235,7 +293,13 @@ export class BroadcastService {
         if (airings.length) {
           const reported = new Set<string>();
           for (const event of events) {
-            const logs = await this.repo.playLogs({ event, broadcastId: b.id, from: new Date(last - PLAY_LOG_SKEW_MS), to: new Date('9999-12-31T00:00:00Z'), limit: 10_000 });
+            const logs = await this.repo.playLogs({
+              event,
+              broadcastId: b.id,
+              from: new Date(last - PLAY_LOG_SKEW_MS),
+              to: new Date('9999-12-31T00:00:00Z'),
+              limit: 10_000,
+            });
             for (const l of logs) if (Date.parse(l.start ?? l.time) >= last - PLAY_LOG_SKEW_MS) reported.add(l.clusterId);
           }
           over = airings.every((a) => reported.has(a.clusterId) || (a.state !== null && UNAIRED.has(a.state)));
@@ -281,8 +345,13 @@ export class BroadcastService {
     for (const [kind, clusterIds] of byKind) {
       const cap = capOf(kind);
       if (b.priority !== 'normal') {
-        const cut = interruptions(b.priority, (await this.repo.airingNow(clusterIds, new Date(now), cap.playLogEvent)).filter((a) => a.broadcastId !== b.id));
-        await this.repo.insertPreemptions(cut.map((x) => ({ at: new Date(now), clusterId: x.clusterId, broadcastId: x.broadcastId, byBroadcastId: b.id, source: 'dispatch' as const })));
+        const cut = interruptions(
+          b.priority,
+          (await this.repo.airingNow(clusterIds, new Date(now), cap.playLogEvent)).filter((a) => a.broadcastId !== b.id),
+        );
+        await this.repo.insertPreemptions(
+          cut.map((x) => ({ at: new Date(now), clusterId: x.clusterId, broadcastId: x.broadcastId, byBroadcastId: b.id, source: 'dispatch' as const })),
+        );
         if (cut.length) this.log.warn({ broadcastId: b.id, priority: b.priority, interrupted: cut }, 'broadcast interrupts what airs on its clusters');
       }
       // Not worth starting once the airing would be over; an emergency gets ten more minutes to reach a cluster.
@@ -290,7 +359,18 @@ export class BroadcastService {
       const expiresAt = new Date(Math.max(endMs, now + 120_000)).toISOString();
       const name = b.source === 'live' ? cap.liveCommand : cap.playCommand;
       const id = `bc:${b.id}:${Math.floor(occurrenceAt.getTime() / 1000)}:${kind}`;
-      const r = await this.commands.send({ id, name, params: this.paramsFor(b, occurrenceAt, audio?.sha256 ?? null), target: { type: 'devices', ids: clusterIds }, kind, expiresAt, maxAttempts: b.priority === 'emergency' ? 5 : 3 }, origin);
+      const r = await this.commands.send(
+        {
+          id,
+          name,
+          params: this.paramsFor(b, occurrenceAt, audio?.sha256 ?? null),
+          target: { type: 'devices', ids: clusterIds },
+          kind,
+          expiresAt,
+          maxAttempts: b.priority === 'emergency' ? 5 : 3,
+        },
+        origin,
+      );
       await this.repo.insertAirings(b.id, occurrenceAt, clusterIds, r.command.id);
       ids.push(r.command.id);
     }
@@ -315,7 +395,10 @@ export class BroadcastService {
     const out: string[] = [];
     for (const kind of new Set(clusters.map((c) => c.kind))) {
       const ids = clusters.filter((c) => c.kind === kind).map((c) => c.id);
-      const r = await this.commands.send({ name: capOf(kind).stopCommand, params: { broadcastId: b.id }, target: { type: 'devices', ids }, kind, ttlS: 600 }, origin);
+      const r = await this.commands.send(
+        { name: capOf(kind).stopCommand, params: { broadcastId: b.id }, target: { type: 'devices', ids }, kind, ttlS: 600 },
+        origin,
+      );
       out.push(r.command.id);
     }
     return out;
@@ -352,9 +435,11 @@ export class BroadcastService {
     const c = (await this.repo.conflicts({})).find((x) => x.id === id);
     if (!c) throw notFound('Conflict', String(id));
     if (c.status !== 'open') throw conflict('CONFLICT_RESOLVED', `conflict ${id} is resolved already`);
-    if ((decision.cancel === undefined) === (decision.accept !== true)) throw badRequest('ONE_DECISION', 'give either cancel (one of the two broadcast ids) or accept: true');
+    if ((decision.cancel === undefined) === (decision.accept !== true))
+      throw badRequest('ONE_DECISION', 'give either cancel (one of the two broadcast ids) or accept: true');
     if (decision.cancel !== undefined) {
-      if (![c.broadcastId, c.otherBroadcastId].includes(decision.cancel)) throw badRequest('NOT_IN_CONFLICT', `broadcast '${decision.cancel}' is not part of conflict ${id}`);
+      if (![c.broadcastId, c.otherBroadcastId].includes(decision.cancel))
+        throw badRequest('NOT_IN_CONFLICT', `broadcast '${decision.cancel}' is not part of conflict ${id}`);
       await this.cancel(decision.cancel, origin);
     } else {
       await this.repo.resolveConflicts([id], origin.actor, 'accepted: both kept; the one that starts first holds the shared clusters');

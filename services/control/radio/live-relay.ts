@@ -87,7 +87,8 @@ export class LiveRelay {
     const up: Upstream = { url, listeners: new Set(), contentType: 'audio/mpeg', ready, bytes: 0, idleTimer: undefined };
     // One answer for every failure (refused, closed port, timeout, not audio, a redirect): the relay must not tell an
     // operator which internal ports are open, nor hand them what a non-audio address serves.
-    const unreachable = (): AppError => new AppError('RELAY_SOURCE', 502, 'Không đọc được nguồn phát trực tiếp. / The live source could not be read as an audio stream');
+    const unreachable = (): AppError =>
+      new AppError('RELAY_SOURCE', 502, 'Không đọc được nguồn phát trực tiếp. / The live source could not be read as an audio stream');
     try {
       this.o.guard?.checkHost(new URL(url).hostname);
     } catch (err) {

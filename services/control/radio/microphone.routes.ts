@@ -32,59 +32,69 @@ function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
-export const microphoneRoutes = (d: MicrophoneDeps): FastifyPluginAsync => async (app) => {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CHUNK_BYTES });
-  const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer, id: string, query: URLSearchParams): Promise<void> => {
-    const v = d.signer.verify(microphonePath(id), Number(query.get('exp') ?? 0), query.get('sig') ?? '', Date.now());
-    if (v !== 'ok') return refuse(socket, 403, v === 'expired' ? 'Link Expired' : 'Bad Signature');
-    const b = await d.broadcasts.get(id).catch(() => null);
-    if (!b || !isMicSource(b.streamUrl) || b.status !== 'scheduled' || !b.streamUrl) return refuse(socket, 404, 'Not Found');
-    const type = query.get('type') ?? 'audio/webm';
-    if (!TYPE_RE.test(type)) return refuse(socket, 400, 'Bad Type');
-    const url = b.streamUrl;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const sink = d.relay.push(id, url, type);
-      d.log.info({ broadcastId: id, type }, 'microphone connected');
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) sink.write(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]));
+export const microphoneRoutes =
+  (d: MicrophoneDeps): FastifyPluginAsync =>
+  async (app) => {
+    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CHUNK_BYTES });
+    const accept = async (req: IncomingMessage, socket: Duplex, head: Buffer, id: string, query: URLSearchParams): Promise<void> => {
+      const v = d.signer.verify(microphonePath(id), Number(query.get('exp') ?? 0), query.get('sig') ?? '', Date.now());
+      if (v !== 'ok') return refuse(socket, 403, v === 'expired' ? 'Link Expired' : 'Bad Signature');
+      const b = await d.broadcasts.get(id).catch(() => null);
+      if (!b || !isMicSource(b.streamUrl) || b.status !== 'scheduled' || !b.streamUrl) return refuse(socket, 404, 'Not Found');
+      const type = query.get('type') ?? 'audio/webm';
+      if (!TYPE_RE.test(type)) return refuse(socket, 400, 'Bad Type');
+      const url = b.streamUrl;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const sink = d.relay.push(id, url, type);
+        d.log.info({ broadcastId: id, type }, 'microphone connected');
+        ws.on('message', (data, isBinary) => {
+          if (isBinary) sink.write(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]));
+        });
+        ws.on('close', () => {
+          sink.end();
+          d.log.info({ broadcastId: id }, 'microphone closed');
+        });
+        ws.on('error', (err) => d.log.warn({ err, broadcastId: id }, 'microphone socket failed'));
       });
-      ws.on('close', () => {
-        sink.end();
-        d.log.info({ broadcastId: id }, 'microphone closed');
+    };
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      const m = PATH_RE.exec(req.url ?? '');
+      if (!m) {
+        // Nobody else answers upgrades on the API port: do not leave the socket hanging.
+        if (app.server.listenerCount('upgrade') === 1) socket.destroy();
+        return;
+      }
+      accept(req, socket, head, m[1] ?? '', new URLSearchParams(m[2] ?? '')).catch((err: unknown) => {
+        d.log.error({ err }, 'microphone upgrade failed');
+        refuse(socket, 500, 'Internal Error');
       });
-      ws.on('error', (err) => d.log.warn({ err, broadcastId: id }, 'microphone socket failed'));
+    };
+    app.server.on('upgrade', onUpgrade);
+    app.addHook('onClose', async () => {
+      app.server.off('upgrade', onUpgrade);
+      wss.close();
     });
-  };
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const m = PATH_RE.exec(req.url ?? '');
-    if (!m) {
-      // Nobody else answers upgrades on the API port: do not leave the socket hanging.
-      if (app.server.listenerCount('upgrade') === 1) socket.destroy();
-      return;
-    }
-    accept(req, socket, head, m[1] ?? '', new URLSearchParams(m[2] ?? '')).catch((err: unknown) => {
-      d.log.error({ err }, 'microphone upgrade failed');
-      refuse(socket, 500, 'Internal Error');
-    });
-  };
-  app.server.on('upgrade', onUpgrade);
-  app.addHook('onClose', async () => {
-    app.server.off('upgrade', onUpgrade);
-    wss.close();
-  });
 
-  // The same path over plain HTTP says what it is (and puts it in the route table and OpenAPI).
-  app.get(
-    '/radio/live/:id/microphone',
-    {
-      config: { public: true },
-      schema: {
-        tags: ['radio'],
-        description: 'WebSocket (Upgrade: websocket) for the microphone of a broadcast created with microphone: true; binary messages are the recorder\'s chunks; needs the signed link from the creation answer (exp, sig) and the recorder\'s type.',
-        params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,47}$' }) }),
-        response: { 101: { description: 'Switching Protocols: the microphone WebSocket (over an Upgrade request)' }, 426: Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }) },
+    // The same path over plain HTTP says what it is (and puts it in the route table and OpenAPI).
+    app.get(
+      '/radio/live/:id/microphone',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['radio'],
+          description:
+            "WebSocket (Upgrade: websocket) for the microphone of a broadcast created with microphone: true; binary messages are the recorder's chunks; needs the signed link from the creation answer (exp, sig) and the recorder's type.",
+          params: Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,47}$' }) }),
+          response: {
+            101: { description: 'Switching Protocols: the microphone WebSocket (over an Upgrade request)' },
+            426: Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }),
+          },
+        },
       },
-    },
-    async (_req, reply) => reply.status(426).header('upgrade', 'websocket').send({ error: { code: 'UPGRADE_REQUIRED', message: 'open this address as a WebSocket' } }),
-  );
-};
+      async (_req, reply) =>
+        reply
+          .status(426)
+          .header('upgrade', 'websocket')
+          .send({ error: { code: 'UPGRADE_REQUIRED', message: 'open this address as a WebSocket' } }),
+    );
+  };

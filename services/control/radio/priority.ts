@@ -59,6 +59,9 @@ export function findClashes(candidate: PlannedItem, others: readonly PlannedItem
 }
 
 /** What an emergency (or priority item) dispatched now interrupts: the items believed to air on its clusters now. */
-export function interruptions(incoming: Priority, airing: readonly { clusterId: string; broadcastId: string; priority: Priority }[]): { clusterId: string; broadcastId: string }[] {
+export function interruptions(
+  incoming: Priority,
+  airing: readonly { clusterId: string; broadcastId: string; priority: Priority }[],
+): { clusterId: string; broadcastId: string }[] {
   return airing.filter((a) => clash(incoming, a.priority) === 'preempts').map((a) => ({ clusterId: a.clusterId, broadcastId: a.broadcastId }));
 }

@@ -49,8 +49,11 @@ export class RadioReports {
     const rows = b.events
       .filter((e) => names.has(e.event) && e.data.result === 'preempted' && typeof e.data.preemptedBy === 'string')
       .map((e) => ({
-        at: new Date(typeof e.data.end === 'string' ? e.data.end : e.time), clusterId: e.deviceId,
-        broadcastId: typeof e.data.broadcastId === 'string' ? e.data.broadcastId : null, byBroadcastId: e.data.preemptedBy as string, source: 'playlog' as const,
+        at: new Date(typeof e.data.end === 'string' ? e.data.end : e.time),
+        clusterId: e.deviceId,
+        broadcastId: typeof e.data.broadcastId === 'string' ? e.data.broadcastId : null,
+        byBroadcastId: e.data.preemptedBy as string,
+        source: 'playlog' as const,
       }));
     if (rows.length) this.repo.insertPreemptions(rows).catch((err: Error) => this.log.error({ err }, 'reported preemptions not recorded'));
   }
@@ -93,7 +96,11 @@ export class RadioReports {
   }
 
   /** Bulletins and airtime per cluster over a period (optionally the clusters of one zone). */
-  async airtime(from: Date, to: Date, zoneId?: string): Promise<{ from: string; to: string; clusters: ClusterAirtime[]; totals: Omit<ClusterAirtime, 'clusterId'> }> {
+  async airtime(
+    from: Date,
+    to: Date,
+    zoneId?: string,
+  ): Promise<{ from: string; to: string; clusters: ClusterAirtime[]; totals: Omit<ClusterAirtime, 'clusterId'> }> {
     const clusterIds = zoneId ? (await this.broadcasts.clustersOf([zoneId], [])).map((c) => c.id) : undefined;
     const logs = await this.playLogs({ clusterIds, from, to, limit: 1_000_000 });
     const by = new Map<string, ClusterAirtime>();
@@ -105,7 +112,16 @@ export class RadioReports {
       by.set(l.clusterId, c);
     }
     const clusters = [...by.values()].sort((a, b) => a.clusterId.localeCompare(b.clusterId)).map((c) => ({ ...c, airtimeS: Math.round(c.airtimeS * 10) / 10 }));
-    const totals = clusters.reduce((t, c) => ({ bulletins: t.bulletins + c.bulletins, airtimeS: t.airtimeS + c.airtimeS, ok: t.ok + c.ok, preempted: t.preempted + c.preempted, failed: t.failed + c.failed }), { bulletins: 0, airtimeS: 0, ok: 0, preempted: 0, failed: 0 });
+    const totals = clusters.reduce(
+      (t, c) => ({
+        bulletins: t.bulletins + c.bulletins,
+        airtimeS: t.airtimeS + c.airtimeS,
+        ok: t.ok + c.ok,
+        preempted: t.preempted + c.preempted,
+        failed: t.failed + c.failed,
+      }),
+      { bulletins: 0, airtimeS: 0, ok: 0, preempted: 0, failed: 0 },
+    );
     return { from: from.toISOString(), to: to.toISOString(), clusters, totals };
   }
 

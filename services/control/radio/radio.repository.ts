@@ -71,23 +71,51 @@ const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : 
 type Row = Record<string, unknown>;
 
 const toAudio = (r: Row): AudioRecord => ({
-  id: r.id as string, title: r.title as string, format: r.format as AudioRecord['format'], mime: r.mime as string, sizeBytes: Number(r.size_bytes),
-  sha256: r.sha256 as string, durationS: r.duration_s as number, detail: r.detail as Record<string, unknown>, uploadedBy: r.uploaded_by as string,
+  id: r.id as string,
+  title: r.title as string,
+  format: r.format as AudioRecord['format'],
+  mime: r.mime as string,
+  sizeBytes: Number(r.size_bytes),
+  sha256: r.sha256 as string,
+  durationS: r.duration_s as number,
+  detail: r.detail as Record<string, unknown>,
+  uploadedBy: r.uploaded_by as string,
   createdAt: iso(r.created_at as Date) as string,
 });
 
 const toBroadcast = (r: Row): BroadcastRecord => ({
-  id: r.id as string, title: r.title as string, priority: r.priority as Priority, requestedAt: iso(r.requested_at as Date) as string,
-  source: r.source as 'file' | 'live', audioId: r.audio_id as string | null, streamUrl: r.stream_url as string | null, zoneIds: r.zone_ids as string[],
-  clusterIds: r.cluster_ids as string[], volume: r.volume as number | null, startsAt: iso(r.starts_at as Date) as string, rrule: r.rrule as string | null,
-  durationS: r.duration_s as number | null, status: r.status as BroadcastRecord['status'], baseUrl: r.base_url as string | null, createdBy: r.created_by as string,
-  cancelledAt: iso(r.cancelled_at as Date | null), cancelledBy: r.cancelled_by as string | null,
+  id: r.id as string,
+  title: r.title as string,
+  priority: r.priority as Priority,
+  requestedAt: iso(r.requested_at as Date) as string,
+  source: r.source as 'file' | 'live',
+  audioId: r.audio_id as string | null,
+  streamUrl: r.stream_url as string | null,
+  zoneIds: r.zone_ids as string[],
+  clusterIds: r.cluster_ids as string[],
+  volume: r.volume as number | null,
+  startsAt: iso(r.starts_at as Date) as string,
+  rrule: r.rrule as string | null,
+  durationS: r.duration_s as number | null,
+  status: r.status as BroadcastRecord['status'],
+  baseUrl: r.base_url as string | null,
+  createdBy: r.created_by as string,
+  cancelledAt: iso(r.cancelled_at as Date | null),
+  cancelledBy: r.cancelled_by as string | null,
 });
 
 const toConflict = (r: Row): ConflictRecord => ({
-  id: Number(r.id), broadcastId: r.broadcast_id as string, otherBroadcastId: r.other_broadcast_id as string, priority: r.priority as string,
-  firstClashAt: iso(r.first_clash_at as Date) as string, clusterIds: r.cluster_ids as string[], status: r.status as ConflictRecord['status'],
-  detectedAt: iso(r.detected_at as Date) as string, resolvedAt: iso(r.resolved_at as Date | null), resolvedBy: r.resolved_by as string | null, resolution: r.resolution as string | null,
+  id: Number(r.id),
+  broadcastId: r.broadcast_id as string,
+  otherBroadcastId: r.other_broadcast_id as string,
+  priority: r.priority as string,
+  firstClashAt: iso(r.first_clash_at as Date) as string,
+  clusterIds: r.cluster_ids as string[],
+  status: r.status as ConflictRecord['status'],
+  detectedAt: iso(r.detected_at as Date) as string,
+  resolvedAt: iso(r.resolved_at as Date | null),
+  resolvedBy: r.resolved_by as string | null,
+  resolution: r.resolution as string | null,
 });
 
 /** All SQL of the radio: audio assets, broadcasts, airings, preemptions, conflicts, play-log reports. */
@@ -144,7 +172,23 @@ export class RadioRepository {
     await this.db.query(
       `INSERT INTO broadcasts (id, title, priority, requested_at, source, audio_id, stream_url, zone_ids, cluster_ids, volume, starts_at, rrule, duration_s, base_url, created_by)
        VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8::text[], $9::text[], $10, $11::timestamptz, $12, $13, $14, $15)`,
-      [b.id, b.title, b.priority, b.requestedAt, b.source, b.audioId, b.streamUrl, b.zoneIds, b.clusterIds, b.volume, b.startsAt, b.rrule, b.durationS, b.baseUrl, b.createdBy],
+      [
+        b.id,
+        b.title,
+        b.priority,
+        b.requestedAt,
+        b.source,
+        b.audioId,
+        b.streamUrl,
+        b.zoneIds,
+        b.clusterIds,
+        b.volume,
+        b.startsAt,
+        b.rrule,
+        b.durationS,
+        b.baseUrl,
+        b.createdBy,
+      ],
     );
   }
 
@@ -221,7 +265,9 @@ export class RadioRepository {
     return r.rows.map((x) => ({ clusterId: x.cluster_id, broadcastId: x.broadcast_id, priority: x.priority }));
   }
 
-  async insertPreemptions(rows: { at: Date; clusterId: string; broadcastId: string | null; byBroadcastId: string; source: 'dispatch' | 'playlog' }[]): Promise<void> {
+  async insertPreemptions(
+    rows: { at: Date; clusterId: string; broadcastId: string | null; byBroadcastId: string; source: 'dispatch' | 'playlog' }[],
+  ): Promise<void> {
     if (!rows.length) return;
     await this.db.query(
       `INSERT INTO broadcast_preemptions (at, cluster_id, broadcast_id, by_broadcast_id, source)
@@ -229,11 +275,22 @@ export class RadioRepository {
        FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(at, cluster_id, broadcast_id, by_id, source)
        WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = u.cluster_id)
        ON CONFLICT DO NOTHING`,
-      [rows.map((x) => x.at.toISOString()), rows.map((x) => x.clusterId), rows.map((x) => x.broadcastId), rows.map((x) => x.byBroadcastId), rows.map((x) => x.source)],
+      [
+        rows.map((x) => x.at.toISOString()),
+        rows.map((x) => x.clusterId),
+        rows.map((x) => x.broadcastId),
+        rows.map((x) => x.byBroadcastId),
+        rows.map((x) => x.source),
+      ],
     );
   }
 
-  async preemptions(f: { broadcastId?: string; from: Date; to: Date; limit: number }): Promise<{ at: string; clusterId: string; broadcastId: string | null; byBroadcastId: string; source: string }[]> {
+  async preemptions(f: {
+    broadcastId?: string;
+    from: Date;
+    to: Date;
+    limit: number;
+  }): Promise<{ at: string; clusterId: string; broadcastId: string | null; byBroadcastId: string; source: string }[]> {
     const r = await this.db.query<{ at: Date; cluster_id: string; broadcast_id: string | null; by_broadcast_id: string; source: string }>(
       `SELECT * FROM broadcast_preemptions WHERE at >= $1::timestamptz AND at < $2::timestamptz
          AND ($3::text IS NULL OR broadcast_id = $3 OR by_broadcast_id = $3)
@@ -241,7 +298,13 @@ export class RadioRepository {
        ORDER BY at, cluster_id LIMIT $4`,
       [f.from.toISOString(), f.to.toISOString(), f.broadcastId ?? null, f.limit, scopedWards()],
     );
-    return r.rows.map((x) => ({ at: iso(x.at) as string, clusterId: x.cluster_id, broadcastId: x.broadcast_id, byBroadcastId: x.by_broadcast_id, source: x.source }));
+    return r.rows.map((x) => ({
+      at: iso(x.at) as string,
+      clusterId: x.cluster_id,
+      broadcastId: x.broadcast_id,
+      byBroadcastId: x.by_broadcast_id,
+      source: x.source,
+    }));
   }
 
   async insertConflicts(rows: { broadcastId: string; otherId: string; priority: string; firstAt: Date; clusterIds: string[] }[]): Promise<void> {
@@ -271,14 +334,30 @@ export class RadioRepository {
     );
   }
 
-  async airings(broadcastId: string): Promise<{ occurrenceAt: string; clusterId: string; commandId: string; state: string | null; error: string | null; ackedAt: string | null }[]> {
-    const r = await this.db.query<{ occurrence_at: Date; cluster_id: string; command_id: string; state: string | null; error: string | null; acked_at: Date | null }>(
+  async airings(
+    broadcastId: string,
+  ): Promise<{ occurrenceAt: string; clusterId: string; commandId: string; state: string | null; error: string | null; ackedAt: string | null }[]> {
+    const r = await this.db.query<{
+      occurrence_at: Date;
+      cluster_id: string;
+      command_id: string;
+      state: string | null;
+      error: string | null;
+      acked_at: Date | null;
+    }>(
       `SELECT a.occurrence_at, a.cluster_id, a.command_id, d.state, d.error, d.acked_at FROM broadcast_airings a
        LEFT JOIN command_deliveries d ON d.command_id = a.command_id AND d.device_id = a.cluster_id
        WHERE a.broadcast_id = $1 ORDER BY a.occurrence_at, a.cluster_id`,
       [broadcastId],
     );
-    return r.rows.map((x) => ({ occurrenceAt: iso(x.occurrence_at) as string, clusterId: x.cluster_id, commandId: x.command_id, state: x.state, error: x.error, ackedAt: iso(x.acked_at) }));
+    return r.rows.map((x) => ({
+      occurrenceAt: iso(x.occurrence_at) as string,
+      clusterId: x.cluster_id,
+      commandId: x.command_id,
+      state: x.state,
+      error: x.error,
+      ackedAt: iso(x.acked_at),
+    }));
   }
 
   /** Play logs reported by clusters (device_events), newest last. */
@@ -292,7 +371,13 @@ export class RadioRepository {
     );
     const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
     return r.rows.map((x) => ({
-      clusterId: x.device_id, time: iso(x.time) as string, broadcastId: str(x.data.broadcastId), start: str(x.data.start), end: str(x.data.end), result: str(x.data.result), data: x.data,
+      clusterId: x.device_id,
+      time: iso(x.time) as string,
+      broadcastId: str(x.data.broadcastId),
+      start: str(x.data.start),
+      end: str(x.data.end),
+      result: str(x.data.result),
+      data: x.data,
     }));
   }
 }

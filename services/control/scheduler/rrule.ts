@@ -78,11 +78,15 @@ export function parseRRule(text: string, tz: string): RRule {
         r.interval = intList(key, v, 1, 1000)[0] ?? 1;
         break;
       case 'BYDAY':
-        r.byDay = [...new Set(v.split(',').map((d) => {
-          const i = DAYS.indexOf(d);
-          if (i < 0) throw new RRuleError(`BYDAY: '${d}' is not one of ${DAYS.join(',')} (ordinals such as 1MO are not supported)`);
-          return i + 1;
-        }))].sort((a, b) => a - b);
+        r.byDay = [
+          ...new Set(
+            v.split(',').map((d) => {
+              const i = DAYS.indexOf(d);
+              if (i < 0) throw new RRuleError(`BYDAY: '${d}' is not one of ${DAYS.join(',')} (ordinals such as 1MO are not supported)`);
+              return i + 1;
+            }),
+          ),
+        ].sort((a, b) => a - b);
         break;
       case 'BYMONTHDAY':
         r.byMonthDay = intList(key, v, 1, 31, true);
@@ -196,11 +200,21 @@ function firstPeriodNear(rule: RRule, s: Start, tz: string, from: number): numbe
   const days = Math.round((Date.UTC(f.y, f.m - 1, f.d) - Date.UTC(s.w.y, s.w.m - 1, s.w.d)) / 86_400_000);
   let k: number;
   switch (rule.freq) {
-    case 'DAILY': k = Math.floor(days / rule.interval); break;
-    case 'WEEKLY': k = Math.floor(days / (7 * rule.interval)); break;
-    case 'MONTHLY': k = Math.floor((f.y * 12 + f.m - (s.w.y * 12 + s.w.m)) / rule.interval); break;
-    case 'HOURLY': k = Math.floor((from - s.t) / (3_600_000 * rule.interval)); break;
-    case 'MINUTELY': k = Math.floor((from - s.t) / (60_000 * rule.interval)); break;
+    case 'DAILY':
+      k = Math.floor(days / rule.interval);
+      break;
+    case 'WEEKLY':
+      k = Math.floor(days / (7 * rule.interval));
+      break;
+    case 'MONTHLY':
+      k = Math.floor((f.y * 12 + f.m - (s.w.y * 12 + s.w.m)) / rule.interval);
+      break;
+    case 'HOURLY':
+      k = Math.floor((from - s.t) / (3_600_000 * rule.interval));
+      break;
+    case 'MINUTELY':
+      k = Math.floor((from - s.t) / (60_000 * rule.interval));
+      break;
   }
   return Math.max(0, k - 1);
 }

@@ -76,41 +76,69 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
-export const scheduleRoutes = (scheduler: Scheduler, commands: CommandService): FastifyPluginAsync => async (base) => {
-  const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['schedules'];
+export const scheduleRoutes =
+  (scheduler: Scheduler, commands: CommandService): FastifyPluginAsync =>
+  async (base) => {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['schedules'];
 
-  app.post('/schedules', { config: { role: 'operator', action: 'schedule.create' }, schema: { tags, body: Body, response: replies({ 201: Schedule }) } }, async (req, reply) => {
-    const b = req.body;
-    const id = b.id ?? `sc-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    req.auditTarget = { type: 'schedule', id, details: { command: b.command.name, target: b.command.target, rrule: b.rrule } };
-    const start = Date.parse(b.startAt);
-    if (!b.rrule && start < Date.now() - 60_000) throw badRequest('START_IN_PAST', 'a one-off schedule must start in the future');
-    scheduler.parseRule(b.rrule);
-    const command = { ...b.command, params: b.command.params ?? {} };
-    const resolved = await commands.resolve(command);
-    const kinds = [...new Set(resolved.map((d) => d.kind))];
-    await commands.check(withHold(command, b.holdS, commands.expiryParam(command.name, kinds), Date.now()));
-    const scope = scopedWards();
-    const wards = [...new Set(resolved.flatMap((d) => (d.wardCode ? [d.wardCode] : [])))].sort();
-    const payload: Payload = { command, ...(b.holdS !== undefined ? { holdS: b.holdS } : {}), wards, ...(scope ? { scope: [...scope] } : {}) };
-    const s = await scheduler.schedule({ id, job: SCHEDULED_COMMAND_JOB, dtstart: new Date(start), rrule: b.rrule ?? null, catchUpS: b.catchUpS, payload: payload as unknown as Record<string, unknown> });
-    return reply.status(201).send(s);
-  });
+    app.post(
+      '/schedules',
+      { config: { role: 'operator', action: 'schedule.create' }, schema: { tags, body: Body, response: replies({ 201: Schedule }) } },
+      async (req, reply) => {
+        const b = req.body;
+        const id = b.id ?? `sc-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+        req.auditTarget = { type: 'schedule', id, details: { command: b.command.name, target: b.command.target, rrule: b.rrule } };
+        const start = Date.parse(b.startAt);
+        if (!b.rrule && start < Date.now() - 60_000) throw badRequest('START_IN_PAST', 'a one-off schedule must start in the future');
+        scheduler.parseRule(b.rrule);
+        const command = { ...b.command, params: b.command.params ?? {} };
+        const resolved = await commands.resolve(command);
+        const kinds = [...new Set(resolved.map((d) => d.kind))];
+        await commands.check(withHold(command, b.holdS, commands.expiryParam(command.name, kinds), Date.now()));
+        const scope = scopedWards();
+        const wards = [...new Set(resolved.flatMap((d) => (d.wardCode ? [d.wardCode] : [])))].sort();
+        const payload: Payload = { command, ...(b.holdS !== undefined ? { holdS: b.holdS } : {}), wards, ...(scope ? { scope: [...scope] } : {}) };
+        const s = await scheduler.schedule({
+          id,
+          job: SCHEDULED_COMMAND_JOB,
+          dtstart: new Date(start),
+          rrule: b.rrule ?? null,
+          catchUpS: b.catchUpS,
+          payload: payload as unknown as Record<string, unknown>,
+        });
+        return reply.status(201).send(s);
+      },
+    );
 
-  app.get('/schedules', { config: { role: 'viewer' }, schema: { tags, querystring: Type.Object({ job: Type.Optional(Type.String()), ...Paging }, { additionalProperties: false }), response: replies({ 200: Items(Schedule) }) } }, async (req) => ({
-    items: await scheduler.list({ job: req.query.job, limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }),
-  }));
+    app.get(
+      '/schedules',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          tags,
+          querystring: Type.Object({ job: Type.Optional(Type.String()), ...Paging }, { additionalProperties: false }),
+          response: replies({ 200: Items(Schedule) }),
+        },
+      },
+      async (req) => ({
+        items: await scheduler.list({ job: req.query.job, limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 }),
+      }),
+    );
 
-  app.get('/schedules/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: ScheduleWithRuns }) } }, async (req) => {
-    const s = await scheduler.get(req.params.id);
-    if (!s) throw notFound('Schedule', req.params.id);
-    return { ...s, runs: await scheduler.runs({ scheduleId: s.id, limit: 100 }) };
-  });
+    app.get('/schedules/:id', { config: { role: 'viewer' }, schema: { tags, params: IdParams, response: replies({ 200: ScheduleWithRuns }) } }, async (req) => {
+      const s = await scheduler.get(req.params.id);
+      if (!s) throw notFound('Schedule', req.params.id);
+      return { ...s, runs: await scheduler.runs({ scheduleId: s.id, limit: 100 }) };
+    });
 
-  app.delete('/schedules/:id', { config: { role: 'operator', action: 'schedule.cancel' }, schema: { tags, params: IdParams, response: replies({ 204: NoContent }) } }, async (req, reply) => {
-    req.auditTarget = { type: 'schedule', id: req.params.id };
-    if (!(await scheduler.cancel(req.params.id))) throw notFound('Schedule', req.params.id);
-    return reply.status(204).send();
-  });
-};
+    app.delete(
+      '/schedules/:id',
+      { config: { role: 'operator', action: 'schedule.cancel' }, schema: { tags, params: IdParams, response: replies({ 204: NoContent }) } },
+      async (req, reply) => {
+        req.auditTarget = { type: 'schedule', id: req.params.id };
+        if (!(await scheduler.cancel(req.params.id))) throw notFound('Schedule', req.params.id);
+        return reply.status(204).send();
+      },
+    );
+  };

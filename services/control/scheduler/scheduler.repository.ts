@@ -53,8 +53,17 @@ interface DbRow {
 }
 
 const toRow = (r: DbRow): ScheduleRow => ({
-  id: r.id, job: r.job, ref: r.ref, dtstart: new Date(r.dtstart), rrule: r.rrule, leadS: r.lead_s, catchUpS: r.catch_up_s,
-  nextAt: r.next_at ? new Date(r.next_at) : null, fireAt: r.fire_at ? new Date(r.fire_at) : null, enabled: r.enabled, payload: r.payload,
+  id: r.id,
+  job: r.job,
+  ref: r.ref,
+  dtstart: new Date(r.dtstart),
+  rrule: r.rrule,
+  leadS: r.lead_s,
+  catchUpS: r.catch_up_s,
+  nextAt: r.next_at ? new Date(r.next_at) : null,
+  fireAt: r.fire_at ? new Date(r.fire_at) : null,
+  enabled: r.enabled,
+  payload: r.payload,
   createdAt: new Date(r.created_at),
 });
 
@@ -83,7 +92,19 @@ export class SchedulerRepository {
        ON CONFLICT (id) DO UPDATE SET job = EXCLUDED.job, ref = EXCLUDED.ref, dtstart = EXCLUDED.dtstart, rrule = EXCLUDED.rrule,
          lead_s = EXCLUDED.lead_s, catch_up_s = EXCLUDED.catch_up_s, next_at = EXCLUDED.next_at, fire_at = EXCLUDED.fire_at,
          enabled = EXCLUDED.enabled, payload = EXCLUDED.payload, updated_at = now()`,
-      [s.id, s.job, s.ref, s.dtstart.toISOString(), s.rrule, s.leadS, s.catchUpS, s.nextAt?.toISOString() ?? null, fireAt?.toISOString() ?? null, s.enabled, JSON.stringify(s.payload)],
+      [
+        s.id,
+        s.job,
+        s.ref,
+        s.dtstart.toISOString(),
+        s.rrule,
+        s.leadS,
+        s.catchUpS,
+        s.nextAt?.toISOString() ?? null,
+        fireAt?.toISOString() ?? null,
+        s.enabled,
+        JSON.stringify(s.payload),
+      ],
     );
   }
 
@@ -93,7 +114,19 @@ export class SchedulerRepository {
     const r = await this.db.query(
       `INSERT INTO schedules (id, job, ref, dtstart, rrule, lead_s, catch_up_s, next_at, fire_at, enabled, payload)
        VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8::timestamptz, $9::timestamptz, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [s.id, s.job, s.ref, s.dtstart.toISOString(), s.rrule, s.leadS, s.catchUpS, s.nextAt?.toISOString() ?? null, fireAt?.toISOString() ?? null, s.enabled, JSON.stringify(s.payload)],
+      [
+        s.id,
+        s.job,
+        s.ref,
+        s.dtstart.toISOString(),
+        s.rrule,
+        s.leadS,
+        s.catchUpS,
+        s.nextAt?.toISOString() ?? null,
+        fireAt?.toISOString() ?? null,
+        s.enabled,
+        JSON.stringify(s.payload),
+      ],
     );
     return r.rows.length > 0;
   }
@@ -112,7 +145,9 @@ export class SchedulerRepository {
   }
 
   async disable(id: string): Promise<boolean> {
-    return (await this.db.query(`UPDATE schedules SET enabled = false, updated_at = now() WHERE id = $1 AND ${VISIBLE('$2')}`, [id, scopedWards()])).rowCount > 0;
+    return (
+      (await this.db.query(`UPDATE schedules SET enabled = false, updated_at = now() WHERE id = $1 AND ${VISIBLE('$2')}`, [id, scopedWards()])).rowCount > 0
+    );
   }
 
   async remove(id: string): Promise<boolean> {
@@ -124,7 +159,12 @@ export class SchedulerRepository {
    * others), each occurrence gets its run row (the primary key refuses a second claim of the same occurrence), and the
    * schedule moves on to its next occurrence. Handlers run after the commit, never inside it.
    */
-  async claimDue(now: Date, limit: number, owner: string, plan: Planner): Promise<{ claimed: ClaimedRun[]; skipped: { scheduleId: string; occurrences: number[] }[] }> {
+  async claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    plan: Planner,
+  ): Promise<{ claimed: ClaimedRun[]; skipped: { scheduleId: string; occurrences: number[] }[] }> {
     return this.db.transaction(async (tx) => {
       const due = await tx.query<DbRow>(
         `SELECT * FROM schedules WHERE enabled AND fire_at IS NOT NULL AND fire_at <= $1::timestamptz ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -135,11 +175,24 @@ export class SchedulerRepository {
       for (const row of due.rows.map(toRow)) {
         const p = plan(row);
         const got = await this.insertRuns(tx, row.id, p.fire, 'claimed', owner, now);
-        for (const at of got) claimed.push({ scheduleId: row.id, job: row.job, ref: row.ref, payload: row.payload, occurrenceAt: new Date(at), leadS: row.leadS, catchUpS: row.catchUpS });
+        for (const at of got)
+          claimed.push({
+            scheduleId: row.id,
+            job: row.job,
+            ref: row.ref,
+            payload: row.payload,
+            occurrenceAt: new Date(at),
+            leadS: row.leadS,
+            catchUpS: row.catchUpS,
+          });
         const sk = await this.insertRuns(tx, row.id, p.skip, 'skipped', owner, now);
         if (sk.length) skipped.push({ scheduleId: row.id, occurrences: sk });
         const fireAt = p.next === null ? null : p.next - row.leadS * 1000;
-        await tx.query(`UPDATE schedules SET next_at = $2::timestamptz, fire_at = $3::timestamptz, updated_at = now() WHERE id = $1`, [row.id, isoOrNull(p.next), isoOrNull(fireAt)]);
+        await tx.query(`UPDATE schedules SET next_at = $2::timestamptz, fire_at = $3::timestamptz, updated_at = now() WHERE id = $1`, [
+          row.id,
+          isoOrNull(p.next),
+          isoOrNull(fireAt),
+        ]);
       }
       return { claimed, skipped };
     });
@@ -160,7 +213,15 @@ export class SchedulerRepository {
 
   /** Runs claimed long ago and never finished (their process died mid-run): taken over by this process. */
   async reclaimStale(now: Date, staleMs: number, owner: string): Promise<ClaimedRun[]> {
-    const r = await this.db.query<{ schedule_id: string; occurrence_at: Date; job: string; ref: string | null; payload: Record<string, unknown>; lead_s: number; catch_up_s: number }>(
+    const r = await this.db.query<{
+      schedule_id: string;
+      occurrence_at: Date;
+      job: string;
+      ref: string | null;
+      payload: Record<string, unknown>;
+      lead_s: number;
+      catch_up_s: number;
+    }>(
       `WITH taken AS (
          UPDATE schedule_runs SET claimed_by = $3, claimed_at = $1::timestamptz
          WHERE status = 'claimed' AND claimed_at < $1::timestamptz - make_interval(secs => $2::float8 / 1000)
@@ -168,10 +229,25 @@ export class SchedulerRepository {
        SELECT t.schedule_id, t.occurrence_at, s.job, s.ref, s.payload, s.lead_s, s.catch_up_s FROM taken t JOIN schedules s ON s.id = t.schedule_id`,
       [now.toISOString(), staleMs, owner],
     );
-    return r.rows.map((x) => ({ scheduleId: x.schedule_id, job: x.job, ref: x.ref, payload: x.payload, occurrenceAt: new Date(x.occurrence_at), leadS: x.lead_s, catchUpS: x.catch_up_s }));
+    return r.rows.map((x) => ({
+      scheduleId: x.schedule_id,
+      job: x.job,
+      ref: x.ref,
+      payload: x.payload,
+      occurrenceAt: new Date(x.occurrence_at),
+      leadS: x.lead_s,
+      catchUpS: x.catch_up_s,
+    }));
   }
 
-  async finishRun(scheduleId: string, occurrenceAt: Date, status: 'fired' | 'failed' | 'skipped', latenessMs: number, detail: Record<string, unknown>, now: Date): Promise<void> {
+  async finishRun(
+    scheduleId: string,
+    occurrenceAt: Date,
+    status: 'fired' | 'failed' | 'skipped',
+    latenessMs: number,
+    detail: Record<string, unknown>,
+    now: Date,
+  ): Promise<void> {
     await this.db.query(
       `UPDATE schedule_runs SET status = $3, finished_at = $6::timestamptz, lateness_ms = $4, detail = $5 WHERE schedule_id = $1 AND occurrence_at = $2::timestamptz`,
       [scheduleId, occurrenceAt.toISOString(), status, Math.round(latenessMs), JSON.stringify(detail), now.toISOString()],
@@ -185,13 +261,29 @@ export class SchedulerRepository {
   }
 
   async runs(f: { scheduleId?: string; status?: string; limit: number }): Promise<RunRow[]> {
-    const r = await this.db.query<{ schedule_id: string; occurrence_at: Date; status: RunRow['status']; claimed_by: string; claimed_at: Date; finished_at: Date | null; lateness_ms: number | null; detail: Record<string, unknown> }>(
-      `SELECT * FROM schedule_runs WHERE ($1::text IS NULL OR schedule_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY occurrence_at DESC LIMIT $3`,
-      [f.scheduleId ?? null, f.status ?? null, f.limit],
-    );
+    const r = await this.db.query<{
+      schedule_id: string;
+      occurrence_at: Date;
+      status: RunRow['status'];
+      claimed_by: string;
+      claimed_at: Date;
+      finished_at: Date | null;
+      lateness_ms: number | null;
+      detail: Record<string, unknown>;
+    }>(`SELECT * FROM schedule_runs WHERE ($1::text IS NULL OR schedule_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY occurrence_at DESC LIMIT $3`, [
+      f.scheduleId ?? null,
+      f.status ?? null,
+      f.limit,
+    ]);
     return r.rows.map((x) => ({
-      scheduleId: x.schedule_id, occurrenceAt: new Date(x.occurrence_at).toISOString(), status: x.status, claimedBy: x.claimed_by,
-      claimedAt: new Date(x.claimed_at).toISOString(), finishedAt: x.finished_at ? new Date(x.finished_at).toISOString() : null, latenessMs: x.lateness_ms, detail: x.detail,
+      scheduleId: x.schedule_id,
+      occurrenceAt: new Date(x.occurrence_at).toISOString(),
+      status: x.status,
+      claimedBy: x.claimed_by,
+      claimedAt: new Date(x.claimed_at).toISOString(),
+      finishedAt: x.finished_at ? new Date(x.finished_at).toISOString() : null,
+      latenessMs: x.lateness_ms,
+      detail: x.detail,
     }));
   }
 }

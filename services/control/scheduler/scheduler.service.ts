@@ -90,8 +90,16 @@ export class Scheduler {
 
   private row(s: ScheduleInput, nextAt: number | null): Omit<ScheduleRow, 'createdAt' | 'fireAt'> {
     return {
-      id: s.id, job: s.job, ref: s.ref ?? null, dtstart: s.dtstart, rrule: s.rrule ?? null, leadS: s.leadS ?? 0,
-      catchUpS: s.catchUpS ?? this.o.catchUpS ?? 600, nextAt: nextAt === null ? null : new Date(nextAt), enabled: nextAt !== null, payload: s.payload ?? {},
+      id: s.id,
+      job: s.job,
+      ref: s.ref ?? null,
+      dtstart: s.dtstart,
+      rrule: s.rrule ?? null,
+      leadS: s.leadS ?? 0,
+      catchUpS: s.catchUpS ?? this.o.catchUpS ?? 600,
+      nextAt: nextAt === null ? null : new Date(nextAt),
+      enabled: nextAt !== null,
+      payload: s.payload ?? {},
     };
   }
 
@@ -175,17 +183,34 @@ export class Scheduler {
     const now = this.clock();
     const tz = this.o.tz;
     const { claimed, skipped } = await this.o.repo.claimDue(new Date(now), 50, this.owner, (s) =>
-      s.nextAt ? planOccurrences({ dtstart: s.dtstart.getTime(), rule: this.safeRule(s), nextAt: s.nextAt.getTime(), leadMs: s.leadS * 1000, catchUpMs: s.catchUpS * 1000 }, tz, now) : { fire: [], skip: [], next: null },
+      s.nextAt
+        ? planOccurrences(
+            { dtstart: s.dtstart.getTime(), rule: this.safeRule(s), nextAt: s.nextAt.getTime(), leadMs: s.leadS * 1000, catchUpMs: s.catchUpS * 1000 },
+            tz,
+            now,
+          )
+        : { fire: [], skip: [], next: null },
     );
     for (const s of skipped) {
       this.o.metrics.inc(M.runs[0], M.runs[1], { job: 'any', outcome: 'skipped' }, s.occurrences.length);
-      this.log.warn({ scheduleId: s.scheduleId, skipped: s.occurrences.length, oldest: new Date(s.occurrences[0] ?? 0).toISOString() }, 'missed occurrences older than the catch-up window were skipped');
+      this.log.warn(
+        { scheduleId: s.scheduleId, skipped: s.occurrences.length, oldest: new Date(s.occurrences[0] ?? 0).toISOString() },
+        'missed occurrences older than the catch-up window were skipped',
+      );
     }
     const stale = await this.o.repo.reclaimStale(new Date(now), this.o.staleMs ?? 120_000, this.owner);
     for (const run of claimed) await this.run(run);
     for (const run of stale) {
       const late = this.clock() - (run.occurrenceAt.getTime() - run.leadS * 1000);
-      if (late > run.catchUpS * 1000) await this.o.repo.finishRun(run.scheduleId, run.occurrenceAt, 'skipped', late, { reason: 'claimed by a process that stopped; now older than the catch-up window' }, new Date(this.clock()));
+      if (late > run.catchUpS * 1000)
+        await this.o.repo.finishRun(
+          run.scheduleId,
+          run.occurrenceAt,
+          'skipped',
+          late,
+          { reason: 'claimed by a process that stopped; now older than the catch-up window' },
+          new Date(this.clock()),
+        );
       else await this.run(run);
     }
     return claimed.length + skipped.length + stale.length > 0;

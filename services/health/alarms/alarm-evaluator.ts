@@ -66,7 +66,11 @@ export class AlarmEvaluator {
     const out: Decision[] = [];
     for (const rule of this.rulesOf(facts.kind)) {
       if (rule.trigger.type !== 'fault' || rule.trigger.event !== e.event || e.active === null) continue;
-      out.push(e.active ? { action: 'raise', deviceId, rule, at: e.at, details: { event: e.event, ...e.data } } : { action: 'clear', deviceId, rule, at: e.at, details: {}, reason: 'device reported the fault cleared' });
+      out.push(
+        e.active
+          ? { action: 'raise', deviceId, rule, at: e.at, details: { event: e.event, ...e.data } }
+          : { action: 'clear', deviceId, rule, at: e.at, details: {}, reason: 'device reported the fault cleared' },
+      );
     }
     return out;
   }
@@ -89,7 +93,8 @@ export class AlarmEvaluator {
       this.streaks.set(key, s);
       const need = 'consecutive' in rule.trigger ? rule.trigger.consecutive : 1;
       if (judged.bad && s.bad >= need && !this.open.has(key)) out.push({ action: 'raise', deviceId, rule, at, details: judged.details });
-      if (!judged.bad && s.good >= need && this.open.has(key)) out.push({ action: 'clear', deviceId, rule, at, details: {}, reason: `${need} good reading(s) in a row` });
+      if (!judged.bad && s.good >= need && this.open.has(key))
+        out.push({ action: 'clear', deviceId, rule, at, details: {}, reason: `${need} good reading(s) in a row` });
     }
     return out;
   }
@@ -120,7 +125,11 @@ export class AlarmEvaluator {
 }
 
 /** Bad or good for one reading, or null when the rule cannot judge it (metric absent, expected draw too small). */
-export function judge(rule: EffectiveRule, data: Record<string, number>, asset: Record<string, unknown>): { bad: boolean; details: Record<string, unknown> } | null {
+export function judge(
+  rule: EffectiveRule,
+  data: Record<string, number>,
+  asset: Record<string, unknown>,
+): { bad: boolean; details: Record<string, unknown> } | null {
   const t = rule.trigger;
   switch (t.type) {
     case 'fault':
@@ -139,7 +148,10 @@ export function judge(rule: EffectiveRule, data: Record<string, number>, asset: 
       const expected = (rated * scale) / t.scaleMax;
       if (expected < t.minExpected) return null;
       const ratio = v / expected;
-      return { bad: Math.abs(ratio - 1) > t.tolerance, details: { metric: t.metric, value: v, expected: Math.round(expected * 100) / 100, deviation: Math.round((ratio - 1) * 1000) / 1000 } };
+      return {
+        bad: Math.abs(ratio - 1) > t.tolerance,
+        details: { metric: t.metric, value: v, expected: Math.round(expected * 100) / 100, deviation: Math.round((ratio - 1) * 1000) / 1000 },
+      };
     }
   }
 }

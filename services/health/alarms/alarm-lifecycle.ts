@@ -51,7 +51,10 @@ export function raise(open: Alarm | null, input: RaiseInput): RaiseOutcome {
   if (open && open.state !== 'cleared') {
     // De-duplication: same device and rule still open. Severity only goes up (an escalated threshold).
     const severity = SEVERITY_RANK[input.severity] > SEVERITY_RANK[open.severity] ? input.severity : open.severity;
-    return { created: false, alarm: { ...open, severity, lastRaisedAt: at, occurrences: open.occurrences + 1, details: { ...open.details, ...input.details } } };
+    return {
+      created: false,
+      alarm: { ...open, severity, lastRaisedAt: at, occurrences: open.occurrences + 1, details: { ...open.details, ...input.details } },
+    };
   }
   return {
     created: true,

@@ -89,7 +89,8 @@ export function validateOverride(kind: string, rule: string, params: Record<stri
   if (kind === ANY_KIND) {
     if (rule !== FLAPPING_RULE) throw notFound('Alarm rule', `${kind}/${rule}`);
     for (const [k, v] of Object.entries(params)) {
-      if (k !== 'maxChanges' && k !== 'windowS') throw badRequest('UNKNOWN_PARAM', `'${k}' is not a tunable parameter of flapping; tunable: maxChanges, windowS`);
+      if (k !== 'maxChanges' && k !== 'windowS')
+        throw badRequest('UNKNOWN_PARAM', `'${k}' is not a tunable parameter of flapping; tunable: maxChanges, windowS`);
       if (!Number.isFinite(v) || v < 1) throw badRequest('BAD_PARAM', `'${k}' must be a number ≥ 1`);
     }
     return;

@@ -105,7 +105,20 @@ class SqlAlarmTx implements AlarmTx {
     await this.q.query(
       `UPDATE alarms SET severity = $2, state = $3, details = $4, last_raised_at = $5, occurrences = $6, acknowledged_at = $7,
          acknowledged_by = $8, ack_note = $9, cleared_at = $10, cleared_by = $11, clear_reason = $12 WHERE id = $1`,
-      [a.id, a.severity, a.state, JSON.stringify(a.details), a.lastRaisedAt, a.occurrences, a.acknowledgedAt, a.acknowledgedBy, a.ackNote, a.clearedAt, a.clearedBy, a.clearReason],
+      [
+        a.id,
+        a.severity,
+        a.state,
+        JSON.stringify(a.details),
+        a.lastRaisedAt,
+        a.occurrences,
+        a.acknowledgedAt,
+        a.acknowledgedBy,
+        a.ackNote,
+        a.clearedAt,
+        a.clearedBy,
+        a.clearReason,
+      ],
     );
   }
 
@@ -161,7 +174,10 @@ export class AlarmRepository implements AlarmStore {
 
   /** Every open alarm (active or acknowledged) by device, rule and severity: the map's fault colouring. */
   async openSummary(): Promise<{ deviceId: string; kind: string; rule: string; severity: AlarmSeverity }[]> {
-    const r = await this.db.query<{ device_id: string; kind: string; rule: string; severity: AlarmSeverity }>(`SELECT device_id, kind, rule, severity FROM alarms WHERE state <> 'cleared' AND ${IN_SCOPE.replaceAll('$2', '$1')}`, [scopedWards()]);
+    const r = await this.db.query<{ device_id: string; kind: string; rule: string; severity: AlarmSeverity }>(
+      `SELECT device_id, kind, rule, severity FROM alarms WHERE state <> 'cleared' AND ${IN_SCOPE.replaceAll('$2', '$1')}`,
+      [scopedWards()],
+    );
     return r.rows.map((x) => ({ deviceId: x.device_id, kind: x.kind, rule: x.rule, severity: x.severity }));
   }
 

@@ -42,7 +42,16 @@ export class AlarmService {
   async apply(decisions: readonly Decision[]): Promise<void> {
     for (const d of decisions) {
       try {
-        if (d.action === 'raise') await this.raise({ deviceId: d.deviceId, kind: d.rule.kind, rule: d.rule.rule, severity: d.rule.severity, label: d.rule.label, details: d.details, at: d.at });
+        if (d.action === 'raise')
+          await this.raise({
+            deviceId: d.deviceId,
+            kind: d.rule.kind,
+            rule: d.rule.rule,
+            severity: d.rule.severity,
+            label: d.rule.label,
+            details: d.details,
+            at: d.at,
+          });
         else await this.clearByCondition(d.deviceId, d.rule.rule, d.reason ?? 'condition ended', d.at);
       } catch (err) {
         this.o.log.error({ err, deviceId: d.deviceId, rule: d.rule.rule }, 'alarm decision failed');
@@ -50,7 +59,15 @@ export class AlarmService {
     }
   }
 
-  raise(i: { deviceId: string; kind: string; rule: string; severity: AlarmSeverity; label: { vi: string; en: string }; details: Record<string, unknown>; at: number }): Promise<{ alarm: Alarm; created: boolean }> {
+  raise(i: {
+    deviceId: string;
+    kind: string;
+    rule: string;
+    severity: AlarmSeverity;
+    label: { vi: string; en: string };
+    details: Record<string, unknown>;
+    at: number;
+  }): Promise<{ alarm: Alarm; created: boolean }> {
     return this.serialized(async () => {
       const message = { vi: `${i.label.vi} — ${i.deviceId}`, en: `${i.label.en} — ${i.deviceId}` };
       const result = await this.o.store.atomically(async (tx) => {

@@ -49,10 +49,24 @@ export class WebhookRepository {
   }
 
   async list(): Promise<Webhook[]> {
-    const r = await this.db.query<{ id: string; name: string; url: string; min_severity: AlarmSeverity; enabled: boolean; created_by: string; created_at: Date }>(
-      'SELECT id, name, url, min_severity, enabled, created_by, created_at FROM alarm_webhooks ORDER BY created_at',
-    );
-    return r.rows.map((w) => ({ id: w.id, name: w.name, url: w.url, minSeverity: w.min_severity, enabled: w.enabled, createdBy: w.created_by, createdAt: new Date(w.created_at).toISOString() }));
+    const r = await this.db.query<{
+      id: string;
+      name: string;
+      url: string;
+      min_severity: AlarmSeverity;
+      enabled: boolean;
+      created_by: string;
+      created_at: Date;
+    }>('SELECT id, name, url, min_severity, enabled, created_by, created_at FROM alarm_webhooks ORDER BY created_at');
+    return r.rows.map((w) => ({
+      id: w.id,
+      name: w.name,
+      url: w.url,
+      minSeverity: w.min_severity,
+      enabled: w.enabled,
+      createdBy: w.created_by,
+      createdAt: new Date(w.created_at).toISOString(),
+    }));
   }
 
   async delete(id: string): Promise<boolean> {
@@ -60,13 +74,29 @@ export class WebhookRepository {
   }
 
   async due(now: number, limit: number): Promise<DueNotification[]> {
-    const r = await this.db.query<{ id: string; webhook_id: string; url: string; secret_enc: string; event: string; payload: Record<string, unknown>; attempts: number }>(
+    const r = await this.db.query<{
+      id: string;
+      webhook_id: string;
+      url: string;
+      secret_enc: string;
+      event: string;
+      payload: Record<string, unknown>;
+      attempts: number;
+    }>(
       `SELECT n.id, n.webhook_id, w.url, w.secret_enc, n.event, n.payload, n.attempts
        FROM alarm_notifications n JOIN alarm_webhooks w ON w.id = n.webhook_id
        WHERE n.state = 'pending' AND n.next_attempt_at <= $1 ORDER BY n.id LIMIT $2`,
       [new Date(now), limit],
     );
-    return r.rows.map((x) => ({ id: Number(x.id), webhookId: x.webhook_id, url: x.url, secretEnc: x.secret_enc, event: x.event, payload: x.payload, attempts: x.attempts }));
+    return r.rows.map((x) => ({
+      id: Number(x.id),
+      webhookId: x.webhook_id,
+      url: x.url,
+      secretEnc: x.secret_enc,
+      event: x.event,
+      payload: x.payload,
+      attempts: x.attempts,
+    }));
   }
 
   async nextDue(): Promise<number | null> {
@@ -80,7 +110,12 @@ export class WebhookRepository {
   }
 
   async markRetry(id: number, attempts: number, next: number, error: string): Promise<void> {
-    await this.db.query('UPDATE alarm_notifications SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1', [id, attempts, new Date(next), error]);
+    await this.db.query('UPDATE alarm_notifications SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1', [
+      id,
+      attempts,
+      new Date(next),
+      error,
+    ]);
   }
 
   async markFailed(id: number, attempts: number, error: string): Promise<void> {
@@ -88,7 +123,17 @@ export class WebhookRepository {
   }
 
   async deliveries(f: { webhookId?: string; alarmId?: number; limit: number }): Promise<Delivery[]> {
-    const r = await this.db.query<{ id: string; webhook_id: string; alarm_id: string; event: string; state: Delivery['state']; attempts: number; last_error: string | null; created_at: Date; sent_at: Date | null }>(
+    const r = await this.db.query<{
+      id: string;
+      webhook_id: string;
+      alarm_id: string;
+      event: string;
+      state: Delivery['state'];
+      attempts: number;
+      last_error: string | null;
+      created_at: Date;
+      sent_at: Date | null;
+    }>(
       `SELECT id, webhook_id, alarm_id, event, state, attempts, last_error, created_at, sent_at FROM alarm_notifications
        WHERE ($1::uuid IS NULL OR webhook_id = $1) AND ($2::bigint IS NULL OR alarm_id = $2) ORDER BY id DESC LIMIT $3`,
       [f.webhookId ?? null, f.alarmId ?? null, f.limit],

@@ -69,16 +69,37 @@ export class IndicatorsRepository {
 
   /** The devices of these wards (one ward's report, or every ward for the province aggregate). */
   async devices(wardCodes: readonly string[]): Promise<IndicatorDevice[]> {
-    const r = await this.db.query<{ id: string; kind: string; name: string; group_id: string | null; since: Date; asset: Record<string, unknown>; online: boolean | null; state: Record<string, unknown> | null }>(
+    const r = await this.db.query<{
+      id: string;
+      kind: string;
+      name: string;
+      group_id: string | null;
+      since: Date;
+      asset: Record<string, unknown>;
+      online: boolean | null;
+      state: Record<string, unknown> | null;
+    }>(
       `SELECT d.id, d.kind, d.name, d.group_id, coalesce(d.installed_at, d.created_at) AS since, d.asset, s.online, s.state
        FROM devices d LEFT JOIN device_state s ON s.device_id = d.id WHERE d.ward_code = ANY($1::text[]) ORDER BY d.id`,
       [wardCodes],
     );
-    return r.rows.map((x) => ({ id: x.id, kind: x.kind, name: x.name, groupId: x.group_id, since: ms(x.since), asset: x.asset, online: x.online, state: x.state ?? {} }));
+    return r.rows.map((x) => ({
+      id: x.id,
+      kind: x.kind,
+      name: x.name,
+      groupId: x.group_id,
+      since: ms(x.since),
+      asset: x.asset,
+      online: x.online,
+      state: x.state ?? {},
+    }));
   }
 
   async groups(wardCodes: readonly string[]): Promise<{ id: string; name: string }[]> {
-    const r = await this.db.query<{ id: string; name: string }>(`SELECT id, name FROM zones WHERE kind = 'residential_group' AND ward_code = ANY($1::text[]) ORDER BY ward_code, id`, [wardCodes]);
+    const r = await this.db.query<{ id: string; name: string }>(
+      `SELECT id, name FROM zones WHERE kind = 'residential_group' AND ward_code = ANY($1::text[]) ORDER BY ward_code, id`,
+      [wardCodes],
+    );
     return r.rows;
   }
 
@@ -97,18 +118,26 @@ export class IndicatorsRepository {
     const mark = await this.rollupEnd('SELECT max(bucket) AS m FROM counter_hourly WHERE metric = $1', [metric]);
     const split = splitAtRollup(from, to, mark);
     if (split.rollup) {
-      add((await this.db.query<{ device_id: string; v: number }>(
-        `SELECT device_id, sum(increase)::float8 AS v FROM counter_hourly
+      add(
+        (
+          await this.db.query<{ device_id: string; v: number }>(
+            `SELECT device_id, sum(increase)::float8 AS v FROM counter_hourly
          WHERE device_id = ANY($1::text[]) AND metric = $2 AND bucket >= $3 AND bucket < $4 GROUP BY device_id`,
-        [ids, metric, new Date(split.rollup[0]), new Date(split.rollup[1])],
-      )).rows);
+            [ids, metric, new Date(split.rollup[0]), new Date(split.rollup[1])],
+          )
+        ).rows,
+      );
     }
     for (const [a, b] of split.raw) {
-      add((await this.db.query<{ device_id: string; v: number }>(
-        `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4', max: '$5' })}
+      add(
+        (
+          await this.db.query<{ device_id: string; v: number }>(
+            `WITH ${counterStepsCte({ ids: '$1', metric: '$2', from: '$3', to: '$4', max: '$5' })}
          SELECT device_id, sum(inc)::float8 AS v FROM cs_steps GROUP BY device_id`,
-        [ids, metric, new Date(a), new Date(b), counterCeiling(metric)],
-      )).rows);
+            [ids, metric, new Date(a), new Date(b), counterCeiling(metric)],
+          )
+        ).rows,
+      );
     }
     return out;
   }
@@ -129,18 +158,26 @@ export class IndicatorsRepository {
     const mark = await this.rollupEnd('SELECT max(bucket) AS m FROM telemetry_hourly', []);
     const split = splitAtRollup(from, to, mark);
     if (split.rollup) {
-      add((await this.db.query<{ device_id: string; s: number; n: number }>(
-        `SELECT device_id, sum((stats->$2->>1)::float8)::float8 AS s, sum((stats->$2->>0)::float8)::float8 AS n
+      add(
+        (
+          await this.db.query<{ device_id: string; s: number; n: number }>(
+            `SELECT device_id, sum((stats->$2->>1)::float8)::float8 AS s, sum((stats->$2->>0)::float8)::float8 AS n
          FROM telemetry_hourly WHERE device_id = ANY($1::text[]) AND bucket >= $3 AND bucket < $4 AND stats ? $2 GROUP BY device_id`,
-        [ids, metric, new Date(split.rollup[0]), new Date(split.rollup[1])],
-      )).rows);
+            [ids, metric, new Date(split.rollup[0]), new Date(split.rollup[1])],
+          )
+        ).rows,
+      );
     }
     for (const [a, b] of split.raw) {
-      add((await this.db.query<{ device_id: string; s: number; n: number }>(
-        `SELECT device_id, sum((data->>$2)::float8)::float8 AS s, count(*)::float8 AS n FROM telemetry
+      add(
+        (
+          await this.db.query<{ device_id: string; s: number; n: number }>(
+            `SELECT device_id, sum((data->>$2)::float8)::float8 AS s, count(*)::float8 AS n FROM telemetry
          WHERE device_id = ANY($1::text[]) AND time >= $3 AND time < $4 AND jsonb_typeof(data->$2) = 'number' GROUP BY device_id`,
-        [ids, metric, new Date(a), new Date(b)],
-      )).rows);
+            [ids, metric, new Date(a), new Date(b)],
+          )
+        ).rows,
+      );
     }
     return out;
   }

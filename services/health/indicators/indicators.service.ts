@@ -65,7 +65,13 @@ export class IndicatorsService {
 
   /** The report of one ward or of the province (`scope`; default: the configured ward). */
   async compute(code: string, opts: { asOf?: string | undefined; scope?: ReportScope } = {}): Promise<IndicatorReport> {
-    const scope: ReportScope = opts.scope ?? { kind: 'ward', code: this.o.ward.code, name: this.o.ward.name, wards: [{ code: this.o.ward.code, name: this.o.ward.name }], everyWard: true };
+    const scope: ReportScope = opts.scope ?? {
+      kind: 'ward',
+      code: this.o.ward.code,
+      name: this.o.ward.name,
+      wards: [{ code: this.o.ward.code, name: this.o.ward.name }],
+      everyWard: true,
+    };
     const wardCodes = scope.wards.map((w) => w.code);
     const whole = this.period(code);
     const cut = cutoffDay(whole, { asOf: opts.asOf, halfYear: this.o.halfYearCutoff ?? null });
@@ -88,7 +94,15 @@ export class IndicatorsService {
     return {
       ward: { code: scope.code, name: scope.name },
       scope: { kind: scope.kind, wards: scope.wards },
-      period: { code: p.code, type: p.type, label: p.label, from: new Date(p.from).toISOString(), to: new Date(whole.to).toISOString(), firstDay: p.firstDay, lastDay: p.lastDay },
+      period: {
+        code: p.code,
+        type: p.type,
+        label: p.label,
+        from: new Date(p.from).toISOString(),
+        to: new Date(whole.to).toISOString(),
+        firstDay: p.firstDay,
+        lastDay: p.lastDay,
+      },
       generatedAt: new Date(now).toISOString(),
       asOf: new Date(asOf).toISOString(),
       cutoffDay: cut,
@@ -106,7 +120,13 @@ export class IndicatorsService {
     };
   }
 
-  private async gather(devices: IndicatorDevice[], groups: { id: string; name: string }[], p: Period, asOf: number, wardCodes: readonly string[]): Promise<ScopeFacts> {
+  private async gather(
+    devices: IndicatorDevice[],
+    groups: { id: string; name: string }[],
+    p: Period,
+    asOf: number,
+    wardCodes: readonly string[],
+  ): Promise<ScopeFacts> {
     const ids = devices.map((d) => d.id);
     const ud = devices.map(toUptimeDevice);
     // Installation dates matter to uptime: read them through the uptime service's own device view.
@@ -120,8 +140,14 @@ export class IndicatorsService {
     const gauges = new Map<string, Map<string, { sum: number; count: number }>>();
     for (const k of DEVICE_KINDS) {
       const kindIds = devices.filter((d) => d.kind === k.name).map((d) => d.id);
-      const counterMetrics = [k.capabilities?.lighting?.energyMetric, k.capabilities?.lighting?.burningHoursMetric, k.indicators?.sessions?.metric, ...(k.indicators?.traffic?.metrics ?? [])];
-      for (const m of counterMetrics) if (m) counters.set(m, new Map([...(counters.get(m) ?? []), ...(await this.o.repo.counterDeltas(kindIds, m, p.from, asOf))]));
+      const counterMetrics = [
+        k.capabilities?.lighting?.energyMetric,
+        k.capabilities?.lighting?.burningHoursMetric,
+        k.indicators?.sessions?.metric,
+        ...(k.indicators?.traffic?.metrics ?? []),
+      ];
+      for (const m of counterMetrics)
+        if (m) counters.set(m, new Map([...(counters.get(m) ?? []), ...(await this.o.repo.counterDeltas(kindIds, m, p.from, asOf))]));
       const snap = k.indicators?.snapshot?.metric;
       if (snap) gauges.set(snap, new Map([...(gauges.get(snap) ?? []), ...(await this.o.repo.gaugeSums(kindIds, snap, p.from, asOf))]));
     }
@@ -136,7 +162,15 @@ export class IndicatorsService {
     const playLogs = [];
     for (const k of DEVICE_KINDS) {
       const ev = k.capabilities?.broadcast?.playLogEvent;
-      if (ev) playLogs.push(...(await this.o.repo.playLogs(devices.filter((d) => d.kind === k.name).map((d) => d.id), ev, p.from, asOf)));
+      if (ev)
+        playLogs.push(
+          ...(await this.o.repo.playLogs(
+            devices.filter((d) => d.kind === k.name).map((d) => d.id),
+            ev,
+            p.from,
+            asOf,
+          )),
+        );
     }
     return {
       devices,
@@ -156,22 +190,45 @@ export class IndicatorsService {
 
   private async emergencies(p: Period, wardCodes: readonly string[] | null): Promise<{ figure: Figure; list: IndicatorReport['emergencies'] }> {
     const event = DEVICE_KINDS.map((k) => k.capabilities?.broadcast?.playLogEvent).find((e) => e !== undefined);
-    const base = { id: 'radio.emergencyTimeToAirS', system: null, label: { vi: 'Thời gian từ yêu cầu đến khi phát bản tin khẩn cấp (trung bình)', en: 'Emergency bulletins: mean time to air' }, unit: 's', method: EMERGENCY_METHOD };
+    const base = {
+      id: 'radio.emergencyTimeToAirS',
+      system: null,
+      label: { vi: 'Thời gian từ yêu cầu đến khi phát bản tin khẩn cấp (trung bình)', en: 'Emergency bulletins: mean time to air' },
+      unit: 's',
+      method: EMERGENCY_METHOD,
+    };
     if (!event || !(await this.o.repo.hasBroadcasts())) {
       return {
-        figure: { ...base, value: null, note: { vi: 'Không có số liệu: chưa có bảng bản tin (mô-đun phát thanh chưa hoạt động).', en: 'Not available: no broadcasts table (the radio module is not installed).' } },
+        figure: {
+          ...base,
+          value: null,
+          note: {
+            vi: 'Không có số liệu: chưa có bảng bản tin (mô-đun phát thanh chưa hoạt động).',
+            en: 'Not available: no broadcasts table (the radio module is not installed).',
+          },
+        },
         list: { available: false, items: [] },
       };
     }
     const items = (await this.o.repo.emergencies(event, p.from, p.to, wardCodes)).map((e) => ({
-      id: e.id, title: e.title, requestedAt: new Date(e.requestedAt).toISOString(), firstAirAt: e.firstAirAt === null ? null : new Date(e.firstAirAt).toISOString(),
+      id: e.id,
+      title: e.title,
+      requestedAt: new Date(e.requestedAt).toISOString(),
+      firstAirAt: e.firstAirAt === null ? null : new Date(e.firstAirAt).toISOString(),
       timeToAirS: e.firstAirAt === null ? null : Math.max(0, (e.firstAirAt - e.requestedAt) / 1000),
     }));
     const aired = items.filter((i) => i.timeToAirS !== null).map((i) => i.timeToAirS as number);
     const mean = aired.length ? Math.round((aired.reduce((s, x) => s + x, 0) / aired.length) * 10) / 10 : null;
     const max = aired.length ? Math.max(...aired) : null;
     return {
-      figure: { ...base, value: mean, note: { vi: `${items.length} bản tin khẩn cấp, ${aired.length} đã phát; lâu nhất ${max ?? '—'} s.`, en: `${items.length} emergency bulletins, ${aired.length} aired; longest ${max ?? '—'} s.` } },
+      figure: {
+        ...base,
+        value: mean,
+        note: {
+          vi: `${items.length} bản tin khẩn cấp, ${aired.length} đã phát; lâu nhất ${max ?? '—'} s.`,
+          en: `${items.length} emergency bulletins, ${aired.length} aired; longest ${max ?? '—'} s.`,
+        },
+      },
       list: { available: true, items },
     };
   }

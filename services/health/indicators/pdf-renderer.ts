@@ -8,7 +8,15 @@ export interface PdfOptions {
 }
 
 // Flags for a server without a display or a sandbox-capable kernel; nothing may phone home.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 /**
  * HTML → PDF in headless Chromium. The report is self-contained (inline CSS and SVG, system fonts with Vietnamese
@@ -28,13 +36,21 @@ export class PdfRenderer {
   }
 
   render(html: string): Promise<Buffer> {
-    const run = this.queue.then(() => this.renderNow(html), () => this.renderNow(html));
+    const run = this.queue.then(
+      () => this.renderNow(html),
+      () => this.renderNow(html),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   private async renderNow(html: string): Promise<Buffer> {
-    if (!this.available) throw new AppError('PDF_UNAVAILABLE', 503, `PDF rendering needs Chromium at ${this.o.chromiumPath} (Debian package 'chromium'); the HTML report works without it`);
+    if (!this.available)
+      throw new AppError(
+        'PDF_UNAVAILABLE',
+        503,
+        `PDF rendering needs Chromium at ${this.o.chromiumPath} (Debian package 'chromium'); the HTML report works without it`,
+      );
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: this.o.chromiumPath, args: ARGS, timeout: this.o.timeoutMs });
     try {

@@ -29,22 +29,36 @@ const vnDate = (day: string): string => `${day.slice(8, 10)}/${day.slice(5, 7)}/
 export function parsePeriod(code: string, tz: string): Period {
   let m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(code);
   const make = (type: Period['type'], first: string, endExclusive: string, label: { vi: string; en: string }): Period => ({
-    code, type, from: dayStart(first, tz), to: dayStart(endExclusive, tz), firstDay: first, lastDay: addDays(endExclusive, -1), label,
+    code,
+    type,
+    from: dayStart(first, tz),
+    to: dayStart(endExclusive, tz),
+    firstDay: first,
+    lastDay: addDays(endExclusive, -1),
+    label,
   });
   if (m) {
     const y = Number(m[1]);
     const mo = Number(m[2]);
     const next = mo === 12 ? `${y + 1}-01-01` : `${y}-${pad(mo + 1)}-01`;
-    return make('month', `${y}-${pad(mo)}-01`, next, { vi: `Tháng ${mo}/${y}`, en: `${new Date(Date.UTC(y, mo - 1, 1)).toLocaleString('en', { month: 'long', timeZone: 'UTC' })} ${y}` });
+    return make('month', `${y}-${pad(mo)}-01`, next, {
+      vi: `Tháng ${mo}/${y}`,
+      en: `${new Date(Date.UTC(y, mo - 1, 1)).toLocaleString('en', { month: 'long', timeZone: 'UTC' })} ${y}`,
+    });
   }
   m = /^(\d{4})-H([12])$/.exec(code);
   if (m) {
     const y = Number(m[1]);
     const [first, end] = m[2] === '1' ? [`${y - 1}-12-25`, `${y}-06-30`] : [`${y}-06-30`, `${y}-12-25`];
     const span = `${vnDate(first)} – ${vnDate(addDays(end, -1))}`;
-    return make('half', first, end, m[2] === '1'
-      ? { vi: `Sáu tháng đầu năm ${y} (${span})`, en: `First half of ${y} (${span})` }
-      : { vi: `Sáu tháng cuối năm ${y} (${span})`, en: `Second half of ${y} (${span})` });
+    return make(
+      'half',
+      first,
+      end,
+      m[2] === '1'
+        ? { vi: `Sáu tháng đầu năm ${y} (${span})`, en: `First half of ${y} (${span})` }
+        : { vi: `Sáu tháng cuối năm ${y} (${span})`, en: `Second half of ${y} (${span})` },
+    );
   }
   m = /^(\d{4})$/.exec(code);
   if (m) {

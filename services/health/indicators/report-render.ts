@@ -30,13 +30,57 @@ function csvCell(v: string | number | boolean | null | undefined, dialect: CsvDi
 /** One row per figure and scope, UTF-8 with a BOM; target columns empty where the plan sets none. */
 export function reportCsv(r: IndicatorReport, dialect: CsvDialect = 'excel-vi'): string {
   const sep = dialect === 'excel-vi' ? ';' : ',';
-  const head = ['period', 'cutoff_day', 'scope', 'scope_id', 'scope_name', 'indicator', 'system', 'label_vi', 'label_en', 'value', 'unit',
-    'target_comparator', 'target', 'target_period', 'target_met', 'target_source', 'note_vi', 'note_en', 'method_vi', 'method_en'];
+  const head = [
+    'period',
+    'cutoff_day',
+    'scope',
+    'scope_id',
+    'scope_name',
+    'indicator',
+    'system',
+    'label_vi',
+    'label_en',
+    'value',
+    'unit',
+    'target_comparator',
+    'target',
+    'target_period',
+    'target_met',
+    'target_source',
+    'note_vi',
+    'note_en',
+    'method_vi',
+    'method_en',
+  ];
   const rows: string[] = [head.join(sep)];
   const emit = (scope: string, id: string, name: string, f: Figure): void => {
     const t = f.target;
-    rows.push([r.period.code, r.cutoffDay, scope, id, name, f.id, f.system ?? '', f.label.vi, f.label.en, f.value, f.unit,
-      t?.comparator, t?.value, t?.period, t ? t.met : undefined, t?.source, f.note?.vi, f.note?.en, f.method.vi, f.method.en].map((c) => csvCell(c, dialect)).join(sep));
+    rows.push(
+      [
+        r.period.code,
+        r.cutoffDay,
+        scope,
+        id,
+        name,
+        f.id,
+        f.system ?? '',
+        f.label.vi,
+        f.label.en,
+        f.value,
+        f.unit,
+        t?.comparator,
+        t?.value,
+        t?.period,
+        t ? t.met : undefined,
+        t?.source,
+        f.note?.vi,
+        f.note?.en,
+        f.method.vi,
+        f.method.en,
+      ]
+        .map((c) => csvCell(c, dialect))
+        .join(sep),
+    );
   };
   for (const f of r.figures) emit('ward', r.ward.code, r.ward.name, f);
   for (const g of r.groups) for (const f of g.figures) emit('group', g.id, g.name, f);
@@ -55,7 +99,7 @@ const WORDS = {
   subject: { vi: 'Kết quả vận hành hạ tầng đô thị thông minh', en: 'Operation of the smart-ward infrastructure' },
   intro: {
     vi: 'Thực hiện kế hoạch phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số của phường, {issuer} báo cáo kết quả vận hành hệ thống chiếu sáng thông minh, điểm WiFi công cộng, camera quan sát và đài truyền thanh cơ sở {period}, số liệu tính đến hết ngày {cut}, như sau:',
-    en: 'Under the ward\'s plan for science, technology, innovation and digital transformation, {issuer} reports on the smart lighting, public WiFi, cameras and commune radio for {period}, with data up to the end of {cut}:',
+    en: "Under the ward's plan for science, technology, innovation and digital transformation, {issuer} reports on the smart lighting, public WiFi, cameras and commune radio for {period}, with data up to the end of {cut}:",
   },
   provisional: { vi: 'Số liệu tạm tính: ngày chốt số liệu chưa qua; số liệu tính đến', en: 'Provisional: the cut-off day has not passed yet; data up to' },
   summary: { vi: 'I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU', en: 'I. INDICATORS: RESULTS AGAINST THE PLAN' },
@@ -168,9 +212,13 @@ function figureTable(r: IndicatorReport, lang: Lang): string {
     for (const f of list) {
       n++;
       const t = f.target;
-      const target = t ? `${CMP[t.comparator]} ${esc(fmt(t.value, f.unit, lang))}${t.period !== r.period.code ? `<br><i>(${w('yearTarget')} ${esc(t.period)})</i>` : ''}${t.basis === 'proposal' ? `<br><i>(${w('proposal')})</i>` : ''}` : w('noTarget');
+      const target = t
+        ? `${CMP[t.comparator]} ${esc(fmt(t.value, f.unit, lang))}${t.period !== r.period.code ? `<br><i>(${w('yearTarget')} ${esc(t.period)})</i>` : ''}${t.basis === 'proposal' ? `<br><i>(${w('proposal')})</i>` : ''}`
+        : w('noTarget');
       const verdict = !t ? '' : t.met === null ? esc(lang === 'vi' ? 'chưa có số liệu' : 'no data') : t.met ? w('met') : `<b>${w('notMet')}</b>`;
-      rows.push(`<tr data-figure="${esc(f.id)}"><td class="c">${n}</td><td>${esc(shortLabel(f, lang))}</td><td class="num">${target}</td><td class="num">${esc(fmt(f.value, f.unit, lang))}</td><td class="c">${verdict}</td><td class="small">${esc(f.note?.[lang] ?? '')}</td></tr>`);
+      rows.push(
+        `<tr data-figure="${esc(f.id)}"><td class="c">${n}</td><td>${esc(shortLabel(f, lang))}</td><td class="num">${target}</td><td class="num">${esc(fmt(f.value, f.unit, lang))}</td><td class="c">${verdict}</td><td class="small">${esc(f.note?.[lang] ?? '')}</td></tr>`,
+      );
     }
   }
   return table([w('no'), w('indicator'), w('target'), w('actual'), w('assessment'), w('note')], rows.join(''), 'figures');
@@ -182,12 +230,28 @@ function faultTable(r: IndicatorReport, lang: Lang): string {
     const f = r.figures.find((x) => x.id === id);
     return f ? esc(fmt(f.value, '', lang)) : '';
   };
-  const rows = DEVICE_KINDS.map((k, i) => `<tr data-faults="${esc(k.name)}"><td class="c">${i + 1}</td><td>${esc(systemName(k.name, lang))}</td><td class="num">${val(`${k.name}.faultsRaised`)}</td><td class="num">${val(`${k.name}.faultsFixed`)}</td><td class="num">${val(`${k.name}.faultsOpen`)}</td><td class="num">${val(`${k.name}.mttr`)}</td></tr>`);
+  const rows = DEVICE_KINDS.map(
+    (k, i) =>
+      `<tr data-faults="${esc(k.name)}"><td class="c">${i + 1}</td><td>${esc(systemName(k.name, lang))}</td><td class="num">${val(`${k.name}.faultsRaised`)}</td><td class="num">${val(`${k.name}.faultsFixed`)}</td><td class="num">${val(`${k.name}.faultsOpen`)}</td><td class="num">${val(`${k.name}.mttr`)}</td></tr>`,
+  );
   return table([w('no'), w('system'), w('raised'), w('fixed'), w('open'), w('mttr')], rows.join(''), 'faults');
 }
 
 /** The printable report a ward office files (Decree 30/2020/NĐ-CP layout): Vietnamese by default, every figure with its method. */
-export function reportHtml(r: IndicatorReport, lang: Lang = 'vi', header: OfficialHeader & { number?: string } = { parentBody: `Ủy ban nhân dân ${r.ward.name}`, issuer: r.ward.name, issuerAbbr: 'UBND', place: r.ward.name, signerTitle: [], signerName: '', recipients: [], timeZone: 'Asia/Ho_Chi_Minh' }): string {
+export function reportHtml(
+  r: IndicatorReport,
+  lang: Lang = 'vi',
+  header: OfficialHeader & { number?: string } = {
+    parentBody: `Ủy ban nhân dân ${r.ward.name}`,
+    issuer: r.ward.name,
+    issuerAbbr: 'UBND',
+    place: r.ward.name,
+    signerTitle: [],
+    signerName: '',
+    recipients: [],
+    timeZone: 'Asia/Ho_Chi_Minh',
+  },
+): string {
   const w = (k: keyof typeof WORDS): string => esc(WORDS[k][lang]);
   const when = (iso: string): string => new Date(iso).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: header.timeZone });
   const vnDay = (d: string): string => `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)}`;
@@ -197,16 +261,36 @@ export function reportHtml(r: IndicatorReport, lang: Lang = 'vi', header: Offici
   // Chromium to repeat it on every page (a tall heading is not repeated).
   const cols = groupColumns().filter((id) => r.groups.some((g) => g.figures.some((f) => f.id === id)));
   const colFigure = (id: string): Figure | undefined => r.groups[0]?.figures.find((f) => f.id === id);
-  const legend = cols.map((id, i) => {
-    const f = colFigure(id);
-    return `(${i + 1}) ${esc(f?.label[lang] ?? id)}${f?.unit ? ` (${esc(f.unit)})` : ''}`;
-  }).join('; ');
-  const groupRows = r.groups.map((g, i) => `<tr data-group="${esc(g.id)}"><td class="c">${i + 1}</td><td>${esc(g.name)}</td>${cols.map((id) => {
-    const f = g.figures.find((x) => x.id === id);
-    return `<td class="num">${f && f.value !== null ? esc(num(f.value, lang)) : '—'}</td>`;
-  }).join('')}</tr>`).join('');
-  const emergencies = !r.emergencies.available ? `<p>${w('unavailable')}</p>` : r.emergencies.items.length === 0 ? `<p>${w('none')}</p>`
-    : table([w('no'), w('bulletin'), w('requested'), w('aired'), w('tta')], r.emergencies.items.map((e, i) => `<tr><td class="c">${i + 1}</td><td>${esc(e.title)}</td><td>${esc(when(e.requestedAt))}</td><td>${esc(e.firstAirAt ? when(e.firstAirAt) : '—')}</td><td class="num">${esc(fmt(e.timeToAirS, '', lang))}</td></tr>`).join(''));
+  const legend = cols
+    .map((id, i) => {
+      const f = colFigure(id);
+      return `(${i + 1}) ${esc(f?.label[lang] ?? id)}${f?.unit ? ` (${esc(f.unit)})` : ''}`;
+    })
+    .join('; ');
+  const groupRows = r.groups
+    .map(
+      (g, i) =>
+        `<tr data-group="${esc(g.id)}"><td class="c">${i + 1}</td><td>${esc(g.name)}</td>${cols
+          .map((id) => {
+            const f = g.figures.find((x) => x.id === id);
+            return `<td class="num">${f && f.value !== null ? esc(num(f.value, lang)) : '—'}</td>`;
+          })
+          .join('')}</tr>`,
+    )
+    .join('');
+  const emergencies = !r.emergencies.available
+    ? `<p>${w('unavailable')}</p>`
+    : r.emergencies.items.length === 0
+      ? `<p>${w('none')}</p>`
+      : table(
+          [w('no'), w('bulletin'), w('requested'), w('aired'), w('tta')],
+          r.emergencies.items
+            .map(
+              (e, i) =>
+                `<tr><td class="c">${i + 1}</td><td>${esc(e.title)}</td><td>${esc(when(e.requestedAt))}</td><td>${esc(e.firstAirAt ? when(e.firstAirAt) : '—')}</td><td class="num">${esc(fmt(e.timeToAirS, '', lang))}</td></tr>`,
+            )
+            .join(''),
+        );
   // One method per distinct text: several systems share "availability", say it once with every figure it serves.
   const methods = new Map<string, string[]>();
   for (const f of r.figures) methods.set(f.method[lang], [...(methods.get(f.method[lang]) ?? []), f.label[lang]]);

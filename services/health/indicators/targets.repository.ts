@@ -27,8 +27,15 @@ interface Row {
 }
 
 const toTarget = (r: Row): PlanTarget => ({
-  wardCode: r.ward_code, indicator: r.indicator, period: r.period, comparator: r.comparator, target: Number(r.target),
-  source: r.source, basis: r.basis, updatedBy: r.updated_by, updatedAt: new Date(r.updated_at).toISOString(),
+  wardCode: r.ward_code,
+  indicator: r.indicator,
+  period: r.period,
+  comparator: r.comparator,
+  target: Number(r.target),
+  source: r.source,
+  basis: r.basis,
+  updatedBy: r.updated_by,
+  updatedAt: new Date(r.updated_at).toISOString(),
 });
 
 /** SQL of the plan targets (migrations/0070_plan_targets.sql). */

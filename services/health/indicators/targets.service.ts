@@ -31,7 +31,13 @@ export class TargetsService {
     return knownIndicators();
   }
 
-  async set(indicator: string, period: string, t: { comparator: Comparator; target: number; source: string; basis: 'plan' | 'proposal' }, actor: string, ward?: string): Promise<PlanTarget> {
+  async set(
+    indicator: string,
+    period: string,
+    t: { comparator: Comparator; target: number; source: string; basis: 'plan' | 'proposal' },
+    actor: string,
+    ward?: string,
+  ): Promise<PlanTarget> {
     checkIndicator(indicator);
     return this.repo.upsert({ wardCode: await this.resolveWard(ward), indicator, period, ...t, updatedBy: actor });
   }

@@ -11,8 +11,17 @@ export const EMERGENCY_FIGURE_ID = 'radio.emergencyTimeToAirS';
 /** Every figure id a report can hold (the kinds' declarations decide them, not the data). */
 export function knownIndicators(): string[] {
   const empty = {
-    devices: [], uptime: new Map(), recentUp: new Map(), recentDays: 7, counters: new Map(), gauges: new Map(),
-    playLogs: [], repairs: [], faults: [], groups: [], servedAvailability: 90,
+    devices: [],
+    uptime: new Map(),
+    recentUp: new Map(),
+    recentDays: 7,
+    counters: new Map(),
+    gauges: new Map(),
+    playLogs: [],
+    repairs: [],
+    faults: [],
+    groups: [],
+    servedAvailability: 90,
   };
   return [...scopeFigures(empty, { ward: true }).map((f) => f.id), EMERGENCY_FIGURE_ID];
 }
@@ -40,10 +49,14 @@ export function withTargets(figures: Figure[], targets: PlanTarget[], period: st
   return figures.map((f) => {
     const t = order.map((p) => targets.find((x) => x.indicator === f.id && x.period === p)).find((x) => x !== undefined);
     if (!t) return f;
-    return { ...f, target: { period: t.period, comparator: t.comparator, value: t.target, source: t.source, basis: t.basis, met: meets(f.value, t.comparator, t.target) } };
+    return {
+      ...f,
+      target: { period: t.period, comparator: t.comparator, value: t.target, source: t.source, basis: t.basis, met: meets(f.value, t.comparator, t.target) },
+    };
   });
 }
 
 export function checkIndicator(id: string): void {
-  if (!knownIndicators().includes(id)) throw badRequest('UNKNOWN_INDICATOR', `'${id}' is not an indicator of the report; GET /api/v1/plan-targets/indicators lists them`);
+  if (!knownIndicators().includes(id))
+    throw badRequest('UNKNOWN_INDICATOR', `'${id}' is not an indicator of the report; GET /api/v1/plan-targets/indicators lists them`);
 }

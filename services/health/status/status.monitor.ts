@@ -122,7 +122,10 @@ export class StatusMonitor {
     if (this.o.owns && !this.o.owns()) return;
     const now = this.clock();
     try {
-      const stale = await this.o.repo.staleOnline(now, this.health.map((h) => ({ kind: h.kind, seconds: h.offlineAfterS })));
+      const stale = await this.o.repo.staleOnline(
+        now,
+        this.health.map((h) => ({ kind: h.kind, seconds: h.offlineAfterS })),
+      );
       if (stale.length) {
         await this.write(stale.map((s) => ({ time: new Date(s.lastEvidence).toISOString(), deviceId: s.deviceId, online: false, reason: MISSED_REPORTS })));
       }

@@ -35,10 +35,18 @@ export class StatusRepository {
   }
 
   async kindOverrides(): Promise<KindOverride[]> {
-    const r = await this.db.query<{ kind: string; report_interval_s: number | null; max_report_interval_s: number | null; missed_reports_offline: number | null }>(
-      'SELECT kind, report_interval_s, max_report_interval_s, missed_reports_offline FROM health_kind_settings ORDER BY kind',
-    );
-    return r.rows.map((x) => ({ kind: x.kind, reportIntervalS: x.report_interval_s, maxReportIntervalS: x.max_report_interval_s, missedReportsOffline: x.missed_reports_offline }));
+    const r = await this.db.query<{
+      kind: string;
+      report_interval_s: number | null;
+      max_report_interval_s: number | null;
+      missed_reports_offline: number | null;
+    }>('SELECT kind, report_interval_s, max_report_interval_s, missed_reports_offline FROM health_kind_settings ORDER BY kind');
+    return r.rows.map((x) => ({
+      kind: x.kind,
+      reportIntervalS: x.report_interval_s,
+      maxReportIntervalS: x.max_report_interval_s,
+      missedReportsOffline: x.missed_reports_offline,
+    }));
   }
 
   async putKindOverride(o: KindOverride, by: string): Promise<void> {

@@ -5,7 +5,12 @@ import { UptimeRepository, type MaintenanceWindow, type Scope } from './uptime.r
 
 /** A kind-wide window covers every ward: only a caller who sees every ward sets or removes one. */
 function kindWideNeedsProvince(type: Scope['type']): void {
-  if (type === 'kind' && scopedWards()) throw new AppError('WARD_FORBIDDEN', 403, 'A maintenance window for a whole device kind covers every ward: ask a province-wide user, or give a ward, zone or device');
+  if (type === 'kind' && scopedWards())
+    throw new AppError(
+      'WARD_FORBIDDEN',
+      403,
+      'A maintenance window for a whole device kind covers every ward: ask a province-wide user, or give a ward, zone or device',
+    );
 }
 
 /** Planned maintenance windows. Declaring or removing one marks the rollup of the devices it covers for recompute. */
@@ -29,9 +34,23 @@ export class PlannedMaintenanceRepository {
     const scope = scopedWards();
     if (!scope) return ws;
     const ids = (type: string) => ws.filter((w) => w.scopeType === type).map((w) => w.scopeId);
-    const zones = new Set((await this.db.query<{ id: string }>('SELECT id FROM zones WHERE id = ANY($1::text[]) AND ward_code = ANY($2::text[])', [ids('zone'), scope])).rows.map((r) => r.id));
-    const devices = new Set((await this.db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[]) AND ward_code = ANY($2::text[])', [ids('device'), scope])).rows.map((r) => r.id));
-    return ws.filter((w) => w.scopeType === 'kind' || (w.scopeType === 'ward' && scope.includes(w.scopeId)) || (w.scopeType === 'zone' && zones.has(w.scopeId)) || (w.scopeType === 'device' && devices.has(w.scopeId)));
+    const zones = new Set(
+      (await this.db.query<{ id: string }>('SELECT id FROM zones WHERE id = ANY($1::text[]) AND ward_code = ANY($2::text[])', [ids('zone'), scope])).rows.map(
+        (r) => r.id,
+      ),
+    );
+    const devices = new Set(
+      (
+        await this.db.query<{ id: string }>('SELECT id FROM devices WHERE id = ANY($1::text[]) AND ward_code = ANY($2::text[])', [ids('device'), scope])
+      ).rows.map((r) => r.id),
+    );
+    return ws.filter(
+      (w) =>
+        w.scopeType === 'kind' ||
+        (w.scopeType === 'ward' && scope.includes(w.scopeId)) ||
+        (w.scopeType === 'zone' && zones.has(w.scopeId)) ||
+        (w.scopeType === 'device' && devices.has(w.scopeId)),
+    );
   }
 
   async get(id: string): Promise<MaintenanceWindow | null> {

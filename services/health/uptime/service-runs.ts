@@ -66,7 +66,8 @@ export class ServiceRunRecorder {
   async start(): Promise<number | null> {
     await this.repo.start(this.id, `${os.hostname()}:${process.pid}`, new Date(this.clock()));
     const prev = await this.repo.previousEnd(this.id);
-    if (prev !== null) this.log.info({ gapS: Math.round((this.clock() - prev) / 1000) }, 'service started: the time since the previous run counts as unknown in uptime');
+    if (prev !== null)
+      this.log.info({ gapS: Math.round((this.clock() - prev) / 1000) }, 'service started: the time since the previous run counts as unknown in uptime');
     this.timer = setInterval(() => {
       this.repo.heartbeat(this.id, new Date(this.clock())).catch((err: unknown) => this.log.warn({ err }, 'service heartbeat not recorded'));
     }, this.heartbeatMs);

@@ -50,7 +50,13 @@ export interface Segment extends Span {
 export const zeroTotals = (): UptimeTotals => ({ upS: 0, downS: 0, unknownS: 0, maintenanceS: 0, changes: 0 });
 
 export function addTotals(a: UptimeTotals, b: UptimeTotals): UptimeTotals {
-  return { upS: a.upS + b.upS, downS: a.downS + b.downS, unknownS: a.unknownS + b.unknownS, maintenanceS: a.maintenanceS + b.maintenanceS, changes: a.changes + b.changes };
+  return {
+    upS: a.upS + b.upS,
+    downS: a.downS + b.downS,
+    unknownS: a.unknownS + b.unknownS,
+    maintenanceS: a.maintenanceS + b.maintenanceS,
+    changes: a.changes + b.changes,
+  };
 }
 
 /** up / (up + down), or null when nothing is known (a figure of "no data" must not read as 0 % or 100 %). */
@@ -162,7 +168,10 @@ export function tallySlices(bounds: readonly number[], now: number, t: DeviceTim
   if (first === undefined || last === undefined || bounds.length < 2) return [];
   const window = { from: first, to: last };
   const segs = segments(window, now, t);
-  const sortedChanges = t.changes.filter((c) => c.at >= first && c.at < Math.min(last, now)).map((c) => c.at).sort((a, b) => a - b);
+  const sortedChanges = t.changes
+    .filter((c) => c.at >= first && c.at < Math.min(last, now))
+    .map((c) => c.at)
+    .sort((a, b) => a - b);
   const out: UptimeTotals[] = [];
   let si = 0;
   let ci = 0;

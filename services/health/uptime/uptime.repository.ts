@@ -73,7 +73,13 @@ interface CumRow {
   changes: number | string;
 }
 
-const cumOf = (x: CumRow): UptimeTotals => ({ upS: Number(x.up), downS: Number(x.down), unknownS: Number(x.unknown), maintenanceS: Number(x.maint), changes: Number(x.changes) });
+const cumOf = (x: CumRow): UptimeTotals => ({
+  upS: Number(x.up),
+  downS: Number(x.down),
+  unknownS: Number(x.unknown),
+  maintenanceS: Number(x.maint),
+  changes: Number(x.changes),
+});
 
 const addDaysIso = (day: string, n: number): string => {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
@@ -138,10 +144,16 @@ export class UptimeRepository {
   }
 
   async maintenanceOverlapping(from: number, to: number, q: Queryable = this.db): Promise<MaintenanceWindow[]> {
-    const r = await q.query<{ id: string; title: string; scope_type: ScopeType; scope_id: string; starts_at: Date; ends_at: Date; created_by: string; created_at: Date }>(
-      'SELECT * FROM maintenance_windows WHERE starts_at < $2 AND ends_at > $1 ORDER BY starts_at',
-      [new Date(from), new Date(to)],
-    );
+    const r = await q.query<{
+      id: string;
+      title: string;
+      scope_type: ScopeType;
+      scope_id: string;
+      starts_at: Date;
+      ends_at: Date;
+      created_by: string;
+      created_at: Date;
+    }>('SELECT * FROM maintenance_windows WHERE starts_at < $2 AND ends_at > $1 ORDER BY starts_at', [new Date(from), new Date(to)]);
     return r.rows.map((w) => ({
       id: w.id,
       title: w.title,
@@ -234,8 +246,19 @@ export class UptimeRepository {
          SELECT * FROM unnest($1::text[], $2::date[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::int[],
            $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::bigint[], $13::boolean[])`,
         [
-          col((r) => r.deviceId), col((r) => r.day), col((r) => r.upS), col((r) => r.downS), col((r) => r.unknownS), col((r) => r.maintenanceS), col((r) => r.changes),
-          col((r) => r.cum.upS), col((r) => r.cum.downS), col((r) => r.cum.unknownS), col((r) => r.cum.maintenanceS), col((r) => r.cum.changes), col((r) => r.endOnline),
+          col((r) => r.deviceId),
+          col((r) => r.day),
+          col((r) => r.upS),
+          col((r) => r.downS),
+          col((r) => r.unknownS),
+          col((r) => r.maintenanceS),
+          col((r) => r.changes),
+          col((r) => r.cum.upS),
+          col((r) => r.cum.downS),
+          col((r) => r.cum.unknownS),
+          col((r) => r.cum.maintenanceS),
+          col((r) => r.cum.changes),
+          col((r) => r.endOnline),
         ],
       );
     }

@@ -1,7 +1,19 @@
 import type { Logger } from '../../common/logger.ts';
 import type { Queryable } from '../../db/db.ts';
 import { addDaysIso as addDays, ceilDay, dayStart, daysBetween, floorDay, localDay } from '../../common/zoned-time.ts';
-import { addTotals, availability, endStates, serviceGaps, tally, tallySlices, unknownSpans, zeroTotals, type DeviceTimeline, type Span, type UptimeTotals } from './uptime-math.ts';
+import {
+  addTotals,
+  availability,
+  endStates,
+  serviceGaps,
+  tally,
+  tallySlices,
+  unknownSpans,
+  zeroTotals,
+  type DeviceTimeline,
+  type Span,
+  type UptimeTotals,
+} from './uptime-math.ts';
 import type { ServiceRunRepository } from './service-runs.ts';
 import type { DayRow, MaintenanceWindow, Scope, UptimeDevice, UptimeRepository } from './uptime.repository.ts';
 
@@ -223,13 +235,25 @@ export class UptimeService {
         if (wm.completeUntil === null || wm.timezone !== tz) return false;
         const dirty = await this.o.repo.takeDirty(tx, this.o.batchDevices ?? 500);
         if (!dirty.length) return false;
-        const devices = await this.o.repo.devicesById(dirty.map((d) => d.deviceId), tx);
-        const first = await this.o.repo.firstEvents(devices.map((d) => d.id), tx);
+        const devices = await this.o.repo.devicesById(
+          dirty.map((d) => d.deviceId),
+          tx,
+        );
+        const first = await this.o.repo.firstEvents(
+          devices.map((d) => d.id),
+          tx,
+        );
         // Clamp each mark to the device's first event; recompute the batch from the earliest local day it needs.
         let from = Number.POSITIVE_INFINITY;
         for (const d of dirty) from = Math.min(from, Math.max(d.since, first.get(d.deviceId) ?? Number.POSITIVE_INFINITY));
         if (Number.isFinite(from) && floorDay(from, tz) < wm.completeUntil) {
-          await this.recompute(tx, devices.filter((d) => first.has(d.id)), floorDay(from, tz), wm.completeUntil, first);
+          await this.recompute(
+            tx,
+            devices.filter((d) => first.has(d.id)),
+            floorDay(from, tz),
+            wm.completeUntil,
+            first,
+          );
         }
         // Devices whose history is gone entirely lose their rows.
         const gone = devices.filter((d) => !first.has(d.id)).map((d) => d.id);

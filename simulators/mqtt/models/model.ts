@@ -32,8 +32,7 @@ export interface ModelStep<S> {
 }
 
 export type CommandOutcome<S> =
-  | { ok: true; state: S; result: Record<string, unknown>; events: ModelEvent[] }
-  | { ok: false; status: 'rejected' | 'error'; error: string };
+  { ok: true; state: S; result: Record<string, unknown>; events: ModelEvent[] } | { ok: false; status: 'rejected' | 'error'; error: string };
 
 export interface InitOptions {
   seed: number;

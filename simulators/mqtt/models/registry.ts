@@ -9,8 +9,7 @@ import { streetlightModel } from './streetlight.model.ts';
 import { wifiApModel } from './wifi-ap.model.ts';
 
 export type RunnerCommandOutcome =
-  | { ok: true; result: Record<string, unknown>; events: ModelEvent[] }
-  | { ok: false; status: 'rejected' | 'error'; error: string };
+  { ok: true; result: Record<string, unknown>; events: ModelEvent[] } | { ok: false; status: 'rejected' | 'error'; error: string };
 
 /** A model bound to its own state: what a SimulatedDevice drives. The state type stays inside. */
 export interface ModelRunner {

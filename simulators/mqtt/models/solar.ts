@@ -20,11 +20,15 @@ export function sunTimes(localDayNumber: number, lat: number, lon: number): SunT
   const year = date.getUTCFullYear();
   const dayOfYear = Math.round((date.getTime() - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
   const g = ((2 * Math.PI) / 365) * (dayOfYear - 1);
-  const eqTimeMin =
-    229.18 * (0.000075 + 0.001868 * Math.cos(g) - 0.032077 * Math.sin(g) - 0.014615 * Math.cos(2 * g) - 0.040849 * Math.sin(2 * g));
+  const eqTimeMin = 229.18 * (0.000075 + 0.001868 * Math.cos(g) - 0.032077 * Math.sin(g) - 0.014615 * Math.cos(2 * g) - 0.040849 * Math.sin(2 * g));
   const decl =
-    0.006918 - 0.399912 * Math.cos(g) + 0.070257 * Math.sin(g) - 0.006758 * Math.cos(2 * g) +
-    0.000907 * Math.sin(2 * g) - 0.002697 * Math.cos(3 * g) + 0.00148 * Math.sin(3 * g);
+    0.006918 -
+    0.399912 * Math.cos(g) +
+    0.070257 * Math.sin(g) -
+    0.006758 * Math.cos(2 * g) +
+    0.000907 * Math.sin(2 * g) -
+    0.002697 * Math.cos(3 * g) +
+    0.00148 * Math.sin(3 * g);
   const phi = lat * RAD;
   const cosHa = Math.cos(ZENITH) / (Math.cos(phi) * Math.cos(decl)) - Math.tan(phi) * Math.tan(decl);
   if (cosHa < -1 || cosHa > 1) return { sunrise: null, sunset: null };

@@ -81,7 +81,12 @@ function startAiring(s: SpeakerState, airing: Airing, volume: number | undefined
 const playDurationMs = (p: Play): number => (p.durationS !== undefined ? Math.round(p.durationS * 1000) : fileDurationMs(p.sha256));
 
 const fileAiring = (p: Play, at: number): Airing => ({
-  broadcastId: p.broadcastId, source: p.url, priority: p.priority, mode: 'file', start: at, end: at + playDurationMs(p),
+  broadcastId: p.broadcastId,
+  source: p.url,
+  priority: p.priority,
+  mode: 'file',
+  start: at,
+  end: at + playDurationMs(p),
 });
 
 function play(s: SpeakerState, p: Play, now: number): Outcome {
@@ -131,7 +136,10 @@ function startScheduled(s: SpeakerState, item: { play: Play; startAt: number }):
   const why = s.faults.amplifierFault ? 'amplifier fault' : refusal(rest, item.play.priority);
   if (!why) return startAiring(rest, fileAiring(item.play, item.startAt), item.play.volume);
   const at = isoTime(item.startAt);
-  return { state: rest, events: [{ event: 'playLog', data: { broadcastId: item.play.broadcastId, start: at, end: at, result: 'failed', reason: why }, at: item.startAt }] };
+  return {
+    state: rest,
+    events: [{ event: 'playLog', data: { broadcastId: item.play.broadcastId, start: at, end: at, result: 'failed', reason: why }, at: item.startAt }],
+  };
 }
 
 function displayState(s: SpeakerState): string {
@@ -173,7 +181,15 @@ export const speakerModel: DeviceModel<SpeakerState> = {
   injectable: { 'supply-loss': 'mainsLost' },
 
   init: ({ seed, now, firmware }) => ({
-    seed, t: now, firmware, faults: {}, volume: 70, muted: false, airing: null, scheduled: [], beforeEmergency: null,
+    seed,
+    t: now,
+    firmware,
+    faults: {},
+    volume: 70,
+    muted: false,
+    airing: null,
+    scheduled: [],
+    beforeEmergency: null,
     networkType: unit(seed, SALT.network) < 0.8 ? '4g' : 'ethernet',
   }),
 

@@ -161,9 +161,22 @@ export const streetlightModel: DeviceModel<StreetlightState> = {
   init({ seed, now, firmware }) {
     const ratedW = ratedPowerW(seed);
     const base: StreetlightState = {
-      seed, t: now, firmware, faults: {}, ratedW, level: 0, ramp: null, targetLevel: 0, reason: 'default',
-      overrideUntil: null, defaultLevel: 0, program: DEFAULT_PROGRAM, programStep: null,
-      energyKWh: 0, operatingHours: 0, switchCount: 0,
+      seed,
+      t: now,
+      firmware,
+      faults: {},
+      ratedW,
+      level: 0,
+      ramp: null,
+      targetLevel: 0,
+      reason: 'default',
+      overrideUntil: null,
+      defaultLevel: 0,
+      program: DEFAULT_PROGRAM,
+      programStep: null,
+      energyKWh: 0,
+      operatingHours: 0,
+      switchCount: 0,
     };
     // Boot straight into the program's current level, without a ramp and without counting a switch-on.
     const booted = resume(base, now);

@@ -45,14 +45,38 @@ export interface OpenSession {
 
 /** Share of peak clients by local hour: [hour, share]. */
 export const DEMAND: readonly (readonly [number, number])[] = [
-  [0, 0.18], [4, 0.03], [6, 0.12], [8, 0.3], [11, 0.45], [13, 0.4], [16, 0.5], [19, 1], [21, 0.95], [23, 0.4],
+  [0, 0.18],
+  [4, 0.03],
+  [6, 0.12],
+  [8, 0.3],
+  [11, 0.45],
+  [13, 0.4],
+  [16, 0.5],
+  [19, 1],
+  [21, 0.95],
+  [23, 0.4],
 ];
 /** Average WAN throughput per associated client (bytes/s): browsing and video, mostly downstream. */
 const RX_PER_CLIENT = 20_000;
 const TX_PER_CLIENT = 3_500;
 const SESSION_MINUTES = 20;
 const STEP_MS = 60_000;
-const SALT = { capacity: 1, mobile: 2, clients: 3, split: 4, rtt: 5, loss: 6, cpu: 7, signal: 8, signalBase: 9, disk: 10, util: 11, user: 12, length: 13, login: 14 } as const;
+const SALT = {
+  capacity: 1,
+  mobile: 2,
+  clients: 3,
+  split: 4,
+  rtt: 5,
+  loss: 6,
+  cpu: 7,
+  signal: 8,
+  signalBase: 9,
+  disk: 10,
+  util: 11,
+  user: 12,
+  length: 13,
+  login: 14,
+} as const;
 /** Residents who use one AP: returning visitors make unique users a fraction of sessions. */
 const POOL_PER_CAPACITY = 4;
 /** At most this many session records per advance: a long gap (a device offline for hours) is not replayed in full. */
@@ -106,7 +130,15 @@ function startSession(s: WifiApState, at: number, events: ModelEvent[]): WifiApS
     events.push({ event: 'sessionStart', data: { sessionId: id, mac, ssid: s.publicSsid }, at });
     events.push({
       event: 'portalLogin',
-      data: { sessionId: id, mac, ...(sms ? { phone: clientPhone(s.seed, user) } : {}), method: sms ? 'sms' : 'click', consentVersion: CONSENT_VERSION, consentPurposes: sms ? ['terms', 'marketing'] : ['terms'], language: 'vi' },
+      data: {
+        sessionId: id,
+        mac,
+        ...(sms ? { phone: clientPhone(s.seed, user) } : {}),
+        method: sms ? 'sms' : 'click',
+        consentVersion: CONSENT_VERSION,
+        consentPurposes: sms ? ['terms', 'marketing'] : ['terms'],
+        language: 'vi',
+      },
       at: at + 1,
     });
   }
@@ -121,7 +153,17 @@ function endSessions(s: WifiApState, now: number, events: ModelEvent[]): WifiApS
   for (const o of done) {
     const secs = (o.end - o.start) / 1000;
     if (events.length < MAX_RECORDS_PER_ADVANCE) {
-      events.push({ event: 'sessionStop', data: { sessionId: o.id, bytesIn: Math.round(secs * RX_PER_CLIENT), bytesOut: Math.round(secs * TX_PER_CLIENT), durationS: Math.round(secs), cause: 'idle-timeout' }, at: o.end });
+      events.push({
+        event: 'sessionStop',
+        data: {
+          sessionId: o.id,
+          bytesIn: Math.round(secs * RX_PER_CLIENT),
+          bytesOut: Math.round(secs * TX_PER_CLIENT),
+          durationS: Math.round(secs),
+          cause: 'idle-timeout',
+        },
+        at: o.end,
+      });
     }
   }
   return { ...s, open: s.open.filter((o) => o.end > now) };
@@ -163,12 +205,20 @@ export const wifiApModel: DeviceModel<WifiApState> = {
   injectable: {},
 
   init: ({ seed, now, firmware }) => ({
-    seed, t: now, firmware, faults: {},
+    seed,
+    t: now,
+    firmware,
+    faults: {},
     capacity: 15 + Math.round(45 * unit(seed, SALT.capacity)),
     mobile: unit(seed, SALT.mobile) < 0.5,
     publicSsid: 'WiFi-Phuong-Mien-Phi',
     ssids: { 'WiFi-Phuong-Mien-Phi': true },
-    bootAt: now, rxBytes: 0, txBytes: 0, sessions: 0, open: [], started: 0,
+    bootAt: now,
+    rxBytes: 0,
+    txBytes: 0,
+    sessions: 0,
+    open: [],
+    started: 0,
   }),
 
   advance(s, now): ModelStep<WifiApState> {

@@ -21,12 +21,26 @@ export function alarmsPanel(deviceId: string, alive: () => boolean): { el: HTMLE
       const rows = [...open.items, ...recent.items.filter((a) => !seen.has(a.id))];
       body.replaceChildren(
         rows.length
-          ? dataTable(rows, [
-              { head: t('alm.severity'), cell: (a) => h('span', { class: `badge sev-${a.severity}` }, t(`alm.sev_${a.severity}`)) },
-              { head: t('alm.alarm'), class: 'wrap', cell: (a) => [alarmText(a), a.occurrences > 1 ? h('span', { class: 'muted' }, ` ×${a.occurrences}`) : null] },
-              { head: t('alm.raisedAt'), cell: (a) => fmtTime(a.raisedAt) },
-              { head: t('alm.handling'), cell: (a) => [h('span', { class: `badge ${a.state}` }, t(`alm.state_${a.state}`)), a.acknowledgedBy ? h('div', { class: 'muted small' }, `${t('alm.by')} ${a.acknowledgedBy}`) : null] },
-            ], { rowAttrs: (a) => ({ 'data-alarm-id': a.id, 'data-state': a.state }) })
+          ? dataTable(
+              rows,
+              [
+                { head: t('alm.severity'), cell: (a) => h('span', { class: `badge sev-${a.severity}` }, t(`alm.sev_${a.severity}`)) },
+                {
+                  head: t('alm.alarm'),
+                  class: 'wrap',
+                  cell: (a) => [alarmText(a), a.occurrences > 1 ? h('span', { class: 'muted' }, ` ×${a.occurrences}`) : null],
+                },
+                { head: t('alm.raisedAt'), cell: (a) => fmtTime(a.raisedAt) },
+                {
+                  head: t('alm.handling'),
+                  cell: (a) => [
+                    h('span', { class: `badge ${a.state}` }, t(`alm.state_${a.state}`)),
+                    a.acknowledgedBy ? h('div', { class: 'muted small' }, `${t('alm.by')} ${a.acknowledgedBy}`) : null,
+                  ],
+                },
+              ],
+              { rowAttrs: (a) => ({ 'data-alarm-id': a.id, 'data-state': a.state }) },
+            )
           : h('p', { class: 'muted', id: 'device-no-alarms' }, t('dp_noAlarms')),
         h('p', {}, h('a', { href: `#/alarms/${encodeURIComponent(deviceId)}` }, t('dp_allAlarms'))),
       );

@@ -20,7 +20,10 @@ export async function devicePage(root: HTMLElement, params: string[]): Promise<(
   const id = params[0] ?? '';
   const d = fleet.devices.get(id);
   if (!d) {
-    root.append(h('p', {}, h('a', { href: '#/devices' }, `‹ ${t('back')}`)), h('p', { class: 'error', id: 'device-missing' }, `${t('dp_deviceNotFound')}: ${id}`));
+    root.append(
+      h('p', {}, h('a', { href: '#/devices' }, `‹ ${t('back')}`)),
+      h('p', { class: 'error', id: 'device-missing' }, `${t('dp_deviceNotFound')}: ${id}`),
+    );
     return () => undefined;
   }
   await kinds.load().catch(() => undefined);
@@ -34,7 +37,12 @@ export async function devicePage(root: HTMLElement, params: string[]): Promise<(
   const commands = commandsPanel(id, kind, isAlive);
   const alarms = alarmsPanel(id, isAlive);
   root.append(
-    h('p', {}, h('a', { href: '#/devices' }, `‹ ${t('back')}`), kind?.transport === 'onvif' ? [' · ', h('a', { href: `#/cameras/${encodeURIComponent(id)}` }, t('dp_openCamera'))] : null),
+    h(
+      'p',
+      {},
+      h('a', { href: '#/devices' }, `‹ ${t('back')}`),
+      kind?.transport === 'onvif' ? [' · ', h('a', { href: `#/cameras/${encodeURIComponent(id)}` }, t('dp_openCamera'))] : null,
+    ),
     h('h1', {}, d.name, ' ', h('small', { class: 'muted' }, `${d.id} · ${kindLabel(d.kind)}`)),
     h('div', { class: 'two' }, state.el, infoPanel(id, isAlive)),
     alarms.el,
@@ -52,8 +60,12 @@ export async function devicePage(root: HTMLElement, params: string[]): Promise<(
     fleet.subscribe(state.paint),
     deviceHealth.use(state.paint),
     alarms.stop,
-    fleet.on('device.status', (e) => { if ((e as { deviceId?: string }).deviceId === id) void history.load(); }),
-    fleet.on('command.outcome', (e) => { if ((e as { deviceId?: string }).deviceId === id) void commands.load(); }),
+    fleet.on('device.status', (e) => {
+      if ((e as { deviceId?: string }).deviceId === id) void history.load();
+    }),
+    fleet.on('command.outcome', (e) => {
+      if ((e as { deviceId?: string }).deviceId === id) void commands.load();
+    }),
   ];
   return () => {
     alive = false;

@@ -9,13 +9,26 @@ import './words.ts';
 type CommandView = Pick<Command, 'id' | 'state' | 'deviceCount' | 'counts'>;
 /** A row of the table: a delivery as the API reports it, or as a live event moved it on (its state as the event says). */
 type Delivery = Pick<ApiDelivery, 'deviceId' | 'attempts' | 'error' | 'ackedAt' | 'finishedAt'> & { state: string };
-interface CommandEvent { commandId: string; deviceId: string; status?: string; state?: string }
+interface CommandEvent {
+  commandId: string;
+  deviceId: string;
+  status?: string;
+  state?: string;
+}
 
 const FINAL = new Set(['acknowledged', 'failed', 'expired', 'cancelled']);
 /** Without a live event for this long while deliveries are open, the page asks the server. */
 const POLL_AFTER_MS = 4000;
 
-interface Follow { prefix: string; ids: Set<string>; expected: number | null; rows: Map<string, Delivery>; trs: Map<string, HTMLTableRowElement>; lastEvent: number; timer?: ReturnType<typeof setTimeout> }
+interface Follow {
+  prefix: string;
+  ids: Set<string>;
+  expected: number | null;
+  rows: Map<string, Delivery>;
+  trs: Map<string, HTMLTableRowElement>;
+  lastEvent: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
 
 export interface AckPanel {
   el: HTMLElement;
@@ -33,7 +46,12 @@ export interface AckPanel {
  * the commands are polled when no event comes for a while). Overrides, resumes and program pushes all land here.
  */
 export function ackPanel(alive: () => boolean): AckPanel {
-  const el = h('section', { class: 'panel', id: 'lt-acks', 'aria-live': 'polite' }, h('h2', {}, t('commandResult')), h('p', { class: 'muted' }, t('noCommand')));
+  const el = h(
+    'section',
+    { class: 'panel', id: 'lt-acks', 'aria-live': 'polite' },
+    h('h2', {}, t('commandResult')),
+    h('p', { class: 'muted' }, t('noCommand')),
+  );
   const summary = h('p', { id: 'lt-ack-summary' });
   const tbody = h('tbody');
   let f: Follow | null = null;
@@ -50,7 +68,7 @@ export function ackPanel(alive: () => boolean): AckPanel {
     cells[0]!.append(h('a', { href: `#/device/${encodeURIComponent(cur.deviceId)}` }, fleet.devices.get(cur.deviceId)?.name ?? cur.deviceId));
     cells[1]!.append(h('span', { class: `badge ${cur.state}` }, t(`ack_${cur.state}`)));
     cells[2]!.append(String(cur.attempts || ''));
-    cells[3]!.append(cur.finishedAt ?? cur.ackedAt ? fmtTime(cur.finishedAt ?? cur.ackedAt) : '');
+    cells[3]!.append((cur.finishedAt ?? cur.ackedAt) ? fmtTime(cur.finishedAt ?? cur.ackedAt) : '');
     cells[4]!.className = 'error';
     cells[4]!.append(cur.error ?? '');
     let tr = f.trs.get(cur.deviceId);
@@ -110,7 +128,14 @@ export function ackPanel(alive: () => boolean): AckPanel {
     const state = e.status ?? e.state;
     if (!state) return;
     const prev = mine.rows.get(e.deviceId);
-    setRow({ deviceId: e.deviceId, state, attempts: prev?.attempts ?? 0, error: prev?.error ?? null, ackedAt: prev?.ackedAt ?? null, finishedAt: FINAL.has(state) ? new Date().toISOString() : prev?.finishedAt ?? null });
+    setRow({
+      deviceId: e.deviceId,
+      state,
+      attempts: prev?.attempts ?? 0,
+      error: prev?.error ?? null,
+      ackedAt: prev?.ackedAt ?? null,
+      finishedAt: FINAL.has(state) ? new Date().toISOString() : (prev?.finishedAt ?? null),
+    });
     paintSummary();
     // Failure details (the device's message) come with the command's record.
     if (state === 'failed') void poll();
@@ -127,7 +152,20 @@ export function ackPanel(alive: () => boolean): AckPanel {
       h('h2', {}, t('commandResult')),
       h('p', { class: 'muted', id: 'lt-ack-label' }, label),
       summary,
-      h('table', { class: 'grid stack', id: 'lt-ack-table' }, h('thead', {}, h('tr', {}, [t('device'), t('status'), t('attempts'), t('time'), t('error')].map((c) => h('th', {}, c)))), tbody),
+      h(
+        'table',
+        { class: 'grid stack', id: 'lt-ack-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [t('device'), t('status'), t('attempts'), t('time'), t('error')].map((c) => h('th', {}, c)),
+          ),
+        ),
+        tbody,
+      ),
     );
     paintSummary();
   };

@@ -10,7 +10,6 @@ import type { Zone } from '../../zones.ts';
 import type { AckPanel } from './acks.ts';
 import './words.ts';
 
-
 export interface ControlDeps {
   lights: () => FleetDevice[];
   zones: Zone[];
@@ -21,15 +20,36 @@ export interface ControlDeps {
   changed: () => void;
 }
 
-const DURATIONS: [string, string][] = [['900', 'min15'], ['1800', 'min30'], ['3600', 'h1'], ['7200', 'h2'], ['14400', 'h4'], ['28800', 'h8'], ['43200', 'h12'], ['morning', 'untilMorning'], ['custom', 'custom']];
+const DURATIONS: [string, string][] = [
+  ['900', 'min15'],
+  ['1800', 'min30'],
+  ['3600', 'h1'],
+  ['7200', 'h2'],
+  ['14400', 'h4'],
+  ['28800', 'h8'],
+  ['43200', 'h12'],
+  ['morning', 'untilMorning'],
+  ['custom', 'custom'],
+];
 
 /**
  * Switch or dim the whole ward, a zone or picked lights, always with an end (DOMAIN.md §2), and follow each light's
  * acknowledgement on the ack panel. The whole ward is one command (target `ward`), confirmed first.
  */
 export function controlPanel(o: ControlDeps): { el: HTMLElement; repaint: () => void } {
-  const mode = h('select', { id: 'lt-mode' }, h('option', { value: 'zone' }, t('targetZone')), h('option', { value: 'ward' }, t('targetWard')), h('option', { value: 'devices' }, t('targetLights')));
-  const zone = h('select', { id: 'lt-zone' }, h('option', { value: '' }, `— ${t('zone')} —`), o.zones.map((z) => h('option', { value: z.id }, z.name)));
+  const mode = h(
+    'select',
+    { id: 'lt-mode' },
+    h('option', { value: 'zone' }, t('targetZone')),
+    h('option', { value: 'ward' }, t('targetWard')),
+    h('option', { value: 'devices' }, t('targetLights')),
+  );
+  const zone = h(
+    'select',
+    { id: 'lt-zone' },
+    h('option', { value: '' }, `— ${t('zone')} —`),
+    o.zones.map((z) => h('option', { value: z.id }, z.name)),
+  );
   const zoneLabel = h('label', {}, t('zone'), zone);
   const search = h('input', { type: 'search', id: 'lt-search', placeholder: t('search') });
   const selectAll = h('input', { type: 'checkbox', id: 'lt-select-all' });
@@ -40,7 +60,11 @@ export function controlPanel(o: ControlDeps): { el: HTMLElement; repaint: () => 
   const slider = h('input', { type: 'range', id: 'lt-level-range', min: 0, max: 100, step: 1, value: 50 });
   slider.addEventListener('input', () => (level.value = slider.value));
   level.addEventListener('input', () => (slider.value = level.value));
-  const duration = h('select', { id: 'lt-duration' }, DURATIONS.map(([v, k]) => h('option', { value: v, selected: v === '3600' }, t(k))));
+  const duration = h(
+    'select',
+    { id: 'lt-duration' },
+    DURATIONS.map(([v, k]) => h('option', { value: v, selected: v === '3600' }, t(k))),
+  );
   const until = h('input', { type: 'datetime-local', id: 'lt-until' });
   const untilLabel = h('label', { style: 'display:none' }, t('until'), until);
   duration.addEventListener('change', () => (untilLabel.style.display = duration.value === 'custom' ? '' : 'none'));
@@ -49,7 +73,13 @@ export function controlPanel(o: ControlDeps): { el: HTMLElement; repaint: () => 
 
   const shown = (): FleetDevice[] => {
     const needle = search.value.trim().toLowerCase();
-    return o.lights().filter((d) => (!zone.value || d.groupId === zone.value || d.zoneIds.includes(zone.value)) && (!needle || d.id.includes(needle) || d.name.toLowerCase().includes(needle)));
+    return o
+      .lights()
+      .filter(
+        (d) =>
+          (!zone.value || d.groupId === zone.value || d.zoneIds.includes(zone.value)) &&
+          (!needle || d.id.includes(needle) || d.name.toLowerCase().includes(needle)),
+      );
   };
   const paintList = (): void => {
     const rows = shown();
@@ -75,7 +105,12 @@ export function controlPanel(o: ControlDeps): { el: HTMLElement; repaint: () => 
     }
     paintList();
   });
-  const pickBox = h('div', { id: 'lt-pick', hidden: true }, h('div', { class: 'filters' }, search, h('label', { class: 'inline' }, selectAll, t('selectAll')), pickedCount), list);
+  const pickBox = h(
+    'div',
+    { id: 'lt-pick', hidden: true },
+    h('div', { class: 'filters' }, search, h('label', { class: 'inline' }, selectAll, t('selectAll')), pickedCount),
+    list,
+  );
   const syncMode = (): void => {
     pickBox.hidden = mode.value !== 'devices';
     zoneLabel.style.display = mode.value === 'ward' ? 'none' : '';
@@ -89,7 +124,12 @@ export function controlPanel(o: ControlDeps): { el: HTMLElement; repaint: () => 
     if (mode.value === 'zone') return zone.value ? { type: 'zone', id: zone.value } : null;
     return picked.size ? { type: 'devices', ids: [...picked] } : null;
   };
-  const targetText = (): string => (mode.value === 'ward' ? t('wholeWard') : mode.value === 'zone' ? (o.zones.find((z) => z.id === zone.value)?.name ?? zone.value) : `${picked.size} ${t('lights')}`);
+  const targetText = (): string =>
+    mode.value === 'ward'
+      ? t('wholeWard')
+      : mode.value === 'zone'
+        ? (o.zones.find((z) => z.id === zone.value)?.name ?? zone.value)
+        : `${picked.size} ${t('lights')}`;
   const expiry = (): { durationS: number } | { expiresAt: string } | null => {
     if (duration.value === 'custom') return until.value ? { expiresAt: zonedToDate(until.value, o.tz).toISOString() } : null;
     if (duration.value === 'morning') {
@@ -133,23 +173,36 @@ export function controlPanel(o: ControlDeps): { el: HTMLElement; repaint: () => 
     void send('/api/v1/lighting/override', { level: lvl, ...end, ...(rampS ? { rampS } : {}) }, `${t('levelShort')} ${lvl}%`, true);
   };
 
-  const el = gated(h('section', { class: 'panel', id: 'lt-control' },
-    h('h2', {}, t('lightControl')),
-    h('div', { class: 'filters' }, h('label', {}, t('target'), mode), zoneLabel),
-    pickBox,
-    h('div', { class: 'filters' },
-      h('label', {}, t('level'), h('span', { class: 'inline' }, slider, level)),
-      h('label', {}, t('duration'), duration),
-      untilLabel,
-      h('label', {}, t('rampS'), ramp),
-      h('button', { class: 'primary', id: 'lt-apply', type: 'button', onclick: () => override(Number(level.value)) }, t('apply')),
-      h('button', { id: 'lt-on', type: 'button', onclick: () => override(100) }, t('turnOn')),
-      h('button', { id: 'lt-off', type: 'button', onclick: () => override(0) }, t('turnOff')),
-      // Resume has no client id in the API: it is followed by the command ids it answers with.
-      h('button', { id: 'lt-resume', type: 'button', onclick: () => void send('/api/v1/lighting/resume', {}, t('resume'), false) }, t('resume'))),
-    h('p', { class: 'muted small' }, t('overrideNote')),
-    msg));
+  const el = gated(
+    h(
+      'section',
+      { class: 'panel', id: 'lt-control' },
+      h('h2', {}, t('lightControl')),
+      h('div', { class: 'filters' }, h('label', {}, t('target'), mode), zoneLabel),
+      pickBox,
+      h(
+        'div',
+        { class: 'filters' },
+        h('label', {}, t('level'), h('span', { class: 'inline' }, slider, level)),
+        h('label', {}, t('duration'), duration),
+        untilLabel,
+        h('label', {}, t('rampS'), ramp),
+        h('button', { class: 'primary', id: 'lt-apply', type: 'button', onclick: () => override(Number(level.value)) }, t('apply')),
+        h('button', { id: 'lt-on', type: 'button', onclick: () => override(100) }, t('turnOn')),
+        h('button', { id: 'lt-off', type: 'button', onclick: () => override(0) }, t('turnOff')),
+        // Resume has no client id in the API: it is followed by the command ids it answers with.
+        h('button', { id: 'lt-resume', type: 'button', onclick: () => void send('/api/v1/lighting/resume', {}, t('resume'), false) }, t('resume')),
+      ),
+      h('p', { class: 'muted small' }, t('overrideNote')),
+      msg,
+    ),
+  );
   syncMode();
   paintList();
-  return { el, repaint: () => { if (!pickBox.hidden) paintList(); } };
+  return {
+    el,
+    repaint: () => {
+      if (!pickBox.hidden) paintList();
+    },
+  };
 }

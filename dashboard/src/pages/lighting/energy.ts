@@ -8,7 +8,6 @@ import { errorText } from '../../ui/notice.ts';
 import { dataTable } from '../../ui/table.ts';
 import './words.ts';
 
-
 const kwh = (n: number): string => `${fmtNum(n, 1)} kWh`;
 
 /**
@@ -22,7 +21,8 @@ export function energyPanel(alive: () => boolean): { el: HTMLElement; load: () =
   const chart = h('div', { id: 'lt-energy-chart' });
   const drift = h('div', { id: 'lt-drift' });
   const el = h('section', { class: 'panel', id: 'lt-energy' }, h('h2', {}, t('energy'), days), kpis, chart, h('h3', {}, t('drift')), drift);
-  const kpi = (k: string, v: string, id: string): HTMLElement => h('div', { class: 'kpi', 'data-kpi': id }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
+  const kpi = (k: string, v: string, id: string): HTMLElement =>
+    h('div', { class: 'kpi', 'data-kpi': id }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k));
 
   const load = async (): Promise<void> => {
     const to = new Date();
@@ -40,24 +40,52 @@ export function energyPanel(alive: () => boolean): { el: HTMLElement; load: () =
         kpi(t('eSaved'), `${kwh(s.savedKWh)}${s.savedPct === null ? '' : ` (${fmtNum(s.savedPct, 1)} %)`}`, 'saved'),
         kpi(t('burning'), `${fmtNum(s.burningHours, 0)} h`, 'hours'),
       );
-      chart.replaceChildren(e.items.length
-        ? lineChart(e.items.map((p) => ({ t: Date.parse(`${p.bucket}T12:00:00+07:00`), v: p.usedKWh })), { width: Math.max(320, Math.min(1200, chart.clientWidth || 640)), height: 180, unit: 'kWh', label: t('used'), bars: true, bucketMs: 86_400_000, from: from.getTime(), to: to.getTime(), lang: getLang() })
-        : h('p', { class: 'muted' }, t('noData')));
-      if (e.items.length) chart.append(dataTable(e.items.slice(-7).reverse(), [
-        { head: t('day'), cell: (p) => formatDate(p.bucket) },
-        { head: t('used'), class: 'num', cell: (p) => kwh(p.usedKWh) },
-        { head: t('baseline'), class: 'num', cell: (p) => kwh(p.baselineKWh) },
-        { head: t('eSaved'), class: 'num', cell: (p) => (p.savedPct === null ? kwh(p.savedKWh) : `${kwh(p.savedKWh)} (${fmtNum(p.savedPct, 1)} %)`) },
-      ], { id: 'lt-energy-table' }));
+      chart.replaceChildren(
+        e.items.length
+          ? lineChart(
+              e.items.map((p) => ({ t: Date.parse(`${p.bucket}T12:00:00+07:00`), v: p.usedKWh })),
+              {
+                width: Math.max(320, Math.min(1200, chart.clientWidth || 640)),
+                height: 180,
+                unit: 'kWh',
+                label: t('used'),
+                bars: true,
+                bucketMs: 86_400_000,
+                from: from.getTime(),
+                to: to.getTime(),
+                lang: getLang(),
+              },
+            )
+          : h('p', { class: 'muted' }, t('noData')),
+      );
+      if (e.items.length)
+        chart.append(
+          dataTable(
+            e.items.slice(-7).reverse(),
+            [
+              { head: t('day'), cell: (p) => formatDate(p.bucket) },
+              { head: t('used'), class: 'num', cell: (p) => kwh(p.usedKWh) },
+              { head: t('baseline'), class: 'num', cell: (p) => kwh(p.baselineKWh) },
+              { head: t('eSaved'), class: 'num', cell: (p) => (p.savedPct === null ? kwh(p.savedKWh) : `${kwh(p.savedKWh)} (${fmtNum(p.savedPct, 1)} %)`) },
+            ],
+            { id: 'lt-energy-table' },
+          ),
+        );
       const ok = d.items.filter((i) => i.status === 'ok').length;
       const bad = d.items.filter((i) => i.status === 'drift');
       drift.replaceChildren(
-        h('p', { 'data-ok': ok, 'data-drift': bad.length }, `${ok} ${t('driftOk')} · ${bad.length} ${t('driftBad')} · ${d.items.length - ok - bad.length} ${t('driftOther')}`),
-        bad.length ? dataTable(bad.slice(0, 50), [
-          { head: t('device'), cell: (i) => h('a', { href: `#/device/${encodeURIComponent(i.deviceId)}` }, i.deviceId) },
-          { head: t('expected'), class: 'num', cell: (i) => `${i.expectedLevel ?? '—'}%` },
-          { head: t('reported'), class: 'num', cell: (i) => `${i.reportedLevel ?? '—'}%` },
-        ]) : '',
+        h(
+          'p',
+          { 'data-ok': ok, 'data-drift': bad.length },
+          `${ok} ${t('driftOk')} · ${bad.length} ${t('driftBad')} · ${d.items.length - ok - bad.length} ${t('driftOther')}`,
+        ),
+        bad.length
+          ? dataTable(bad.slice(0, 50), [
+              { head: t('device'), cell: (i) => h('a', { href: `#/device/${encodeURIComponent(i.deviceId)}` }, i.deviceId) },
+              { head: t('expected'), class: 'num', cell: (i) => `${i.expectedLevel ?? '—'}%` },
+              { head: t('reported'), class: 'num', cell: (i) => `${i.reportedLevel ?? '—'}%` },
+            ])
+          : '',
       );
     } catch (err) {
       if (alive()) kpis.replaceChildren(h('p', { class: 'error' }, errorText(err)));

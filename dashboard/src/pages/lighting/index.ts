@@ -14,18 +14,24 @@ import { overridesPanel } from './overrides.ts';
 import { programsPanels } from './programs.ts';
 import './words.ts';
 
-
 /** Today's sunrise and sunset at the ward's site, and the next days' (what programs' sun steps follow). */
 function sunLine(alive: () => boolean): HTMLElement {
   const el = h('p', { class: 'sun muted', id: 'lt-sun' });
-  void api.get<{ days: { date: string; sunrise: string | null; sunset: string | null }[] }>('/api/v1/lighting/sun?days=7').then((r) => {
-    if (!alive() || !r.days.length) return;
-    const [today, ...rest] = r.days;
-    el.replaceChildren(
-      h('span', { 'data-sunrise': today!.sunrise ?? '', 'data-sunset': today!.sunset ?? '' }, `${t('sunToday')}: ☀ ${t('sunrise')} ${formatClock(today!.sunrise)} · ${t('sunset')} ${formatClock(today!.sunset)}`),
-      h('span', { title: t('sunWeek') }, rest.map((d) => `${formatDate(d.date).slice(0, 5)} ${formatClock(d.sunrise)}–${formatClock(d.sunset)}`).join(' · ')),
-    );
-  }, () => undefined);
+  void api.get<{ days: { date: string; sunrise: string | null; sunset: string | null }[] }>('/api/v1/lighting/sun?days=7').then(
+    (r) => {
+      if (!alive() || !r.days.length) return;
+      const [today, ...rest] = r.days;
+      el.replaceChildren(
+        h(
+          'span',
+          { 'data-sunrise': today!.sunrise ?? '', 'data-sunset': today!.sunset ?? '' },
+          `${t('sunToday')}: ☀ ${t('sunrise')} ${formatClock(today!.sunrise)} · ${t('sunset')} ${formatClock(today!.sunset)}`,
+        ),
+        h('span', { title: t('sunWeek') }, rest.map((d) => `${formatDate(d.date).slice(0, 5)} ${formatClock(d.sunrise)}–${formatClock(d.sunset)}`).join(' · ')),
+      );
+    },
+    () => undefined,
+  );
   return el;
 }
 
@@ -43,7 +49,14 @@ export async function lightingPage(root: HTMLElement, _params: string[], setting
   await zones.load();
   const acks = ackPanel(isAlive);
   const overrides = overridesPanel(acks, isAlive);
-  const control = controlPanel({ lights, zones: zones.items, wardCode: settings.ward.code, tz: settings.ward.timezone, acks, changed: () => void overrides.load() });
+  const control = controlPanel({
+    lights,
+    zones: zones.items,
+    wardCode: settings.ward.code,
+    tz: settings.ward.timezone,
+    acks,
+    changed: () => void overrides.load(),
+  });
   const followPush = async (ids: string[]): Promise<void> => {
     const views = await Promise.all(ids.map((id) => api.get<{ command: CommandView }>(`/api/v1/commands/${encodeURIComponent(id)}`).then((r) => r.command)));
     await acks.follow(views, `${t('programPush')} · ${ids.length}`);

@@ -10,7 +10,14 @@ import type { AckPanel } from './acks.ts';
 import type { Command } from '../../contract.ts';
 import './words.ts';
 
-interface Group { commandId: string; level: number; expiresAt: string; startsAt: string; setBy: string; deviceIds: string[] }
+interface Group {
+  commandId: string;
+  level: number;
+  expiresAt: string;
+  startsAt: string;
+  setBy: string;
+  deviceIds: string[];
+}
 
 /**
  * Lights under a manual override now, one line per command (a zone dimmed at once is one line): level, who, until
@@ -25,21 +32,45 @@ export function overridesPanel(acks: AckPanel, alive: () => boolean): { el: HTML
       if (!alive()) return;
       const groups = new Map<string, Group>();
       for (const o of r.items) {
-        const g = groups.get(o.commandId) ?? { commandId: o.commandId, level: o.level, expiresAt: o.expiresAt, startsAt: o.startsAt, setBy: o.setBy, deviceIds: [] };
+        const g = groups.get(o.commandId) ?? {
+          commandId: o.commandId,
+          level: o.level,
+          expiresAt: o.expiresAt,
+          startsAt: o.startsAt,
+          setBy: o.setBy,
+          deviceIds: [],
+        };
         g.deviceIds.push(o.deviceId);
         groups.set(o.commandId, g);
       }
       const rows = [...groups.values()].sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
       el.dataset.count = String(r.items.length);
-      body.replaceChildren(rows.length
-        ? dataTable(rows, [
-            { head: t('levelShort'), class: 'num', cell: (g) => `${g.level}%` },
-            { head: t('lightsCount'), class: 'wrap', cell: (g) => (g.deviceIds.length === 1 ? h('a', { href: `#/device/${encodeURIComponent(g.deviceIds[0]!)}` }, fleet.devices.get(g.deviceIds[0]!)?.name ?? g.deviceIds[0]!) : `${g.deviceIds.length} ${t('lights')}`) },
-            { head: t('setBy'), cell: (g) => `${g.setBy} · ${fmtTime(g.startsAt)}` },
-            { head: t('ends'), cell: (g) => fmtTime(g.expiresAt) },
-            { head: '', class: 'actions', cell: (g) => gated(h('button', { type: 'button', class: 'end-override', onclick: () => void end(g) }, t('endNow'))) },
-          ], { id: 'lt-override-table', rowAttrs: (g) => ({ 'data-command': g.commandId, 'data-lights': g.deviceIds.length }) })
-        : h('p', { class: 'muted', id: 'lt-no-overrides' }, t('noOverrides')));
+      body.replaceChildren(
+        rows.length
+          ? dataTable(
+              rows,
+              [
+                { head: t('levelShort'), class: 'num', cell: (g) => `${g.level}%` },
+                {
+                  head: t('lightsCount'),
+                  class: 'wrap',
+                  cell: (g) =>
+                    g.deviceIds.length === 1
+                      ? h('a', { href: `#/device/${encodeURIComponent(g.deviceIds[0]!)}` }, fleet.devices.get(g.deviceIds[0]!)?.name ?? g.deviceIds[0]!)
+                      : `${g.deviceIds.length} ${t('lights')}`,
+                },
+                { head: t('setBy'), cell: (g) => `${g.setBy} · ${fmtTime(g.startsAt)}` },
+                { head: t('ends'), cell: (g) => fmtTime(g.expiresAt) },
+                {
+                  head: '',
+                  class: 'actions',
+                  cell: (g) => gated(h('button', { type: 'button', class: 'end-override', onclick: () => void end(g) }, t('endNow'))),
+                },
+              ],
+              { id: 'lt-override-table', rowAttrs: (g) => ({ 'data-command': g.commandId, 'data-lights': g.deviceIds.length }) },
+            )
+          : h('p', { class: 'muted', id: 'lt-no-overrides' }, t('noOverrides')),
+      );
     } catch (e) {
       if (alive()) body.replaceChildren(h('p', { class: 'error' }, errorText(e)));
     }

@@ -53,7 +53,13 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
   };
 
   const stepRow = (s: Step | null, holder: HTMLElement): HTMLElement => {
-    const kind = h('select', { class: 'st-kind' }, h('option', { value: 'time' }, t('fixedTime')), h('option', { value: 'sunset' }, t('sunset')), h('option', { value: 'sunrise' }, t('sunrise')));
+    const kind = h(
+      'select',
+      { class: 'st-kind' },
+      h('option', { value: 'time' }, t('fixedTime')),
+      h('option', { value: 'sunset' }, t('sunset')),
+      h('option', { value: 'sunrise' }, t('sunrise')),
+    );
     kind.value = !s || /^\d/.test(s.at) ? 'time' : s.at;
     const time = h('input', { type: 'time', class: 'st-time', value: s && /^\d/.test(s.at) ? s.at : '18:00' });
     const offset = h('input', { type: 'number', class: 'st-offset', min: -180, max: 180, value: s?.offsetMin ?? 0, style: 'width:5rem' });
@@ -62,7 +68,16 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
     const sync = (): void => void (time.hidden = kind.value !== 'time');
     kind.addEventListener('change', sync);
     sync();
-    const row = h('div', { class: 'filters step-row' }, h('label', {}, t('at'), kind), h('label', {}, '\u00a0', time), h('label', {}, t('offsetMin'), offset), h('label', {}, t('level'), lvl), h('label', {}, t('rampS'), rmp), h('button', { type: 'button', onclick: () => row.remove() }, t('remove')));
+    const row = h(
+      'div',
+      { class: 'filters step-row' },
+      h('label', {}, t('at'), kind),
+      h('label', {}, '\u00a0', time),
+      h('label', {}, t('offsetMin'), offset),
+      h('label', {}, t('level'), lvl),
+      h('label', {}, t('rampS'), rmp),
+      h('button', { type: 'button', onclick: () => row.remove() }, t('remove')),
+    );
     holder.append(row);
     return row;
   };
@@ -79,34 +94,87 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
     const id = h('input', { name: 'id', required: true, pattern: ID_PATTERN, value: p?.id ?? '', readonly: p !== null, placeholder: t('idHint') });
     const name = h('input', { name: 'name', required: true, value: p?.name ?? '' });
     const steps = h('div', { class: 'steps' });
-    for (const s of p?.steps ?? [{ at: 'sunset', level: 100 }, { at: '23:00', level: 50 }, { at: 'sunrise', level: 0 }]) stepRow(s, steps);
+    for (const s of p?.steps ?? [
+      { at: 'sunset', level: 100 },
+      { at: '23:00', level: 50 },
+      { at: 'sunrise', level: 0 },
+    ])
+      stepRow(s, steps);
     const form = h(
       'form',
       {
-        class: 'edit-form', id: 'program-form',
+        class: 'edit-form',
+        id: 'program-form',
         onsubmit: (e: Event) => {
           e.preventDefault();
-          void api.request<{ pushed?: { commands: string[] } }>('PUT', `/api/v1/lighting/programs/${encodeURIComponent(id.value)}`, { name: name.value, steps: readSteps(steps) }).then(
-            async (r) => { await reload(); note(progBox, pushedText(r)); },
-            (err: unknown) => note(form, errText(err), 'error'),
-          );
+          void api
+            .request<{ pushed?: { commands: string[] } }>('PUT', `/api/v1/lighting/programs/${encodeURIComponent(id.value)}`, {
+              name: name.value,
+              steps: readSteps(steps),
+            })
+            .then(
+              async (r) => {
+                await reload();
+                note(progBox, pushedText(r));
+              },
+              (err: unknown) => note(form, errText(err), 'error'),
+            );
         },
       },
       h('div', { class: 'filters' }, h('label', {}, 'ID', id), h('label', {}, t('name'), name)),
       h('strong', {}, t('steps')),
       steps,
-      h('div', { class: 'filters' }, h('button', { type: 'button', onclick: () => stepRow(null, steps) }, t('addStep')), h('button', { type: 'submit', class: 'primary' }, t('save')), h('button', { type: 'button', onclick: () => form.remove() }, t('cancel'))),
+      h(
+        'div',
+        { class: 'filters' },
+        h('button', { type: 'button', onclick: () => stepRow(null, steps) }, t('addStep')),
+        h('button', { type: 'submit', class: 'primary' }, t('save')),
+        h('button', { type: 'button', onclick: () => form.remove() }, t('cancel')),
+      ),
     );
     return form;
   };
 
   const ruleRow = (r: Rule | null, holder: HTMLElement): void => {
     const name = h('input', { class: 'ru-name', value: r?.name ?? '', style: 'width:9rem' });
-    const from = h('input', { class: 'ru-from', required: true, pattern: '(\\d{4}-)?\\d{2}-\\d{2}', placeholder: 'MM-DD', value: r?.from ?? '', style: 'width:8rem' });
-    const to = h('input', { class: 'ru-to', required: true, pattern: '(\\d{4}-)?\\d{2}-\\d{2}', placeholder: 'MM-DD', value: r?.to ?? '', style: 'width:8rem' });
-    const days = h('span', { class: 'inline ru-days' }, [1, 2, 3, 4, 5, 6, 7].map((d) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', value: d, checked: r?.weekdays?.includes(d) ?? false }), d === 7 ? 'CN' : `T${d + 1}`)));
-    const prog = h('select', { class: 'ru-program', required: true }, programs.map((p) => h('option', { value: p.id, selected: p.id === r?.programId }, p.name)));
-    const row = h('div', { class: 'filters rule-row' }, h('label', {}, t('name'), name), h('label', {}, t('from'), from), h('label', {}, t('to'), to), h('label', {}, t('weekdays'), days), h('label', {}, t('program'), prog), h('button', { type: 'button', onclick: () => row.remove() }, t('remove')));
+    const from = h('input', {
+      class: 'ru-from',
+      required: true,
+      pattern: '(\\d{4}-)?\\d{2}-\\d{2}',
+      placeholder: 'MM-DD',
+      value: r?.from ?? '',
+      style: 'width:8rem',
+    });
+    const to = h('input', {
+      class: 'ru-to',
+      required: true,
+      pattern: '(\\d{4}-)?\\d{2}-\\d{2}',
+      placeholder: 'MM-DD',
+      value: r?.to ?? '',
+      style: 'width:8rem',
+    });
+    const days = h(
+      'span',
+      { class: 'inline ru-days' },
+      [1, 2, 3, 4, 5, 6, 7].map((d) =>
+        h('label', { class: 'inline' }, h('input', { type: 'checkbox', value: d, checked: r?.weekdays?.includes(d) ?? false }), d === 7 ? 'CN' : `T${d + 1}`),
+      ),
+    );
+    const prog = h(
+      'select',
+      { class: 'ru-program', required: true },
+      programs.map((p) => h('option', { value: p.id, selected: p.id === r?.programId }, p.name)),
+    );
+    const row = h(
+      'div',
+      { class: 'filters rule-row' },
+      h('label', {}, t('name'), name),
+      h('label', {}, t('from'), from),
+      h('label', {}, t('to'), to),
+      h('label', {}, t('weekdays'), days),
+      h('label', {}, t('program'), prog),
+      h('button', { type: 'button', onclick: () => row.remove() }, t('remove')),
+    );
     holder.append(row);
   };
   const readRules = (holder: HTMLElement): Rule[] =>
@@ -122,44 +190,90 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
   const calendarForm = (c: Calendar | null): HTMLElement => {
     const id = h('input', { name: 'id', required: true, pattern: ID_PATTERN, value: c?.id ?? '', readonly: c !== null, placeholder: t('idHint') });
     const name = h('input', { name: 'name', required: true, value: c?.name ?? '' });
-    const def = h('select', { name: 'defaultProgramId', required: true }, programs.map((p) => h('option', { value: p.id, selected: p.id === c?.defaultProgramId }, p.name)));
+    const def = h(
+      'select',
+      { name: 'defaultProgramId', required: true },
+      programs.map((p) => h('option', { value: p.id, selected: p.id === c?.defaultProgramId }, p.name)),
+    );
     const rules = h('div', { class: 'rules' });
     for (const r of c?.rules ?? []) ruleRow(r, rules);
     const form = h(
       'form',
       {
-        class: 'edit-form', id: 'calendar-form',
+        class: 'edit-form',
+        id: 'calendar-form',
         onsubmit: (e: Event) => {
           e.preventDefault();
-          void api.request<{ pushed?: { commands: string[] } }>('PUT', `/api/v1/lighting/calendars/${encodeURIComponent(id.value)}`, { name: name.value, defaultProgramId: def.value, rules: readRules(rules) }).then(
-            async (r) => { await reload(); note(calBox, pushedText(r)); },
-            (err: unknown) => note(form, errText(err), 'error'),
-          );
+          void api
+            .request<{ pushed?: { commands: string[] } }>('PUT', `/api/v1/lighting/calendars/${encodeURIComponent(id.value)}`, {
+              name: name.value,
+              defaultProgramId: def.value,
+              rules: readRules(rules),
+            })
+            .then(
+              async (r) => {
+                await reload();
+                note(calBox, pushedText(r));
+              },
+              (err: unknown) => note(form, errText(err), 'error'),
+            );
         },
       },
       h('div', { class: 'filters' }, h('label', {}, 'ID', id), h('label', {}, t('name'), name), h('label', {}, t('defaultProgram'), def)),
       h('strong', {}, t('rules')),
       rules,
-      h('div', { class: 'filters' }, h('button', { type: 'button', onclick: () => ruleRow(null, rules) }, t('addRule')), h('button', { type: 'submit', class: 'primary' }, t('save')), h('button', { type: 'button', onclick: () => form.remove() }, t('cancel'))),
+      h(
+        'div',
+        { class: 'filters' },
+        h('button', { type: 'button', onclick: () => ruleRow(null, rules) }, t('addRule')),
+        h('button', { type: 'submit', class: 'primary' }, t('save')),
+        h('button', { type: 'button', onclick: () => form.remove() }, t('cancel')),
+      ),
     );
     return form;
   };
 
   const assignmentForm = (): HTMLElement => {
-    const type = h('select', { name: 'targetType' }, h('option', { value: 'ward' }, t('wholeWard')), h('option', { value: 'zone' }, t('zone')), h('option', { value: 'device' }, t('device')));
-    const zoneSel = h('select', { name: 'zone', hidden: true }, o.zones.map((z) => h('option', { value: z.id }, z.name)));
-    const devSel = h('select', { name: 'device', hidden: true }, lights().map((d) => h('option', { value: d.id }, d.name === d.id ? d.id : `${d.name} · ${d.id}`)));
-    type.addEventListener('change', () => { zoneSel.hidden = type.value !== 'zone'; devSel.hidden = type.value !== 'device'; });
+    const type = h(
+      'select',
+      { name: 'targetType' },
+      h('option', { value: 'ward' }, t('wholeWard')),
+      h('option', { value: 'zone' }, t('zone')),
+      h('option', { value: 'device' }, t('device')),
+    );
+    const zoneSel = h(
+      'select',
+      { name: 'zone', hidden: true },
+      o.zones.map((z) => h('option', { value: z.id }, z.name)),
+    );
+    const devSel = h(
+      'select',
+      { name: 'device', hidden: true },
+      lights().map((d) => h('option', { value: d.id }, d.name === d.id ? d.id : `${d.name} · ${d.id}`)),
+    );
+    type.addEventListener('change', () => {
+      zoneSel.hidden = type.value !== 'zone';
+      devSel.hidden = type.value !== 'device';
+    });
     const what = h(
       'select',
       { name: 'what', required: true },
-      h('optgroup', { label: t('calendars') }, calendars.map((c) => h('option', { value: `cal:${c.id}` }, c.name))),
-      h('optgroup', { label: t('programs') }, programs.map((p) => h('option', { value: `prog:${p.id}` }, p.name))),
+      h(
+        'optgroup',
+        { label: t('calendars') },
+        calendars.map((c) => h('option', { value: `cal:${c.id}` }, c.name)),
+      ),
+      h(
+        'optgroup',
+        { label: t('programs') },
+        programs.map((p) => h('option', { value: `prog:${p.id}` }, p.name)),
+      ),
     );
     const form = h(
       'form',
       {
-        class: 'edit-form', id: 'assignment-form',
+        class: 'edit-form',
+        id: 'assignment-form',
         onsubmit: (e: Event) => {
           e.preventDefault();
           const [k, ...rest] = what.value.split(':');
@@ -167,13 +281,23 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
           const targetId = type.value === 'ward' ? o.wardCode : type.value === 'zone' ? zoneSel.value : devSel.value;
           const body = { targetType: type.value, targetId, ...(k === 'cal' ? { calendarId: ref } : { programId: ref }) };
           void api.request<{ pushed?: { commands: string[] } }>('PUT', '/api/v1/lighting/assignments', body).then(
-            async (r) => { await reload(); note(asgBox, pushedText(r)); },
+            async (r) => {
+              await reload();
+              note(asgBox, pushedText(r));
+            },
             (err: unknown) => note(form, errText(err), 'error'),
           );
         },
       },
-      h('div', { class: 'filters' }, h('label', {}, t('target'), type), h('label', {}, '\u00a0', zoneSel, devSel), h('label', {}, `${t('calendar')} / ${t('program')}`, what),
-        h('button', { type: 'submit', class: 'primary' }, t('save')), h('button', { type: 'button', onclick: () => form.remove() }, t('cancel'))),
+      h(
+        'div',
+        { class: 'filters' },
+        h('label', {}, t('target'), type),
+        h('label', {}, '\u00a0', zoneSel, devSel),
+        h('label', {}, `${t('calendar')} / ${t('program')}`, what),
+        h('button', { type: 'submit', class: 'primary' }, t('save')),
+        h('button', { type: 'button', onclick: () => form.remove() }, t('cancel')),
+      ),
     );
     return form;
   };
@@ -190,10 +314,39 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
     progBox.append(
       h('h2', {}, t('programs')),
       programs.length
-        ? h('table', { class: 'grid' }, h('tbody', {}, programs.map((p) => h('tr', { 'data-program': p.id },
-            h('td', {}, h('strong', {}, p.name), h('br'), h('small', { class: 'muted' }, p.id)),
-            h('td', {}, p.steps.map(stepText).join(' · ')),
-            h('td', { class: 'actions' }, gated(h('span', {}, h('button', { type: 'button', onclick: () => openForm(progBox, programForm(p)) }, t('edit')), ' ', h('button', { type: 'button', onclick: () => void remove(progBox, `/api/v1/lighting/programs/${encodeURIComponent(p.id)}`) }, t('delete')))))))))
+        ? h(
+            'table',
+            { class: 'grid' },
+            h(
+              'tbody',
+              {},
+              programs.map((p) =>
+                h(
+                  'tr',
+                  { 'data-program': p.id },
+                  h('td', {}, h('strong', {}, p.name), h('br'), h('small', { class: 'muted' }, p.id)),
+                  h('td', {}, p.steps.map(stepText).join(' · ')),
+                  h(
+                    'td',
+                    { class: 'actions' },
+                    gated(
+                      h(
+                        'span',
+                        {},
+                        h('button', { type: 'button', onclick: () => openForm(progBox, programForm(p)) }, t('edit')),
+                        ' ',
+                        h(
+                          'button',
+                          { type: 'button', onclick: () => void remove(progBox, `/api/v1/lighting/programs/${encodeURIComponent(p.id)}`) },
+                          t('delete'),
+                        ),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, t('noData')),
       gated(h('button', { type: 'button', id: 'program-new', onclick: () => openForm(progBox, programForm(null)) }, t('newProgram'))),
     );
@@ -204,27 +357,126 @@ export function programsPanels(o: ProgramDeps): { el: HTMLElement; reload: () =>
     calBox.append(
       h('h2', {}, t('calendars')),
       calendars.length
-        ? h('table', { class: 'grid' }, h('tbody', {}, calendars.map((c) => h('tr', { 'data-calendar': c.id },
-            h('td', {}, h('strong', {}, c.name), h('br'), h('small', { class: 'muted' }, c.id)),
-            h('td', {}, `${t('defaultProgram')}: ${pname(c.defaultProgramId)}`, c.rules.map((r) => h('div', { class: 'small' }, `${r.name ? `${r.name}: ` : ''}${r.from} → ${r.to}${r.weekdays ? ` [${r.weekdays.join(',')}]` : ''} · ${pname(r.programId)}`))),
-            h('td', { class: 'actions' }, gated(h('span', {}, h('button', { type: 'button', onclick: () => openForm(calBox, calendarForm(c)) }, t('edit')), ' ', h('button', { type: 'button', onclick: () => void remove(calBox, `/api/v1/lighting/calendars/${encodeURIComponent(c.id)}`) }, t('delete')))))))))
+        ? h(
+            'table',
+            { class: 'grid' },
+            h(
+              'tbody',
+              {},
+              calendars.map((c) =>
+                h(
+                  'tr',
+                  { 'data-calendar': c.id },
+                  h('td', {}, h('strong', {}, c.name), h('br'), h('small', { class: 'muted' }, c.id)),
+                  h(
+                    'td',
+                    {},
+                    `${t('defaultProgram')}: ${pname(c.defaultProgramId)}`,
+                    c.rules.map((r) =>
+                      h(
+                        'div',
+                        { class: 'small' },
+                        `${r.name ? `${r.name}: ` : ''}${r.from} → ${r.to}${r.weekdays ? ` [${r.weekdays.join(',')}]` : ''} · ${pname(r.programId)}`,
+                      ),
+                    ),
+                  ),
+                  h(
+                    'td',
+                    { class: 'actions' },
+                    gated(
+                      h(
+                        'span',
+                        {},
+                        h('button', { type: 'button', onclick: () => openForm(calBox, calendarForm(c)) }, t('edit')),
+                        ' ',
+                        h(
+                          'button',
+                          { type: 'button', onclick: () => void remove(calBox, `/api/v1/lighting/calendars/${encodeURIComponent(c.id)}`) },
+                          t('delete'),
+                        ),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, t('noData')),
-      gated(h('button', { type: 'button', id: 'calendar-new', disabled: programs.length === 0, onclick: () => openForm(calBox, calendarForm(null)) }, t('newCalendar'))),
+      gated(
+        h(
+          'button',
+          { type: 'button', id: 'calendar-new', disabled: programs.length === 0, onclick: () => openForm(calBox, calendarForm(null)) },
+          t('newCalendar'),
+        ),
+      ),
     );
   };
   const paintAssignments = (): void => {
     clear(asgBox);
-    const name = (a: Assignment): string => (a.calendarId ? `${t('calendar')}: ${calendars.find((c) => c.id === a.calendarId)?.name ?? a.calendarId}` : `${t('program')}: ${programs.find((p) => p.id === a.programId)?.name ?? a.programId ?? ''}`);
+    const name = (a: Assignment): string =>
+      a.calendarId
+        ? `${t('calendar')}: ${calendars.find((c) => c.id === a.calendarId)?.name ?? a.calendarId}`
+        : `${t('program')}: ${programs.find((p) => p.id === a.programId)?.name ?? a.programId ?? ''}`;
     asgBox.append(
       h('h2', {}, t('assignments')),
       assignments.length
-        ? h('table', { class: 'grid stack' }, h('thead', {}, h('tr', {}, [t('target'), `${t('calendar')} / ${t('program')}`, t('assignedBy'), t('time'), ''].map((c) => h('th', {}, c)))),
-            h('tbody', {}, assignments.map((a) => h('tr', { 'data-assignment': `${a.targetType}:${a.targetId}` },
-              h('td', { 'data-label': t('target') }, a.targetType === 'ward' ? t('wholeWard') : a.targetType === 'zone' ? `${t('zone')} ${zoneLabel(a.targetId)}` : `${t('device')} ${a.targetId}`),
-              h('td', { 'data-label': `${t('calendar')} / ${t('program')}` }, name(a)), h('td', { 'data-label': t('assignedBy') }, a.assignedBy), h('td', { 'data-label': t('time') }, fmtTime(a.assignedAt)),
-              h('td', { class: 'actions' }, gated(h('button', { type: 'button', onclick: () => void remove(asgBox, `/api/v1/lighting/assignments/${a.targetType}/${encodeURIComponent(a.targetId)}`) }, t('delete'))))))))
+        ? h(
+            'table',
+            { class: 'grid stack' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                [t('target'), `${t('calendar')} / ${t('program')}`, t('assignedBy'), t('time'), ''].map((c) => h('th', {}, c)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              assignments.map((a) =>
+                h(
+                  'tr',
+                  { 'data-assignment': `${a.targetType}:${a.targetId}` },
+                  h(
+                    'td',
+                    { 'data-label': t('target') },
+                    a.targetType === 'ward'
+                      ? t('wholeWard')
+                      : a.targetType === 'zone'
+                        ? `${t('zone')} ${zoneLabel(a.targetId)}`
+                        : `${t('device')} ${a.targetId}`,
+                  ),
+                  h('td', { 'data-label': `${t('calendar')} / ${t('program')}` }, name(a)),
+                  h('td', { 'data-label': t('assignedBy') }, a.assignedBy),
+                  h('td', { 'data-label': t('time') }, fmtTime(a.assignedAt)),
+                  h(
+                    'td',
+                    { class: 'actions' },
+                    gated(
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          onclick: () => void remove(asgBox, `/api/v1/lighting/assignments/${a.targetType}/${encodeURIComponent(a.targetId)}`),
+                        },
+                        t('delete'),
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, t('noData')),
-      gated(h('button', { type: 'button', id: 'assignment-new', disabled: programs.length + calendars.length === 0, onclick: () => openForm(asgBox, assignmentForm()) }, t('newAssignment'))),
+      gated(
+        h(
+          'button',
+          { type: 'button', id: 'assignment-new', disabled: programs.length + calendars.length === 0, onclick: () => openForm(asgBox, assignmentForm()) },
+          t('newAssignment'),
+        ),
+      ),
     );
   };
   async function reload(): Promise<void> {

@@ -11,7 +11,13 @@ export interface ImportRow {
   error?: string;
 }
 
-const norm = (s: string): string => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase().replace(/[^a-z0-9]/g, '');
+const norm = (s: string): string =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 
 const COLUMNS: Record<string, string[]> = {
   id: ['id', 'ma', 'mathietbi', 'deviceid'],
@@ -31,7 +37,14 @@ export interface ImportContext {
   kinds: string[];
   /** Zones by id and by name (any case), for the group and zones columns. */
   zoneIdOf: (idOrName: string) => string | null;
-  words: { missing: (col: string) => string; unknownKind: (k: string) => string; unknownZone: (z: string) => string; badNumber: (col: string) => string; badDate: string; noHeader: string };
+  words: {
+    missing: (col: string) => string;
+    unknownKind: (k: string) => string;
+    unknownZone: (z: string) => string;
+    badNumber: (col: string) => string;
+    badDate: string;
+    noHeader: string;
+  };
 }
 
 const num = (s: string): number | null => {
@@ -75,7 +88,10 @@ export function importRows(csv: string, ctx: ImportContext): ImportRow[] {
       body.groupId = z;
     }
     if (get('zones')) {
-      const ids = get('zones').split('|').map((x) => x.trim()).filter(Boolean);
+      const ids = get('zones')
+        .split('|')
+        .map((x) => x.trim())
+        .filter(Boolean);
       const out: string[] = [];
       for (const x of ids) {
         const z = ctx.zoneIdOf(x);
@@ -98,7 +114,11 @@ export function importRows(csv: string, ctx: ImportContext): ImportRow[] {
     const rated = num(get('ratedPowerW'));
     if (Number.isNaN(rated)) return { line, error: ctx.words.badNumber('ratedPowerW') };
     if (rated !== null) body.asset = { ratedPowerW: rated };
-    if (get('tags')) body.tags = get('tags').split('|').map((x) => x.trim()).filter(Boolean);
+    if (get('tags'))
+      body.tags = get('tags')
+        .split('|')
+        .map((x) => x.trim())
+        .filter(Boolean);
     return { line, body };
   });
 }

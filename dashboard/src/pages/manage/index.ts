@@ -10,7 +10,12 @@ import { alarmRulesTab, camerasTab, maintenanceTab } from './operations.ts';
 import { usersTab, zonesTab } from './zones-users.ts';
 import './words.ts';
 
-interface Tab { path: string; title: string; role: Me['role']; render: (s: Settings) => HTMLElement }
+interface Tab {
+  path: string;
+  title: string;
+  role: Me['role'];
+  render: (s: Settings) => HTMLElement;
+}
 
 /** Management screens, one tab each; a tab is listed for the roles that may use it (the API checks again). */
 const TABS: Tab[] = [
@@ -30,8 +35,16 @@ export async function managePage(root: HTMLElement, params: string[], settings: 
   // The datalist of device ids serves the edit form and the maintenance scope.
   root.append(
     h('h1', {}, t('manage')),
-    h('nav', { class: 'tabs', id: 'manage-tabs' }, shown.map((x) => h('a', { href: `#/manage/${x.path}`, class: x === tab ? 'active' : '', 'data-tab': x.path }, t(x.title)))),
-    h('datalist', { id: 'mg-device-ids' }, [...fleet.devices.values()].slice(0, 5000).map((d) => h('option', { value: d.id }, d.name))),
+    h(
+      'nav',
+      { class: 'tabs', id: 'manage-tabs' },
+      shown.map((x) => h('a', { href: `#/manage/${x.path}`, class: x === tab ? 'active' : '', 'data-tab': x.path }, t(x.title))),
+    ),
+    h(
+      'datalist',
+      { id: 'mg-device-ids' },
+      [...fleet.devices.values()].slice(0, 5000).map((d) => h('option', { value: d.id }, d.name)),
+    ),
     h('div', { id: `manage-${tab.path}` }, tab.render(settings)),
   );
   return () => undefined;

@@ -26,7 +26,10 @@ async function uploadAudio(file: File, title: string): Promise<Audio> {
 
 /**
 /** Audio files: raw upload, the list, delete; keeps the schedule form's and the emergency dialog's file choices current. */
-export function audioPanel(lang: string, alive: () => boolean): { el: HTMLElement; audioSelect: HTMLSelectElement; emAudio: HTMLSelectElement; load: () => Promise<void> } {
+export function audioPanel(
+  lang: string,
+  alive: () => boolean,
+): { el: HTMLElement; audioSelect: HTMLSelectElement; emAudio: HTMLSelectElement; load: () => Promise<void> } {
   let audio: Audio[] = [];
   const audioBox = h('section', { class: 'panel', id: 'radio-audio' });
   const fileInput = h('input', { type: 'file', id: 'audio-file', accept: 'audio/*,.mp3,.wav,.ogg,.opus' });
@@ -54,23 +57,57 @@ export function audioPanel(lang: string, alive: () => boolean): { el: HTMLElemen
   const audioTable = h('tbody');
   audioBox.append(
     h('h2', {}, t('audioFiles')),
-    gated(h('div', { class: 'filters', id: 'audio-upload-form' }, h('label', {}, t('file'), fileInput), h('label', {}, t('title'), titleInput), h('button', { type: 'button', class: 'primary', id: 'audio-upload', onclick: () => void doUpload() }, t('upload')), h('small', { class: 'muted' }, t('uploadHint')))),
+    gated(
+      h(
+        'div',
+        { class: 'filters', id: 'audio-upload-form' },
+        h('label', {}, t('file'), fileInput),
+        h('label', {}, t('title'), titleInput),
+        h('button', { type: 'button', class: 'primary', id: 'audio-upload', onclick: () => void doUpload() }, t('upload')),
+        h('small', { class: 'muted' }, t('uploadHint')),
+      ),
+    ),
     audioMsg,
-    h('table', { class: 'grid', id: 'audio-table' }, h('thead', {}, h('tr', {}, [t('title'), t('format'), t('length'), t('size'), t('uploaded'), ''].map((c) => h('th', {}, c)))), audioTable),
+    h(
+      'table',
+      { class: 'grid', id: 'audio-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          [t('title'), t('format'), t('length'), t('size'), t('uploaded'), ''].map((c) => h('th', {}, c)),
+        ),
+      ),
+      audioTable,
+    ),
   );
   const audioSelect = h('select', { id: 'bc-audio', required: true });
   const emAudio = h('select', { id: 'em-audio', required: true });
   const paintAudio = (): void => {
     clear(audioTable);
     for (const a of audio) {
-      audioTable.append(h('tr', { 'data-audio': a.id },
-        h('td', {}, a.title), h('td', {}, a.format), h('td', {}, dur(a.durationS)), h('td', {}, `${fmtNum(a.sizeBytes / 1024, 0)} KiB`), h('td', {}, `${fmtTime(a.createdAt, lang)} · ${a.uploadedBy}`),
-        h('td', { class: 'actions' }, gated(h('button', { type: 'button', onclick: () => void removeAudio(a) }, t('delete'))))));
+      audioTable.append(
+        h(
+          'tr',
+          { 'data-audio': a.id },
+          h('td', {}, a.title),
+          h('td', {}, a.format),
+          h('td', {}, dur(a.durationS)),
+          h('td', {}, `${fmtNum(a.sizeBytes / 1024, 0)} KiB`),
+          h('td', {}, `${fmtTime(a.createdAt, lang)} · ${a.uploadedBy}`),
+          h('td', { class: 'actions' }, gated(h('button', { type: 'button', onclick: () => void removeAudio(a) }, t('delete')))),
+        ),
+      );
     }
     if (!audio.length) audioTable.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, t('noData'))));
     for (const sel of [audioSelect, emAudio]) {
       const keep = sel.value;
-      sel.replaceChildren(h('option', { value: '' }, `— ${t('chooseAudio')} —`), ...audio.map((a) => h('option', { value: a.id, selected: a.id === keep }, `${a.title} (${dur(a.durationS)})`)));
+      sel.replaceChildren(
+        h('option', { value: '' }, `— ${t('chooseAudio')} —`),
+        ...audio.map((a) => h('option', { value: a.id, selected: a.id === keep }, `${a.title} (${dur(a.durationS)})`)),
+      );
     }
   };
   const removeAudio = async (a: Audio): Promise<void> => {

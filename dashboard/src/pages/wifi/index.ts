@@ -20,7 +20,11 @@ export async function wifiPage(root: HTMLElement, params: string[], settings: Se
   const tz = settings.ward.timezone || 'Asia/Ho_Chi_Minh';
   await zones.load();
   const asked = PERIODS.includes(params[0] as PeriodChoice) ? (params[0] as PeriodChoice) : '7d';
-  const choose = h('select', { id: 'wf-period' }, PERIODS.map((p) => h('option', { value: p, selected: p === asked }, t(LABEL[p]))));
+  const choose = h(
+    'select',
+    { id: 'wf-period' },
+    PERIODS.map((p) => h('option', { value: p, selected: p === asked }, t(LABEL[p]))),
+  );
   const usage = usagePanels(isAlive);
   const sessions = sessionsPanel(isAlive);
   const consent = consentPanel(isAlive);

@@ -2,19 +2,53 @@
 import { fromWall, toWall } from '../../../../services/common/zoned-time.ts';
 import { halfYearOf, localDay } from '../../ui/report-period.ts';
 
-export interface Totals { sessions: number; uniqueUsers: number; bytes: number; durationS: number }
-export interface Point { deviceId: string; sessions: number; uniqueUsers: number; bytes: number; meanDurationS: number | null }
-export interface Session { deviceId: string; sessionId: string; ssid: string | null; startedAt: string | null; endedAt: string | null; bytesIn: number; bytesOut: number; durationS: number; endCause: string | null }
+export interface Totals {
+  sessions: number;
+  uniqueUsers: number;
+  bytes: number;
+  durationS: number;
+}
+export interface Point {
+  deviceId: string;
+  sessions: number;
+  uniqueUsers: number;
+  bytes: number;
+  meanDurationS: number | null;
+}
+export interface Session {
+  deviceId: string;
+  sessionId: string;
+  ssid: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  bytesIn: number;
+  bytesOut: number;
+  durationS: number;
+  endCause: string | null;
+}
 export interface LoginSummary {
-  logins: number; distinctClients: number; withPhone: number;
+  logins: number;
+  distinctClients: number;
+  withPhone: number;
   byMethod: { method: string; logins: number }[];
   byConsentVersion: { version: string; known: boolean; logins: number }[];
   byPurpose: { purpose: string; logins: number }[];
   byLanguage: { language: string; logins: number }[];
 }
-export interface ConsentVersion { version: string; purposes: string[]; publishedAt: string }
-export interface OpenNow { total: number; items: { deviceId: string; open: number }[] }
-export interface Retention { personalRetentionDays: number; rawEventKeepDays: number; intervalMs: number }
+export interface ConsentVersion {
+  version: string;
+  purposes: string[];
+  publishedAt: string;
+}
+export interface OpenNow {
+  total: number;
+  items: { deviceId: string; open: number }[];
+}
+export interface Retention {
+  personalRetentionDays: number;
+  rawEventKeepDays: number;
+  intervalMs: number;
+}
 
 export type PeriodChoice = '24h' | '7d' | '30d' | 'month' | 'half';
 export const PERIODS: PeriodChoice[] = ['24h', '7d', '30d', 'month', 'half'];

@@ -34,7 +34,12 @@ export function usagePanels(alive: () => boolean): { el: HTMLElement[]; load: (p
       if (!alive()) return;
       const openAt = new Map(now.items.map((x) => [x.deviceId, x.open]));
       // Points with a session in progress but none in the period (a long one) still show.
-      const rows = [...pts.items, ...now.items.filter((x) => !pts.items.some((p) => p.deviceId === x.deviceId)).map((x) => ({ deviceId: x.deviceId, sessions: 0, uniqueUsers: 0, bytes: 0, meanDurationS: null }))];
+      const rows = [
+        ...pts.items,
+        ...now.items
+          .filter((x) => !pts.items.some((p) => p.deviceId === x.deviceId))
+          .map((x) => ({ deviceId: x.deviceId, sessions: 0, uniqueUsers: 0, bytes: 0, meanDurationS: null })),
+      ];
       kpis.replaceChildren(
         kpi(t('wf.uniqueUsers'), String(u.uniqueUsers), 'uniqueUsers', t('wf.indicatorHint')),
         kpi(t('wf.sessions'), String(u.sessions), 'sessions'),
@@ -42,17 +47,40 @@ export function usagePanels(alive: () => boolean): { el: HTMLElement[]; load: (p
         kpi(t('wf.meanDuration'), u.sessions ? duration(Math.round(u.durationS / u.sessions)) : '—', 'meanDuration'),
         kpi(t('wf.connectedNow'), String(now.total), 'openNow', t('wf.openHint')),
       );
-      points.replaceChildren(rows.length
-        ? dataTable(rows, [
-            { head: t('wf.point'), cell: (x) => h('a', { href: `#/device/${encodeURIComponent(x.deviceId)}` }, h('span', { class: `dot ${fleet.devices.get(x.deviceId) ? statusOf(fleet.devices.get(x.deviceId)!) : 'unknown'}` }), name(x.deviceId)) },
-            { head: t('group'), cell: (x) => zones.name(fleet.devices.get(x.deviceId)?.groupId) },
-            { head: t('wf.connectedNow'), class: 'num', cell: (x) => String(openAt.get(x.deviceId) ?? 0) },
-            { head: t('wf.sessions'), class: 'num', cell: (x) => String(x.sessions) },
-            { head: t('wf.users'), class: 'num', cell: (x) => String(x.uniqueUsers) },
-            { head: t('wf.bytes'), class: 'num', cell: (x) => bytes(x.bytes) },
-            { head: t('wf.meanDuration'), class: 'num', cell: (x) => duration(x.meanDurationS) },
-          ], { id: 'wf-point-table', rowAttrs: (x) => ({ 'data-device': x.deviceId, 'data-sessions': x.sessions, 'data-users': x.uniqueUsers, 'data-open': openAt.get(x.deviceId) ?? 0 }) })
-        : h('p', { class: 'muted' }, t('noData')));
+      points.replaceChildren(
+        rows.length
+          ? dataTable(
+              rows,
+              [
+                {
+                  head: t('wf.point'),
+                  cell: (x) =>
+                    h(
+                      'a',
+                      { href: `#/device/${encodeURIComponent(x.deviceId)}` },
+                      h('span', { class: `dot ${fleet.devices.get(x.deviceId) ? statusOf(fleet.devices.get(x.deviceId)!) : 'unknown'}` }),
+                      name(x.deviceId),
+                    ),
+                },
+                { head: t('group'), cell: (x) => zones.name(fleet.devices.get(x.deviceId)?.groupId) },
+                { head: t('wf.connectedNow'), class: 'num', cell: (x) => String(openAt.get(x.deviceId) ?? 0) },
+                { head: t('wf.sessions'), class: 'num', cell: (x) => String(x.sessions) },
+                { head: t('wf.users'), class: 'num', cell: (x) => String(x.uniqueUsers) },
+                { head: t('wf.bytes'), class: 'num', cell: (x) => bytes(x.bytes) },
+                { head: t('wf.meanDuration'), class: 'num', cell: (x) => duration(x.meanDurationS) },
+              ],
+              {
+                id: 'wf-point-table',
+                rowAttrs: (x) => ({
+                  'data-device': x.deviceId,
+                  'data-sessions': x.sessions,
+                  'data-users': x.uniqueUsers,
+                  'data-open': openAt.get(x.deviceId) ?? 0,
+                }),
+              },
+            )
+          : h('p', { class: 'muted' }, t('noData')),
+      );
     } catch (err) {
       if (alive()) kpis.replaceChildren(h('p', { class: 'error' }, errorText(err)));
       return;
@@ -62,17 +90,33 @@ export function usagePanels(alive: () => boolean): { el: HTMLElement[]; load: (p
     if (!p.code) return;
     const code = p.code;
     type Target = { period: string; comparator: string; value: number; met: boolean | null };
-    api.get<{ figures: { id: string; label: { vi: string; en: string }; value: number | null; target?: Target }[] }>(`/api/v1/indicators?period=${code}`).then((r) => {
-      const f = r.figures.find((x) => /\.uniqueUsers$/.test(x.id));
-      if (!alive() || !f) return;
-      const tg = f.target;
-      indicator.replaceChildren(
-        h('span', { 'data-figure': f.id, 'data-value': f.value ?? '' }, `${t('wf.indicator')} (${getLang() === 'vi' ? f.label.vi : f.label.en}): ${f.value ?? '—'}`),
-        // The plan's target for the period (or its year) and whether it is met, as the report says it.
-        ...(tg ? [h('span', { id: 'wf-target', 'data-met': String(tg.met) }, ` · ${t('rep.target')} ${CMP[tg.comparator] ?? tg.comparator} ${tg.value}${tg.met === null ? '' : ` · ${tg.met ? t('rep.met') : t('rep.notMet')}`}`)] : []),
-        ' · ', h('a', { href: `#/reports/${code}` }, t('wf.toReport')),
-      );
-    }, () => undefined);
+    api.get<{ figures: { id: string; label: { vi: string; en: string }; value: number | null; target?: Target }[] }>(`/api/v1/indicators?period=${code}`).then(
+      (r) => {
+        const f = r.figures.find((x) => /\.uniqueUsers$/.test(x.id));
+        if (!alive() || !f) return;
+        const tg = f.target;
+        indicator.replaceChildren(
+          h(
+            'span',
+            { 'data-figure': f.id, 'data-value': f.value ?? '' },
+            `${t('wf.indicator')} (${getLang() === 'vi' ? f.label.vi : f.label.en}): ${f.value ?? '—'}`,
+          ),
+          // The plan's target for the period (or its year) and whether it is met, as the report says it.
+          ...(tg
+            ? [
+                h(
+                  'span',
+                  { id: 'wf-target', 'data-met': String(tg.met) },
+                  ` · ${t('rep.target')} ${CMP[tg.comparator] ?? tg.comparator} ${tg.value}${tg.met === null ? '' : ` · ${tg.met ? t('rep.met') : t('rep.notMet')}`}`,
+                ),
+              ]
+            : []),
+          ' · ',
+          h('a', { href: `#/reports/${code}` }, t('wf.toReport')),
+        );
+      },
+      () => undefined,
+    );
   };
   return { el, load };
 }
@@ -87,15 +131,31 @@ export function sessionsPanel(alive: () => boolean): { el: HTMLElement; load: (p
   const point = h('select', { id: 'wf-session-point' }, h('option', { value: '' }, t('wf.allPoints')));
   const body = h('div', { id: 'wf-sessions-body' });
   const more = h('button', { type: 'button', id: 'wf-sessions-more', hidden: true }, t('wf.more'));
-  const el = panel('wf-sessions', t('wf.recent'), h('div', { class: 'filters' }, h('label', {}, t('wf.point'), point)), h('p', { class: 'muted small' }, t('wf.noPersonal')), body, more);
+  const el = panel(
+    'wf-sessions',
+    t('wf.recent'),
+    h('div', { class: 'filters' }, h('label', {}, t('wf.point'), point)),
+    h('p', { class: 'muted small' }, t('wf.noPersonal')),
+    body,
+    more,
+  );
   let last: { from: Date; to: Date } | undefined;
   let shown: Session[] = [];
   const columns = (now: number): Column<Session>[] => [
     { head: t('wf.point'), cell: (s) => name(s.deviceId) },
     { head: 'SSID', cell: (s) => s.ssid ?? '—' },
     { head: t('wf.start'), cell: (s) => fmtTime(s.startedAt) },
-    { head: t('wf.end'), cell: (s) => (s.endedAt ? fmtTime(s.endedAt) : isOpen(s, now) ? h('span', { class: 'badge ok' }, t('wf.open')) : h('span', { class: 'muted' }, t('wf.noStop'))) },
-    { head: t('wf.duration'), class: 'num', cell: (s) => duration(s.endedAt || !isOpen(s, now) || !s.startedAt ? s.durationS : Math.max(s.durationS, Math.round((now - Date.parse(s.startedAt)) / 1000))) },
+    {
+      head: t('wf.end'),
+      cell: (s) =>
+        s.endedAt ? fmtTime(s.endedAt) : isOpen(s, now) ? h('span', { class: 'badge ok' }, t('wf.open')) : h('span', { class: 'muted' }, t('wf.noStop')),
+    },
+    {
+      head: t('wf.duration'),
+      class: 'num',
+      cell: (s) =>
+        duration(s.endedAt || !isOpen(s, now) || !s.startedAt ? s.durationS : Math.max(s.durationS, Math.round((now - Date.parse(s.startedAt)) / 1000))),
+    },
     { head: t('wf.down'), class: 'num', cell: (s) => bytes(s.bytesIn) },
     { head: t('wf.up'), class: 'num', cell: (s) => bytes(s.bytesOut) },
     { head: t('wf.endCause'), cell: (s) => s.endCause ?? '' },
@@ -113,7 +173,9 @@ export function sessionsPanel(alive: () => boolean): { el: HTMLElement; load: (p
   };
   const fetchPage = async (p: { from: Date; to: Date }, offset: number): Promise<Session[]> => {
     const dev = point.value ? `&device=${encodeURIComponent(point.value)}` : '';
-    const r = await api.get<{ items: Session[] }>(`/api/v1/wifi/sessions?from=${p.from.toISOString()}&to=${p.to.toISOString()}&limit=${PAGE + 1}&offset=${offset}${dev}`);
+    const r = await api.get<{ items: Session[] }>(
+      `/api/v1/wifi/sessions?from=${p.from.toISOString()}&to=${p.to.toISOString()}&limit=${PAGE + 1}&offset=${offset}${dev}`,
+    );
     // Points the list can filter by: those with sessions, kept once seen.
     for (const id of new Set(r.items.map((s) => s.deviceId)))
       if (![...point.options].some((o) => o.value === id)) point.append(h('option', { value: id }, name(id)));
@@ -140,11 +202,16 @@ export function sessionsPanel(alive: () => boolean): { el: HTMLElement; load: (p
     const p = last;
     if (!p) return;
     more.disabled = true;
-    fetchPage(p, shown.length).then((items) => {
-      if (!alive() || last !== p) return;
-      shown = [...shown, ...items.slice(0, PAGE)];
-      paint(items.length > PAGE);
-    }, (err) => toast(errorText(err), 'error')).finally(() => void (more.disabled = false));
+    fetchPage(p, shown.length)
+      .then(
+        (items) => {
+          if (!alive() || last !== p) return;
+          shown = [...shown, ...items.slice(0, PAGE)];
+          paint(items.length > PAGE);
+        },
+        (err) => toast(errorText(err), 'error'),
+      )
+      .finally(() => void (more.disabled = false));
   });
   return { el, load };
 }
