@@ -158,11 +158,7 @@ export class TelemetryRepository {
     return r.rows.map((x) => ({ ...x, time: new Date(x.time).toISOString() }));
   }
 
-  async deadLetters(f: {
-    deviceId?: string;
-    reasonCode?: string;
-    limit: number;
-  }): Promise<
+  async deadLetters(f: { deviceId?: string; reasonCode?: string; limit: number }): Promise<
     {
       id: number;
       receivedAt: string;
