@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ModuleEventMap } from './modules/events.ts';
+import { SharedRegistry } from './modules/shared-registry.ts';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -175,7 +176,7 @@ export async function startApp(config: Config, log: Logger, opts: { db?: Db; ins
     reads,
     audit,
     events: new EventEmitter<ModuleEventMap>(),
-    shared: new Map(),
+    shared: new SharedRegistry(),
     jobs: cluster?.jobs ?? SOLO_JOBS,
   };
   ctx.events.setMaxListeners(50);

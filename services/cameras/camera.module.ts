@@ -19,6 +19,12 @@ import { cameraRoutes } from './camera.routes.ts';
 import { CameraService } from './camera.service.ts';
 import { OnvifCameraDriver } from './onvif-camera.driver.ts';
 
+declare module '../modules/shared-registry.ts' {
+  interface SharedServices {
+    cameras: CameraFeature;
+  }
+}
+
 /** What the routes (and tests, through ctx.shared) use. */
 
 /** Snapshot-file retention also runs on its own for cameras that stopped producing snapshots. */

@@ -18,6 +18,16 @@ import { Scheduler } from './scheduler/scheduler.service.ts';
 import { dateKey, fromWall, toWall } from '../common/zoned-time.ts';
 import { lightingDay } from './lighting/calendar.ts';
 
+declare module '../modules/shared-registry.ts' {
+  interface SharedServices {
+    commands: CommandService;
+    dispatcher: Dispatcher;
+    scheduler: Scheduler;
+    lighting: LightingService;
+    reports: LightingReports;
+  }
+}
+
 /** Phước Long (Nha Trang), DOMAIN.md §1: where sun times are computed until an admin sets the ward's site. */
 const DEFAULT_SITE = { lat: 12.22, lon: 109.19 };
 export const LIGHTING_PUSH_JOB = 'lighting.push';
@@ -68,7 +78,11 @@ export class ControlModule implements FeatureModule {
       return { commands: r.commands.map((c) => c.id), lights: r.lights, unassigned: r.unassigned };
     });
     this.s = { commands, dispatcher, scheduler, lighting, reports };
-    for (const [k, v] of Object.entries(this.s)) ctx.shared.set(k, v);
+    ctx.shared.set('commands', commands);
+    ctx.shared.set('dispatcher', dispatcher);
+    ctx.shared.set('scheduler', scheduler);
+    ctx.shared.set('lighting', lighting);
+    ctx.shared.set('reports', reports);
   }
 
   routes(): FastifyPluginAsync {

@@ -5,7 +5,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Batch } from '../ingest/batch.ts';
 import type { FeatureModule, ModuleContext } from '../modules/module.ts';
-import type { CommandService } from './commands/command.service.ts';
 import { AudioStore } from './radio/audio-store.ts';
 import { AudioService } from './radio/audio.service.ts';
 import { BroadcastService } from './radio/broadcast.service.ts';
@@ -15,7 +14,14 @@ import { RadioReports } from './radio/radio-report.service.ts';
 import { RadioRepository } from './radio/radio.repository.ts';
 import { radioRoutes, type RadioDeps } from './radio/radio.routes.ts';
 import { UrlSigner } from './radio/url-signer.ts';
-import type { Scheduler } from './scheduler/scheduler.service.ts';
+
+declare module '../modules/shared-registry.ts' {
+  interface SharedServices {
+    broadcasts: BroadcastService;
+    radioSigner: UrlSigner;
+    radioAudio: AudioService;
+  }
+}
 
 /** How often broadcasts that finished airing are looked for. */
 const FINISH_CHECK_MS = 5000;
@@ -29,8 +35,8 @@ export class RadioModule implements FeatureModule {
   private finishing: Promise<unknown> | null = null;
 
   async init(ctx: ModuleContext): Promise<void> {
-    const commands = ctx.shared.get('commands') as CommandService | undefined;
-    const scheduler = ctx.shared.get('scheduler') as Scheduler | undefined;
+    const commands = ctx.shared.get('commands');
+    const scheduler = ctx.shared.get('scheduler');
     if (!commands || !scheduler) throw new Error("the radio module needs the control module (register 'control' before 'radio' in services/modules/index.ts)");
     const log = ctx.log.child({ module: 'radio' });
     const repo = new RadioRepository(ctx.db);

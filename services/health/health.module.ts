@@ -23,6 +23,14 @@ import { UptimeRepository } from './uptime/uptime.repository.ts';
 import { UptimeService, windowApplies } from './uptime/uptime.service.ts';
 import { ServiceRunRecorder, ServiceRunRepository } from './uptime/service-runs.ts';
 
+declare module '../modules/shared-registry.ts' {
+  interface SharedServices {
+    'health.uptime': UptimeService;
+    'health.alarms': AlarmService;
+    health: HealthModule;
+  }
+}
+
 /** Tunables with defaults (config keys proposed in docs/health.md). */
 export interface HealthModuleOptions {
   /** Longest pause between missed-report sweeps (shorter when a kind's threshold is short). */

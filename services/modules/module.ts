@@ -17,6 +17,7 @@ import type { TelemetryRepository } from '../telemetry/telemetry.repository.ts';
 /** The shared event bus, typed by its event map (services/modules/events.ts: every name and its payload). */
 export type { ModuleEvents } from './events.ts';
 import type { ModuleEvents } from './events.ts';
+import type { SharedRegistry } from './shared-registry.ts';
 
 /** What the core gives every feature module. */
 export interface ModuleContext {
@@ -37,8 +38,8 @@ export interface ModuleContext {
   reads: TelemetryRepository;
   audit: AuditRepository;
   events: ModuleEvents;
-  /** Services modules share, by name (e.g. 'commands' for the command service). Set in init, read in start. */
-  shared: Map<string, unknown>;
+  /** Services modules share, by name and typed (services/modules/shared-registry.ts). Set in init, read in start. */
+  shared: SharedRegistry;
   /**
    * Cluster-wide jobs (schedules, camera probes, rollups, webhooks, ...): ask `owns(job)` at every tick and skip it
    * when false; another node runs it then. One process: always true (services/cluster/job-leases.ts).

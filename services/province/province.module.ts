@@ -4,16 +4,20 @@
  * indicators (it reads their services from ctx.shared when it runs).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { AudioService } from '../control/radio/audio.service.ts';
-import type { BroadcastService } from '../control/radio/broadcast.service.ts';
 import type { Batch } from '../ingest/batch.ts';
 import type { FeatureModule, ModuleContext } from '../modules/module.ts';
 import { OutboxExporter } from './exporter.ts';
 import { ProvinceRepository } from './province.repository.ts';
 import { outboxRoutes } from './outbox.routes.ts';
 import { provinceRoutes } from './province.routes.ts';
-import { ProvinceService, type IndicatorSource } from './province.service.ts';
+import { ProvinceService } from './province.service.ts';
 import { NgsiLdUpstream } from './upstream.ts';
+
+declare module '../modules/shared-registry.ts' {
+  interface SharedServices {
+    province: ProvinceService;
+  }
+}
 
 const PLAY_LOG_CATCH_UP_MS = 2 * 86_400_000;
 /** Delivered messages are kept this long for inspection, then pruned. */
@@ -71,9 +75,9 @@ export class ProvinceModule implements FeatureModule {
       log,
       metrics: ctx.metrics,
       ward: ctx.config.ward,
-      broadcasts: () => ctx.shared.get('broadcasts') as BroadcastService | undefined,
-      audio: () => ctx.shared.get('radioAudio') as AudioService | undefined,
-      indicators: () => ctx.shared.get('indicators') as IndicatorSource | undefined,
+      broadcasts: () => ctx.shared.get('broadcasts'),
+      audio: () => ctx.shared.get('radioAudio'),
+      indicators: () => ctx.shared.get('indicators'),
       // The province's audio comes from the province: its broker's host unless hosts are named (no fetches elsewhere).
       audioHosts: this.cfg.audioHosts.length ? this.cfg.audioHosts : this.cfg.brokerUrl ? [new URL(this.cfg.brokerUrl).host.toLowerCase()] : [],
     });

@@ -10,6 +10,12 @@ import { wifiOverviewRoutes } from './wifi-overview.routes.ts';
 import { wifiRoutes } from './wifi.routes.ts';
 import { WIFI_USERS_SOURCE, WifiService } from './wifi.service.ts';
 
+declare module '../modules/shared-registry.ts' {
+  interface SharedServices {
+    'wifi.sessions': WifiService;
+  }
+}
+
 /** At start, events of this long ago are folded again: a crash between an event's commit and its fold loses nothing. */
 const CATCH_UP_MS = 2 * 86_400_000;
 

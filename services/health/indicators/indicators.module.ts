@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import type { Config } from '../../config/config.ts';
 import type { FeatureModule, ModuleContext } from '../../modules/module.ts';
 import { SHARED } from '../health.module.ts';
-import type { UptimeService } from '../uptime/uptime.service.ts';
 import { IndicatorsRepository } from './indicators.repository.ts';
 import { IndicatorsService, type ReportScope } from './indicators.service.ts';
 import type { WardService } from '../../registry/ward.service.ts';
@@ -15,6 +14,12 @@ import { targetRoutes } from './targets.routes.ts';
 import { TargetsService } from './targets.service.ts';
 import { replies } from '../../api/schemas/common.ts';
 import { IndicatorReport } from '../../api/schemas/indicators.ts';
+
+declare module '../../modules/shared-registry.ts' {
+  interface SharedServices {
+    indicators: IndicatorsService;
+  }
+}
 
 /** The report in the format asked for: JSON (the same body as GET /indicators), CSV, print-view HTML or PDF. */
 const ReportFormats = {
@@ -111,7 +116,7 @@ export class IndicatorsModule implements FeatureModule {
 
   async init(ctx: ModuleContext): Promise<void> {
     this.options = { ...INDICATOR_DEFAULTS, ...(ctx.config as Partial<typeof ctx.config>).reports, ...this.given };
-    const uptime = ctx.shared.get(SHARED.uptime) as UptimeService | undefined;
+    const uptime = ctx.shared.get(SHARED.uptime);
     if (!uptime) throw new Error('the indicators module needs the health module (register HealthModule before IndicatorsModule)');
     this.targets = new TargetsService(
       new TargetsRepository(ctx.db),
@@ -126,7 +131,7 @@ export class IndicatorsModule implements FeatureModule {
       remoteControlDays: this.options.remoteControlDays,
       servedAvailability: this.options.servedAvailability,
       halfYearCutoff: this.options.halfYearCutoff,
-      usersSource: (name) => ctx.shared.get(name) as ReturnType<NonNullable<ConstructorParameters<typeof IndicatorsService>[0]['usersSource']>>,
+      usersSource: (name) => ctx.shared.lookup(name) as ReturnType<NonNullable<ConstructorParameters<typeof IndicatorsService>[0]['usersSource']>>,
       ...(this.options.clock ? { clock: this.options.clock } : {}),
     });
     this.timezone = ctx.config.ward.timezone;
