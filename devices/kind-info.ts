@@ -52,7 +52,12 @@ export const KindInfoSchema = Type.Object({
   events: Type.Record(Type.String(), EventInfo),
   commands: Type.Record(Type.String(), CommandInfo),
   /** Roles the kind plays for feature pages: `lighting` (dimmable lights), `broadcast` (loudspeaker clusters). */
-  capabilities: Type.Object({ lighting: Type.Optional(Type.Unknown()), broadcast: Type.Optional(Type.Unknown()) }),
+  capabilities: Type.Object({
+    lighting: Type.Optional(Type.Unknown()),
+    broadcast: Type.Optional(Type.Unknown()),
+    sessions: Type.Optional(Type.Unknown()),
+    ptz: Type.Optional(Type.Unknown()),
+  }),
   health: Type.Object({ reportIntervalS: Type.Number(), maxReportIntervalS: Type.Number(), missedReportsOffline: Type.Number() }),
   /** The kind's alarm rules by rule name: label, default severity and trigger type (fault, offline, metric, deviation). */
   alarms: Type.Record(Type.String(), Type.Object({ label: TextSchema, severity: Type.String(), trigger: Type.String() })),
@@ -95,6 +100,8 @@ export function kindInfo(k: DeviceKind): KindInfo {
     capabilities: {
       ...(k.capabilities?.lighting ? { lighting: k.capabilities.lighting } : {}),
       ...(k.capabilities?.broadcast ? { broadcast: k.capabilities.broadcast } : {}),
+      ...(k.capabilities?.sessions ? { sessions: k.capabilities.sessions } : {}),
+      ...(k.capabilities?.ptz ? { ptz: k.capabilities.ptz } : {}),
     },
     health: k.health,
     alarms: Object.fromEntries(Object.entries(k.alarms ?? {}).map(([n, a]) => [n, { label: a.label, severity: a.severity, trigger: a.trigger.type }])),

@@ -92,10 +92,21 @@ export interface NgsiSpec {
   properties: Record<string, { metric: string; scale?: number }>;
 }
 
+/** What the camera service needs to know about a PTZ kind: the commands whose params its PTZ routes accept. */
+export interface PtzCapability {
+  /** Moves at a velocity: params {pan, tilt, zoom, timeoutS?}. */
+  continuousMoveCommand: string;
+  /** Moves to a position: params {pan, tilt, zoom}. */
+  absoluteMoveCommand: string;
+  /** Moves to a stored preset: params {preset}. */
+  gotoPresetCommand: string;
+}
+
 export interface Capabilities {
   lighting?: LightingCapability;
   broadcast?: BroadcastCapability;
   sessions?: SessionCapability;
+  ptz?: PtzCapability;
 }
 
 export interface HealthSpec {

@@ -43,6 +43,7 @@ export const camera = defineKind({
     },
   },
   health: { reportIntervalS: 60, maxReportIntervalS: 60, missedReportsOffline: 2.5 },
+  capabilities: { ptz: { continuousMoveCommand: 'ptzContinuousMove', absoluteMoveCommand: 'ptzAbsoluteMove', gotoPresetCommand: 'ptzGotoPreset' } },
   alarms: {
     unreachable: { label: { vi: 'Camera không truy cập được', en: 'Camera unreachable' }, severity: 'critical', trigger: { type: 'offline', afterS: 300 } },
     authFailed: {

@@ -10,6 +10,7 @@ import type { TSchema } from 'typebox';
 import { IdParams, Paging } from '../api/routes/schemas.ts';
 import { badRequest } from '../common/errors.ts';
 import type { CameraFeature } from './camera-feature.ts';
+import type { PtzCapability } from '../../devices/types.ts';
 import type { SnapshotImage } from './camera-snapshot.service.ts';
 import { binary, replies } from '../api/schemas/common.ts';
 import { PresetList, PresetSet, PtzDone, PtzStatus, Snapshot, SnapshotList } from '../api/schemas/cameras.ts';
@@ -29,7 +30,10 @@ const PresetBody = Type.Object(
   { additionalProperties: false },
 );
 
-function commandSchema(f: CameraFeature, name: string): TSchema {
+/** The params of the PTZ command the camera kind declares for `role` (devices/camera: capabilities.ptz). */
+function commandSchema(f: CameraFeature, role: keyof PtzCapability): TSchema {
+  const name = f.kind.capabilities?.ptz?.[role];
+  if (!name) throw new Error(`camera kind '${f.kind.name}' declares no PTZ capability '${role}'`);
   const c = f.kind.commands[name];
   if (!c) throw new Error(`camera kind '${f.kind.name}' declares no command '${name}'`);
   return c.params;
@@ -103,7 +107,7 @@ export const cameraMediaRoutes =
       {
         config: { ...ptz, action: 'camera.ptz.move' },
         attachValidation: true,
-        schema: { tags, params: IdParams, body: commandSchema(f, 'ptzContinuousMove'), response: replies({ 200: PtzDone }) },
+        schema: { tags, params: IdParams, body: commandSchema(f, 'continuousMoveCommand'), response: replies({ 200: PtzDone }) },
       },
       async (req) => {
         const body = req.body as { pan: number; tilt: number; zoom?: number; timeoutS: number };
@@ -129,7 +133,7 @@ export const cameraMediaRoutes =
       {
         config: { ...ptz, action: 'camera.ptz.absolute-move' },
         attachValidation: true,
-        schema: { tags, params: IdParams, body: commandSchema(f, 'ptzAbsoluteMove'), response: replies({ 200: PtzDone }) },
+        schema: { tags, params: IdParams, body: commandSchema(f, 'absoluteMoveCommand'), response: replies({ 200: PtzDone }) },
       },
       async (req) => {
         const body = req.body as { pan: number; tilt: number; zoom: number };
@@ -165,7 +169,7 @@ export const cameraMediaRoutes =
       {
         config: { ...ptz, action: 'camera.ptz.goto-preset' },
         attachValidation: true,
-        schema: { tags, params: IdParams, body: commandSchema(f, 'ptzGotoPreset'), response: replies({ 200: PtzDone }) },
+        schema: { tags, params: IdParams, body: commandSchema(f, 'gotoPresetCommand'), response: replies({ 200: PtzDone }) },
       },
       async (req) => {
         const body = req.body as { preset: string };
