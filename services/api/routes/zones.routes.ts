@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { badRequest, conflict, notFound } from '../../common/errors.ts';
 import type { ApiDeps } from '../context.ts';
 import { Id, IdParams } from './schemas.ts';
 import { Items, NoContent, Nullable, replies } from '../schemas/common.ts';
 import { Zone } from '../schemas/core.ts';
-import { checkParent } from '../../registry/zone-rules.ts';
+import { ZoneService } from '../../registry/zone.service.ts';
 
 const ZoneKind = Type.Union([Type.Literal('residential_group'), Type.Literal('lighting_zone'), Type.Literal('broadcast_zone'), Type.Literal('area')]);
 
@@ -14,6 +13,7 @@ export const zoneRoutes =
   (deps: ApiDeps): FastifyPluginAsync =>
   async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();
+    const zones = new ZoneService(deps.zones, deps.wards);
 
     app.get(
       '/zones',
@@ -26,14 +26,12 @@ export const zoneRoutes =
         },
       },
       async (req) => ({
-        items: await deps.zones.list({ kind: req.query.kind, wardCode: req.query.ward }),
+        items: await zones.list({ kind: req.query.kind, wardCode: req.query.ward }),
       }),
     );
 
     app.get('/zones/:id', { config: { role: 'viewer' }, schema: { tags: ['zones'], params: IdParams, response: replies({ 200: Zone }) } }, async (req) => {
-      const z = await deps.zones.get(req.params.id);
-      if (!z) throw notFound('Zone', req.params.id);
-      return z;
+      return zones.get(req.params.id);
     });
 
     app.post(
@@ -57,17 +55,7 @@ export const zoneRoutes =
       },
       async (req, reply) => {
         req.auditTarget = { type: 'zone', id: req.body.id };
-        if (await deps.zones.get(req.body.id)) throw conflict('ZONE_EXISTS', `Zone '${req.body.id}' already exists`);
-        if (req.body.parentId && !(await deps.zones.get(req.body.parentId)))
-          throw badRequest('UNKNOWN_ZONE', `parent zone '${req.body.parentId}' does not exist`);
-        const z = await deps.zones.create({
-          id: req.body.id,
-          name: req.body.name,
-          kind: req.body.kind,
-          wardCode: await deps.wards.resolve(req.body.wardCode),
-          parentId: req.body.parentId ?? null,
-        });
-        return reply.status(201).send(z);
+        return reply.status(201).send(await zones.create(req.body));
       },
     );
 
@@ -86,11 +74,7 @@ export const zoneRoutes =
         },
       },
       async (req) => {
-        if (!(await deps.zones.get(req.params.id))) throw notFound('Zone', req.params.id);
-        await checkParent(deps.zones, req.params.id, req.body.parentId);
-        const z = await deps.zones.update(req.params.id, req.body);
-        if (!z) throw notFound('Zone', req.params.id);
-        return z;
+        return zones.update(req.params.id, req.body);
       },
     );
 
@@ -98,7 +82,7 @@ export const zoneRoutes =
       '/zones/:id',
       { config: { role: 'admin', action: 'zone.delete' }, schema: { tags: ['zones'], params: IdParams, response: replies({ 204: NoContent }) } },
       async (req, reply) => {
-        if (!(await deps.zones.delete(req.params.id))) throw notFound('Zone', req.params.id);
+        await zones.delete(req.params.id);
         return reply.status(204).send();
       },
     );
@@ -115,15 +99,9 @@ export const zoneRoutes =
         },
       },
       async (req) => {
-        const zone = await deps.zones.get(req.params.id);
-        if (!zone) throw notFound('Zone', req.params.id);
-        const ids = [...new Set(req.body.deviceIds)];
-        const found = new Set(await deps.zones.existingDevices(ids));
-        const missing = ids.filter((d) => !found.has(d));
-        if (missing.length) throw badRequest('UNKNOWN_DEVICE', `device(s) ${missing.slice(0, 20).join(', ')} do not exist`);
-        await deps.zones.setMembers(req.params.id, ids);
-        req.auditTarget = { type: 'zone', id: req.params.id, details: { devices: ids.length } };
-        return deps.zones.get(req.params.id);
+        const r = await zones.setMembers(req.params.id, req.body.deviceIds);
+        req.auditTarget = { type: 'zone', id: req.params.id, details: { devices: r.devices } };
+        return r.zone;
       },
     );
   };
