@@ -10,26 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { scopeFigures, type ScopeFacts } from '../services/health/indicators/figures.ts';
+import { emptyScopeFacts, scopeFigures, type ScopeFacts } from '../services/health/indicators/figures.ts';
 import type { IndicatorReport } from '../services/health/indicators/indicators.service.ts';
 import { PdfRenderer } from '../services/health/indicators/pdf-renderer.ts';
 import { reportHtml } from '../services/health/indicators/report-render.ts';
 
 const RUNS = 3;
 const CHROMIUM = process.env.SW_REPORT_CHROMIUM_PATH ?? '/usr/bin/chromium';
-const empty: ScopeFacts = {
-  devices: [],
-  uptime: new Map(),
-  recentUp: new Map(),
-  recentDays: 7,
-  counters: new Map(),
-  gauges: new Map(),
-  playLogs: [],
-  repairs: [],
-  faults: [],
-  groups: [],
-  servedAvailability: 90,
-};
+const empty: ScopeFacts = emptyScopeFacts();
 
 function report(groups: number): IndicatorReport {
   const withValues = (ward: boolean) => scopeFigures(empty, { ward }).map((f, i) => ({ ...f, value: f.value ?? (i * 7.31) % 100 }));

@@ -46,6 +46,23 @@ export interface ScopeFacts {
   sessionUsers?: Map<string, Map<string, string[]>>;
 }
 
+/** Facts with no device in them: what the report's figure list looks like before any data (known ids, benches). */
+export function emptyScopeFacts(): ScopeFacts {
+  return {
+    devices: [],
+    uptime: new Map(),
+    recentUp: new Map(),
+    recentDays: 7,
+    counters: new Map(),
+    gauges: new Map(),
+    playLogs: [],
+    repairs: [],
+    faults: [],
+    groups: [],
+    servedAvailability: 90,
+  };
+}
+
 const pct = (num: number, den: number): number | null => (den > 0 ? Math.round((num / den) * 10_000) / 100 : null);
 const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 const sumMap = (m: Map<string, number> | undefined, ids: string[]): number => ids.reduce((s, id) => s + (m?.get(id) ?? 0), 0);

@@ -3,27 +3,14 @@
  * the one for the year P belongs to (the plans set yearly targets; a month or half-year shows progress against it).
  */
 import { badRequest } from '../../common/errors.ts';
-import { scopeFigures, type Figure } from './figures.ts';
+import { emptyScopeFacts, scopeFigures, type Figure } from './figures.ts';
 import type { Comparator, PlanTarget } from './targets.repository.ts';
 
 export const EMERGENCY_FIGURE_ID = 'radio.emergencyTimeToAirS';
 
 /** Every figure id a report can hold (the kinds' declarations decide them, not the data). */
 export function knownIndicators(): string[] {
-  const empty = {
-    devices: [],
-    uptime: new Map(),
-    recentUp: new Map(),
-    recentDays: 7,
-    counters: new Map(),
-    gauges: new Map(),
-    playLogs: [],
-    repairs: [],
-    faults: [],
-    groups: [],
-    servedAvailability: 90,
-  };
-  return [...scopeFigures(empty, { ward: true }).map((f) => f.id), EMERGENCY_FIGURE_ID];
+  return [...scopeFigures(emptyScopeFacts(), { ward: true }).map((f) => f.id), EMERGENCY_FIGURE_ID];
 }
 
 export function meets(value: number | null, c: Comparator, target: number): boolean | null {
