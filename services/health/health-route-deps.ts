@@ -2,11 +2,10 @@
  * What the health and alarm routes need from the health module: its services, narrowly. The module implements this;
  * the routes import it instead of the module, so the module ↔ routes import cycle is gone (issue 16).
  */
-import type { NetGuard } from '../common/net-guard.ts';
 import type { EffectiveRule, FlappingRule } from './alarms/alarm-rules.ts';
 import type { AlarmRepository } from './alarms/alarm.repository.ts';
 import type { AlarmService } from './alarms/alarm.service.ts';
-import type { WebhookRepository } from './alarms/webhook.repository.ts';
+import type { WebhookService } from './alarms/webhook.service.ts';
 import type { DeviceHealthService } from './device-health.service.ts';
 import type { StatusMonitor } from './status/status.monitor.ts';
 import type { StatusRepository } from './status/status.repository.ts';
@@ -18,14 +17,12 @@ export interface HealthRouteDeps {
   readonly uptime: UptimeService;
   readonly alarms: AlarmService;
   readonly alarmRepo: AlarmRepository;
-  readonly webhooks: WebhookRepository;
-  /** Networks webhook URLs may point to (SW_NETWORKS_WEBHOOK). */
-  readonly webhookGuard: NetGuard;
+  /** Alarm webhooks: URL rules, the network allow-list, the sealed secret. */
+  readonly webhookAdmin: WebhookService;
   readonly maintenance: PlannedMaintenanceRepository;
   readonly deviceHealth: DeviceHealthService;
   readonly statusRepo: StatusRepository;
   readonly wardCode: string;
-  readonly serviceKey: Buffer;
   readonly effectiveRules: { rules: EffectiveRule[]; flapping: FlappingRule };
   clockNow(): number;
   zoneExists(id: string): Promise<boolean>;

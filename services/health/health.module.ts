@@ -12,6 +12,7 @@ import { AlarmRepository } from './alarms/alarm.repository.ts';
 import { AlarmService } from './alarms/alarm.service.ts';
 import { WebhookDispatcher } from './alarms/webhook.dispatcher.ts';
 import { WebhookRepository } from './alarms/webhook.repository.ts';
+import { WebhookService } from './alarms/webhook.service.ts';
 import { HealthMetrics } from './health-metrics.ts';
 import { healthRoutes } from './health.routes.ts';
 import { alarmRoutes } from './alarms/alarms.routes.ts';
@@ -89,6 +90,7 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
   webhooks!: WebhookRepository;
   /** Networks webhook URLs may point to (SW_NETWORKS_WEBHOOK). */
   webhookGuard!: NetGuard;
+  webhookAdmin!: WebhookService;
   maintenance!: PlannedMaintenanceRepository;
   deviceHealth!: DeviceHealthService;
   statusRepo!: StatusRepository;
@@ -124,6 +126,7 @@ export class HealthModule implements FeatureModule, HealthRouteDeps {
     this.alarmRepo = new AlarmRepository(ctx.db);
     this.webhooks = new WebhookRepository(ctx.db);
     this.webhookGuard = new NetGuard('webhook', (ctx.config as Partial<typeof ctx.config>).security?.networks.webhook ?? ['0.0.0.0/0', '::/0']);
+    this.webhookAdmin = new WebhookService({ repo: this.webhooks, guard: this.webhookGuard, serviceKey: ctx.serviceKey });
     this.maintenance = new PlannedMaintenanceRepository(ctx.db);
     this.healthMetrics = new HealthMetrics(ctx.metrics, ctx.events);
     const runRepo = new ServiceRunRepository(ctx.db);

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { encryptSecret, randomSecret } from '../../common/crypto.ts';
-import { badRequest, notFound } from '../../common/errors.ts';
+import { notFound } from '../../common/errors.ts';
 import type { HealthRouteDeps } from '../health-route-deps.ts';
 import { validateOverride } from './alarm-rules.ts';
 import { Items, NoContent, replies } from '../../api/schemas/common.ts';
@@ -64,7 +63,7 @@ export const alarmRoutes =
       async (req) => {
         const a = await m.alarmRepo.get(req.params.id);
         if (!a) throw notFound('Alarm', String(req.params.id));
-        return { ...a, deliveries: await m.webhooks.deliveries({ alarmId: a.id, limit: 50 }) };
+        return { ...a, deliveries: await m.webhookAdmin.deliveries({ alarmId: a.id, limit: 50 }) };
       },
     );
 
@@ -153,7 +152,7 @@ export const alarmRoutes =
     );
 
     app.get('/alarm-webhooks', { config: { role: 'admin' }, schema: { tags: ['alarms'], response: replies({ 200: Items(Webhook) }) } }, async () => ({
-      items: await m.webhooks.list(),
+      items: await m.webhookAdmin.list(),
     }));
 
     app.post(
@@ -175,23 +174,10 @@ export const alarmRoutes =
         },
       },
       async (req, reply) => {
-        let url: URL;
-        try {
-          url = new URL(req.body.url);
-        } catch {
-          throw badRequest('BAD_URL', `'${req.body.url}' is not a URL`);
-        }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('BAD_URL', 'A webhook URL must be http or https');
-        if (url.username || url.password) throw badRequest('BAD_URL', 'Put no credentials in the URL: requests are signed with the secret');
-        m.webhookGuard.checkHost(url.hostname);
-        const secret = req.body.secret ?? randomSecret();
-        const w = await m.webhooks.create({
-          name: req.body.name,
-          url: url.toString(),
-          secretEnc: encryptSecret(m.serviceKey, secret),
-          minSeverity: req.body.minSeverity ?? 'warning',
-          createdBy: req.principal?.actor ?? 'unknown',
-        });
+        const { webhook: w, secret } = await m.webhookAdmin.create(
+          { name: req.body.name, url: req.body.url, minSeverity: req.body.minSeverity, secret: req.body.secret },
+          req.principal?.actor ?? 'unknown',
+        );
         req.auditTarget = { type: 'alarm-webhook', id: w.id, details: { url: w.url, minSeverity: w.minSeverity } };
         return reply.status(201).send({ ...w, secret, note: 'The secret is shown only now; it is stored encrypted. Check X-SW-Signature with it.' });
       },
@@ -205,7 +191,7 @@ export const alarmRoutes =
       },
       async (req, reply) => {
         req.auditTarget = { type: 'alarm-webhook', id: req.params.id };
-        if (!(await m.webhooks.delete(req.params.id))) throw notFound('Webhook', req.params.id);
+        await m.webhookAdmin.delete(req.params.id);
         return reply.status(204).send();
       },
     );
@@ -216,6 +202,6 @@ export const alarmRoutes =
         config: { role: 'admin' },
         schema: { tags: ['alarms'], params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: replies({ 200: Items(WebhookDelivery) }) },
       },
-      async (req) => ({ items: await m.webhooks.deliveries({ webhookId: req.params.id, limit: 200 }) }),
+      async (req) => ({ items: await m.webhookAdmin.deliveries({ webhookId: req.params.id, limit: 200 }) }),
     );
   };
