@@ -7,38 +7,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { replies } from '../api/schemas/common.ts';
+import { LoginSummary, OpenNow, Retention } from '../api/schemas/wifi-province.ts';
 import { IsoTime } from '../api/routes/schemas.ts';
 import { badRequest } from '../common/errors.ts';
 import type { WifiRepository } from './wifi.repository.ts';
 import type { WifiService } from './wifi.service.ts';
 
 const Period = Type.Object({ from: IsoTime, to: IsoTime }, { additionalProperties: false });
-const Count = Type.Integer({ minimum: 0 });
-const LoginSummary = Type.Object({
-  from: Type.String(),
-  to: Type.String(),
-  logins: Count,
-  distinctClients: Count,
-  withPhone: Type.Integer({ minimum: 0, description: 'logins that gave a phone number (stored as a keyed hash)' }),
-  byMethod: Type.Array(Type.Object({ method: Type.String(), logins: Count })),
-  byConsentVersion: Type.Array(Type.Object({ version: Type.String(), known: Type.Boolean({ description: 'the version was published here' }), logins: Count })),
-  byPurpose: Type.Array(Type.Object({ purpose: Type.String(), logins: Count })),
-  byLanguage: Type.Array(Type.Object({ language: Type.String(), logins: Count })),
-});
 /** A session with no stop record and no news for this long is not counted as in progress (its stop was lost). */
 export const OPEN_SESSION_STALE_MS = 24 * 3_600_000;
-const OpenNow = Type.Object({
-  at: Type.String(),
-  staleAfterS: Type.Integer({ description: 'a session silent for longer is not counted (its stop record was lost)' }),
-  total: Count,
-  items: Type.Array(Type.Object({ deviceId: Type.String(), open: Count })),
-});
-const Retention = Type.Object({
-  personalRetentionDays: Type.Integer({ description: 'SW_WIFI_PERSONAL_RETENTION_DAYS: sessions and portal logins are removed after this' }),
-  rawEventKeepDays: Type.Integer({ description: 'raw session/login events (the fold input) are removed after this' }),
-  intervalMs: Type.Integer({ description: 'SW_WIFI_RETENTION_INTERVAL_MS: how often the job runs' }),
-});
-
 export function wifiOverviewRoutes(d: { service: WifiService; repo: WifiRepository; retentionIntervalMs: number }): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<TypeBoxTypeProvider>();

@@ -51,6 +51,31 @@ export const ConsentVersion = Type.Object({
   publishedAt: Iso,
   publishedBy: Type.String(),
 });
+/** GET /wifi/portal-logins/summary, /wifi/sessions/open, /wifi/retention (services/wifi/wifi-overview.routes.ts). */
+const Count = Type.Integer({ minimum: 0 });
+export const LoginSummary = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  logins: Count,
+  distinctClients: Count,
+  withPhone: Type.Integer({ minimum: 0, description: 'logins that gave a phone number (stored as a keyed hash)' }),
+  byMethod: Type.Array(Type.Object({ method: Type.String(), logins: Count })),
+  byConsentVersion: Type.Array(Type.Object({ version: Type.String(), known: Type.Boolean({ description: 'the version was published here' }), logins: Count })),
+  byPurpose: Type.Array(Type.Object({ purpose: Type.String(), logins: Count })),
+  byLanguage: Type.Array(Type.Object({ language: Type.String(), logins: Count })),
+});
+export const OpenNow = Type.Object({
+  at: Type.String(),
+  staleAfterS: Type.Integer({ description: 'a session silent for longer is not counted (its stop record was lost)' }),
+  total: Count,
+  items: Type.Array(Type.Object({ deviceId: Type.String(), open: Count })),
+});
+export const Retention = Type.Object({
+  personalRetentionDays: Type.Integer({ description: 'SW_WIFI_PERSONAL_RETENTION_DAYS: sessions and portal logins are removed after this' }),
+  rawEventKeepDays: Type.Integer({ description: 'raw session/login events (the fold input) are removed after this' }),
+  intervalMs: Type.Integer({ description: 'SW_WIFI_RETENTION_INTERVAL_MS: how often the job runs' }),
+});
+
 export const ConsentPublished = Type.Object({ version: Type.String() });
 export const RetentionRun = Type.Object({ sessions: Type.Number(), logins: Type.Number(), events: Type.Number(), cutoff: Iso });
 

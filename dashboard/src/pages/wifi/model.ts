@@ -1,54 +1,17 @@
 /** What the WiFi page reads from the WiFi API (hashes are never read into the page's tables), and its periods. */
 import { fromWall, toWall } from '../../../../services/common/zoned-time.ts';
 import { halfYearOf, localDay } from '../../ui/report-period.ts';
+import type { Static } from 'typebox';
+import type * as wifi from '../../../../services/api/schemas/wifi-province.ts';
 
-export interface Totals {
-  sessions: number;
-  uniqueUsers: number;
-  bytes: number;
-  durationS: number;
-}
-export interface Point {
-  deviceId: string;
-  sessions: number;
-  uniqueUsers: number;
-  bytes: number;
-  meanDurationS: number | null;
-}
-export interface Session {
-  deviceId: string;
-  sessionId: string;
-  ssid: string | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  bytesIn: number;
-  bytesOut: number;
-  durationS: number;
-  endCause: string | null;
-}
-export interface LoginSummary {
-  logins: number;
-  distinctClients: number;
-  withPhone: number;
-  byMethod: { method: string; logins: number }[];
-  byConsentVersion: { version: string; known: boolean; logins: number }[];
-  byPurpose: { purpose: string; logins: number }[];
-  byLanguage: { language: string; logins: number }[];
-}
-export interface ConsentVersion {
-  version: string;
-  purposes: string[];
-  publishedAt: string;
-}
-export interface OpenNow {
-  total: number;
-  items: { deviceId: string; open: number }[];
-}
-export interface Retention {
-  personalRetentionDays: number;
-  rawEventKeepDays: number;
-  intervalMs: number;
-}
+/** The WiFi API's answers, derived from its response schemas (services/api/schemas/wifi-province.ts). */
+export type Totals = Static<typeof wifi.WifiUniqueUsers>;
+export type Point = Static<typeof wifi.WifiPoint>;
+export type Session = Static<typeof wifi.WifiSession>;
+export type LoginSummary = Static<typeof wifi.LoginSummary>;
+export type ConsentVersion = Static<typeof wifi.ConsentVersion>;
+export type OpenNow = Static<typeof wifi.OpenNow>;
+export type Retention = Static<typeof wifi.Retention>;
 
 export type PeriodChoice = '24h' | '7d' | '30d' | 'month' | 'half';
 export const PERIODS: PeriodChoice[] = ['24h', '7d', '30d', 'month', 'half'];
